@@ -1,0 +1,54 @@
+/* hist.h: crest's high-dynamic-range histogram of durations.
+ *
+ * Values are microseconds from 1 us to 1 hour (3.6e9 us) with 3 significant
+ * digits (relative error <= 0.1%), in the HdrHistogram layout: recording is
+ * a bounds check, an index computation and an increment (constant time, no
+ * allocation). Two histograms add exactly (the sum equals the histogram of
+ * the union of their values), and a histogram serializes to a compact,
+ * lossless string, so that results from several generator threads or
+ * machines merge exactly. Values above the range are clamped to the top and
+ * counted in `overflow`; values below 1 us count as 1 us. */
+#ifndef CREST_HIST_H
+#define CREST_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HIST_LOWEST_US 1
+#define HIST_HIGHEST_US 3600000000LL
+
+typedef struct hist hist;
+
+/* A new empty histogram (about 200 KiB), or NULL when out of memory.
+ * Freed with hist_free. */
+hist *hist_new(void);
+void hist_free(hist *h);
+void hist_reset(hist *h);
+
+/* Records VALUE_US once / COUNT times. Constant time. */
+void hist_record(hist *h, int64_t value_us);
+void hist_record_n(hist *h, int64_t value_us, uint64_t count);
+
+/* DST += SRC, exactly. */
+void hist_add(hist *dst, const hist *src);
+
+uint64_t hist_count(const hist *h);
+uint64_t hist_overflow(const hist *h);   /* values clamped at the top */
+int64_t hist_min(const hist *h);         /* 0 when empty */
+int64_t hist_max(const hist *h);         /* 0 when empty */
+double hist_mean(const hist *h);         /* 0 when empty */
+double hist_stddev(const hist *h);
+/* The value at percentile P (0..100]: the smallest recorded value (at its
+ * bucket's highest equivalent value, as HdrHistogram reports) such that at
+ * least P% of values are <= it. 0 when empty. */
+int64_t hist_percentile(const hist *h, double p);
+/* Fraction of values <= VALUE_US (0..1). */
+double hist_fraction_below(const hist *h, int64_t value_us);
+
+/* Lossless compact text (base64 of zig-zag varint run-length counts).
+ * Returns a NUL-terminated string the caller frees, or NULL. */
+char *hist_encode(const hist *h);
+/* Decodes TEXT from hist_encode into a new histogram; NULL when malformed. */
+hist *hist_decode(const char *text);
+
+#endif

@@ -1,0 +1,209 @@
+/* jsonio.c: see jsonio.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/jsonio.h"
+
+char *jsonio_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        crest_error("cannot open '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, used = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t n = fread(buf + used, 1, cap - used - 1, f);
+        used += n;
+        if (used + 1 < cap)
+            break;
+        char *bigger = realloc(buf, cap * 2);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap *= 2;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        free(buf);
+        crest_error("cannot read '%s'", path);
+        return NULL;
+    }
+    buf[used] = '\0';
+    if (len)
+        *len = used;
+    return buf;
+}
+
+cJSON *jsonio_parse(const char *origin, const char *text)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (root)
+        return root;
+    const char *at = end ? end : text;
+    long line = 1, col = 1;
+    for (const char *p = text; p < at && *p; p++) {
+        if (*p == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    char near[24] = "";
+    size_t k = 0;
+    for (const char *p = at; *p && *p != '\n' && k + 1 < sizeof near; p++)
+        near[k++] = *p;
+    near[k] = '\0';
+    fprintf(stderr, "%s:%ld:%ld: error: malformed JSON near '%s'; expected a valid JSON value\n",
+            origin, line, col, near);
+    return NULL;
+}
+
+cJSON *jsonio_read_file(const char *path)
+{
+    char *text = jsonio_slurp(path, NULL);
+    if (!text)
+        return NULL;
+    cJSON *root = jsonio_parse(path, text);
+    free(text);
+    return root;
+}
+
+int jsonio_write_file(const char *path, const cJSON *root)
+{
+    char *text = cJSON_Print(root);
+    if (!text) {
+        crest_error("out of memory serializing '%s'", path);
+        return -1;
+    }
+    size_t tmplen = strlen(path) + 8;
+    char *tmp = malloc(tmplen);
+    if (!tmp) {
+        free(text);
+        return -1;
+    }
+    snprintf(tmp, tmplen, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    int rc = -1;
+    if (!f) {
+        crest_error("cannot write '%s': %s", tmp, strerror(errno));
+    } else {
+        size_t n = strlen(text);
+        int ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok)
+            crest_error("cannot write '%s': %s", tmp, strerror(errno));
+        else if (rename(tmp, path) != 0)
+            crest_error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+        else
+            rc = 0;
+        if (rc != 0)
+            remove(tmp);
+    }
+    free(tmp);
+    free(text);
+    return rc;
+}
+
+int jsonio_check_keys(const char *file, const char *path, const cJSON *obj,
+                      const char *const *allowed)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, obj) {
+        int known = 0;
+        for (const char *const *a = allowed; *a; a++) {
+            if (item->string && strcmp(item->string, *a) == 0) {
+                known = 1;
+                break;
+            }
+        }
+        if (known)
+            continue;
+        char list[512] = "";
+        size_t used = 0;
+        for (const char *const *a = allowed; *a && used < sizeof list; a++) {
+            int n = snprintf(list + used, sizeof list - used, "%s%s", a == allowed ? "" : ", ", *a);
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        fprintf(stderr, "%s: error: unknown key '%s%s%s'; expected one of: %s\n", file,
+                path && *path ? path : "", path && *path ? "." : "",
+                item->string ? item->string : "?", list);
+        return -1;
+    }
+    return 0;
+}
+
+static const cJSON *lookup(const char *file, const char *path, const cJSON *obj,
+                           const char *key, int required, int *status)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *status = 0;
+    if (!item) {
+        if (required) {
+            fprintf(stderr, "%s: error: missing key '%s%s%s'\n", file, path && *path ? path : "",
+                    path && *path ? "." : "", key);
+            *status = -1;
+        } else {
+            *status = 1;
+        }
+    }
+    return item;
+}
+
+static int type_error(const char *file, const char *path, const char *key, const char *want)
+{
+    fprintf(stderr, "%s: error: '%s%s%s' must be %s\n", file, path && *path ? path : "",
+            path && *path ? "." : "", key, want);
+    return -1;
+}
+
+int jsonio_get_number(const char *file, const char *path, const cJSON *obj,
+                      const char *key, int required, double *out)
+{
+    int status;
+    const cJSON *item = lookup(file, path, obj, key, required, &status);
+    if (!item)
+        return status;
+    if (!cJSON_IsNumber(item))
+        return type_error(file, path, key, "a number");
+    *out = item->valuedouble;
+    return 0;
+}
+
+int jsonio_get_string(const char *file, const char *path, const cJSON *obj,
+                      const char *key, int required, const char **out)
+{
+    int status;
+    const cJSON *item = lookup(file, path, obj, key, required, &status);
+    if (!item)
+        return status;
+    if (!cJSON_IsString(item))
+        return type_error(file, path, key, "a string");
+    *out = item->valuestring;
+    return 0;
+}
+
+int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
+                    const char *key, int required, int *out)
+{
+    int status;
+    const cJSON *item = lookup(file, path, obj, key, required, &status);
+    if (!item)
+        return status;
+    if (!cJSON_IsBool(item))
+        return type_error(file, path, key, "true or false");
+    *out = cJSON_IsTrue(item);
+    return 0;
+}

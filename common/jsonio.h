@@ -1,0 +1,44 @@
+/* jsonio.h: reading and writing crest's JSON files (cJSON underneath).
+ *
+ * Parse errors name file:line:col; semantic errors name the JSON path
+ * (e.g. "subsystems.cart.endpoints[2].weight"), since cJSON keeps no
+ * positions for values. Output files are written atomically (temp + rename)
+ * so that a reader never sees half a file, even after SIGINT. */
+#ifndef CREST_JSONIO_H
+#define CREST_JSONIO_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+/* Reads and parses PATH. On error prints "PATH:LINE:COL: error: ..." and
+ * returns NULL. The caller frees the result with cJSON_Delete. */
+cJSON *jsonio_read_file(const char *path);
+
+/* Parses TEXT (NUL-terminated), naming ORIGIN in errors. */
+cJSON *jsonio_parse(const char *origin, const char *text);
+
+/* Writes ROOT pretty-printed to PATH via PATH.tmp + rename. Returns 0, or -1
+ * after printing an error. */
+int jsonio_write_file(const char *path, const cJSON *root);
+
+/* Rejects keys of OBJ not in ALLOWED (NULL-terminated). Prints
+ * "FILE: error: unknown key 'PATH.key'; expected one of: ..." and returns -1
+ * on the first unknown key; 0 when all are known. */
+int jsonio_check_keys(const char *file, const char *path, const cJSON *obj,
+                      const char *const *allowed);
+
+/* Typed getters with errors naming FILE and PATH.KEY. Each returns 0 on
+ * success, 1 when the key is absent and not REQUIRED (OUT untouched), -1
+ * after printing an error (wrong type, or absent and required). */
+int jsonio_get_number(const char *file, const char *path, const cJSON *obj,
+                      const char *key, int required, double *out);
+int jsonio_get_string(const char *file, const char *path, const cJSON *obj,
+                      const char *key, int required, const char **out);
+int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
+                    const char *key, int required, int *out);
+
+/* Reads a whole file into a NUL-terminated buffer the caller frees; LEN may
+ * be NULL. Prints an error and returns NULL on failure. */
+char *jsonio_slurp(const char *path, size_t *len);
+
+#endif

@@ -1,0 +1,49 @@
+/* engine.h: runs a load plan against a target and measures it.
+ *
+ * One libev loop and one libcurl multi handle per thread (multi_socket
+ * API), a pool of reused easy handles, the connection budget pinned, and
+ * admission control here rather than in libcurl's queue. Every request's
+ * latency counts from its intended send time. See docs/engine.md. */
+#ifndef CREST_ENGINE_H
+#define CREST_ENGINE_H
+
+#include <stdint.h>
+
+#include "loadgen/plan.h"
+#include "loadgen/stats.h"
+
+typedef struct engine_options {
+    int threads;              /* 0: number of cores */
+    int connections;          /* connection cap (-c); closed-loop phases use their own count */
+    double timeout_s;         /* per request */
+    int http2;
+    int insecure;
+    const char *cacert, *cert, *key;
+    uint64_t max_in_flight;   /* 0: no limit besides connections; beyond it requests are dropped */
+    double loop_lag_bound_ms; /* loop lag p99 above this: generator-limited (default 5) */
+    double warmup_s;          /* measurements before this are discarded (search steps) */
+    double grace_s;           /* in-flight grace period at the end / on interrupt */
+    int quiet;                /* no live progress */
+    const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
+    uint64_t seed;
+} engine_options;
+
+/* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,
+ * grace 2 s). */
+void engine_options_init(engine_options *o);
+
+/* Runs PLAN (prepared, with a target) and fills OUT (initialized here; the
+ * caller frees it with run_result_free). Returns CREST_EXIT_OK when the run
+ * completed (gates are the caller's), CREST_EXIT_RUN when it could not start
+ * (e.g. connections unavailable: says why). An interrupted or aborted run
+ * still returns its results with OUT->interrupted / OUT->aborted set. */
+int engine_run(const engine_options *o, const load_plan *plan, run_result *out);
+
+/* Asks a running engine to stop scheduling (async-signal-safe). */
+void engine_request_stop(void);
+/* Installs SIGINT/SIGTERM handlers that call engine_request_stop. */
+void engine_install_signal_handlers(void);
+/* 1 once a stop was requested (so callers like search stop stepping). */
+int engine_stop_requested(void);
+
+#endif

@@ -1,0 +1,316 @@
+/* plan.c: building, preparing and evaluating load plans (see plan.h). The
+ * per-request functions (plan_pick_endpoint, plan_render) run on the hot
+ * path: they allocate nothing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "loadgen/plan.h"
+#include "loadgen/template.h"
+
+load_plan *plan_new(const char *source)
+{
+    load_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->source = strdup(source ? source : "adhoc");
+    return p;
+}
+
+static void rate_curve_free(rate_curve *c)
+{
+    free(c->profile);
+}
+
+void plan_free(load_plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nsubsystems; i++)
+        free(p->subsystems[i].name);
+    for (size_t i = 0; i < p->nendpoints; i++) {
+        plan_endpoint *e = &p->endpoints[i];
+        free(e->name);
+        free(e->method);
+        template_free(e->path);
+        for (size_t h = 0; h < e->nheaders; h++)
+            template_free(e->headers[h]);
+        template_free(e->body);
+    }
+    for (size_t i = 0; i < p->nphases; i++) {
+        free(p->phases[i].name);
+        free(p->phases[i].mix);
+        free(p->phases[i].mix_cumulative);
+        rate_curve_free(&p->phases[i].rate);
+    }
+    for (size_t i = 0; i < p->nsecret; i++)
+        free(p->secret_headers[i]);
+    free(p->secret_headers);
+    threshold_set_free(&p->thresholds);
+    threshold_set_free(&p->aborts);
+    free(p->subsystems);
+    free(p->endpoints);
+    free(p->phases);
+    free(p->weights_cumulative);
+    free(p->source);
+    free(p->name);
+    free(p->target);
+    free(p);
+}
+
+size_t plan_add_subsystem(load_plan *p, const char *name)
+{
+    plan_subsystem *s = realloc(p->subsystems, (p->nsubsystems + 1) * sizeof *s);
+    if (!s)
+        abort();
+    p->subsystems = s;
+    memset(&s[p->nsubsystems], 0, sizeof *s);
+    s[p->nsubsystems].name = strdup(name);
+    s[p->nsubsystems].slo_error_rate = -1;
+    return p->nsubsystems++;
+}
+
+size_t plan_add_endpoint(load_plan *p, size_t subsystem, const char *name, const char *method,
+                         struct template *path, double weight)
+{
+    plan_endpoint *e = realloc(p->endpoints, (p->nendpoints + 1) * sizeof *e);
+    if (!e)
+        abort();
+    p->endpoints = e;
+    memset(&e[p->nendpoints], 0, sizeof *e);
+    e[p->nendpoints].name = strdup(name);
+    e[p->nendpoints].method = strdup(method);
+    e[p->nendpoints].subsystem = subsystem;
+    e[p->nendpoints].path = path;
+    e[p->nendpoints].weight = weight;
+    return p->nendpoints++;
+}
+
+plan_phase *plan_add_phase(load_plan *p, const char *name, double duration_s)
+{
+    plan_phase *ph = realloc(p->phases, (p->nphases + 1) * sizeof *ph);
+    if (!ph)
+        abort();
+    p->phases = ph;
+    ph = &p->phases[p->nphases++];
+    memset(ph, 0, sizeof *ph);
+    ph->name = strdup(name);
+    ph->duration_s = duration_s;
+    ph->rate.shape = SHAPE_CONSTANT;
+    return ph;
+}
+
+static double *cumulative(const load_plan *p, const double *weights)
+{
+    double *c = malloc((p->nendpoints ? p->nendpoints : 1) * sizeof *c);
+    if (!c)
+        return NULL;
+    double sum = 0;
+    for (size_t i = 0; i < p->nendpoints; i++) {
+        sum += weights ? weights[i] : p->endpoints[i].weight;
+        c[i] = sum;
+    }
+    return c;
+}
+
+int plan_prepare(load_plan *p)
+{
+    if (p->nendpoints == 0) {
+        crest_error_at(p->source, 0, "the plan has no endpoints; expected at least one");
+        return -1;
+    }
+    if (p->nphases == 0) {
+        crest_error_at(p->source, 0, "the plan has no phases; expected at least one");
+        return -1;
+    }
+    free(p->weights_cumulative);
+    p->weights_cumulative = cumulative(p, NULL);
+    if (!p->weights_cumulative || p->weights_cumulative[p->nendpoints - 1] <= 0) {
+        crest_error_at(p->source, 0, "endpoint weights sum to 0; expected a positive sum");
+        return -1;
+    }
+    for (size_t i = 0; i < p->nphases; i++) {
+        plan_phase *ph = &p->phases[i];
+        free(ph->mix_cumulative);
+        ph->mix_cumulative = ph->mix ? cumulative(p, ph->mix) : NULL;
+        if (ph->mix && (!ph->mix_cumulative || ph->mix_cumulative[p->nendpoints - 1] <= 0)) {
+            crest_error_at(p->source, 0, "phase '%s': mix weights sum to 0; expected a positive sum",
+                           ph->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static double profile_at(const rate_curve *c, double t)
+{
+    if (c->profile_len == 0)
+        return 0;
+    double step = c->profile_step_s > 0 ? c->profile_step_s : 1;
+    double x = t / step;
+    if (x <= 0)
+        return c->profile[0];
+    size_t i = (size_t)x;
+    if (i + 1 >= c->profile_len)
+        return c->profile[c->profile_len - 1];
+    double frac = x - (double)i;
+    return c->profile[i] + (c->profile[i + 1] - c->profile[i]) * frac;
+}
+
+double rate_curve_at(const rate_curve *c, double t, double duration_s)
+{
+    double r = 0;
+    switch (c->shape) {
+    case SHAPE_CONSTANT:
+        r = c->from;
+        break;
+    case SHAPE_RAMP:
+        r = duration_s > 0 ? c->from + (c->to - c->from) * (t / duration_s) : c->from;
+        break;
+    case SHAPE_STEP: {
+        int steps = c->steps > 1 ? c->steps : 2;
+        int k = duration_s > 0 ? (int)(t / duration_s * steps) : 0;
+        if (k >= steps)
+            k = steps - 1;
+        r = c->from + (c->to - c->from) * (double)k / (double)(steps - 1);
+        break;
+    }
+    case SHAPE_SPIKE: {
+        double u = t - c->spike_at_s;
+        if (u < 0)
+            r = c->from;
+        else if (u < c->rise_s)
+            r = c->from + (c->peak - c->from) * (u / c->rise_s);
+        else if (u < c->rise_s + c->hold_s)
+            r = c->peak;
+        else if (u < 2 * c->rise_s + c->hold_s)
+            r = c->peak - (c->peak - c->from) * ((u - c->rise_s - c->hold_s) / c->rise_s);
+        else
+            r = c->from;
+        break;
+    }
+    case SHAPE_SINE:
+        r = c->period_s > 0 ? c->from + c->amplitude * sin(2 * M_PI * t / c->period_s) : c->from;
+        break;
+    case SHAPE_PROFILE:
+        r = profile_at(c, t) * (c->from > 0 ? c->from : 1);
+        break;
+    }
+    return r > 0 ? r : 0;
+}
+
+double rate_curve_expected(const rate_curve *c, double duration_s)
+{
+    /* Trapezoid rule on a fine grid: exact for the piecewise-linear shapes
+     * up to the grid, and good to well under 0.1% for the sine. */
+    size_t n = (size_t)ceil(duration_s * 100);
+    if (n < 100)
+        n = 100;
+    double h = duration_s / (double)n, sum = 0;
+    for (size_t i = 0; i <= n; i++) {
+        double w = (i == 0 || i == n) ? 0.5 : 1;
+        sum += w * rate_curve_at(c, (double)i * h, duration_s);
+    }
+    return sum * h;
+}
+
+double rate_curve_max(const rate_curve *c, double duration_s)
+{
+    size_t n = (size_t)ceil(duration_s * 100);
+    if (n < 100)
+        n = 100;
+    double m = 0;
+    for (size_t i = 0; i <= n; i++) {
+        double r = rate_curve_at(c, duration_s * (double)i / (double)n, duration_s);
+        if (r > m)
+            m = r;
+    }
+    return m;
+}
+
+double plan_duration(const load_plan *p)
+{
+    double d = 0;
+    for (size_t i = 0; i < p->nphases; i++)
+        d += p->phases[i].duration_s;
+    return d;
+}
+
+size_t plan_phase_at(const load_plan *p, double t_s, double *t_in_phase)
+{
+    double start = 0;
+    for (size_t i = 0; i < p->nphases; i++) {
+        if (t_s < start + p->phases[i].duration_s || i + 1 == p->nphases) {
+            if (t_in_phase)
+                *t_in_phase = t_s - start;
+            return i;
+        }
+        start += p->phases[i].duration_s;
+    }
+    if (t_in_phase)
+        *t_in_phase = 0;
+    return 0;
+}
+
+size_t plan_pick_endpoint(const load_plan *p, size_t phase, rng *r)
+{
+    const double *cum = p->phases[phase].mix_cumulative ? p->phases[phase].mix_cumulative
+                                                        : p->weights_cumulative;
+    size_t n = p->nendpoints;
+    if (n == 1)
+        return 0;
+    double x = rng_uniform(r) * cum[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) { /* first index with cum > x */
+        size_t mid = (lo + hi) / 2;
+        if (cum[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+int plan_render(const load_plan *p, size_t endpoint, uint64_t seq, rng *r, rendered_request *out)
+{
+    const plan_endpoint *e = &p->endpoints[endpoint];
+    render_ctx ctx = {.seq = seq, .rng = r};
+    size_t len = 0;
+    out->endpoint = endpoint;
+    out->method = e->method;
+    out->url[0] = '\0';
+    const char *target = p->target ? p->target : "";
+    size_t tlen = strlen(target);
+    if (tlen + 1 >= sizeof out->url)
+        return -1;
+    memcpy(out->url, target, tlen + 1);
+    len = tlen;
+    if (template_render(e->path, &ctx, out->url, sizeof out->url, &len) != 0)
+        return -1;
+    out->nheaders = 0;
+    for (size_t h = 0; h < e->nheaders; h++) {
+        len = 0;
+        out->headers[h][0] = '\0';
+        if (template_render(e->headers[h], &ctx, out->headers[h], sizeof out->headers[h], &len) != 0)
+            return -1;
+        out->nheaders++;
+    }
+    out->has_body = e->body != NULL;
+    out->body_len = 0;
+    out->body[0] = '\0';
+    if (e->body && template_render(e->body, &ctx, out->body, sizeof out->body, &out->body_len) != 0)
+        return -1;
+    return 0;
+}
+
+int plan_is_shed(const load_plan *p, size_t subsystem, long status)
+{
+    if (subsystem >= p->nsubsystems)
+        return 0;
+    const plan_subsystem *s = &p->subsystems[subsystem];
+    for (size_t i = 0; i < s->nshed; i++)
+        if (s->shed_status[i] == status)
+            return 1;
+    return 0;
+}

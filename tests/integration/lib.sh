@@ -1,0 +1,121 @@
+# tests/integration/lib.sh: shared by every integration test script.
+#
+# A script defines functions named test_* and ends with `run_tests`. Each
+# test runs in a subshell with `set -e`; it passes when it returns 0. Output
+# is TAP-like ("ok - name" / "not ok - name") for tests/run.sh to count.
+# Servers started with start_testbed / start_nginx are killed when the script
+# exits, whatever happens. Every load goes to 127.0.0.1 only.
+
+set -u
+CREST=${CREST:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bin/crest}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TMP=$(mktemp -d /tmp/crest-it.XXXXXX)
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    sleep 0.2
+    for pid in "${PIDS[@]}"; do
+        kill -9 "$pid" 2>/dev/null
+    done
+    [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; return 1; }
+
+# assert_eq ACTUAL EXPECTED MESSAGE
+assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+
+# assert_near ACTUAL EXPECTED REL_TOLERANCE MESSAGE
+assert_near() {
+    awk -v a="$1" -v e="$2" -v t="$3" 'BEGIN { d = a - e; if (d < 0) d = -d;
+        r = (e == 0) ? d : d / (e < 0 ? -e : e); exit !(r <= t) }' ||
+        fail "$4: expected $2 within $(awk -v t="$3" 'BEGIN{print t*100}')%, got $1"
+}
+
+# assert_cmp "A OP B" MESSAGE   (awk expression, numbers)
+assert_cmp() { awk "BEGIN { exit !($1) }" || fail "$2 ($1)"; }
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on right now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (5 s at most).
+wait_port() {
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    fail "nothing listening on 127.0.0.1:$1"
+}
+
+# start_testbed [ARGS...]: starts `crest testbed --listen 127.0.0.1:0` and
+# sets TESTBED_PORT and TESTBED_URL (http://127.0.0.1:PORT).
+start_testbed() {
+    local log="$TMP/testbed.$RANDOM.log"
+    "$CREST" testbed --listen 127.0.0.1:0 "$@" > "$log" 2>&1 &
+    local pid=$!
+    PIDS+=("$pid")
+    TESTBED_PID=$pid
+    for _ in $(seq 1 100); do
+        TESTBED_PORT=$(grep -oE 'listening on (http://)?127\.0\.0\.1:[0-9]+' "$log" | grep -oE '[0-9]+$' | head -1)
+        [ -n "$TESTBED_PORT" ] && break
+        sleep 0.05
+    done
+    [ -n "$TESTBED_PORT" ] || { cat "$log" >&2; fail "testbed did not start"; return 1; }
+    TESTBED_URL="http://127.0.0.1:$TESTBED_PORT"
+}
+
+# start_nginx [EXTRA_SERVER_CONFIG]: nginx from Debian on a free loopback
+# port serving small static files; sets NGINX_PORT and NGINX_URL.
+start_nginx() {
+    local dir="$TMP/nginx.$RANDOM"
+    mkdir -p "$dir/html" "$dir/logs"
+    NGINX_PORT=$(free_port)
+    echo "hello from nginx" > "$dir/html/index.html"
+    head -c 4096 /dev/zero | tr '\0' 'x' > "$dir/html/4k.txt"
+    cat > "$dir/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/body;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $dir/html;
+        ${1:-}
+    }
+}
+NGINX
+    /usr/sbin/nginx -c "$dir/nginx.conf" -p "$dir" > "$dir/logs/stdout.log" 2>&1 &
+    PIDS+=("$!")
+    NGINX_DIR=$dir
+    wait_port "$NGINX_PORT"
+    NGINX_URL="http://127.0.0.1:$NGINX_PORT"
+}
+
+# json FILE JQ_FILTER: one value from a JSON file.
+json() { jq -r "$2" "$1"; }
+
+run_tests() {
+    local names t
+    names=$(declare -F | awk '{print $3}' | grep '^test_' || true)
+    for t in $names; do
+        if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then continue; fi
+        # Not in an `if`: bash ignores set -e inside a tested subshell.
+        ( set -e; "$t" )
+        if [ $? -eq 0 ]; then
+            echo "ok - $t"
+        else
+            echo "not ok - $t"
+        fi
+    done
+}
