@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
-# scripts/demo.sh: the main job against the embedded testbed (make demo).
-set -euo pipefail
-CREST=${1:-bin/crest}
+# scripts/demo.sh: the main job (`make demo`): a whole capacity drill of the
+# shipped Double-11 scenario against the embedded testbed, forecasting the
+# shipped demo mall's history to this year's Double-11, and the report.
+#
+# The capacity search uses shorter steps than the defaults (2 s measured after
+# 0.5 s of warm-up, 5% tolerance) so the whole drill fits in about 5 minutes
+# on a 2-core machine; a real drill keeps the defaults.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-"$CREST" --version
-echo "demo: the drill is not built yet"
+CREST=${1:-bin/crest}
+OUT=${CREST_DEMO_OUT:-demo-out}
+
+"$CREST" drill scenarios/double11.json \
+    --history scenarios/history/demo-daily.csv \
+    --time date --value pv --at 2026-11-11 --event 11-11 --event 06-18 \
+    --search-arg=--step=2s --search-arg=--warmup=0.5s --search-arg=--tolerance=5% \
+    --search-arg=--start-rate=200 \
+    --out "$OUT"
+rc=$?
+echo
+echo "demo: drill exit code $rc (0 every subsystem covers the peak, 1 shortfall found, 3 inconclusive)"
+echo "demo: open $OUT/index.html (self-contained; text summary in $OUT/summary.txt)"
+# A shortfall is the drill's finding, not a failure of the demo.
+[ "$rc" -le 1 ] || [ "$rc" -eq 3 ]
