@@ -132,6 +132,5 @@ int cmd_testbed(int argc, char **argv)
     ev_signal_stop(loop, &sigterm);
     testbed_server_free(srv);
     ev_loop_destroy(loop);
-    fprintf(stderr, "crest testbed: stopped\n");
     return CREST_EXIT_OK;
 }
