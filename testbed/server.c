@@ -81,6 +81,7 @@ struct conn {
     int message_done;
     int keep_alive;
     int head;                    /* HEAD: headers only */
+    int http10;                  /* HTTP/1.0: keep-alive must be said explicitly */
     /* State. */
     int waiting;                 /* the request is with subsystem `sub` */
     int sub;
@@ -190,7 +191,8 @@ static void respond(conn *c, int status, const char *extra, const char *body, si
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s%s\r\n",
                      status, reason(status), body_len, extra,
-                     c->keep_alive ? "" : "Connection: close\r\n");
+                     !c->keep_alive ? "Connection: close\r\n"
+                     : c->http10 ? "Connection: keep-alive\r\n" : "");
     c->out_len += (size_t)n;
     memcpy(c->out + c->out_len, body, send_body);
     c->out_len += send_body;
@@ -405,6 +407,7 @@ static int on_headers_complete(http_parser *p)
     if (c->in_value)
         header_done(c);
     c->head = p->method == HTTP_HEAD;
+    c->http10 = p->http_major == 1 && p->http_minor == 0;
     /* curl waits a second for this before sending a body over 1 KiB. */
     if (c->expect_continue && p->http_major == 1 && p->http_minor >= 1 &&
         out_reserve(c, 32) == 0) {

@@ -69,6 +69,9 @@ test_keep_alive_reuses_one_connection() {
     # HTTP/1.0 without keep-alive gets Connection: close
     curl -s -0 -D "$TMP/h10.txt" -o /dev/null "$TESTBED_URL/__ping"
     grep -qi '^Connection: close' "$TMP/h10.txt" || fail "HTTP/1.0 not closed"
+    # HTTP/1.0 asking for keep-alive is told so
+    curl -s -0 -H 'Connection: keep-alive' -D "$TMP/h10k.txt" -o /dev/null "$TESTBED_URL/__ping"
+    grep -qi '^Connection: keep-alive' "$TMP/h10k.txt" || fail "HTTP/1.0 keep-alive not confirmed"
 }
 
 test_pipelined_requests_answered_in_order() {
