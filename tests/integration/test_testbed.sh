@@ -112,7 +112,9 @@ test_stats_counts_are_exact() {
     urls=()
     for i in $(seq 1 37); do urls+=("$TESTBED_URL/cart/add?i=$i"); done
     for i in $(seq 1 13); do urls+=("$TESTBED_URL/cms/p$i"); done
-    curl -s -w '%{http_code}\n' $(printf -- '-o /dev/null %s ' "${urls[@]}") > "$TMP/codes.txt"
+    args=()
+    for u in "${urls[@]}"; do args+=(-o /dev/null "$u"); done
+    curl -s -w '%{http_code}\n' "${args[@]}" > "$TMP/codes.txt"
     curl -s -XPOST -d 'x=1' -w '%{http_code}\n' -o /dev/null -o /dev/null -o /dev/null \
         "$TESTBED_URL/order" "$TESTBED_URL/order" "$TESTBED_URL/order" >> "$TMP/codes.txt"
     curl -s -o /dev/null "$TESTBED_URL/nothing"
@@ -233,6 +235,37 @@ test_fault_stall_holds_answers() {
     assert_eq "$(stat .subsystems.member.served)" 1 "served after the stall"
 }
 
+test_counts_add_up_under_load_with_faults() {
+    cfg=$(write_config chaos '{"subsystems": {
+        "coupon": {"faults": {"reset_fraction": 0.05, "error_burst": {"every_s": 0.4, "for_ms": 100}}},
+        "cart": {"queue_limit": 20, "rate_limit": {"rate": 5000, "burst": 20}},
+        "order": {"degrade": {"queue_above": 30}, "faults": {"stall": {"every_s": 0.5, "for_ms": 100}}}}}')
+    start_testbed --config "$cfg"
+    for s in coupon cart order; do
+        wrk -t1 -c50 -d1s "$TESTBED_URL/$s/x" > "$TMP/wrk.$s.txt" 2>&1
+    done
+    sleep 0.3    # let abandoned work finish
+    stats
+    for s in coupon cart order; do
+        sum=$(jq ".subsystems.$s | .served + .rejected_503 + .rejected_429 + .errors_500 + .resets + .abandoned + .in_flight" "$TMP/stats.json")
+        assert_eq "$sum" "$(stat .subsystems.$s.requests)" "$s: every request in exactly one bucket"
+        assert_eq "$(stat .subsystems.$s.in_flight)" 0 "$s: nothing left in flight"
+        # what wrk saw agrees, up to one unread answer per connection at its end
+        non2xx=$(grep -oE 'Non-2xx or 3xx responses: [0-9]+' "$TMP/wrk.$s.txt" | grep -oE '[0-9]+$' || echo 0)
+        bad=$(jq ".subsystems.$s | .rejected_503 + .rejected_429 + .errors_500" "$TMP/stats.json")
+        assert_cmp "$non2xx <= $bad && $bad <= $non2xx + 50" "$s: wrk non-2xx $non2xx, testbed $bad"
+    done
+    assert_cmp "$(stat .subsystems.coupon.resets) > 0 && $(stat .subsystems.coupon.errors_500) > 0" \
+        "coupon faults happened"
+    assert_cmp "$(stat .subsystems.cart.rejected_429) > 0 && $(stat .subsystems.cart.rejected_503) > 0" \
+        "cart limits hit"
+    assert_cmp "$(stat .subsystems.order.degraded) > 0 && $(stat .subsystems.order.stalled) > 0" \
+        "order degraded and stalled"
+    resets_wrk=$(grep -oE 'read [0-9]+' "$TMP/wrk.coupon.txt" | grep -oE '[0-9]+' || echo 0)
+    assert_cmp "$resets_wrk <= $(stat .subsystems.coupon.resets) && $(stat .subsystems.coupon.resets) <= $resets_wrk + 50" \
+        "wrk saw $resets_wrk resets"
+}
+
 test_bad_config_exits_2_naming_file_and_key() {
     check() { # JSON EXPECTED...
         local f="$TMP/bad.json" rc=0
@@ -261,6 +294,9 @@ test_bad_config_exits_2_naming_file_and_key() {
     rc=0
     "$CREST" testbed --listen 127.0.0.1 > "$TMP/out.txt" 2>&1 || rc=$?
     assert_eq "$rc" 2 "--listen without port"
+    rc=0
+    "$CREST" testbed --listen localhost:0 > "$TMP/out.txt" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "--listen with a host name"
     rc=0
     "$CREST" testbed --bogus > "$TMP/out.txt" 2>&1 || rc=$?
     assert_eq "$rc" 2 "unknown option"
