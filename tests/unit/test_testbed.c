@@ -238,7 +238,8 @@ static void test_config_overrides_only_what_it_names(void **state)
         if (i != cart && i != seckill)
             assert_memory_equal(&c.sub[i], &d.sub[i], sizeof c.sub[i]);
     /* a rate limit without burst gets rate/10 */
-    msg = apply_capture("{\"subsystems\": {\"order\": {\"rate_limit\": {\"rate\": 300}}}}", &c, &rc);
+    msg = apply_capture("{\"subsystems\": {\"order\": {\"rate_limit\": {\"rate\": 300}}}}",
+                        &c, &rc);
     assert_int_equal(rc, 0);
     free(msg);
     int order = testbed_subsystem_index("order", 5);
