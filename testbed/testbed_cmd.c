@@ -131,8 +131,12 @@ int cmd_testbed(int argc, char **argv)
 
     ev_run(loop, 0);
 
+    /* Stopping the watchers restores the default action; a second signal
+     * during the (short) clean-up must not turn a clean stop into a kill. */
     ev_signal_stop(loop, &sigint);
     ev_signal_stop(loop, &sigterm);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     testbed_server_free(srv);
     ev_loop_destroy(loop);
     return CREST_EXIT_OK;
