@@ -732,7 +732,8 @@ static int parse_shape(const loader *L, const char *path, const cJSON *ph, rate_
 /* The per-endpoint weights of a phase's mix override: named subsystems get
  * that share of the mix, named endpoints that weight within their subsystem;
  * everything else keeps its default. */
-static int parse_mix(const loader *L, const char *path, const cJSON *mix, plan_phase *ph)
+static int parse_mix(const loader *L, const char *path, const cJSON *mix, plan_phase *ph,
+                     double *kept_share)
 {
     char sub[192], f[96];
     snprintf(sub, sizeof sub, "%s.mix", path);
@@ -793,19 +794,25 @@ static int parse_mix(const loader *L, const char *path, const cJSON *mix, plan_p
         fail(L, sub, "out of memory");
         goto out;
     }
-    double total = 0;
+    double total = 0, all = 0;
     for (size_t i = 0, k = 0, pk = 0; i < nsubs; i++) {
         const parsed_subsystem *s = &L->subs[i];
         double sum = 0;
         for (size_t e = 0; e < s->nendpoints; e++)
             sum += ew[k + e];
         for (size_t e = 0; e < s->nendpoints; e++, k++) {
+            double w = sum > 0 ? sw[i] * ew[k] / sum : 0;
+            all += w;
             if (!s->keep)
                 continue;
-            double w = sum > 0 ? sw[i] * ew[k] / sum : 0;
             ph->mix[pk++] = w;
             total += w;
         }
+    }
+    *kept_share = all > 0 ? total / all : 0;
+    if (all <= 0) {
+        fail(L, sub, "weights sum to 0; expected a positive sum");
+        goto out;
     }
     if (total <= 0) {
         fail(L, sub, "weights sum to 0%s; expected a positive sum",
@@ -878,8 +885,29 @@ static int parse_phase(loader *L, size_t index, const cJSON *pj)
     }
     ph->duration_s = duration / L->time_scale;
     const cJSON *mix = cJSON_GetObjectItemCaseSensitive(pj, "mix");
-    if (mix && parse_mix(L, path, mix, ph) != 0)
-        return -1;
+    double kept = 1;
+    if (mix) {
+        if (parse_mix(L, path, mix, ph, &kept) != 0)
+            return -1;
+    } else {
+        double all = 0, sel = 0;
+        for (size_t i = 0; i < L->nsubs; i++) {
+            all += L->subs[i].weight;
+            sel += L->subs[i].keep ? L->subs[i].weight : 0;
+        }
+        kept = sel / all;
+        if (sel <= 0)
+            return fail(L, path, "the subsystems selected with --only have no weight in this "
+                        "phase's (default) mix; expected a positive share");
+    }
+    /* --only: the kept subsystems get exactly their share of the festival
+     * traffic, phase by phase, not the whole rate. */
+    if (ph->connections == 0) {
+        ph->rate.from *= kept;
+        ph->rate.to *= kept;
+        ph->rate.peak *= kept;
+        ph->rate.amplitude *= kept;
+    }
     return 0;
 }
 

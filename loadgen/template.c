@@ -344,6 +344,13 @@ static int append_i64(char *buf, size_t cap, size_t *len, int64_t v)
     return append(buf, cap, len, p, (size_t)(end - p));
 }
 
+static int append_u64(char *buf, size_t cap, size_t *len, uint64_t v)
+{
+    char tmp[24], *end = tmp + sizeof tmp;
+    char *p = format_u64(v, end);
+    return append(buf, cap, len, p, (size_t)(end - p));
+}
+
 static int append_uuid(char *buf, size_t cap, size_t *len, rng *r)
 {
     static const char hex[] = "0123456789abcdef";
@@ -375,7 +382,7 @@ int template_render(const template *t, const render_ctx *ctx, char *buf, size_t 
             rc = append(buf, cap, len, t->pool + s->off, s->len);
             break;
         case SEG_SEQ:
-            rc = append_i64(buf, cap, len, (int64_t)ctx->seq);
+            rc = append_u64(buf, cap, len, ctx->seq);
             break;
         case SEG_RANDOM_INT:
             rc = append_i64(buf, cap, len, rng_range(ctx->rng, s->lo, s->hi));

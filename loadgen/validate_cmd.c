@@ -76,10 +76,16 @@ static void print_rules(const char *label, const threshold_set *set)
     printf("\n");
 }
 
-static void print_plan(const load_plan *p)
+static void print_plan(const load_plan *p, const char *const *only)
 {
     char b1[32], b2[32];
     printf("scenario %s (%s): valid\n", p->name, p->source);
+    if (only) {
+        printf("only:");
+        for (const char *const *o = only; *o; o++)
+            printf(" %s", *o);
+        printf(" (rates scaled to their share of each phase)\n");
+    }
     printf("target: %s\n", p->target ? p->target : "embedded testbed (started by crest run)");
     printf("arrivals: %s\n", p->poisson ? "poisson" : "uniform");
     for (size_t i = 0; i < p->nfeeders; i++)
@@ -233,7 +239,7 @@ int cmd_validate(int argc, char **argv)
     load_plan *p = scenario_load(file, &opts);
     if (!p)
         goto out;
-    print_plan(p);
+    print_plan(p, opts.only);
     plan_free(p);
     rc = CREST_EXIT_OK;
 out:
