@@ -220,4 +220,18 @@ test_misc_errors() {
     "$CREST" validate --help | grep -q 'usage: crest validate'
 }
 
+test_documented_example_is_valid() {
+    local d="$TMP/doc"
+    mkdir -p "$d/data" "$d/profiles"
+    awk '/^```json$/ {on = 1; next} /^```$/ {if (on) exit} on' "$ROOT/docs/scenario-format.md" > "$d/example.json"
+    cp "$ROOT/scenarios/data/users.csv" "$ROOT/scenarios/data/skus.csv" "$d/data/"
+    cp "$ROOT/scenarios/profiles/midnight.csv" "$d/profiles/"
+    printf 'code\nC1\nC2\n' > "$d/data/coupons.csv"
+    "$CREST" validate "$d/example.json" > "$TMP/out" 2> "$TMP/err" || { cat "$TMP/err" >&2; return 1; }
+    grep -q '^scenario mini11 ' "$TMP/out"
+    [ "$(grep -cE '^  (evening|midnight|flash|wave|night|steady|users) ' "$TMP/out")" -eq 7 ]
+    grep -q '65 connections' "$TMP/out"  # 50 users x growth 1.3
+    grep -q "unique feeder 'coupon' has 2 rows" "$TMP/err"
+}
+
 run_tests
