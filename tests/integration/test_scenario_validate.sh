@@ -210,6 +210,10 @@ test_misc_errors() {
     expect_invalid "$TMP/v/closedrate.json" "phases[1]: 'rate' is an open-loop key"
     mutate spikeafter 'd["phases"][1] = {"duration": 5, "shape": "spike", "base": 1, "peak": 9, "hold": 1, "at": 7}'
     expect_invalid "$TMP/v/spikeafter.json" "phases[1]: at: the spike starts at 7s, after the phase ends"
+    printf '{"subsystems": {"a": {"weight": 1, "endpoints": [{"name": "e", "path": "/"}]}},\n "phases": [{"duration": 1, "rate": 1}], "phases": [{"duration": 100, "rate": 1}]}\n' > "$TMP/v/dup.json"
+    expect_invalid "$TMP/v/dup.json" "dup.json: error: duplicate key 'phases'; expected each key once"
+    printf '{"subsystems": {"a": {"weight": 1, "endpoints": [{"name": "e", "path": "/"}]},\n "a": {"weight": 2, "endpoints": [{"name": "f", "path": "/"}]}}, "phases": [{"duration": 1, "rate": 1}]}\n' > "$TMP/v/dupsub.json"
+    expect_invalid "$TMP/v/dupsub.json" "subsystems: duplicate key 'a'"
     local rc=0
     "$CREST" validate "$TMP/v/nonexistent.json" 2> "$TMP/err" || rc=$?
     assert_eq "$rc" 2 "missing scenario file"
