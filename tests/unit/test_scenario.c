@@ -15,9 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "loadgen/engine_arrivals.h"
 #include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/scenario.h"
+#include "loadgen/template.h"
 
 static char tmpdir[64];
 
@@ -165,6 +167,73 @@ static void test_sine_clipped(void **state)
     double got = rate_curve_expected(&c, 10), want = scheduled(&c, 0, 10, 10);
     assert_true(fabs(got - want) < 0.5);
     assert_true(got > 100 * 10); /* clipping only removes negative rate */
+}
+
+/* The engine's arrival clock schedules what the curves say: with uniform
+ * arrivals, every second of every shape gets the curve's integral over
+ * that second, to within one arrival; with Poisson arrivals, each phase's
+ * total is within 4 sigma. */
+static void test_arrivals_follow_curves(void **state)
+{
+    (void)state;
+    load_plan *p = plan_new("curves");
+    char err[128];
+    size_t s = plan_add_subsystem(p, "a");
+    plan_add_endpoint(p, s, "a.e", "GET", template_compile("/", NULL, 0, err, sizeof err), 1);
+    plan_add_phase(p, "constant", 10)->rate = (rate_curve){.shape = SHAPE_CONSTANT, .from = 250};
+    plan_add_phase(p, "ramp", 20)->rate = (rate_curve){.shape = SHAPE_RAMP, .from = 100, .to = 500};
+    plan_add_phase(p, "step", 20)->rate =
+        (rate_curve){.shape = SHAPE_STEP, .from = 100, .to = 400, .steps = 4};
+    plan_add_phase(p, "spike", 30)->rate = (rate_curve){
+        .shape = SHAPE_SPIKE, .from = 100, .peak = 1000, .spike_at_s = 10, .rise_s = 2, .hold_s = 5};
+    plan_add_phase(p, "sine", 45)->rate =
+        (rate_curve){.shape = SHAPE_SINE, .from = 500, .amplitude = 200, .period_s = 30};
+    double *prof = malloc(5 * sizeof *prof);
+    memcpy(prof, (double[]){0, 10, 30, 30, 0}, 5 * sizeof *prof);
+    plan_add_phase(p, "profile", 6)->rate = (rate_curve){
+        .shape = SHAPE_PROFILE, .from = 2, .profile = prof, .profile_len = 5, .profile_step_s = 1};
+    assert_int_equal(plan_prepare(p), 0);
+    double (*closed[])(double) = {F_constant, F_ramp, F_step, F_spike, F_sine, F_profile};
+    double start = 0;
+    size_t nsec = (size_t)plan_duration(p);
+    unsigned *count = calloc(nsec + 1, sizeof *count);
+    arrival_clock c;
+    assert_int_equal(arrival_clock_init(&c, p, 0, 0, 1, NULL), 0);
+    double t;
+    while ((t = arrival_clock_next(&c)) >= 0)
+        count[(size_t)t]++;
+    arrival_clock_free(&c);
+    for (size_t ph = 0; ph < p->nphases; ph++) {
+        double d = p->phases[ph].duration_s;
+        for (int k = 0; k < (int)d; k++) {
+            double want = closed[ph](k + 1) - closed[ph](k);
+            unsigned got = count[(size_t)start + (size_t)k];
+            if (fabs(got - want) > 1.0 + 1e-9)
+                fail_msg("%s second %d: %u arrivals scheduled, curve integral %.3f",
+                         p->phases[ph].name, k, got, want);
+        }
+        start += d;
+    }
+    /* Poisson: the same integrals in expectation */
+    rng r;
+    rng_seed(&r, 2026);
+    memset(count, 0, (nsec + 1) * sizeof *count);
+    assert_int_equal(arrival_clock_init(&c, p, 1, 0, 1, &r), 0);
+    while ((t = arrival_clock_next(&c)) >= 0)
+        count[(size_t)t]++;
+    arrival_clock_free(&c);
+    start = 0;
+    for (size_t ph = 0; ph < p->nphases; ph++) {
+        double d = p->phases[ph].duration_s, want = closed[ph](d), got = 0;
+        for (int k = 0; k < (int)d; k++)
+            got += count[(size_t)start + (size_t)k];
+        if (fabs(got - want) > 4 * sqrt(want))
+            fail_msg("%s: %.0f Poisson arrivals, expected %.0f +- %.0f", p->phases[ph].name, got,
+                     want, 4 * sqrt(want));
+        start += d;
+    }
+    free(count);
+    plan_free(p);
 }
 
 /* ---- scenarios ---------------------------------------------------------- */
@@ -426,6 +495,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_curves),
         cmocka_unit_test(test_sine_clipped),
+        cmocka_unit_test(test_arrivals_follow_curves),
         cmocka_unit_test(test_mix),
         cmocka_unit_test(test_only),
         cmocka_unit_test(test_time_scale_growth),
