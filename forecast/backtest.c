@@ -24,6 +24,18 @@ double fc_mase_scale(const double *y, size_t n, size_t lag)
     return n && level > 0 ? 1e-3 * level / (double)n : 1.0;
 }
 
+double fc_local_scale(const double *y, size_t n, size_t lag)
+{
+    size_t first = n > lag + FC_LOCAL_DIFFS ? n - FC_LOCAL_DIFFS : lag;
+    if (first >= n)
+        return fc_mase_scale(y, n, lag);
+    double s = 0;
+    for (size_t i = first; i < n; i++)
+        s += fabs(y[i] - y[i - lag]);
+    s /= (double)(n - first);
+    return s > 0 ? s : fc_mase_scale(y, n, lag);
+}
+
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -115,7 +127,7 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
         if (!bt->norigins || k < bt->first_origin)
             bt->first_origin = k;
         bt->norigins++;
-        double scale = fc_mase_scale(y, k, lag);
+        double scale = fc_mase_scale(y, k, lag), local = fc_local_scale(y, k, lag);
         for (size_t j = k; j < n; j++) {
             double h = round((t[j] - t[k - 1]) / step);
             if (h < 1)
@@ -137,7 +149,7 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                     continue;
                 e->q = log(y[j] / f);
             } else {
-                e->q = (y[j] - f) / scale;
+                e->q = (y[j] - f) / local;
             }
             e->event = daily && fc_events_on(o->events, (long)floor(t[j])) >= 0;
             ase_sum += e->ase;

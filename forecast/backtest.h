@@ -20,7 +20,7 @@ typedef struct fc_bt_error {
     size_t target;     /* index of the point forecast */
     size_t step;       /* 1-based horizon step */
     double forecast, actual;
-    double q;          /* scaled error: (actual - forecast) / MASE scale, or log ratio */
+    double q;          /* scaled error: (actual - forecast) / local scale, or log ratio */
     double ase;        /* |actual - forecast| / MASE scale of the origin */
     int event;         /* target is a festival day */
 } fc_bt_error;
@@ -38,6 +38,13 @@ typedef struct fc_backtest {
 /* MASE scale of the first N points: mean absolute one-step (LAG = 1) or
  * seasonal (LAG = 7) naive error; never 0. */
 double fc_mase_scale(const double *y, size_t n, size_t lag);
+
+/* Interval scale of the first N points: the mean absolute LAG-difference
+ * over the last FC_LOCAL_DIFFS differences only, so that the scale follows
+ * the level of a fast-growing series (a whole-history mean lags behind it
+ * and makes late errors look larger than early ones). Never 0. */
+#define FC_LOCAL_DIFFS 6
+double fc_local_scale(const double *y, size_t n, size_t lag);
 
 /* Runs the backtest of model M on the N points, steps up to H. Returns 0
  * (also when no origin fits: nerr == 0), -1 on out of memory. Free with

@@ -128,7 +128,7 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
     const fc_model_result *sel = &r->models[r->selected];
     const fc_fit *f = &sel->fit;
     int daily = fc_model_family(sel->model) == FC_FAMILY_DAILY;
-    r->scale = fc_mase_scale(s->y, s->n, daily ? 7 : 1);
+    r->scale = fc_local_scale(s->y, s->n, daily ? 7 : 1);
     double ss = 0;
     for (size_t i = 0; i < s->n; i++) {
         double e = f->log_space ? log(s->y[i] / f->fitted[i]) : (s->y[i] - f->fitted[i]) / r->scale;

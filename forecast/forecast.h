@@ -42,7 +42,7 @@ typedef struct fc_result {
     int selected;        /* index into models, -1 when no model could be fitted */
     char reason[480];    /* why that one (or why none) */
     fc_interval_table iv;
-    double scale;        /* MASE scale of the whole history */
+    double scale;        /* interval scale of the whole history (fc_local_scale) */
     size_t npoints;
     fc_point *points;    /* the forecast, npoints (owned) */
     size_t peak;         /* index of the highest mean */
