@@ -74,8 +74,10 @@ int fc_events_add_recurring(fc_events *ev, const char *mmdd)
 int fc_events_read(fc_events *ev, const char *path)
 {
     csv_table tab;
-    if (csv_table_read(path, &tab) != 0)
+    if (csv_table_read(path, &tab) != 0) {
+        csv_table_free(&tab); /* csvio keeps the path when the open fails */
         return -1;
+    }
     int dc = csv_table_column(&tab, "date"), nc = csv_table_column(&tab, "name");
     int rc = 0;
     if (dc < 0 || nc < 0) {

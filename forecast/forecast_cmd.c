@@ -197,8 +197,10 @@ int cmd_forecast(int argc, char **argv)
                 goto done;
             }
             if (ch == 'w') {
-                if (ro.nwhere >= MAX_LIST)
+                if (ro.nwhere >= MAX_LIST) {
+                    crest_error("forecast: too many --where (at most %d)", MAX_LIST);
                     goto done;
+                }
                 where[ro.nwhere++] = copies[ncopies++];
             } else if (add_list(copies[ncopies++], values, &ro.nvalues) != 0) {
                 crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
@@ -292,6 +294,9 @@ int cmd_forecast(int argc, char **argv)
         crest_error("forecast: the daily model needs dates; '%s' holds years", hist.time_col);
         goto done;
     }
+    if (!events.n && family == FC_FAMILY_DAILY && (forced < 0 || forced == FC_MODEL_DAILY))
+        fprintf(stderr, "crest: note: no --event/--events given: festival days are not modelled "
+                        "(e.g. --event 11-11)\n");
     if (events.n && family != FC_FAMILY_DAILY)
         crest_warn("festivals (--event/--events) only affect the daily model; ignored for "
                    "growth curves");
