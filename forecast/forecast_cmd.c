@@ -322,8 +322,8 @@ int cmd_forecast(int argc, char **argv)
         o.fit.events = events.n ? &events : NULL;
         o.horizon = horizon > 0 ? (size_t)horizon : 1;
         if (at && s->n) {
-            double steps = ceil((at_t - s->t[s->n - 1]) / hist.step - 1e-9);
-            if (steps < 1) {
+            size_t steps;
+            if (fc_horizon_steps(s->t[s->n - 1], at_t, hist.step, &steps) != 0) {
                 char tb[40];
                 crest_error("--at %s is not after the last point of series '%s' (%s); use "
                             "--until to hold data back",
@@ -331,10 +331,10 @@ int cmd_forecast(int argc, char **argv)
                 goto done;
             }
             if (steps > MAX_HORIZON) {
-                crest_error("--at %s is %.0f periods away; at most %d", at, steps, MAX_HORIZON);
+                crest_error("--at %s is %zu periods away; at most %d", at, steps, MAX_HORIZON);
                 goto done;
             }
-            o.horizon = (size_t)steps;
+            o.horizon = steps;
         }
         if (o.horizon > max_h)
             max_h = o.horizon;

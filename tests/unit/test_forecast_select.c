@@ -182,6 +182,39 @@ static void test_backtest_uses_only_the_past(void **state)
     fc_backtest_free(&bt);
 }
 
+static void test_horizon_steps_to_a_date(void **state)
+{
+    (void)state;
+    size_t n;
+    double last, at;
+    assert_int_equal(fc_horizon_steps(2018, 2019, 1, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(fc_time_parse("2026-10-31", FC_TIME_DATE, &last), 0);
+    assert_int_equal(fc_time_parse("2026-11-11", FC_TIME_DATE, &at), 0);
+    assert_int_equal(fc_horizon_steps(last, at, 1, &n), 0);
+    assert_int_equal(n, 11);
+    assert_int_equal(fc_horizon_steps(last, at, 7, &n), 0); /* weekly: 2 steps pass it */
+    assert_int_equal(n, 2);
+    assert_int_equal(fc_horizon_steps(last, last, 1, &n), -1);
+    assert_int_equal(fc_horizon_steps(2019, 2018, 1, &n), -1);
+    /* The forecast points land on the grid and the last one is the date. */
+    double t[8], y[8];
+    for (int i = 0; i < 8; i++) {
+        t[i] = last - 7 + i;
+        y[i] = 100 + i;
+    }
+    fc_series s = {.id = "s", .metric = "s", .n = 8, .t = t, .y = y};
+    fc_run_options o = {.family = FC_FAMILY_GROWTH, .forced = FC_MODEL_LINEAR, .fit = {.step = 1},
+                        .horizon = 11};
+    fc_result res;
+    assert_int_equal(fc_forecast_series(&s, &o, &res), 0);
+    assert_int_equal(res.npoints, 11);
+    assert_true(res.points[10].t == at);
+    assert_int_equal(res.peak, 10); /* rising line: the last point is the highest */
+    assert_true(fabs(res.points[10].mean - (107 + 11)) < 1e-6);
+    fc_result_free(&res);
+}
+
 static void test_skipped_models_listed_with_reason(void **state)
 {
     (void)state;
@@ -395,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_interval_coverage),
         cmocka_unit_test(test_daily_interval_coverage),
         cmocka_unit_test(test_backtest_uses_only_the_past),
+        cmocka_unit_test(test_horizon_steps_to_a_date),
         cmocka_unit_test(test_skipped_models_listed_with_reason),
         cmocka_unit_test(test_history_errors_name_line_and_column),
         cmocka_unit_test(test_history_missing_gaps_long_until),
