@@ -171,6 +171,30 @@ test_daily_demo_to_double11() {
     assert_cmp "$(json "$TMP/n.json" '.series[0].peak.mean') < $peak / 2" "festival effect matters"
 }
 
+test_events_file_and_datetimes() {
+    printf 'date,name\n11-11,double11\n2024-06-18,mid-year\n2025-06-18,mid-year\n2026-06-18,mid-year\n' \
+        > "$TMP/events.csv"
+    "$CREST" forecast "$DEMO" --time date --value pv --at 2026-11-11 --events "$TMP/events.csv" \
+        --out "$TMP/e.json" > /dev/null 2>&1
+    assert_eq "$(json "$TMP/e.json" '.events | join(",")')" "double11,mid-year" "festival names"
+    mult=$(json "$TMP/e.json" '.series[0].models[0].params["multiplier:mid-year"]')
+    assert_cmp "$mult > 1.8 && $mult < 2.6" "6-18 multiplier learned from dated events (made with 2.2)"
+    printf 'date,name\n2025-13-01,x\n' > "$TMP/badev.csv"
+    expect_error 2 "badev.csv:2: error: column 'date'" "$DEMO" --time date --events "$TMP/badev.csv"
+    # Hourly date-times: the step is an hour, times are written back as date-times.
+    python3 -c '
+import math
+print("ts,tps")
+for i in range(24 * 10):
+    print("2026-11-%02dT%02d:00:00,%.1f" % (1 + i // 24, i % 24, 100 + i * 0.5 + 5 * math.sin(i)))
+' > "$TMP/hourly.csv"
+    "$CREST" forecast "$TMP/hourly.csv" --time ts --at 2026-11-11T03:00:00 --out "$TMP/h.json" > /dev/null
+    assert_eq "$(json "$TMP/h.json" .time_kind)" datetime "kind"
+    assert_eq "$(json "$TMP/h.json" .unit_seconds)" 3600 "an hour"
+    assert_eq "$(json "$TMP/h.json" '.series[0].forecast | map(.t) | join(",")')" \
+        "2026-11-11T00:00:00,2026-11-11T01:00:00,2026-11-11T02:00:00,2026-11-11T03:00:00" "hourly steps"
+}
+
 test_demo_history_is_reproducible() {
     python3 "$ROOT/scripts/gen_demo_history.py" --out "$TMP/regen.csv"
     cmp "$TMP/regen.csv" "$DEMO"
