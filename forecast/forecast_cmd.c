@@ -85,7 +85,8 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
            s->n ? fc_time_format(h->kind, s->t[0], a, sizeof a) : "-",
            s->n ? fc_time_format(h->kind, s->t[s->n - 1], b, sizeof b) : "-");
     printf(" (%s)\n", h->unit);
-    printf("  %-15s %9s %8s %8s %11s %9s\n", "model", "MAPE%", "MASE", "bias%", "AICc", "forecasts");
+    printf("  %-15s %9s %8s %8s %11s %9s  %s\n", "model", "MAPE%", "MASE", "bias%", "AICc",
+           "forecasts", "worst miss (+: under)");
     for (size_t i = 0; i < r->nmodels; i++) {
         const fc_model_result *m = &r->models[i];
         const char *mark = (int)i == r->selected ? "*" : " ";
@@ -97,8 +98,17 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
         print_num(b, sizeof b, m->bt.mase);
         print_num(c, sizeof c, m->bt.bias_pct);
         print_num(d, sizeof d, m->aicc);
-        printf(" %s%-15s %9s %8s %8s %11s %9zu%s%s\n", mark, fc_model_name(m->model), a, b, c, d,
-               m->bt.nerr, m->fit.note[0] ? "  note: " : "", m->fit.note);
+        char worst[64] = "";
+        if (m->bt.nerr) {
+            const fc_bt_error *w = &m->bt.err[m->bt.worst];
+            char tb[40];
+            if (w->actual != 0)
+                snprintf(worst, sizeof worst, "%s %+.1f%%",
+                         fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
+                         (w->actual - w->forecast) / fabs(w->actual) * 100.0);
+        }
+        printf(" %s%-15s %9s %8s %8s %11s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a, b, c,
+               d, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
     }
     if (r->selected < 0) {
         printf("  no forecast: %s\n", r->reason);
