@@ -6,11 +6,11 @@
  * (docs/plan-format.md) and prints a table. The exit code is the gate:
  * 1 shortfall, 3 inconclusive (nothing short), 0 ok or tight, 2 bad input.
  *
- * The three files are read with small tolerant readers of their documented
- * schemas (docs/forecast-format.md, docs/capacity-format.md): only the keys
- * plan needs are checked, so newer producers with extra keys still work. The
- * scenario is read directly for `subsystems.<name>.calls_per_pv` (no feeders
- * or templates are loaded: plan needs none of them). */
+ * capacity.json is read by its producer's reader (loadgen/capacity.h).
+ * forecast.json is read here, tolerantly (only the keys plan needs are
+ * checked; docs/forecast-format.md). The scenario is read directly for
+ * `subsystems.<name>.calls_per_pv`; it is compiled with scenario_load (feeders,
+ * profiles) only when its profile phase is needed for the peak factor. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +23,8 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "forecast/plan.h"
+#include "loadgen/capacity.h"
+#include "loadgen/search.h"
 
 /* Peak second over the unit's average when neither --peak-factor nor a
  * profile says otherwise: a conservative guess for daily data (a festival
@@ -268,67 +270,24 @@ static int read_forecast(const char *file, const cJSON *root, const plan_args *a
     return 0;
 }
 
-/* Finds NAME in capacity.json's subsystems and fills CAP (borrowing
- * strings from ROOT). Returns 0 (CAP->measured says whether it was found)
- * or -1 on malformed input. */
-static int read_capacity(const char *file, const cJSON *subsystems, const char *name,
-                         plan_capacity *cap)
+/* What plan needs of one capacity.json subsystem (read by loadgen/capacity.c). */
+static void capacity_of(const capacity_result *c, const char *name, plan_capacity *cap)
 {
     memset(cap, 0, sizeof *cap);
-    const cJSON *s;
-    int i = 0;
-    cJSON_ArrayForEach(s, subsystems) {
-        char path[64];
-        snprintf(path, sizeof path, "subsystems[%d]", i++);
-        const char *sname = NULL;
-        if (jsonio_get_string(file, path, s, "name", 1, &sname) != 0)
-            return -1;
-        if (strcmp(sname, name) != 0)
-            continue;
-        cap->measured = 1;
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(s, "capacity_rps");
-        if (cJSON_IsNull(c) || !c) {
-            cap->passed = 0;
-        } else if (cJSON_IsNumber(c) && c->valuedouble >= 0 && isfinite(c->valuedouble)) {
-            cap->passed = 1;
-            cap->capacity_rps = c->valuedouble;
-        } else {
-            fprintf(stderr, "%s: error: '%s.capacity_rps' must be a number >= 0 or null\n", file,
-                    path);
-            return -1;
-        }
-        if (jsonio_get_bool(file, path, s, "at_least", 0, &cap->at_least) < 0 ||
-            jsonio_get_string(file, path, s, "limited_by", 0, &cap->limited_by) < 0)
-            return -1;
-        int gen = 0;
-        if (jsonio_get_bool(file, path, s, "generator_limited", 0, &gen) < 0)
-            return -1;
-        if (gen)
-            cap->at_least = 1;
-        const cJSON *usl = cJSON_GetObjectItemCaseSensitive(s, "usl");
-        if (usl && !cJSON_IsNull(usl)) {
-            char upath[80];
-            snprintf(upath, sizeof upath, "%s.usl", path);
-            if (!cJSON_IsObject(usl)) {
-                fprintf(stderr, "%s: error: '%s' must be an object or null\n", file, upath);
-                return -1;
-            }
-            usl_fit *f = &cap->usl;
-            if (jsonio_get_number(file, upath, usl, "alpha", 1, &f->alpha) != 0 ||
-                jsonio_get_number(file, upath, usl, "beta", 1, &f->beta) != 0 ||
-                jsonio_get_number(file, upath, usl, "gamma", 1, &f->gamma) != 0 ||
-                jsonio_get_bool(file, upath, usl, "poor_fit", 0, &f->poor_fit) < 0)
-                return -1;
-            if (f->alpha < 0 || f->beta < 0 || !(f->gamma > 0)) {
-                fprintf(stderr, "%s: error: '%s' needs alpha >= 0, beta >= 0 and gamma > 0\n",
-                        file, upath);
-                return -1;
-            }
-            cap->has_usl = 1;
-        }
-        return 0;
+    const capacity_subsystem *s = capacity_find(c, name);
+    if (!s)
+        return;
+    cap->measured = 1;
+    cap->passed = isfinite(s->capacity_rps);
+    cap->capacity_rps = cap->passed ? s->capacity_rps : 0;
+    cap->at_least = s->at_least || s->generator_limited;
+    cap->limited_by = search_limit_name(s->limited_by);
+    /* A sweep whose fit failed leaves alpha/beta/gamma null (NAN): not a model. */
+    if (s->usl.present && isfinite(s->usl.fit.alpha) && isfinite(s->usl.fit.beta) &&
+        s->usl.fit.gamma > 0) {
+        cap->has_usl = 1;
+        cap->usl = s->usl.fit;
     }
-    return 0;
 }
 
 /* Reads subsystems.<name>.calls_per_pv from the scenario into ROWS (grown
@@ -518,19 +477,16 @@ int cmd_plan(int argc, char **argv)
     int exit_code = CREST_EXIT_USAGE;
     plan_row *rows = NULL;
     size_t nrows = 0;
-    cJSON *forecast = NULL, *capacity = NULL, *out_json = NULL;
+    cJSON *forecast = NULL, *out_json = NULL;
+    capacity_result capacity;
+    int have_capacity = 0;
     forecast_peak fp;
 
     if (!(forecast = jsonio_read_file(a.forecast)) || read_forecast(a.forecast, forecast, &a, &fp))
         goto done;
-    if (!(capacity = jsonio_read_file(a.capacity)) ||
-        check_schema(a.capacity, capacity, "crest.capacity/1") != 0)
+    if (capacity_read(a.capacity, &capacity) != 0)
         goto done;
-    const cJSON *cap_subs = cJSON_GetObjectItemCaseSensitive(capacity, "subsystems");
-    if (!cJSON_IsArray(cap_subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an array\n", a.capacity);
-        goto done;
-    }
+    have_capacity = 1;
     if (read_scenario(a.scenario, &rows, &nrows) != 0)
         goto done;
 
@@ -557,14 +513,7 @@ int cmd_plan(int argc, char **argv)
 
     /* A "full-link" capacity row (the whole mix) is held against the sum of
      * the subsystems' demand. */
-    int has_full_link = 0;
-    {
-        plan_capacity probe;
-        if (read_capacity(a.capacity, cap_subs, FULL_LINK, &probe) != 0)
-            goto done;
-        has_full_link = probe.measured;
-    }
-    if (has_full_link) {
+    if (capacity_find(&capacity, FULL_LINK)) {
         plan_row *grown = realloc(rows, (nrows + 1) * sizeof *rows);
         if (!grown)
             goto done;
@@ -581,20 +530,17 @@ int cmd_plan(int argc, char **argv)
         plan_capacity cap;
         r->demand_rps = plan_demand_rps(fp.mean, unit_seconds, peak_factor, r->calls_per_pv);
         r->demand_hi95_rps = plan_demand_rps(fp.hi95, unit_seconds, peak_factor, r->calls_per_pv);
-        if (read_capacity(a.capacity, cap_subs, r->name, &cap) != 0)
-            goto done;
+        capacity_of(&capacity, r->name, &cap);
         plan_judge(r, &cap, a.margin);
     }
     /* Capacity rows the scenario does not know are not silently dropped. */
-    const cJSON *s;
-    cJSON_ArrayForEach(s, cap_subs) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "name");
+    for (size_t k = 0; k < capacity.nsubsystems; k++) {
         int known = 0;
-        for (size_t i = 0; i < nrows && cJSON_IsString(name); i++)
-            known |= strcmp(rows[i].name, name->valuestring) == 0;
-        if (!known && cJSON_IsString(name))
+        for (size_t i = 0; i < nrows; i++)
+            known |= strcmp(rows[i].name, capacity.subsystems[k].name) == 0;
+        if (!known)
             crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
-                       a.capacity, name->valuestring, a.scenario);
+                       a.capacity, capacity.subsystems[k].name, a.scenario);
     }
 
     plan_status verdict = plan_verdict(rows, nrows);
@@ -610,7 +556,8 @@ int cmd_plan(int argc, char **argv)
 done:
     cJSON_Delete(out_json);
     cJSON_Delete(forecast);
-    cJSON_Delete(capacity);
+    if (have_capacity)
+        capacity_result_free(&capacity);
     free(rows);
     return exit_code;
 }
