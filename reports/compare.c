@@ -1,9 +1,9 @@
 /* compare.c: regression-or-noise verdicts between two results.json files
  * (see compare.h and docs/compare.md).
  *
- * Reading is tolerant of extra keys (the engine may add more) but strict on
- * the keys compare uses: a wrong type or a malformed histogram is bad input,
- * named by file and JSON path. The statistics are a one-sided Mann-Whitney U
+ * Files are read with the engine's reader (loadgen/results.h: counters,
+ * decoded histograms, per-second stats per subsystem); a malformed file is
+ * bad input, named by file and JSON path. The statistics are a one-sided Mann-Whitney U
  * test over the per-second values of the two runs: seconds, not requests,
  * are the samples, because requests within a second share their fate (a GC
  * pause slows them all) while seconds are closer to independent. */
@@ -18,22 +18,23 @@
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "loadgen/results.h"
+#include "loadgen/stats.h"
 #include "reports/compare.h"
 
 enum { M_P50, M_P90, M_P99, M_RATE, M_ERRORS, M_COUNT };
 static const char *const metric_names[M_COUNT] = {"p50", "p90", "p99", "rate", "errors"};
 static const double latency_percentiles[3] = {50, 90, 99};
 
-/* A growable array of per-second values. */
+/* Per-second values of one metric. */
 typedef struct series {
     double *v;
-    size_t n, cap;
+    size_t n;
 } series;
 
 /* One scope (total or a subsystem) of one run. */
 typedef struct scope_data {
     double value[M_COUNT];     /* NAN when the file does not say */
-    const char *latency_source;
     series per_second[M_COUNT];
 } scope_data;
 
@@ -160,23 +161,7 @@ int mann_whitney_test(const double *base, size_t nb, const double *cur, size_t n
     return 0;
 }
 
-/* ---- reading results.json ------------------------------------------------ */
-
-static int series_push(series *s, double v)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        double *grown = realloc(s->v, cap * sizeof *grown);
-        if (!grown) {
-            crest_error("out of memory");
-            return -1;
-        }
-        s->v = grown;
-        s->cap = cap;
-    }
-    s->v[s->n++] = v;
-    return 0;
-}
+/* ---- from a run_result ------------------------------------------------- */
 
 static void scope_free(scope_data *s)
 {
@@ -184,166 +169,42 @@ static void scope_free(scope_data *s)
         free(s->per_second[m].v);
 }
 
-/* A number member, or NAN when absent or null; -1 on another type. */
-static int opt_number(const char *file, const char *path, const cJSON *obj, const char *key,
-                      double *out)
+/* Fills S from one tag (or the total) of a run: point values from the
+ * counters and the full latency histogram, samples from its NSEC seconds.
+ * Latency samples come only from seconds in which something completed. */
+static int scope_from(const tag_stats *t, const second_stats *secs, size_t nsec,
+                      double duration_s, scope_data *s)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    *out = NAN;
-    if (!item || cJSON_IsNull(item))
-        return 0;
-    if (!cJSON_IsNumber(item)) {
-        fprintf(stderr, "%s: error: '%s.%s' must be a number\n", file, path, key);
-        return -1;
-    }
-    *out = item->valuedouble;
-    return 0;
-}
-
-/* Fills the point values of S from a summary block at PATH. */
-static int read_summary(const char *file, const char *path, const cJSON *blk, scope_data *s)
-{
-    char sub[300];
-    if (!cJSON_IsObject(blk)) {
-        fprintf(stderr, "%s: error: '%s' must be an object (a summary block)\n", file, path);
-        return -1;
-    }
-    for (int m = 0; m < M_COUNT; m++)
-        s->value[m] = NAN;
-    s->latency_source = "summary";
-    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(blk, "latency_ms");
-    snprintf(sub, sizeof sub, "%s.latency_ms", path);
-    if (lat && !cJSON_IsObject(lat)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, sub);
-        return -1;
-    }
-    if (lat && (opt_number(file, sub, lat, "p50", &s->value[M_P50]) ||
-                opt_number(file, sub, lat, "p90", &s->value[M_P90]) ||
-                opt_number(file, sub, lat, "p99", &s->value[M_P99])))
-        return -1;
-    /* The full distribution beats the summary's rounded numbers. */
-    const cJSON *hists = cJSON_GetObjectItemCaseSensitive(blk, "histograms");
-    const cJSON *enc = cJSON_IsObject(hists) ? cJSON_GetObjectItemCaseSensitive(hists, "latency")
-                                             : NULL;
-    if (enc && !cJSON_IsNull(enc)) {
-        hist *h = cJSON_IsString(enc) ? hist_decode(enc->valuestring) : NULL;
-        if (!h) {
-            fprintf(stderr, "%s: error: '%s.histograms.latency' is not a valid encoded "
-                            "histogram (hist_encode)\n", file, path);
-            return -1;
-        }
-        if (hist_count(h) > 0) {
-            for (int i = 0; i < 3; i++)
-                s->value[M_P50 + i] = (double)hist_percentile(h, latency_percentiles[i]) / 1000.0;
-            s->latency_source = "histogram";
-        }
-        hist_free(h);
-    }
-    double ok, duration, rate, errors, shed, error_rate;
-    if (opt_number(file, path, blk, "ok", &ok) || opt_number(file, path, blk, "duration_s", &duration) ||
-        opt_number(file, path, blk, "rate", &rate) || opt_number(file, path, blk, "errors", &errors) ||
-        opt_number(file, path, blk, "shed", &shed) ||
-        opt_number(file, path, blk, "error_rate", &error_rate))
-        return -1;
-    s->value[M_RATE] = isfinite(ok) && duration > 0 ? ok / duration : rate;
-    if (isfinite(error_rate)) {
-        s->value[M_ERRORS] = error_rate;
-    } else if (isfinite(ok) && isfinite(errors)) {
-        double answered = ok + errors + (isfinite(shed) ? shed : 0);
-        s->value[M_ERRORS] = answered > 0 ? errors / answered : 0;
-    }
-    return 0;
-}
-
-/* Adds one second (an entry of timeseries, or its subsystems.<name>) to S.
- * Latency counts only for seconds in which something completed. */
-static int read_second(const char *file, const char *path, const cJSON *sec, scope_data *s)
-{
-    double p[3], ok, errors, shed, completed;
-    if (!cJSON_IsObject(sec)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, path);
-        return -1;
-    }
-    if (opt_number(file, path, sec, "p50_ms", &p[0]) || opt_number(file, path, sec, "p90_ms", &p[1]) ||
-        opt_number(file, path, sec, "p99_ms", &p[2]) || opt_number(file, path, sec, "ok", &ok) ||
-        opt_number(file, path, sec, "errors", &errors) || opt_number(file, path, sec, "shed", &shed) ||
-        opt_number(file, path, sec, "completed", &completed))
-        return -1;
-    if (!isfinite(shed))
-        shed = 0;
-    double answered = (isfinite(ok) ? ok : 0) + (isfinite(errors) ? errors : 0) + shed;
-    double done = isfinite(completed) ? completed : answered;
-    for (int i = 0; i < 3; i++)
-        if (isfinite(p[i]) && done > 0 && series_push(&s->per_second[M_P50 + i], p[i]))
-            return -1;
-    if (isfinite(ok) && series_push(&s->per_second[M_RATE], ok))
-        return -1;
-    if (isfinite(ok) && isfinite(errors) && answered > 0 &&
-        series_push(&s->per_second[M_ERRORS], errors / answered))
-        return -1;
-    return 0;
-}
-
-/* Reads scope NAME (NULL: the total) of results document ROOT. */
-static int read_scope(const char *file, const cJSON *root, const char *name, scope_data *s)
-{
-    char path[256];
     memset(s, 0, sizeof *s);
-    const cJSON *blk;
-    if (name) {
-        snprintf(path, sizeof path, "subsystems.%s", name);
-        blk = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "subsystems"),
-                                               name);
-    } else {
-        snprintf(path, sizeof path, "summary");
-        blk = cJSON_GetObjectItemCaseSensitive(root, "summary");
-    }
-    if (read_summary(file, path, blk, s) != 0)
-        return -1;
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "timeseries"), *sec;
-    if (ts && !cJSON_IsNull(ts) && !cJSON_IsArray(ts)) {
-        fprintf(stderr, "%s: error: 'timeseries' must be an array\n", file);
-        return -1;
-    }
-    int i = 0;
-    cJSON_ArrayForEach(sec, ts) {
-        const cJSON *entry = sec;
-        if (name) {
-            snprintf(path, sizeof path, "timeseries[%d].subsystems.%s", i, name);
-            entry = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(sec, "subsystems"), name);
-        } else {
-            snprintf(path, sizeof path, "timeseries[%d]", i);
-        }
-        i++;
-        if (entry && read_second(file, path, entry, s) != 0)
+    for (int m = 0; m < M_COUNT; m++) {
+        s->value[m] = NAN;
+        s->per_second[m].v = malloc((nsec ? nsec : 1) * sizeof(double));
+        if (!s->per_second[m].v) {
+            crest_error("out of memory");
+            scope_free(s);
             return -1;
+        }
     }
-    return 0;
-}
-
-static int check_results(const char *file, const cJSON *root)
-{
-    const char *schema = NULL;
-    if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: expected a results.json object\n", file);
-        return -1;
-    }
-    if (jsonio_get_string(file, "", root, "schema", 1, &schema) != 0)
-        return -1;
-    if (strcmp(schema, "crest.results/1") != 0) {
-        fprintf(stderr, "%s: error: 'schema' is '%s'; expected 'crest.results/1'\n", file, schema);
-        return -1;
-    }
-    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "summary"))) {
-        fprintf(stderr, "%s: error: missing key 'summary' (an object)\n", file);
-        return -1;
-    }
-    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
-    if (subs && !cJSON_IsNull(subs) && !cJSON_IsObject(subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an object keyed by subsystem name\n",
-                file);
-        return -1;
+    if (t->h.latency && hist_count(t->h.latency) > 0)
+        for (int i = 0; i < 3; i++)
+            s->value[M_P50 + i] =
+                (double)hist_percentile(t->h.latency, latency_percentiles[i]) / 1000.0;
+    if (duration_s > 0)
+        s->value[M_RATE] = (double)t->c.ok / duration_s;
+    if (t->c.ok + t->c.shed + t->c.errors > 0)
+        s->value[M_ERRORS] = counters_error_rate(&t->c);
+    for (size_t i = 0; secs && i < nsec; i++) {
+        const second_stats *x = &secs[i];
+        if (x->completed > 0) {
+            s->per_second[M_P50].v[s->per_second[M_P50].n++] = x->p50_ms;
+            s->per_second[M_P90].v[s->per_second[M_P90].n++] = x->p90_ms;
+            s->per_second[M_P99].v[s->per_second[M_P99].n++] = x->p99_ms;
+        }
+        s->per_second[M_RATE].v[s->per_second[M_RATE].n++] = (double)x->ok;
+        uint64_t answered = x->ok + x->shed + x->errors;
+        if (answered > 0)
+            s->per_second[M_ERRORS].v[s->per_second[M_ERRORS].n++] =
+                (double)x->errors / (double)answered;
     }
     return 0;
 }
@@ -369,9 +230,6 @@ static void judge(compare_row *row, int m, const scope_data *b, const scope_data
     row->baseline = b->value[m];
     row->current = c->value[m];
     row->allowance = allowance_of(a, m);
-    row->source = m <= M_P99 ? (strcmp(b->latency_source, c->latency_source) == 0
-                                    ? b->latency_source : "mixed")
-                             : "summary";
     row->p_value = NAN;
     row->n_base = b->per_second[m].n;
     row->n_cur = c->per_second[m].n;
@@ -433,48 +291,60 @@ static int add_scope_rows(compare_report *r, const char *name, const scope_data 
     return 0;
 }
 
-static int compare_scope(compare_report *r, const char *bname, const cJSON *base,
-                         const char *cname, const cJSON *cur, const char *scope)
+static int compare_scope(compare_report *r, const char *name, const run_result *base, long bt,
+                         const run_result *cur, long ct)
 {
     scope_data b, c;
-    int rc = -1;
-    if (read_scope(bname, base, scope, &b) == 0) {
-        if (read_scope(cname, cur, scope, &c) == 0)
-            rc = add_scope_rows(r, scope ? scope : "total", &b, &c);
-        scope_free(&c);
+    const tag_stats *btag = bt < 0 ? &base->total : &base->tags[bt];
+    const tag_stats *ctag = ct < 0 ? &cur->total : &cur->tags[ct];
+    const second_stats *bsec = bt < 0 ? base->seconds : base->tag_seconds ? base->tag_seconds[bt] : NULL;
+    const second_stats *csec = ct < 0 ? cur->seconds : cur->tag_seconds ? cur->tag_seconds[ct] : NULL;
+    if (scope_from(btag, bsec, base->nseconds, base->duration_s, &b) != 0)
+        return -1;
+    if (scope_from(ctag, csec, cur->nseconds, cur->duration_s, &c) != 0) {
+        scope_free(&b);
+        return -1;
     }
+    int rc = add_scope_rows(r, name, &b, &c);
     scope_free(&b);
+    scope_free(&c);
     return rc;
 }
 
-int compare_results_json(const char *base_name, const cJSON *base, const char *cur_name,
-                         const cJSON *cur, const compare_allowance *a, compare_report *out)
+static long tag_index(const run_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->ntags; i++)
+        if (strcmp(r->tags[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+int compare_run_results(const char *base_name, const run_result *base, const char *cur_name,
+                        const run_result *cur, const compare_allowance *a, compare_report *out)
 {
     memset(out, 0, sizeof *out);
     out->allowance = *a;
     out->baseline = strdup(base_name);
     out->current = strdup(cur_name);
-    if (!out->baseline || !out->current || check_results(base_name, base) != 0 ||
-        check_results(cur_name, cur) != 0)
+    if (!out->baseline || !out->current) {
+        crest_error("out of memory");
         goto fail;
-    if (compare_scope(out, base_name, base, cur_name, cur, NULL) != 0)
+    }
+    if (compare_scope(out, "total", base, -1, cur, -1) != 0)
         goto fail;
-    const cJSON *bsubs = cJSON_GetObjectItemCaseSensitive(base, "subsystems");
-    const cJSON *csubs = cJSON_GetObjectItemCaseSensitive(cur, "subsystems"), *s;
-    const cJSON *bsubs_obj = cJSON_IsObject(bsubs) ? bsubs : NULL;
-    const cJSON *csubs_obj = cJSON_IsObject(csubs) ? csubs : NULL;
-    for (s = bsubs_obj ? bsubs_obj->child : NULL; s; s = s->next) {
-        if (!cJSON_GetObjectItemCaseSensitive(csubs, s->string)) {
-            crest_warn("subsystem '%s' is in %s but not in %s; not compared", s->string,
+    for (size_t i = 0; i < base->ntags; i++) {
+        long j = tag_index(cur, base->tags[i].name);
+        if (j < 0) {
+            crest_warn("subsystem '%s' is in %s but not in %s; not compared", base->tags[i].name,
                        base_name, cur_name);
             continue;
         }
-        if (compare_scope(out, base_name, base, cur_name, cur, s->string) != 0)
+        if (compare_scope(out, base->tags[i].name, base, (long)i, cur, j) != 0)
             goto fail;
     }
-    for (s = csubs_obj ? csubs_obj->child : NULL; s; s = s->next)
-        if (!cJSON_GetObjectItemCaseSensitive(bsubs, s->string))
-            crest_warn("subsystem '%s' is in %s but not in %s; not compared", s->string,
+    for (size_t j = 0; j < cur->ntags; j++)
+        if (tag_index(base, cur->tags[j].name) < 0)
+            crest_warn("subsystem '%s' is in %s but not in %s; not compared", cur->tags[j].name,
                        cur_name, base_name);
     out->exit_code = out->regressions ? CREST_EXIT_GATE : out->untested ? CREST_EXIT_RUN
                                                                         : CREST_EXIT_OK;
@@ -487,12 +357,16 @@ fail:
 int compare_results_paths(const char *baseline, const char *current, const compare_allowance *a,
                           compare_report *out)
 {
+    run_result base, cur;
     memset(out, 0, sizeof *out);
-    cJSON *base = jsonio_read_file(baseline);
-    cJSON *cur = base ? jsonio_read_file(current) : NULL;
-    int rc = cur ? compare_results_json(baseline, base, current, cur, a, out) : -1;
-    cJSON_Delete(base);
-    cJSON_Delete(cur);
+    if (results_read(baseline, &base) != 0)
+        return -1;
+    int rc = -1;
+    if (results_read(current, &cur) == 0) {
+        rc = compare_run_results(baseline, &base, current, &cur, a, out);
+        run_result_free(&cur);
+    }
+    run_result_free(&base);
     return rc;
 }
 
@@ -601,7 +475,6 @@ cJSON *compare_report_to_json(const compare_report *r)
                                                         : cJSON_CreateNull());
         cJSON_AddNumberToObject(o, "seconds_baseline", (double)row->n_base);
         cJSON_AddNumberToObject(o, "seconds_current", (double)row->n_cur);
-        cJSON_AddStringToObject(o, "source", row->source ? row->source : "summary");
         cJSON_AddStringToObject(o, "verdict", row->verdict == CMP_REGRESSION
                                                   ? "regression"
                                                   : compare_verdict_name(row->verdict));

@@ -4,8 +4,8 @@
  *
  * Each scope (the total and every subsystem present in both runs) is
  * compared on p50/p90/p99 latency, ok rate and error rate. The point values
- * come from the full distribution (the encoded latency histogram, else the
- * summary). A change is a regression only when it is beyond its allowance
+ * come from the full distribution (the decoded latency histogram) and the
+ * counters. A change is a regression only when it is beyond its allowance
  * in the bad direction AND the per-second values of the two runs differ
  * significantly in that direction: a one-sided Mann-Whitney U test over the
  * seconds of the runs (timeseries), at level alpha (1% by default). Two
@@ -72,7 +72,6 @@ typedef struct compare_row {
     double p_value;          /* one-sided, in the bad direction (or the good one for improved) */
     size_t n_base, n_cur;
     compare_verdict verdict;
-    const char *source;      /* "histogram" or "summary" for latency; static */
 } compare_row;
 
 typedef struct compare_report {
@@ -84,14 +83,19 @@ typedef struct compare_report {
     int exit_code;             /* 1 any regression; else 3 any untested; else 0 */
 } compare_report;
 
-/* Compares two parsed results documents (BASE_NAME/CUR_NAME label the
- * errors and the report). Returns 0 and fills OUT (free with
- * compare_report_free), or -1 after printing an error naming the file and
- * JSON path (bad input: exit code 2). */
-int compare_results_json(const char *base_name, const cJSON *base, const char *cur_name,
-                         const cJSON *cur, const compare_allowance *a, compare_report *out);
+struct run_result;
 
-/* The same from files. */
+/* Compares two runs in memory (loadgen/stats.h; BASE_NAME/CUR_NAME label
+ * the report): the total and every subsystem (tag) present in both, by name.
+ * Returns 0 and fills OUT (free with compare_report_free), or -1 when out of
+ * memory. The runs are only read. */
+int compare_run_results(const char *base_name, const struct run_result *base,
+                        const char *cur_name, const struct run_result *cur,
+                        const compare_allowance *a, compare_report *out);
+
+/* The same from results.json files (read with results_read). Returns 0, or
+ * -1 after printing an error naming the file and JSON path (bad input:
+ * exit code 2). */
 int compare_results_paths(const char *baseline, const char *current, const compare_allowance *a,
                           compare_report *out);
 

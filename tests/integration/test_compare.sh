@@ -81,17 +81,22 @@ test_bad_input_exits_2() {
     cmp baseline missing-file
     assert_eq "$RC" 2 "missing file"
     grep -q "missing-file.json" "$TMP/err" || fail "error does not name the file"
-    printf '{"schema": "crest.results/1", "summary": {"latency_ms": {"p50": "fast"}}}' > "$TMP/bad.json"
+    jq '.summary.ok = "many"' "$D/baseline.json" > "$TMP/bad.json"
+    jq '.summary.histograms.latency = "crest-hist1:AAAA"' "$D/baseline.json" > "$TMP/badhist.json"
     set +e
     "$CREST" compare "$D/baseline.json" "$TMP/bad.json" > /dev/null 2> "$TMP/err"
     local rc=$?
     "$CREST" compare "$D/baseline.json" > /dev/null 2>&1
     local rc2=$?
+    "$CREST" compare "$TMP/badhist.json" "$D/baseline.json" > /dev/null 2> "$TMP/err4"
+    local rc4=$?
     "$CREST" compare "$D/baseline.json" "$D/noisy.json" --max-regression 'p95=5%' > /dev/null 2> "$TMP/err3"
     local rc3=$?
     set -e
     assert_eq "$rc" 2 "wrong type"
-    grep -q "summary.latency_ms.p50' must be a number" "$TMP/err" || fail "$(cat "$TMP/err")"
+    grep -q "bad.json: error: 'summary.ok' must be a number" "$TMP/err" || fail "$(cat "$TMP/err")"
+    assert_eq "$rc4" 2 "damaged histogram"
+    grep -q "badhist.json.*summary.histograms.latency: not a valid encoded histogram" "$TMP/err4" || fail "$(cat "$TMP/err4")"
     assert_eq "$rc2" 2 "one file only"
     assert_eq "$rc3" 2 "bad allowance"
     grep -q "unknown metric 'p95'" "$TMP/err3" || fail "$(cat "$TMP/err3")"

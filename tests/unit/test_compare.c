@@ -1,7 +1,7 @@
 /* test_compare.c: the statistics and verdicts of `crest compare`
  * (reports/compare.c): Mann-Whitney U on samples worked out by hand, the
- * allowance parser, and comparisons of in-memory results documents whose
- * latency histograms are real hist_encode strings. */
+ * allowance parser, comparisons of simulated runs (run_result with real
+ * histograms and per-second stats), and files through results.json. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "common/hist.h"
 #include "common/rng.h"
+#include "common/jsonio.h"
+#include "loadgen/results.h"
+#include "loadgen/stats.h"
 #include "reports/compare.h"
 
 static void test_mann_whitney_separated(void **state)
@@ -85,66 +89,52 @@ static void test_allowance_parse(void **state)
     assert_int_equal(compare_allowance_parse("alpha=60%", &a), -1);
 }
 
-/* A results document of NSECONDS seconds at about 100 requests/s, latency
- * log-normal around MEDIAN_MS, with a real encoded histogram (or BAD_HIST). */
-static cJSON *make_results(uint64_t seed, int nseconds, double median_ms, double error_p,
-                           const char *bad_hist)
+/* A run of NSECONDS seconds at 100 requests/s, all in subsystem "cart",
+ * latency log-normal around MEDIAN_MS times a small per-second noise. */
+static void make_run(run_result *r, uint64_t seed, int nseconds, double median_ms, double error_p)
 {
-    rng r;
-    rng_seed(&r, seed);
-    hist *all = hist_new();
+    const char *names[] = {"cart"};
+    assert_int_equal(run_result_init(r, 1, names), 0);
+    r->seconds = calloc((size_t)nseconds, sizeof *r->seconds);
+    r->tag_seconds = calloc(1, sizeof *r->tag_seconds);
+    assert_non_null(r->seconds);
+    assert_non_null(r->tag_seconds);
+    r->tag_seconds[0] = calloc((size_t)nseconds, sizeof **r->tag_seconds);
+    assert_non_null(r->tag_seconds[0]);
+    r->nseconds = (size_t)nseconds;
+    r->duration_s = nseconds;
+    rng g;
+    rng_seed(&g, seed);
     hist *sec = hist_new();
-    assert_non_null(all);
     assert_non_null(sec);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", "crest.results/1");
-    cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");
-    double ok_total = 0, err_total = 0;
     for (int t = 0; t < nseconds; t++) {
         hist_reset(sec);
-        double noise = exp(0.05 * rng_normal(&r));
-        int ok = 0, errors = 0;
+        double noise = exp(0.05 * rng_normal(&g));
+        second_stats *s = &r->seconds[t];
         for (int i = 0; i < 100; i++) {
-            double ms = median_ms * noise * exp(0.4 * rng_normal(&r));
-            hist_record(sec, (int64_t)(ms * 1000));
-            if (rng_uniform(&r) < error_p)
-                errors++;
+            hist_record(sec, (int64_t)(median_ms * noise * exp(0.4 * rng_normal(&g)) * 1000));
+            if (rng_uniform(&g) < error_p)
+                s->errors++;
             else
-                ok++;
+                s->ok++;
         }
-        hist_add(all, sec);
-        cJSON *s = cJSON_CreateObject();
-        cJSON_AddNumberToObject(s, "t", t);
-        cJSON_AddNumberToObject(s, "completed", ok + errors);
-        cJSON_AddNumberToObject(s, "ok", ok);
-        cJSON_AddNumberToObject(s, "errors", errors);
-        cJSON_AddNumberToObject(s, "shed", 0);
-        cJSON_AddNumberToObject(s, "p50_ms", hist_percentile(sec, 50) / 1000.0);
-        cJSON_AddNumberToObject(s, "p90_ms", hist_percentile(sec, 90) / 1000.0);
-        cJSON_AddNumberToObject(s, "p99_ms", hist_percentile(sec, 99) / 1000.0);
-        cJSON_AddItemToArray(ts, s);
-        ok_total += ok;
-        err_total += errors;
+        s->offered = s->sent = s->completed = 100;
+        s->p50_ms = hist_percentile(sec, 50) / 1000.0;
+        s->p90_ms = hist_percentile(sec, 90) / 1000.0;
+        s->p99_ms = hist_percentile(sec, 99) / 1000.0;
+        r->tag_seconds[0][t] = *s;
+        hist_add(r->total.h.latency, sec);
+        hist_add(r->tags[0].h.latency, sec);
+        for (counters *c = &r->total.c; c; c = c == &r->total.c ? &r->tags[0].c : NULL) {
+            c->scheduled += 100;
+            c->sent += 100;
+            c->completed += 100;
+            c->ok += s->ok;
+            c->errors += s->errors;
+            c->http_errors += s->errors;
+        }
     }
-    cJSON *sum = cJSON_AddObjectToObject(root, "summary");
-    cJSON_AddNumberToObject(sum, "ok", ok_total);
-    cJSON_AddNumberToObject(sum, "errors", err_total);
-    cJSON_AddNumberToObject(sum, "shed", 0);
-    cJSON_AddNumberToObject(sum, "duration_s", nseconds);
-    cJSON_AddNumberToObject(sum, "error_rate", err_total / (ok_total + err_total));
-    /* Deliberately wrong summary percentiles: the histogram must win. */
-    cJSON *lat = cJSON_AddObjectToObject(sum, "latency_ms");
-    cJSON_AddNumberToObject(lat, "p50", 999);
-    cJSON_AddNumberToObject(lat, "p90", 999);
-    cJSON_AddNumberToObject(lat, "p99", 999);
-    char *enc = hist_encode(all);
-    assert_non_null(enc);
-    cJSON *hists = cJSON_AddObjectToObject(sum, "histograms");
-    cJSON_AddStringToObject(hists, "latency", bad_hist ? bad_hist : enc);
-    free(enc);
     hist_free(sec);
-    hist_free(all);
-    return root;
 }
 
 static const compare_row *row_of(const compare_report *r, const char *scope, const char *metric)
@@ -159,36 +149,41 @@ static const compare_row *row_of(const compare_report *r, const char *scope, con
 static void test_identical_runs_pass(void **state)
 {
     (void)state;
-    cJSON *a = make_results(1, 20, 10, 0.001, NULL);
+    run_result a;
+    make_run(&a, 1, 20, 10, 0.001);
     compare_allowance al;
     compare_allowance_default(&al);
     compare_report r;
-    assert_int_equal(compare_results_json("a", a, "a", a, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "a", &a, &al, &r), 0);
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(r.regressions, 0);
+    assert_int_equal(r.nrows, 10);   /* total and cart, 5 metrics each */
     const compare_row *p50 = row_of(&r, "total", "p50");
-    assert_string_equal(p50->source, "histogram");
-    assert_true(p50->baseline > 5 && p50->baseline < 20);   /* not the summary's 999 */
+    assert_true(p50->baseline > 8 && p50->baseline < 12);   /* the histogram's median */
     assert_float_equal(p50->change, 0, 0);
     assert_int_equal(p50->verdict, CMP_OK);
     assert_true(p50->tested);
+    assert_int_equal(p50->n_base, 20);
+    assert_float_equal(row_of(&r, "cart", "rate")->baseline, a.tags[0].c.ok / 20.0, 1e-12);
     compare_report_free(&r);
-    cJSON_Delete(a);
+    run_result_free(&a);
 }
 
 static void test_slower_run_regresses(void **state)
 {
     (void)state;
-    cJSON *a = make_results(1, 20, 10, 0.001, NULL);
-    cJSON *b = make_results(2, 20, 13, 0.001, NULL);   /* 30% slower */
+    run_result a, b;
+    make_run(&a, 1, 20, 10, 0.001);
+    make_run(&b, 2, 20, 13, 0.001);   /* 30% slower */
     compare_allowance al;
     compare_allowance_default(&al);
     compare_report r;
-    assert_int_equal(compare_results_json("a", a, "b", b, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "b", &b, &al, &r), 0);
     const compare_row *p50 = row_of(&r, "total", "p50");
     assert_true(p50->change > 0.2 && p50->change < 0.4);
     assert_true(p50->p_value < 0.001);
     assert_int_equal(p50->verdict, CMP_REGRESSION);
+    assert_int_equal(row_of(&r, "cart", "p90")->verdict, CMP_REGRESSION);
     assert_int_equal(r.exit_code, 1);
     cJSON *j = compare_report_to_json(&r);
     assert_string_equal(cJSON_GetObjectItem(j, "verdict")->valuestring, "regression");
@@ -196,48 +191,49 @@ static void test_slower_run_regresses(void **state)
     compare_report_free(&r);
     /* With a 50% allowance the same change is no regression. */
     assert_int_equal(compare_allowance_parse("p50=50%,p90=50%,p99=50%", &al), 0);
-    assert_int_equal(compare_results_json("a", a, "b", b, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "b", &b, &al, &r), 0);
     assert_int_equal(r.exit_code, 0);
     compare_report_free(&r);
     /* Faster: improved, not a regression. */
     compare_allowance_default(&al);
-    assert_int_equal(compare_results_json("b", b, "a", a, &al, &r), 0);
+    assert_int_equal(compare_run_results("b", &b, "a", &a, &al, &r), 0);
     assert_int_equal(row_of(&r, "total", "p50")->verdict, CMP_IMPROVED);
     assert_int_equal(r.exit_code, 0);
     compare_report_free(&r);
-    cJSON_Delete(a);
-    cJSON_Delete(b);
+    run_result_free(&a);
+    run_result_free(&b);
 }
 
 static void test_same_target_noise_passes(void **state)
 {
     (void)state;
-    cJSON *a = make_results(11, 20, 10, 0.001, NULL);
-    cJSON *b = make_results(12, 20, 10, 0.001, NULL);
+    run_result a, b;
+    make_run(&a, 11, 20, 10, 0.001);
+    make_run(&b, 12, 20, 10, 0.001);
     compare_allowance al;
     compare_allowance_default(&al);
     compare_report r;
-    assert_int_equal(compare_results_json("a", a, "b", b, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "b", &b, &al, &r), 0);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(r.exit_code, 0);
     compare_report_free(&r);
-    cJSON_Delete(a);
-    cJSON_Delete(b);
+    run_result_free(&a);
+    run_result_free(&b);
 }
 
 static void test_beyond_allowance_but_not_significant_is_noise(void **state)
 {
     (void)state;
-    /* 20% slower but with only a handful of seconds in which a few are
-     * much slower: a zero allowance makes every increase "beyond", and the
-     * test must still call 6-second runs of the same target noise. */
-    cJSON *a = make_results(21, 6, 10, 0, NULL);
-    cJSON *b = make_results(22, 6, 10, 0, NULL);
+    /* With no allowance every increase is "beyond" it; 6-second runs of the
+     * same target must still come out as noise, never as regressions. */
+    run_result a, b;
+    make_run(&a, 21, 6, 10, 0);
+    make_run(&b, 22, 6, 10, 0);
     compare_allowance al;
     compare_allowance_default(&al);
     assert_int_equal(compare_allowance_parse("p50=0,p90=0,p99=0,rate=0", &al), 0);
     compare_report r;
-    assert_int_equal(compare_results_json("a", a, "b", b, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "b", &b, &al, &r), 0);
     int noise = 0;
     for (size_t i = 0; i < r.nrows; i++) {
         assert_int_not_equal(r.rows[i].verdict, CMP_REGRESSION);
@@ -245,47 +241,58 @@ static void test_beyond_allowance_but_not_significant_is_noise(void **state)
     }
     assert_true(noise >= 1);
     compare_report_free(&r);
-    cJSON_Delete(a);
-    cJSON_Delete(b);
+    run_result_free(&a);
+    run_result_free(&b);
 }
 
 static void test_short_runs_untested(void **state)
 {
     (void)state;
-    cJSON *a = make_results(1, 3, 10, 0, NULL);
-    cJSON *b = make_results(2, 3, 20, 0, NULL);
+    run_result a, b;
+    make_run(&a, 1, 3, 10, 0);
+    make_run(&b, 2, 3, 20, 0);
     compare_allowance al;
     compare_allowance_default(&al);
     compare_report r;
-    assert_int_equal(compare_results_json("a", a, "b", b, &al, &r), 0);
+    assert_int_equal(compare_run_results("a", &a, "b", &b, &al, &r), 0);
     assert_int_equal(row_of(&r, "total", "p50")->verdict, CMP_UNTESTED);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(r.exit_code, 3);
     compare_report_free(&r);
-    cJSON_Delete(a);
-    cJSON_Delete(b);
+    run_result_free(&a);
+    run_result_free(&b);
 }
 
-static void test_bad_input(void **state)
+static void test_files_and_bad_input(void **state)
 {
     (void)state;
-    cJSON *good = make_results(1, 5, 10, 0, NULL);
-    cJSON *bad_hist = make_results(1, 5, 10, 0, "crest-hist1:AAAA");
-    compare_allowance al;
-    compare_allowance_default(&al);
-    compare_report r;
-    assert_int_equal(compare_results_json("good", good, "bad", bad_hist, &al, &r), -1);
-    cJSON *wrong = cJSON_CreateObject();
-    cJSON_AddStringToObject(wrong, "schema", "crest.capacity/1");
-    assert_int_equal(compare_results_json("good", good, "wrong", wrong, &al, &r), -1);
-    cJSON_ReplaceItemInObject(wrong, "schema", cJSON_CreateString("crest.results/1"));
-    assert_int_equal(compare_results_json("good", good, "wrong", wrong, &al, &r), -1);
-    cJSON_AddItemToObject(wrong, "summary", cJSON_CreateObject());
-    cJSON_AddStringToObject(wrong, "timeseries", "not an array");
-    assert_int_equal(compare_results_json("good", good, "wrong", wrong, &al, &r), -1);
-    cJSON_Delete(wrong);
-    cJSON_Delete(good);
-    cJSON_Delete(bad_hist);
+    char dir[] = "/tmp/crest-test-compare.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char good[64], bad[64];
+    snprintf(good, sizeof good, "%s/good.json", dir);
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    run_result a;
+    make_run(&a, 1, 8, 10, 0);
+    results_meta meta;
+    memset(&meta, 0, sizeof meta);
+    assert_int_equal(results_write(good, &a, &meta), 0);
+    /* The round trip through results.json keeps the verdict. */
+    assert_int_equal(compare_results_files(good, good, NULL, NULL), 0);
+    assert_int_equal(compare_results_files(good, good, "p99=oops", NULL), 2);
+    /* A damaged histogram is bad input. */
+    cJSON *doc = results_to_json(&a, &meta);
+    cJSON *hs = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "histograms");
+    cJSON_ReplaceItemInObject(hs, "latency", cJSON_CreateString("crest-hist1:AAAA"));
+    assert_int_equal(jsonio_write_file(bad, doc), 0);
+    cJSON_Delete(doc);
+    assert_int_equal(compare_results_files(good, bad, NULL, NULL), 2);
+    snprintf(bad, sizeof bad, "%s/missing.json", dir);
+    assert_int_equal(compare_results_files(good, bad, NULL, NULL), 2);
+    run_result_free(&a);
+    snprintf(bad, sizeof bad, "%s/bad.json", dir);
+    remove(bad);
+    remove(good);
+    rmdir(dir);
 }
 
 int main(void)
@@ -300,7 +307,7 @@ int main(void)
         cmocka_unit_test(test_same_target_noise_passes),
         cmocka_unit_test(test_beyond_allowance_but_not_significant_is_noise),
         cmocka_unit_test(test_short_runs_untested),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_files_and_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
