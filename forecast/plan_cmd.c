@@ -24,6 +24,7 @@
 #include "common/version.h"
 #include "forecast/plan.h"
 #include "loadgen/capacity.h"
+#include "loadgen/scenario.h"
 #include "loadgen/search.h"
 
 /* Peak second over the unit's average when neither --peak-factor nor a
@@ -292,12 +293,19 @@ static void capacity_of(const capacity_result *c, const char *name, plan_capacit
 
 /* Reads subsystems.<name>.calls_per_pv from the scenario into ROWS (grown
  * with realloc; names copied). Subsystems without calls_per_pv are skipped
- * with a warning: their demand cannot be derived from the forecast. */
-static int read_scenario(const char *file, plan_row **rows, size_t *nrows)
+ * with a warning: their demand cannot be derived from the forecast.
+ * *HAS_PROFILE says whether a phase has "shape": "profile". */
+static int read_scenario(const char *file, plan_row **rows, size_t *nrows, int *has_profile)
 {
     cJSON *root = jsonio_read_file(file);
     if (!root)
         return -1;
+    const cJSON *phases = cJSON_GetObjectItemCaseSensitive(root, "phases"), *ph;
+    *has_profile = 0;
+    for (ph = cJSON_IsArray(phases) ? phases->child : NULL; ph; ph = ph->next) {
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(ph, "shape");
+        *has_profile |= cJSON_IsString(shape) && strcmp(shape->valuestring, "profile") == 0;
+    }
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *s;
     int rc = 0;
     if (!cJSON_IsObject(subs)) {
@@ -348,6 +356,28 @@ static int read_scenario(const char *file, plan_row **rows, size_t *nrows)
     }
     cJSON_Delete(root);
     return rc;
+}
+
+/* The peak factor of the scenario's profile phases (the largest max/mean of
+ * any of them), compiled by the scenario loader so that profiles are read
+ * exactly as `crest run` plays them. 0 when none has a usable profile; -1
+ * when the scenario does not load (errors printed). */
+static double profile_peak_factor(const char *scenario)
+{
+    load_plan *lp = scenario_load(scenario, NULL);
+    if (!lp)
+        return -1;
+    double best = 0;
+    for (size_t i = 0; i < lp->nphases; i++) {
+        const rate_curve *c = &lp->phases[i].rate;
+        if (lp->phases[i].connections > 0 || c->shape != SHAPE_PROFILE)
+            continue;
+        double f = plan_peak_factor_of_profile(c->profile, c->profile_len);
+        if (f > best)
+            best = f;
+    }
+    plan_free(lp);
+    return best;
 }
 
 static cJSON *number_or_null(double v)
@@ -487,7 +517,8 @@ int cmd_plan(int argc, char **argv)
     if (capacity_read(a.capacity, &capacity) != 0)
         goto done;
     have_capacity = 1;
-    if (read_scenario(a.scenario, &rows, &nrows) != 0)
+    int has_profile = 0;
+    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0)
         goto done;
 
     double unit_seconds = a.unit_seconds;
@@ -502,6 +533,12 @@ int cmd_plan(int argc, char **argv)
     }
     double peak_factor = a.peak_factor;
     const char *pf_source = "flag";
+    if (peak_factor == 0 && has_profile) {
+        peak_factor = profile_peak_factor(a.scenario);
+        if (peak_factor < 0)
+            goto done;
+        pf_source = "profile";
+    }
     if (peak_factor == 0) {
         pf_source = "default";
         peak_factor = unit_seconds <= 1 ? 1.0 : PLAN_DEFAULT_PEAK_FACTOR;

@@ -128,6 +128,42 @@ test_per_second_metric_and_default_peak_factor() {
     grep -q "assumed default" "$TMP/default.err" || fail "no warning about the default"
 }
 
+test_peak_factor_from_the_scenario_profile() {
+    set +e
+    # profile.csv is 1,1,3,1,1: peak 3 over a trapezoid mean of 1.5 -> factor 2.
+    "$CREST" plan --forecast "$D/forecast.json" --capacity "$D/capacity-ok.json" \
+        --scenario "$D/scenario-profile.json" --out "$TMP/profile.json" > /dev/null 2>&1
+    local rc=$?
+    # The shipped double11 scenario: its midnight profile, computed independently here.
+    "$CREST" plan --forecast "$D/forecast.json" --capacity "$D/capacity-ok.json" \
+        --scenario "$ROOT/scenarios/double11.json" --out "$TMP/d11.json" > /dev/null 2>&1
+    set -e
+    assert_eq "$rc" 0 "exit code"
+    assert_eq "$(json "$TMP/profile.json" .peak_factor_source)" "profile" "source"
+    assert_near "$(json "$TMP/profile.json" .peak_factor)" 2 1e-9 "profile peak factor"
+    assert_near "$(json "$TMP/profile.json" '.subsystems[0].demand_rps')" 2000 1e-9 "cart demand"
+    local want
+    want=$(python3 -c "
+import csv
+r = [float(x['rate']) for x in csv.DictReader(open('$ROOT/scenarios/profiles/midnight.csv'))]
+print(max(r) / (sum((r[i] + r[i + 1]) / 2 for i in range(len(r) - 1)) / (len(r) - 1)))")
+    assert_near "$(json "$TMP/d11.json" .peak_factor)" "$want" 1e-6 "double11 midnight peak factor"
+}
+
+test_scenario_with_a_broken_profile_exits_2() {
+    local dir="$TMP/broken"
+    mkdir -p "$dir"
+    sed 's/"profile.csv"/"no-such-profile.csv"/' "$D/scenario-profile.json" > "$dir/scenario.json"
+    plan ok
+    set +e
+    "$CREST" plan --forecast "$D/forecast.json" --capacity "$D/capacity-ok.json" \
+        --scenario "$dir/scenario.json" > /dev/null 2> "$TMP/err"
+    local rc=$?
+    set -e
+    assert_eq "$rc" 2 "exit code"
+    grep -q "no-such-profile.csv" "$TMP/err" || fail "error does not name the profile: $(cat "$TMP/err")"
+}
+
 test_bad_input_exits_2() {
     plan ok --margin 0.5
     assert_eq "$RC" 2 "margin below 1"
