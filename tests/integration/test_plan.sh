@@ -167,7 +167,7 @@ test_scenario_with_a_broken_profile_exits_2() {
 test_end_to_end_from_crest_forecast() {
     # A real forecast.json from `crest forecast` (the shipped demo history).
     "$CREST" forecast "$ROOT/scenarios/history/demo-daily.csv" --time date --value pv \
-        --at 2026-11-11 --event 11-11 --out "$TMP/fc.json" --quiet 2> /dev/null
+        --at 2026-11-11 --event 11-11 --out "$TMP/fc.json" --quiet > /dev/null 2>&1
     plan ok
     set +e
     "$CREST" plan --forecast "$TMP/fc.json" --capacity "$D/capacity-ok.json" \
@@ -180,9 +180,9 @@ test_end_to_end_from_crest_forecast() {
     hi95=$(json "$TMP/fc.json" '.series[0].peak.hi95')
     assert_eq "$(json "$TMP/e2e.json" .forecast_peak.t)" "$(json "$TMP/fc.json" '.series[0].peak.t')" "peak date"
     assert_near "$(json "$TMP/e2e.json" '.subsystems[0].demand_rps')" \
-        "$(awk -v m="$mean" 'BEGIN { print m / 86400 * 2 * 0.1 }')" 1e-9 "cart demand from the peak"
+        "$(awk -v m="$mean" 'BEGIN { printf "%.12g", m / 86400 * 2 * 0.1 }')" 1e-9 "cart demand from the peak"
     assert_near "$(json "$TMP/e2e.json" '.subsystems[0].demand_hi95_rps')" \
-        "$(awk -v m="$hi95" 'BEGIN { print m / 86400 * 2 * 0.1 }')" 1e-9 "cart hi95 demand"
+        "$(awk -v m="$hi95" 'BEGIN { printf "%.12g", m / 86400 * 2 * 0.1 }')" 1e-9 "cart hi95 demand"
 }
 
 test_bad_input_exits_2() {
