@@ -77,6 +77,17 @@ test_too_short_to_test_is_inconclusive() {
     assert_eq "$(json "$TMP/cmp.json" .verdict)" "inconclusive" "verdict"
 }
 
+test_generator_limited_run_is_warned_about() {
+    jq '.generator.generator_limited = true' "$D/noisy.json" > "$TMP/limited.json"
+    set +e
+    "$CREST" compare "$D/baseline.json" "$TMP/limited.json" --json "$TMP/cmp.json" > "$TMP/out" 2>&1
+    RC=$?
+    set -e
+    assert_eq "$RC" 0 "exit code"
+    grep -q "warning: the current run was generator-limited" "$TMP/out" || fail "no warning"
+    assert_eq "$(json "$TMP/cmp.json" .generator_limited.current)" "true" "json"
+}
+
 test_bad_input_exits_2() {
     cmp baseline missing-file
     assert_eq "$RC" 2 "missing file"
