@@ -6,10 +6,11 @@
  * (docs/plan-format.md) and prints a table. The exit code is the gate:
  * 1 shortfall, 3 inconclusive (nothing short), 0 ok or tight, 2 bad input.
  *
- * capacity.json is read by its producer's reader (loadgen/capacity.h).
- * forecast.json is read by forecast/forecast_file.h. The scenario is read directly for
- * `subsystems.<name>.calls_per_pv`; it is compiled with scenario_load (feeders,
- * profiles) only when its profile phase is needed for the peak factor. */
+ * forecast.json and capacity.json are read by their producers' readers
+ * (forecast/forecast_file.h, loadgen/capacity.h). The scenario is read
+ * directly for `subsystems.<name>.calls_per_pv`, so that plan works on a
+ * scenario whose feeders are not at hand; it is compiled with scenario_load
+ * only when a profile phase must give the peak factor. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ typedef struct plan_args {
 
 /* What plan takes from forecast.json. */
 typedef struct forecast_peak {
-    const char *series_id, *metric, *unit, *t;   /* borrowed from the cJSON tree */
+    const char *series_id, *metric, *unit, *t;   /* borrowed from the forecast_file */
     double mean, hi95;
 } forecast_peak;
 
