@@ -21,12 +21,12 @@
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "forecast/usl.h"
+#include "loadgen/adhoc.h"
 #include "loadgen/capacity.h"
 #include "loadgen/engine.h"
 #include "loadgen/plan.h"
 #include "loadgen/scenario.h"
 #include "loadgen/search.h"
-#include "loadgen/template.h"
 #include "loadgen/threshold.h"
 #include "testbed/embed.h"
 
@@ -46,7 +46,7 @@ typedef struct search_opts {
     const char *headers[PLAN_MAX_HEADERS];
     size_t nheaders;
     const char *slo;
-    double step_s, warmup_s, pause_s, timeout_s;
+    double step_s, warmup_s, pause_s, timeout_s, max_loop_lag_ms;
     int connections, threads;
     const char *out;
     const char *testbed_config;
@@ -104,6 +104,8 @@ static void usage(FILE *f)
         "  --sweep-step DUR     measured window per sweep point (default: --step)\n"
         "  --testbed-config F   config file for the embedded testbed (docs/testbed.md)\n"
         "  --seed N             random seed (arrivals, templates)\n"
+        "  --max-loop-lag DUR   generator loop lag p99 above DUR marks a step generator-limited\n"
+        "                       (default 5ms)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
         "\n"
@@ -175,7 +177,7 @@ static int parse_levels(const char *s, search_opts *o)
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_HELP
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_HELP
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
@@ -204,6 +206,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"sweep-step", required_argument, NULL, OPT_SWEEP_STEP},
         {"testbed-config", required_argument, NULL, OPT_TESTBED_CONFIG},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -215,7 +218,6 @@ static int parse_options(int argc, char **argv, search_opts *o)
     o->pause_s = 1;
     o->timeout_s = 5;
     o->connections = 256;
-    o->method = "GET";
     o->seed = 1;
     o->sweep_step_s = -1;
     static const double default_levels[] = {1, 2, 4, 8, 16, 32, 64};
@@ -311,6 +313,11 @@ static int parse_options(int argc, char **argv, search_opts *o)
                 return -1;
             o->seed = (uint64_t)n;
             break;
+        case OPT_MAX_LAG:
+            if (parse_duration("--max-loop-lag", optarg, 0, &v) != 0)
+                return -1;
+            o->max_loop_lag_ms = v * 1000;
+            break;
         case 'o': o->out = optarg; break;
         case OPT_HELP:
             usage(stdout);
@@ -343,7 +350,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         crest_error("--url needs --slo, e.g. --slo 'p99<50ms,errors<1%%'");
         return -1;
     }
-    if (!o->url && (o->nheaders || o->body || strcmp(o->method, "GET") != 0)) {
+    if (!o->url && (o->nheaders || o->body || o->method)) {
         crest_error("-X, -H and --body apply to --url; a scenario defines its own requests");
         return -1;
     }
@@ -357,62 +364,17 @@ static int parse_options(int argc, char **argv, search_opts *o)
 
 /* ---- plans ---- */
 
-/* The plan for `--url`: one subsystem "adhoc" with one endpoint. The URL
- * splits into the target (scheme://host[:port]) and a path template. */
-static load_plan *adhoc_plan(const search_opts *o)
+/* The plan for `--url`: adhoc.c's (one subsystem "adhoc", one endpoint),
+ * open loop with Poisson arrivals; its phase is replaced per step. 429 is
+ * counted as shed, as a rate limiter in front of an endpoint answers. */
+static load_plan *search_adhoc_plan(const search_opts *o)
 {
-    const char *scheme = strstr(o->url, "://");
-    if (!scheme || (strncmp(o->url, "http://", 7) != 0 && strncmp(o->url, "https://", 8) != 0)) {
-        crest_error("--url: expected http://HOST[:PORT]/PATH or https://..., found '%s'", o->url);
-        return NULL;
-    }
-    const char *path = strchr(scheme + 3, '/');
-    size_t tlen = path ? (size_t)(path - o->url) : strlen(o->url);
-    if (tlen == (size_t)(scheme + 3 - o->url)) {
-        crest_error("--url: no host in '%s'", o->url);
-        return NULL;
-    }
-    load_plan *p = plan_new("adhoc");
-    if (!p)
-        return NULL;
-    char err[256];
-    p->target = strndup(o->url, tlen);
-    p->name = strdup("adhoc");
-    p->poisson = 1;
-    size_t sub = plan_add_subsystem(p, "adhoc");
-    template *tpath = template_compile(path ? path : "/", NULL, 0, err, sizeof err);
-    if (!tpath) {
-        crest_error("--url: %s", err);
-        plan_free(p);
-        return NULL;
-    }
-    size_t e = plan_add_endpoint(p, sub, "adhoc.request", o->method, tpath, 1);
-    for (size_t i = 0; i < o->nheaders; i++) {
-        template *h = template_compile(o->headers[i], NULL, 0, err, sizeof err);
-        if (!h) {
-            crest_error("-H '%s': %s", o->headers[i], err);
-            plan_free(p);
-            return NULL;
-        }
-        p->endpoints[e].headers[p->endpoints[e].nheaders++] = h;
-    }
-    if (o->body) {
-        char *text = o->body[0] == '@' ? jsonio_slurp(o->body + 1, NULL) : strdup(o->body);
-        template *b = text ? template_compile(text, NULL, 0, err, sizeof err) : NULL;
-        if (text && !b)
-            crest_error("--body: %s", err);
-        free(text);
-        if (!b) {
-            plan_free(p);
-            return NULL;
-        }
-        p->endpoints[e].body = b;
-    }
-    plan_add_phase(p, "step", 1);
-    if (plan_prepare(p) != 0) {
-        plan_free(p);
-        return NULL;
-    }
+    adhoc_options a = {.url = o->url, .method = o->method, .headers = o->headers,
+                       .nheaders = o->nheaders, .body = o->body, .duration_s = 1, .rate = 1,
+                       .poisson = 1};
+    load_plan *p = adhoc_plan(&a);
+    if (p && p->nsubsystems == 1 && p->subsystems[0].nshed == 0)
+        p->subsystems[0].shed_status[p->subsystems[0].nshed++] = 429;
     return p;
 }
 
@@ -592,6 +554,8 @@ static void engine_setup(const step_ctx *cx, engine_options *eng, double window_
      * are cancelled (counted, not timed), the per-second completions stay
      * clean for kept_up, and an overloaded step ends on time. */
     eng->grace_s = 0;
+    if (o->max_loop_lag_ms > 0)
+        eng->loop_lag_bound_ms = o->max_loop_lag_ms;
     eng->quiet = 1;
     eng->seed = o->seed + cx->nstep;
     (void)window_s;
@@ -869,7 +833,7 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
 {
     load_plan *p;
     if (!o->scenario) {
-        p = adhoc_plan(o);
+        p = search_adhoc_plan(o);
     } else {
         const char *only[2] = {name, NULL};
         scenario_options so = {.target = target, .only = strcmp(name, FULL_LINK) ? only : NULL};
