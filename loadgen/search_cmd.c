@@ -487,36 +487,47 @@ static int judge(const threshold *t, const run_result *r, double *value)
     return threshold_eval(t, r, value);
 }
 
-/* Whether the system kept up with the offered rate over the measured
- * window. A latency bound alone cannot tell a short step above capacity
- * from a sustainable one: at 5% over capacity the queue grows by only 5%
- * of a second's work per second, so a p99 < 1 s bound would need a 20 s
- * window to break. Completions per second (by completion time) against
- * arrivals per second (by intended time) tell at once: a stable system
- * completes what arrives, a saturated one completes its capacity. The
- * first measured second is skipped when there are more (its completions
- * lag its arrivals by the latency); the step runs with no grace period,
- * so no late completions pile into the last second. The step fails when the shortfall is
- * above TOL of the arrivals and above a few requests (so a handful of
- * requests in flight at a low rate is not "falling behind"): a queue that
- * keeps growing cannot meet any latency bound for long.
- * TAG < 0: the total. Returns 1 kept up, 0 fell behind; *RATIO the ratio. */
-static int kept_up(const run_result *r, long tag, double tol, double *ratio)
+/* The steady part of a step's measured window, from the per-second series
+ * (by completion time for completions, by intended time for arrivals): the
+ * first measured second is skipped when there are more, since its
+ * completions lag its arrivals by the latency. Steps run with no grace
+ * period, so no late completions pile into the last second. */
+typedef struct window_sums {
+    double seconds;          /* length of the steady part */
+    double offered, sent, completed, ok;
+} window_sums;
+
+static void steady_window(const run_result *r, long tag, double fallback_s, window_sums *w)
 {
-    const second_stats *sec = tag >= 0 ? r->tag_seconds ? r->tag_seconds[tag] : NULL
+    const second_stats *sec = tag >= 0 ? (r->tag_seconds ? r->tag_seconds[tag] : NULL)
                                        : r->seconds;
-    *ratio = 1;
-    if (!sec || r->nseconds == 0)
-        return 1;
-    double offered = 0, completed = 0;
-    for (size_t k = r->nseconds > 1 ? 1 : 0; k < r->nseconds; k++) {
-        offered += (double)sec[k].offered;
-        completed += (double)sec[k].completed;
+    memset(w, 0, sizeof *w);
+    double d = r->duration_s > 0 ? r->duration_s : fallback_s;
+    size_t first = r->nseconds > 1 ? 1 : 0;
+    w->seconds = d - (double)first;
+    for (size_t k = first; sec && k < r->nseconds; k++) {
+        w->offered += (double)sec[k].offered;
+        w->sent += (double)sec[k].sent;
+        w->completed += (double)sec[k].completed;
+        w->ok += (double)sec[k].ok;
     }
-    if (offered <= 0)
-        return 1;
-    *ratio = completed / offered;
-    return !(offered - completed > tol * offered && offered - completed > 10);
+}
+
+/* Whether the system kept up with the offered rate over W. A latency bound
+ * alone cannot tell a short step above capacity from a sustainable one: at
+ * 5% over capacity the queue grows by only 5% of a second's work per
+ * second, so a p99 < 1 s bound would need a 20 s window to break.
+ * Completions against arrivals tell at once: a stable system completes
+ * what arrives, a saturated one completes its capacity. The step fails
+ * when the shortfall is above TOL of the arrivals and above a few requests
+ * (a handful in flight at a low rate is not falling behind): a queue that
+ * keeps growing cannot meet any latency bound for long. *RATIO gets
+ * completed / offered. */
+static int kept_up(const window_sums *w, double tol, double *ratio)
+{
+    *ratio = w->offered > 0 ? w->completed / w->offered : 1;
+    double shortfall = w->offered - w->completed;
+    return !(shortfall > tol * w->offered && shortfall > 10);
 }
 
 static void format_value(const threshold *t, double v, char *buf, size_t len)
@@ -609,10 +620,16 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     }
     const tag_stats *ts = step_stats(cx, &r);
     const counters *c = &ts->c;
-    double d = r.duration_s > 0 ? r.duration_s : o->step_s;
-    out->sent_rps = (double)c->sent / d;
-    out->achieved_rps = (double)(c->ok + c->shed + c->errors) / d;
-    out->ok_rps = (double)c->ok / d;
+    /* Throughput from the steady part of the window: a saturated step's
+     * ok_rps is then the capacity it ran into, which search.c uses as an
+     * estimate to aim its next probes. */
+    window_sums w;
+    steady_window(&r, cx->tag, o->step_s, &w);
+    if (w.seconds > 0) {
+        out->sent_rps = w.sent / w.seconds;
+        out->achieved_rps = w.completed / w.seconds;
+        out->ok_rps = w.ok / w.seconds;
+    }
     out->p50_ms = (double)hist_percentile(ts->h.latency, 50) / 1000;
     out->p90_ms = (double)hist_percentile(ts->h.latency, 90) / 1000;
     out->p99_ms = (double)hist_percentile(ts->h.latency, 99) / 1000;
@@ -656,7 +673,8 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         if (cx->tag >= 0 ? tag != cx->tag : !slo_names_tag(&cx->slo, cx->plan->subsystems[k].name))
             continue;
         double ratio;
-        if (kept_up(&r, tag, o->cfg.tolerance, &ratio))
+        steady_window(&r, tag, o->step_s, &w);
+        if (kept_up(&w, o->cfg.tolerance, &ratio))
             continue;
         latency_failed = 1;
         if (!out->tag[0] && cx->tag < 0)
@@ -704,9 +722,10 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
         if (rc != 0)
             return rc;
         const tag_stats *ts = step_stats(cx, &r);
-        double d = r.duration_s > 0 ? r.duration_s : o->sweep_step_s;
+        window_sums w;
+        steady_window(&r, cx->tag, o->sweep_step_s, &w);
         u->load[u->npoints] = n;
-        u->throughput[u->npoints] = (double)ts->c.ok / d;
+        u->throughput[u->npoints] = w.seconds > 0 ? w.ok / w.seconds : 0;
         fprintf(stderr, "sweep  %-12s connections %4d  throughput %9.1f/s  p99 %9.1fms%s\n",
                 cx->label, n, u->throughput[u->npoints],
                 (double)hist_percentile(ts->h.latency, 99) / 1000,
@@ -841,8 +860,6 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     }
     if (!p)
         return CREST_EXIT_USAGE;
-    if (!p->target && target)
-        p->target = strdup(target);
     /* A scenario's own gates and abort rules are for `crest run`: a search
      * step is meant to overload the system and must run its full window. */
     threshold_set_free(&p->thresholds);
@@ -951,34 +968,37 @@ int cmd_search(int argc, char **argv)
     cap.connections = o.connections;
     cap.threads = o.threads;
 
-    /* Every job's plan first: bad input is reported before any load. */
+    /* Every job's plan first: bad input is reported before anything starts. */
     step_ctx *cxs = calloc(njobs, sizeof *cxs);
     int steps_run = 0;
-    testbed_process tb = {.pid = 0};
-    int started_testbed = 0;
-    const char *target = o.target;
     rc = cxs ? CREST_EXIT_OK : CREST_EXIT_RUN;
-    if (rc == CREST_EXIT_OK && full && !full->target && !o.target) {
-        if (testbed_spawn(o.testbed_config, &tb) != 0) {
-            rc = CREST_EXIT_RUN;
-        } else {
-            started_testbed = 1;
-            target = tb.url;
-            fprintf(stderr, "search: embedded testbed at %s\n", tb.url);
-        }
-    } else if (rc == CREST_EXIT_OK && o.testbed_config) {
-        crest_warn("--testbed-config is ignored: the search has a target (%s)",
-                   o.url ? o.url : full->target);
-    }
     for (size_t i = 0; rc == CREST_EXIT_OK && i < njobs; i++) {
         cxs[i].o = &o;
         cxs[i].label = jobs[i];
         cxs[i].steps_run = &steps_run;
         capacity_subsystem *s = capacity_add_subsystem(&cap, jobs[i]);
-        rc = s ? prepare_job(&o, jobs[i], target, &cxs[i], s) : CREST_EXIT_RUN;
+        rc = s ? prepare_job(&o, jobs[i], o.target, &cxs[i], s) : CREST_EXIT_RUN;
+    }
+
+    /* No target anywhere: one embedded testbed for the whole search. */
+    testbed_process tb = {.pid = 0};
+    int started_testbed = 0;
+    if (rc == CREST_EXIT_OK && !cxs[0].plan->target) {
+        if (testbed_spawn(o.testbed_config, &tb) != 0) {
+            rc = CREST_EXIT_RUN;
+        } else {
+            started_testbed = 1;
+            fprintf(stderr, "search: embedded testbed at %s\n", tb.url);
+            for (size_t i = 0; i < njobs; i++)
+                if (!cxs[i].plan->target)
+                    cxs[i].plan->target = strdup(tb.url);
+        }
+    } else if (rc == CREST_EXIT_OK && o.testbed_config) {
+        crest_warn("--testbed-config is ignored: the search has a target (%s)",
+                   cxs[0].plan->target);
     }
     if (rc == CREST_EXIT_OK)
-        cap.target = strdup(cxs[0].plan->target ? cxs[0].plan->target : "");
+        cap.target = strdup(cxs[0].plan->target);
 
     size_t conclusive = 0;
     if (rc == CREST_EXIT_OK) {
