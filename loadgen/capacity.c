@@ -95,6 +95,7 @@ static cJSON *step_to_json(const search_step *s)
     cJSON_AddBoolToObject(o, "pass", s->pass);
     add_string(o, "reason", s->pass ? NULL : search_limit_name(s->reason));
     add_string(o, "why", s->why);
+    add_string(o, "failed_subsystem", s->tag);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     return o;
 }
@@ -236,11 +237,12 @@ static int read_step(reader *rd, const cJSON *o, search_step *s)
 {
     static const char *const keys[] = {"rate", "sent_rps", "achieved_rps", "ok_rps", "p50_ms",
                                        "p90_ms", "p99_ms", "error_rate", "shed_rate", "pass",
-                                       "reason", "why", "generator_limited", NULL};
+                                       "reason", "why", "failed_subsystem", "generator_limited",
+                                       NULL};
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
         return -1;
     memset(s, 0, sizeof *s);
-    char *why = NULL;
+    char *why = NULL, *tag = NULL;
     if (jsonio_get_number(rd->file, rd->path, o, "rate", 1, &s->rate) != 0 ||
         get_nullable(rd, o, "sent_rps", &s->sent_rps) != 0 ||
         get_nullable(rd, o, "achieved_rps", &s->achieved_rps) != 0 ||
@@ -254,11 +256,17 @@ static int read_step(reader *rd, const cJSON *o, search_step *s)
         jsonio_get_bool(rd->file, rd->path, o, "generator_limited", 0, &s->generator_limited) <
             0 ||
         get_limit(rd, o, "reason", 1, &s->reason) != 0 ||
-        get_opt_string(rd, o, "why", &why) != 0)
+        get_opt_string(rd, o, "why", &why) != 0 ||
+        get_opt_string(rd, o, "failed_subsystem", &tag) != 0) {
+        free(why);
         return -1;
+    }
     if (why)
         snprintf(s->why, sizeof s->why, "%s", why);
+    if (tag)
+        snprintf(s->tag, sizeof s->tag, "%s", tag);
     free(why);
+    free(tag);
     return 0;
 }
 

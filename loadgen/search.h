@@ -41,7 +41,8 @@ typedef struct search_step {
     int generator_limited;   /* 1: the step is inconclusive */
     int pass;                /* 1: SLO met and not generator-limited */
     enum search_limit reason;  /* why it did not pass (NONE when it passed) */
-    char why[256];           /* human text, e.g. "p99 812ms > 50ms" */
+    char why[256];           /* human text, e.g. "cart:p99<50ms (812.3ms)" */
+    char tag[64];            /* full-link: the subsystem whose SLO broke first, else "" */
     int interrupted;         /* 1: stopped by SIGINT; the step is discarded */
 } search_step;
 

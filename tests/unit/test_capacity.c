@@ -72,6 +72,7 @@ static void test_round_trip(void **state)
     s->steps[1] = (search_step){.rate = 2000, .ok_rps = 1950, .achieved_rps = 2000,
                                 .shed_rate = 0.025, .pass = 0, .reason = SEARCH_LIMIT_SHED};
     snprintf(s->steps[1].why, sizeof s->steps[1].why, "errors+shed 2.5%% >= 1%%");
+    snprintf(s->steps[1].tag, sizeof s->steps[1].tag, "order");
     s->usl.present = 1;
     s->usl.fit = (usl_fit){.alpha = 0.02, .beta = 0, .gamma = 100, .n_star = INFINITY,
                            .x_max = 5000, .r_squared = 0.99, .poor_fit = 1};
@@ -118,6 +119,8 @@ static void test_round_trip(void **state)
     assert_false(a->steps[1].pass);
     assert_int_equal(a->steps[1].reason, SEARCH_LIMIT_SHED);
     assert_string_equal(a->steps[1].why, "errors+shed 2.5% >= 1%");
+    assert_string_equal(a->steps[1].tag, "order");
+    assert_string_equal(a->steps[0].tag, "");
     assert_true(a->usl.present);
     assert_true(isinf(a->usl.fit.n_star));
     assert_true(a->usl.fit.poor_fit);
