@@ -1126,6 +1126,15 @@ int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
     }
+    if (o->http2 && strncmp(plan->target, "http:", 5) == 0 &&
+        curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
+        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
+         * connection fails every request after the first one. */
+        crest_error("HTTP/2 without TLS (prior knowledge) is broken in libcurl %s (reused "
+                    "connections fail; fixed in 8.0, curl/curl#10643): use an https:// target "
+                    "for --http2, or HTTP/1.1", curl_version_info(CURLVERSION_NOW)->version);
+        return CREST_EXIT_RUN;
+    }
     e.nthreads = o->threads > 0 ? o->threads : default_threads();
     if (e.nthreads > e.budget)
         e.nthreads = e.budget;

@@ -287,8 +287,12 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_TCP_NODELAY, 1L);
     if (t->resolve)
         SET(CURLOPT_RESOLVE, t->resolve);
-    if (t->cfg.http2)
+    /* libcurl would negotiate h2 on https by default: HTTP/2 is opt-in. */
+    if (t->cfg.http2) {
         SET(CURLOPT_PIPEWAIT, 1L);
+    } else {
+        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    }
     if (t->cfg.insecure) {
         SET(CURLOPT_SSL_VERIFYPEER, 0L);
         SET(CURLOPT_SSL_VERIFYHOST, 0L);
