@@ -35,7 +35,7 @@ int arrival_clock_init(arrival_clock *c, const load_plan *p, int poisson, unsign
     if (poisson)
         c->next = rng_exponential(r, c->stride);
     else
-        c->next = index;
+        c->next = index + 0.5;   /* mid-unit: no arrival lands on a phase edge */
     return 0;
 }
 

@@ -209,12 +209,13 @@ static void test_uniform_spacing_across_threads(void **state)
     load_plan *p = plan_new("t");
     plan_phase *ph = plan_add_phase(p, "c", 1);
     ph->rate.from = 1000;
-    /* Thread k of 4 takes every 4th arrival, offset k: 1 ms apart overall. */
+    /* Thread k of 4 takes every 4th arrival, offset k: 1 ms apart overall,
+     * each in the middle of its millisecond. */
     for (unsigned k = 0; k < 4; k++) {
         arrival_clock c;
         assert_int_equal(arrival_clock_init(&c, p, 0, k, 4, NULL), 0);
         for (int j = 0; j < 5; j++)
-            assert_true(fabs(arrival_clock_next(&c) - (k + 4.0 * j) / 1000.0) < 1e-12);
+            assert_true(fabs(arrival_clock_next(&c) - (k + 0.5 + 4.0 * j) / 1000.0) < 1e-12);
         arrival_clock_free(&c);
     }
     plan_free(p);
