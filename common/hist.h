@@ -7,7 +7,9 @@
  * the union of their values), and a histogram serializes to a compact,
  * lossless string, so that results from several generator threads or
  * machines merge exactly. Values above the range are clamped to the top and
- * counted in `overflow`; values below 1 us count as 1 us. */
+ * counted in `overflow`; values below 1 us count as 1 us. min, max, mean
+ * and stddev are exact (of the values after that clamping); stddev is the
+ * population standard deviation. hist.c says how the layout and encoding work. */
 #ifndef CREST_HIST_H
 #define CREST_HIST_H
 
@@ -40,10 +42,24 @@ double hist_mean(const hist *h);         /* 0 when empty */
 double hist_stddev(const hist *h);
 /* The value at percentile P (0..100]: the smallest recorded value (at its
  * bucket's highest equivalent value, as HdrHistogram reports) such that at
- * least P% of values are <= it. 0 when empty. */
+ * least P% of values are <= it. 0 when empty. Never above max (P >= 100
+ * gives max exactly); P <= 0 gives min. */
 int64_t hist_percentile(const hist *h, double p);
-/* Fraction of values <= VALUE_US (0..1). */
+/* Fraction of values <= VALUE_US (0..1); values sharing VALUE_US's counter
+ * count as <= it (HdrHistogram's percentile-at-or-below-value). */
 double hist_fraction_below(const hist *h, int64_t value_us);
+
+/* Walks the non-zero counters in increasing order: start with *CURSOR = 0;
+ * each call returns 1 and the range [LOWEST, HIGHEST] (microseconds) and
+ * COUNT of the next one, or 0 when there are no more. */
+int hist_next_bucket(const hist *h, size_t *cursor, int64_t *lowest, int64_t *highest,
+                     uint64_t *count);
+
+/* VALUE_US clamped to [HIST_LOWEST_US, HIST_HIGHEST_US], and the lowest and
+ * highest values that share its counter (what the histogram can tell apart). */
+int64_t hist_clamp(int64_t value_us);
+int64_t hist_lowest_equivalent(int64_t value_us);
+int64_t hist_highest_equivalent(int64_t value_us);
 
 /* Lossless compact text (base64 of zig-zag varint run-length counts).
  * Returns a NUL-terminated string the caller frees, or NULL. */
