@@ -1,7 +1,7 @@
 /* report_model.h: what `crest report` knows about its inputs.
  *
  * The four input files (results.json, capacity.json, forecast.json,
- * plan.json; docs/*-format.md) are read once, tolerantly, into these plain
+ * plan.json; docs/results-format.md and friends) are read once, tolerantly, into these plain
  * structs; every writer (html.c, charts.c, summary.c, junit.c,
  * timeseries_csv.c) works from them only. A number missing from the input is
  * NAN, a missing string NULL, a missing flag its documented default, so
