@@ -41,7 +41,7 @@ static int script_begin(script *s, int width, int height)
     if (!s->f)
         return -1;
     fprintf(s->f,
-            "set terminal svg size %d,%d noenhanced font 'sans-serif,11' background rgb '#ffffff'\n"
+            "set terminal svg size %d,%d noenhanced font 'sans-serif,12' background rgb '#ffffff'\n"
             "set encoding utf8\n"
             "set datafile missing '?'\n"
             "set border 3 lc rgb '#9ca3af'\n"
@@ -185,7 +185,7 @@ static int rate_chart(chart_set *cs, const rep_results *r)
                                       {"achieved (completed)", "#f59e0b", 0, 0},
                                       {"successful (ok)", "#16a34a", 0, 0}};
     script s;
-    if (script_begin(&s, 640, 340) != 0) {
+    if (script_begin(&s, 600, 340) != 0) {
         free(m);
         return -1;
     }
@@ -240,7 +240,7 @@ static int latency_chart(chart_set *cs, const rep_results *r)
                                       {"p99", "#f59e0b", 0, 0},
                                       {"max", "#dc2626", 1, 0}};
     script s;
-    if (script_begin(&s, 640, 340) != 0) {
+    if (script_begin(&s, 600, 340) != 0) {
         free(m);
         return -1;
     }
@@ -307,7 +307,7 @@ static size_t spectrum_from_summary(FILE *f, const rep_latency *l, double *xmax)
 static int spectrum_chart(chart_set *cs, const rep_results *r)
 {
     script s;
-    if (script_begin(&s, 640, 340) != 0)
+    if (script_begin(&s, 600, 340) != 0)
         return -1;
     const rep_block *blocks[MAX_SPECTRUM_LINES];
     size_t nb = 0;
@@ -330,8 +330,8 @@ static int spectrum_chart(chart_set *cs, const rep_results *r)
         fputs("EOD\n", s.f);
     }
     fputs("set logscale x\n"
-          "set xtics ('0%' 1, '50%' 2, '90%' 10, '99%' 100, '99.9%' 1000, '99.99%' 10000, "
-          "'99.999%' 100000, '99.9999%' 1000000)\n"
+          "set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, "
+          "'99.999%%' 100000, '99.9999%%' 1000000)\n"
           "set xlabel 'percentile'\nset ylabel 'latency (ms)'\nset yrange [0:*]\n", s.f);
     fprintf(s.f, "set xrange [1:%g]\n", xmax);
     int plotted = 0;
@@ -419,7 +419,7 @@ static int errors_chart(chart_set *cs, const rep_results *r)
     }
     script s;
     int rc = 0;
-    if (script_begin(&s, 640, 340) != 0) {
+    if (script_begin(&s, 600, 340) != 0) {
         rc = -1;
     } else {
         fputs("set xlabel 'time (s)'\nset ylabel 'requests per second'\nset yrange [0:*]\n", s.f);
@@ -446,12 +446,12 @@ static int subsystem_chart(chart_set *cs, const rep_results *r)
     if (nsub == 0 || r->npoints == 0)
         return 0;
     script s;
-    if (script_begin(&s, 960, (int)(190 * nsub + 30)) != 0)
+    if (script_begin(&s, 1180, (int)(210 * nsub + 20)) != 0)
         return -1;
     FILE *f = s.f;
     size_t n = r->npoints;
     double tmin = r->points[0].t, tmax = r->points[n - 1].t;
-    fputs("set key inside top right horizontal\nunset xlabel\n", f);
+    fputs("set key outside right top vertical\nunset xlabel\n", f);
     fprintf(f, "set xrange [%.10g:%.10g]\n", tmin, tmax > tmin ? tmax : tmin + 1);
     fprintf(f, "set multiplot layout %zu,2\n", nsub);
     for (size_t sidx = 0; sidx < nsub; sidx++) {
@@ -511,7 +511,7 @@ static int search_chart(chart_set *cs, const rep_capsub *c)
     memcpy(steps, c->steps, c->nsteps * sizeof *steps);
     qsort(steps, c->nsteps, sizeof *steps, by_rate);
     script s;
-    if (script_begin(&s, 640, 360) != 0) {
+    if (script_begin(&s, 600, 360) != 0) {
         free(steps);
         return -1;
     }
@@ -586,7 +586,7 @@ static int usl_chart(chart_set *cs, const rep_capsub *c)
     if (!u->present || u->npoints == 0)
         return 0;
     script s;
-    if (script_begin(&s, 640, 340) != 0)
+    if (script_begin(&s, 600, 340) != 0)
         return -1;
     FILE *f = s.f;
     double nmax = 0;
@@ -675,7 +675,7 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
     if (se->nhistory == 0 && se->nforecast == 0)
         return 0;
     script s;
-    if (script_begin(&s, 960, 380) != 0)
+    if (script_begin(&s, 1180, 400) != 0)
         return -1;
     FILE *f = s.f;
     fputs("$hist << EOD\n", f);
@@ -708,7 +708,7 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
     forecast_axis(f, fc);
     fputs("set ylabel ", f);
     text_gnuplot(f, se->metric ? se->metric : se->id, LABEL_MAX);
-    fputs("\nset yrange [0:*]\n", f);
+    fputs("\nset yrange [0:*]\nset format y '%.3s%c'\n", f);
     const char *who = NULL;
     double cap = capacity_equivalent(plan, se, &who);
     int plotted = 0;
@@ -773,7 +773,7 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
     if (p->nsubs == 0)
         return 0;
     script s;
-    if (script_begin(&s, 960, 360) != 0)
+    if (script_begin(&s, 1180, 360) != 0)
         return -1;
     FILE *f = s.f;
     fputs("$bars << EOD\n", f);

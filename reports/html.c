@@ -54,7 +54,7 @@ static const char css[] =
     "th:first-child,td:first-child{text-align:left}\n"
     "th{background:#f9fafb;font-size:11.5px;color:#374151;text-transform:uppercase;"
     "letter-spacing:.04em}\n"
-    "td.t{text-align:left;word-break:break-word}\n"
+    "td.t,th.t{text-align:left;word-break:break-word}\n"
     ".badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;"
     "font-weight:700;letter-spacing:.04em;text-transform:uppercase}\n"
     ".badge.ok{background:var(--ok-bg);color:var(--ok)}\n"
@@ -221,12 +221,12 @@ static void counts_table(FILE *f, const rep_block *t)
             if (!cJSON_IsNumber(it) || it->valuedouble <= 0 || !it->string)
                 continue;
             if (!any)
-                fputs("<h3>Responses by kind</h3>\n<table><tr><th>kind</th><th>class</th>"
+                fputs("<h3>Responses by kind</h3>\n<table><tr><th>kind</th><th class=\"t\">class</th>"
                       "<th>requests</th></tr>\n", f);
             any = 1;
             fputs("<tr><td>", f);
             text_html(f, it->string);
-            fprintf(f, "</td><td>%s</td>", heads[o]);
+            fprintf(f, "</td><td class=\"t\">%s</td>", heads[o]);
             cell_num(f, it->valuedouble, 0);
             fputs("</tr>\n", f);
         }
@@ -273,8 +273,8 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
     charts_of(f, cs, CHART_RUN);
 
     if (r->nthresholds) {
-        fputs("<h3>Thresholds</h3>\n<table><tr><th>threshold</th><th>tag</th><th>value</th>"
-              "<th>result</th></tr>\n", f);
+        fputs("<h3>Thresholds</h3>\n<table><tr><th>threshold</th><th class=\"t\">tag</th><th>value</th>"
+              "<th class=\"t\">result</th></tr>\n", f);
         for (size_t i = 0; i < r->nthresholds; i++) {
             const rep_threshold *th = &r->thresholds[i];
             enum rep_level l = th->pass == 1 ? REP_LEVEL_OK
@@ -285,7 +285,7 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
             h(f, in, th->tag);
             fputs("</td>", f);
             cell_num(f, th->value, 3);
-            fputs("<td>", f);
+            fputs("<td class=\"t\">", f);
             badge(f, l, th->pass == 1 ? "pass" : th->pass == 0 ? "fail" : "no verdict");
             fputs("</td></tr>\n", f);
         }
@@ -338,7 +338,7 @@ static void capacity_section(FILE *f, const report_inputs *in, const chart_set *
     char b[32];
     fputs("<section id=\"capacity\"><h2>Capacity</h2>\n", f);
     fputs("<table><tr><th>subsystem</th><th>capacity rps</th><th>first failing rps</th>"
-          "<th>limited by</th><th>SLO</th><th>steps</th><th>USL &alpha;</th>"
+          "<th class=\"t\">limited by</th><th class=\"t\">SLO</th><th>steps</th><th>USL &alpha;</th>"
           "<th>USL &beta;</th><th>USL &gamma;</th><th>N*</th></tr>\n", f);
     for (size_t i = 0; i < c->nsubs; i++) {
         const rep_capsub *s = &c->subs[i];
@@ -383,8 +383,8 @@ static void forecast_section(FILE *f, const report_inputs *in, const chart_set *
     const rep_forecast *fc = in->forecast;
     char a[32], b[32];
     fputs("<section id=\"forecast\"><h2>Forecast</h2>\n", f);
-    fputs("<table><tr><th>series</th><th>model</th><th>peak at</th><th>peak mean</th>"
-          "<th>peak hi95</th><th>why this model</th></tr>\n", f);
+    fputs("<table><tr><th>series</th><th class=\"t\">model</th><th>peak at</th><th>peak mean</th>"
+          "<th>peak hi95</th><th class=\"t\">why this model</th></tr>\n", f);
     for (size_t i = 0; i < fc->nseries; i++) {
         const rep_series *s = &fc->series[i];
         fputs("<tr><td class=\"t\">", f);
@@ -428,15 +428,15 @@ static void plan_section(FILE *f, const report_inputs *in, const chart_set *cs)
         fputs(")", f);
     }
     fprintf(f, ", safety margin %s.</p>\n", fmt_num(d, p->safety_margin, 2));
-    fputs("<table><tr><th>subsystem</th><th>status</th><th>demand rps</th><th>demand hi95</th>"
+    fputs("<table><tr><th>subsystem</th><th class=\"t\">status</th><th>demand rps</th><th>demand hi95</th>"
           "<th>capacity rps</th><th>headroom</th><th>headroom hi95</th><th>instances now</th>"
-          "<th>instances needed</th><th>scaling</th></tr>\n", f);
+          "<th>instances needed</th><th class=\"t\">scaling</th></tr>\n", f);
     for (size_t i = 0; i < p->nsubs; i++) {
         const rep_plansub *s = &p->subs[i];
         enum rep_level l = report_status_level(s->status);
         fprintf(f, "<tr class=\"%s\"><td class=\"t\">", report_level_class(l));
         text_html(f, s->name);
-        fputs("</td><td>", f);
+        fputs("</td><td class=\"t\">", f);
         badge(f, l, s->status);
         fputs("</td>", f);
         cell_num(f, s->demand_rps, 1);
