@@ -398,7 +398,7 @@ static int errors_chart(chart_set *cs, const rep_results *r)
         return -1;
     }
     st[0] = (series_style){"errors (all)", "#dc2626", 0, 0};
-    st[1] = (series_style){"shed (429/503)", "#f59e0b", 0, 0};
+    st[1] = (series_style){"shed", "#f59e0b", 0, 0};
     st[2] = (series_style){"dropped (never sent)", "#6b7280", 1, 0};
     for (size_t k = 0; k < nk; k++) {
         snprintf(titles[k], sizeof titles[k], "%s %s", k < nstatus ? "HTTP" : "network:", kinds[k]);

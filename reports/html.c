@@ -32,7 +32,7 @@ static const char css[] =
     ".banner.fail{background:linear-gradient(135deg,#dc2626,#991b1b)}\n"
     ".banner.inconclusive{background:linear-gradient(135deg,#64748b,#334155)}\n"
     ".verdict{font-size:36px;font-weight:800;letter-spacing:.05em;line-height:1.1;"
-    "min-width:220px}\n"
+    "min-width:250px;flex-shrink:0}\n"
     ".verdict small{display:block;font-size:12px;font-weight:600;letter-spacing:.12em;"
     "opacity:.85}\n"
     ".banner h1{margin:0 0 4px;font-size:21px;word-break:break-word}\n"
