@@ -110,6 +110,7 @@ int csv_table_read(const char *path, csv_table *out)
     FILE *f = fopen(path, "rb");
     if (!f) {
         crest_error("cannot open '%s': %s", path, strerror(errno));
+        csv_table_free(out);
         return -1;
     }
     struct csv_parser parser;

@@ -231,6 +231,19 @@ static double runs_p_value(int n1, int n2, int runs)
     return p;
 }
 
+typedef struct load_residual {
+    double load, residual;
+    size_t index; /* ties keep the caller's order, so results are stable */
+} load_residual;
+
+static int by_load(const void *a, const void *b)
+{
+    const load_residual *x = a, *y = b;
+    if (x->load != y->load)
+        return (x->load > y->load) - (x->load < y->load);
+    return (x->index > y->index) - (x->index < y->index);
+}
+
 /* The poor-fit rule (docs/usl.md): the first reason that applies. */
 static void judge_fit(const double *load, const double *y, size_t n, usl_fit *fit)
 {
@@ -251,22 +264,22 @@ static void judge_fit(const double *load, const double *y, size_t n, usl_fit *fi
         return;
     }
     /* Residual signs in load order (the caller's order may be any). */
-    size_t *order = malloc(n * sizeof *order);
-    if (!order)
+    load_residual *pts = malloc(n * sizeof *pts);
+    if (!pts)
         return; /* the runs test is a refinement; skip it rather than fail */
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = 1; i < n; i++) /* insertion sort: a sweep has few points */
-        for (size_t j = i; j > 0 && load[order[j - 1]] > load[order[j]]; j--) {
-            size_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    int n1 = 0, n2 = 0, runs = 0, last = 0;
-    double tiny = 1e-9 * fmax(fit->residual_se, 1e-300);
+    double ymax = 0;
     for (size_t i = 0; i < n; i++) {
-        size_t k = order[i];
-        double r = y[k] - usl_throughput(fit, load[k]);
+        pts[i].load = load[i];
+        pts[i].residual = y[i] - usl_throughput(fit, load[i]);
+        pts[i].index = i;
+        ymax = fmax(ymax, y[i]);
+    }
+    qsort(pts, n, sizeof *pts, by_load);
+    /* Residuals at rounding level (an exact fit) have no sign to speak of. */
+    double tiny = 1e-10 * ymax;
+    int n1 = 0, n2 = 0, runs = 0, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        double r = pts[i].residual;
         int sign = r > tiny ? 1 : r < -tiny ? -1 : 0;
         if (sign == 0)
             continue;
@@ -278,7 +291,7 @@ static void judge_fit(const double *load, const double *y, size_t n, usl_fit *fi
             runs++;
         last = sign;
     }
-    free(order);
+    free(pts);
     double p = runs_p_value(n1, n2, runs);
     if (p < USL_RUNS_P_VALUE) {
         snprintf(fit->warning, sizeof fit->warning,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/template.h"
 
@@ -44,6 +45,8 @@ void plan_free(load_plan *p)
         free(p->phases[i].mix_cumulative);
         rate_curve_free(&p->phases[i].rate);
     }
+    for (size_t i = 0; i < p->nfeeders; i++)
+        feeder_free(p->feeders[i]);
     for (size_t i = 0; i < p->nsecret; i++)
         free(p->secret_headers[i]);
     free(p->secret_headers);
@@ -200,32 +203,115 @@ double rate_curve_at(const rate_curve *c, double t, double duration_s)
     return r > 0 ? r : 0;
 }
 
+/* The curves other than the sine are piecewise linear between known
+ * breakpoints; calls FN(a, b) for each linear piece of [0, duration_s]. */
+static void for_each_piece(const rate_curve *c, double duration_s,
+                           void (*fn)(const rate_curve *, double, double, double, void *),
+                           void *arg)
+{
+    double cuts[8];
+    size_t ncuts = 0;
+    switch (c->shape) {
+    case SHAPE_SPIKE:
+        cuts[ncuts++] = c->spike_at_s;
+        cuts[ncuts++] = c->spike_at_s + c->rise_s;
+        cuts[ncuts++] = c->spike_at_s + c->rise_s + c->hold_s;
+        cuts[ncuts++] = c->spike_at_s + 2 * c->rise_s + c->hold_s;
+        break;
+    case SHAPE_STEP: {
+        int steps = c->steps > 1 ? c->steps : 2;
+        double prev = 0;
+        for (int k = 1; k <= steps; k++) {
+            double b = duration_s * k / steps;
+            fn(c, prev, b, duration_s, arg);
+            prev = b;
+        }
+        return;
+    }
+    case SHAPE_PROFILE: {
+        double step = c->profile_step_s > 0 ? c->profile_step_s : 1, prev = 0;
+        for (size_t k = 1; k < c->profile_len && prev < duration_s; k++) {
+            double b = fmin(step * (double)k, duration_s);
+            fn(c, prev, b, duration_s, arg);
+            prev = b;
+        }
+        if (prev < duration_s)
+            fn(c, prev, duration_s, duration_s, arg);
+        return;
+    }
+    default:
+        break;
+    }
+    double prev = 0;
+    for (size_t i = 0; i < ncuts; i++) {
+        if (cuts[i] <= prev || cuts[i] >= duration_s)
+            continue;
+        fn(c, prev, cuts[i], duration_s, arg);
+        prev = cuts[i];
+    }
+    fn(c, prev, duration_s, duration_s, arg);
+}
+
+/* A linear piece's integral is its length times its midpoint value (exact,
+ * and blind to the jumps at the ends). */
+static void add_piece(const rate_curve *c, double a, double b, double duration_s, void *arg)
+{
+    *(double *)arg += (b - a) * rate_curve_at(c, (a + b) / 2, duration_s);
+}
+
+/* A linear piece peaks at one of its ends; just inside them, so that a jump
+ * at a breakpoint counts on the side it belongs to. */
+static void max_piece(const rate_curve *c, double a, double b, double duration_s, void *arg)
+{
+    double eps = (b - a) * 1e-9, *m = arg;
+    double ra = rate_curve_at(c, a + eps, duration_s), rb = rate_curve_at(c, b - eps, duration_s);
+    if (ra > *m)
+        *m = ra;
+    if (rb > *m)
+        *m = rb;
+}
+
 double rate_curve_expected(const rate_curve *c, double duration_s)
 {
-    /* Trapezoid rule on a fine grid: exact for the piecewise-linear shapes
-     * up to the grid, and good to well under 0.1% for the sine. */
-    size_t n = (size_t)ceil(duration_s * 100);
-    if (n < 100)
-        n = 100;
-    double h = duration_s / (double)n, sum = 0;
-    for (size_t i = 0; i <= n; i++) {
-        double w = (i == 0 || i == n) ? 0.5 : 1;
-        sum += w * rate_curve_at(c, (double)i * h, duration_s);
+    if (duration_s <= 0)
+        return 0;
+    if (c->shape == SHAPE_SINE) {
+        if (c->period_s <= 0)
+            return fmax(c->from, 0) * duration_s;
+        if (c->from >= fabs(c->amplitude)) /* never clipped at 0: closed form */
+            return c->from * duration_s + c->amplitude * c->period_s / (2 * M_PI) *
+                                              (1 - cos(2 * M_PI * duration_s / c->period_s));
+        /* Clipped at 0: Simpson's rule on a fine grid. */
+        size_t n = (size_t)ceil(duration_s * 200 / fmin(c->period_s, 1)) * 2;
+        double h = duration_s / (double)n, sum = 0;
+        for (size_t i = 0; i <= n; i++) {
+            double w = (i == 0 || i == n) ? 1 : (i % 2 ? 4 : 2);
+            sum += w * rate_curve_at(c, (double)i * h, duration_s);
+        }
+        return sum * h / 3;
     }
-    return sum * h;
+    double sum = 0;
+    for_each_piece(c, duration_s, add_piece, &sum);
+    return sum;
 }
 
 double rate_curve_max(const rate_curve *c, double duration_s)
 {
-    size_t n = (size_t)ceil(duration_s * 100);
-    if (n < 100)
-        n = 100;
-    double m = 0;
-    for (size_t i = 0; i <= n; i++) {
-        double r = rate_curve_at(c, duration_s * (double)i / (double)n, duration_s);
-        if (r > m)
-            m = r;
+    double m = rate_curve_at(c, 0, duration_s);
+    if (duration_s <= 0)
+        return m;
+    if (c->shape == SHAPE_SINE) {
+        size_t n = (size_t)ceil(duration_s * 100);
+        for (size_t i = 0; i <= n; i++) {
+            double r = rate_curve_at(c, duration_s * (double)i / (double)n, duration_s);
+            if (r > m)
+                m = r;
+        }
+        if (c->period_s > 0 && duration_s >= c->period_s / 4)
+            m = fmax(m, c->from + fabs(c->amplitude));
+        return m;
     }
+    for_each_piece(c, duration_s, max_piece, &m);
     return m;
 }
 
@@ -272,6 +358,15 @@ size_t plan_pick_endpoint(const load_plan *p, size_t phase, rng *r)
     return lo;
 }
 
+/* The feeders any template of E reads (bit i: p->feeders[i]). */
+static unsigned endpoint_feeders(const plan_endpoint *e)
+{
+    unsigned used = template_feeders_used(e->path) | template_feeders_used(e->body);
+    for (size_t h = 0; h < e->nheaders; h++)
+        used |= template_feeders_used(e->headers[h]);
+    return used;
+}
+
 int plan_render(const load_plan *p, size_t endpoint, uint64_t seq, rng *r, rendered_request *out)
 {
     const plan_endpoint *e = &p->endpoints[endpoint];
@@ -280,6 +375,17 @@ int plan_render(const load_plan *p, size_t endpoint, uint64_t seq, rng *r, rende
     out->endpoint = endpoint;
     out->method = e->method;
     out->url[0] = '\0';
+    /* One row per feeder for the whole request, so that ${user.id} in the
+     * path and ${user.token} in a header belong to the same user. */
+    unsigned used = endpoint_feeders(e);
+    for (size_t i = 0; i < p->nfeeders; i++) {
+        ctx.feeder_row[i] = -1;
+        if (used & (1u << i)) {
+            ctx.feeder_row[i] = feeder_pick(p->feeders[i], r);
+            if (ctx.feeder_row[i] < 0)
+                return -2;
+        }
+    }
     const char *target = p->target ? p->target : "";
     size_t tlen = strlen(target);
     if (tlen + 1 >= sizeof out->url)

@@ -1,0 +1,1245 @@
+/* engine.c: runs a load plan (see engine.h and docs/engine.md).
+ *
+ * Threads: the calling thread starts N generator threads and then only
+ * watches (progress, abort rules, stop requests). Each generator thread has
+ * its own libev loop, its own transport instance (one CURLM) and its own
+ * share of the connection budget as "slots": a slot is one request in
+ * flight on one connection. Admission control is here: a request is handed
+ * to the transport only when a slot is free; otherwise it waits in this
+ * thread's FIFO queue, and that wait is its "connection wait".
+ *
+ * Time: every request carries four CLOCK_MONOTONIC timestamps: intended
+ * (when the plan says it should go), handled (when the scheduler got to
+ * it), sent (handed to the transport) and done. Latency is done - intended
+ * for every plan shape, so a stalled server or a slow generator can never
+ * hide latency (no coordinated omission). The scheduler wakes on a timerfd
+ * with an absolute nanosecond deadline (libev's own timers round to
+ * milliseconds with epoll, which would show up as loop lag).
+ *
+ * Open loop: arrival times come from engine_arrivals.c, split across the
+ * threads. Closed loop: each thread runs its share of the phase's
+ * connections as "users" that send, wait for the answer, think, and send
+ * again; their intended time is the end of the think time.
+ *
+ * Statistics: each thread records into its own run_result (no sharing on
+ * the hot path) and its current-second interval; once per second the
+ * interval goes to the shared per-second store (engine_seconds.c). At the
+ * end the thread results are merged with run_result_merge. Only requests
+ * whose intended time is inside the measured window (after warmup) count.
+ *
+ * Nothing on the per-request path allocates: slots, render buffers, header
+ * pointer arrays, the queue and the users' heap are preallocated (the
+ * queue grows by doubling only when it overflows, i.e. under overload). */
+#include <errno.h>
+#include <math.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "common/clock.h"
+#include "common/error.h"
+#include "loadgen/engine.h"
+#include "loadgen/engine_arrivals.h"
+#include "loadgen/engine_seconds.h"
+#include "loadgen/progress.h"
+#include "loadgen/template.h"
+#include "loadgen/transport.h"
+
+#define NS 1000000000ull
+#define HOUSEKEEPING_S 0.02
+#define BATCH 256            /* arrivals handled per wakeup before I/O gets a turn */
+#define CPU_BOUND 0.95       /* busiest thread's CPU share that marks the generator limited */
+
+static volatile sig_atomic_t g_signal_stop;
+
+/* A request between scheduling and sending. */
+typedef struct pending {
+    uint64_t intended_ns, handled_ns, seq;
+    uint32_t endpoint;
+    int32_t user;            /* closed-loop user, or -1 */
+    uint8_t measured;
+} pending;
+
+typedef struct slot {
+    pending req;
+    uint64_t sent_ns;
+    int busy;
+    rendered_request *render;     /* NULL when every endpoint is literal */
+    const char *hdr[PLAN_MAX_HEADERS];
+} slot;
+
+typedef struct wake {             /* a closed-loop user's next send */
+    uint64_t at_ns;
+    uint32_t user;
+} wake;
+
+struct engine;
+
+typedef struct worker {
+    struct engine *eng;
+    int id;
+    pthread_t thread;
+    struct ev_loop *loop;
+    transport *tr;
+    int setup_failed;
+    char setup_err[256];
+
+    slot *slots;
+    size_t nslots;
+    size_t *free_slots;
+    size_t nfree;
+    size_t inflight;
+
+    pending *queue;               /* ring */
+    size_t qcap, qhead, qlen;
+    uint64_t max_outstanding;     /* 0: unlimited */
+
+    arrival_clock arrivals;
+    uint64_t next_arrival_ns;     /* UINT64_MAX: none */
+
+    uint8_t *user_active;         /* per closed-loop user of this thread */
+    size_t nusers;                /* capacity */
+    wake *heap;
+    size_t nheap;
+    size_t phase_now;
+    size_t phase_seen;            /* phase users_update last ran for, SIZE_MAX none */
+
+    int tfd;
+    ev_io tfd_io;
+    uint64_t armed_ns;
+    ev_timer house;
+    ev_timer grace;
+
+    rng rng;
+    uint64_t seq;
+    run_result res;
+    interval iv;
+    uint64_t cur_sec, next_sec_ns;
+
+    int stopping, finished;
+    uint64_t stop_ns;
+    uint64_t dropped_limit;       /* dropped because max_outstanding was reached */
+    uint64_t waited;              /* requests that waited for a connection */
+    double cpu_s, wall_s;
+} worker;
+
+typedef struct engine {
+    const load_plan *plan;
+    engine_options o;
+    const transport_ops *tops;
+    int nthreads;
+    worker *workers;
+    int budget;                   /* connection budget */
+    uint64_t t0_ns, end_ns, measure_ns;
+    double duration_s, warmup_s;
+    uint64_t *phase_start_ns;     /* nphases + 1 entries (last = end) */
+    rendered_request *literal;    /* per endpoint, prerendered when literal; NULL entries otherwise */
+    const char ***literal_hdr;
+    int *is_literal;
+    int any_dynamic;
+    char resolve[512];
+    second_store store;
+    atomic_int stop;              /* abort rule crossed */
+    atomic_int nfinished;
+} engine;
+
+/* ---- signals ---------------------------------------------------------- */
+
+void engine_request_stop(void)
+{
+    g_signal_stop = 1;
+}
+
+int engine_stop_requested(void)
+{
+    return g_signal_stop != 0;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_signal_stop = 1;
+}
+
+void engine_install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void engine_options_init(engine_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threads = 0;
+    o->connections = 64;
+    o->timeout_s = 5;
+    o->loop_lag_bound_ms = 5;
+    o->grace_s = 2;
+    o->seed = 1;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static size_t tag_of(const worker *w, uint32_t endpoint)
+{
+    return w->eng->plan->endpoints[endpoint].subsystem;
+}
+
+static int64_t us_between(uint64_t from_ns, uint64_t to_ns)
+{
+    return to_ns > from_ns ? (int64_t)((to_ns - from_ns) / 1000) : 0;
+}
+
+static void heap_push(worker *w, uint64_t at, uint32_t user)
+{
+    size_t i = w->nheap++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (w->heap[parent].at_ns <= at)
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i].at_ns = at;
+    w->heap[i].user = user;
+}
+
+static wake heap_pop(worker *w)
+{
+    wake top = w->heap[0];
+    wake last = w->heap[--w->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= w->nheap)
+            break;
+        if (c + 1 < w->nheap && w->heap[c + 1].at_ns < w->heap[c].at_ns)
+            c++;
+        if (w->heap[c].at_ns >= last.at_ns)
+            break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (w->nheap)
+        w->heap[i] = last;
+    return top;
+}
+
+/* Moves the current-second interval to the shared store when NOW has left
+ * that second. Called on every recorded event and by housekeeping. */
+static void roll_second(worker *w, uint64_t now)
+{
+    if (now < w->next_sec_ns)
+        return;
+    engine *e = w->eng;
+    uint64_t sec = now > e->measure_ns ? (now - e->measure_ns) / NS : 0;
+    size_t last = e->store.nseconds ? e->store.nseconds - 1 : 0;
+    if (sec > last)
+        sec = last;
+    w->iv.sec = (int64_t)w->cur_sec;
+    second_store_flush(&e->store, w->id, &w->iv, sec);
+    interval_clear(&w->iv);
+    w->cur_sec = sec;
+    w->next_sec_ns = sec >= last ? UINT64_MAX : e->measure_ns + (sec + 1) * NS;
+}
+
+static void count_scheduled(worker *w, const pending *p)
+{
+    size_t tag = tag_of(w, p->endpoint);
+    w->res.total.c.scheduled++;
+    w->res.tags[tag].c.scheduled++;
+    w->iv.total.offered++;
+    w->iv.tags[tag].offered++;
+}
+
+static void count_dropped(worker *w, const pending *p)
+{
+    if (!p->measured)
+        return;
+    size_t tag = tag_of(w, p->endpoint);
+    w->res.total.c.dropped++;
+    w->res.tags[tag].c.dropped++;
+    w->iv.total.dropped++;
+    w->iv.tags[tag].dropped++;
+}
+
+static void count_cancelled(worker *w, const pending *p)
+{
+    if (!p->measured)
+        return;
+    size_t tag = tag_of(w, p->endpoint);
+    w->res.total.c.cancelled++;
+    w->res.tags[tag].c.cancelled++;
+}
+
+static void record_hists(latency_hists *h, const pending *p, uint64_t sent, uint64_t done,
+                         int timed)
+{
+    if (timed) {
+        hist_record(h->latency, us_between(p->intended_ns, done));
+        hist_record(h->service, us_between(sent, done));
+    }
+    hist_record(h->send_lag, us_between(p->intended_ns, sent));
+    hist_record(h->loop_lag, us_between(p->intended_ns, p->handled_ns));
+    hist_record(h->conn_wait, us_between(p->handled_ns, sent));
+}
+
+/* Classifies one finished request and records it everywhere. Latency is
+ * recorded for requests answered with an HTTP status; network errors are
+ * counted by kind but not timed (a refused connection is not "fast"). */
+static void record_done(worker *w, const slot *s, const transport_result *r)
+{
+    const pending *p = &s->req;
+    if (!p->measured)
+        return;
+    const load_plan *plan = w->eng->plan;
+    size_t tag = tag_of(w, p->endpoint);
+    counters *c[2] = {&w->res.total.c, &w->res.tags[tag].c};
+    second_stats *iv[2] = {&w->iv.total, &w->iv.tags[tag]};
+    int timed = r->net_error < 0;
+    for (int i = 0; i < 2; i++) {
+        c[i]->completed++;
+        iv[i]->completed++;
+        if (r->net_error >= 0) {
+            c[i]->errors++;
+            c[i]->net_errors++;
+            c[i]->net[r->net_error]++;
+            iv[i]->errors++;
+            iv[i]->net[r->net_error]++;
+            continue;
+        }
+        enum status_class sc = status_class_of(r->status);
+        c[i]->status[sc]++;
+        iv[i]->status[sc]++;
+        if (plan_is_shed(plan, tag, r->status)) {
+            c[i]->shed++;
+            iv[i]->shed++;
+        } else if (sc == STATUS_2XX || sc == STATUS_3XX) {
+            c[i]->ok++;
+            iv[i]->ok++;
+        } else {
+            c[i]->errors++;
+            c[i]->http_errors++;
+            iv[i]->errors++;
+        }
+    }
+    record_hists(&w->res.total.h, p, s->sent_ns, r->done_ns, timed);
+    record_hists(&w->res.tags[tag].h, p, s->sent_ns, r->done_ns, timed);
+    if (timed) {
+        int64_t lat = us_between(p->intended_ns, r->done_ns);
+        hist_record(w->iv.lat_total, lat);
+        hist_record(w->iv.lat_tags[tag], lat);
+    }
+}
+
+/* ---- sending ---------------------------------------------------------- */
+
+static void dispatch(worker *w, const pending *p);
+static void user_next(worker *w, uint32_t user, uint64_t done_ns);
+
+/* Renders P into slot SI and hands it to the transport. */
+static void send_on_slot(worker *w, size_t si, const pending *p)
+{
+    engine *e = w->eng;
+    slot *s = &w->slots[si];
+    s->req = *p;
+    transport_request tr;
+    const rendered_request *rr;
+    const char *const *hdr;
+    if (e->is_literal[p->endpoint]) {
+        rr = &e->literal[p->endpoint];
+        hdr = e->literal_hdr[p->endpoint];
+        tr.key = (long)p->endpoint;
+    } else {
+        int rc = plan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        if (rc != 0) {
+            /* -2: a unique feeder ran out; -1: a rendering overflowed its
+             * buffer. Either way the request cannot be sent: dropped. */
+            s->busy = 0;
+            w->free_slots[w->nfree++] = si;
+            count_dropped(w, p);
+            if (p->user >= 0)
+                user_next(w, (uint32_t)p->user, clock_now_ns());
+            return;
+        }
+        rr = s->render;
+        for (size_t h = 0; h < rr->nheaders; h++)
+            s->hdr[h] = rr->headers[h];
+        hdr = s->hdr;
+        tr.key = -1;
+    }
+    tr.method = rr->method;
+    tr.url = rr->url;
+    tr.headers = hdr;
+    tr.nheaders = rr->nheaders;
+    tr.body = rr->body;
+    tr.body_len = rr->body_len;
+    tr.has_body = rr->has_body;
+    s->sent_ns = clock_now_ns();
+    roll_second(w, s->sent_ns);
+    if (p->measured) {
+        size_t tag = tag_of(w, p->endpoint);
+        w->res.total.c.sent++;
+        w->res.tags[tag].c.sent++;
+        w->iv.total.sent++;
+        w->iv.tags[tag].sent++;
+    }
+    w->inflight++;
+    s->busy = 1;
+    if (e->tops->send(w->tr, si, &tr) != 0) {
+        s->busy = 0;
+        transport_result r = {.status = 0, .net_error = NETERR_OTHER, .done_ns = clock_now_ns()};
+        w->inflight--;
+        w->free_slots[w->nfree++] = si;
+        record_done(w, s, &r);
+        if (p->user >= 0)
+            user_next(w, (uint32_t)p->user, r.done_ns);
+    }
+}
+
+static int queue_push(worker *w, const pending *p)
+{
+    if (w->qlen == w->qcap) {
+        size_t cap = w->qcap * 2;
+        pending *q = malloc(cap * sizeof *q);
+        if (!q)
+            return -1;
+        for (size_t i = 0; i < w->qlen; i++)
+            q[i] = w->queue[(w->qhead + i) % w->qcap];
+        free(w->queue);
+        w->queue = q;
+        w->qhead = 0;
+        w->qcap = cap;
+    }
+    w->queue[(w->qhead + w->qlen) % w->qcap] = *p;
+    w->qlen++;
+    return 0;
+}
+
+static pending queue_pop(worker *w)
+{
+    pending p = w->queue[w->qhead];
+    w->qhead = (w->qhead + 1) % w->qcap;
+    w->qlen--;
+    return p;
+}
+
+/* A scheduled request: send it on a free slot, or queue it (FIFO behind
+ * those already waiting), or drop it when the outstanding cap is hit. */
+static void dispatch(worker *w, const pending *p)
+{
+    if (p->measured)
+        count_scheduled(w, p);
+    if (w->max_outstanding && w->inflight + w->qlen >= w->max_outstanding) {
+        w->dropped_limit++;
+        count_dropped(w, p);
+        if (p->user >= 0)
+            w->user_active[p->user] = 0;
+        return;
+    }
+    if (w->nfree > 0 && w->qlen == 0) {
+        size_t si = w->free_slots[--w->nfree];
+        send_on_slot(w, si, p);
+        return;
+    }
+    if (queue_push(w, p) != 0) {
+        count_dropped(w, p);
+        if (p->user >= 0)
+            w->user_active[p->user] = 0;
+        return;
+    }
+    if (p->measured)
+        w->waited++;
+}
+
+static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int32_t user,
+                            size_t phase)
+{
+    pending p;
+    p.intended_ns = intended;
+    p.handled_ns = handled;
+    p.seq = w->seq++;
+    p.user = user;
+    p.measured = intended >= w->eng->measure_ns;
+    p.endpoint = (uint32_t)plan_pick_endpoint(w->eng->plan, phase, &w->rng);
+    return p;
+}
+
+/* ---- closed loop ------------------------------------------------------ */
+
+static size_t share(uint64_t total, int nthreads, int id)
+{
+    return (size_t)(total / (uint64_t)nthreads + ((uint64_t)id < total % (uint64_t)nthreads));
+}
+
+static size_t phase_index_at(const engine *e, uint64_t now)
+{
+    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
+    return plan_phase_at(e->plan, t, NULL);
+}
+
+static size_t users_wanted(const worker *w, size_t phase)
+{
+    const plan_phase *ph = &w->eng->plan->phases[phase];
+    if (ph->connections <= 0)
+        return 0;
+    size_t n = share((uint64_t)ph->connections, w->eng->nthreads, w->id);
+    return n < w->nusers ? n : w->nusers;
+}
+
+/* After USER's request ended at DONE_NS: think, then send again, unless
+ * the user is no longer wanted (phase changed, run stopping). */
+static void user_next(worker *w, uint32_t user, uint64_t done_ns)
+{
+    if (w->stopping || user >= users_wanted(w, w->phase_now) || done_ns >= w->eng->end_ns) {
+        w->user_active[user] = 0;
+        return;
+    }
+    double think = w->eng->plan->phases[w->phase_now].think_s;
+    if (think > 0) {
+        heap_push(w, done_ns + (uint64_t)(think * 1e9), user);
+        return;
+    }
+    uint64_t now = clock_now_ns();
+    pending p = make_pending(w, done_ns, now, (int32_t)user, w->phase_now);
+    dispatch(w, &p);
+}
+
+/* Starts the users the current phase wants and that are not running. */
+static void users_update(worker *w, uint64_t now)
+{
+    engine *e = w->eng;
+    w->phase_now = phase_index_at(e, now);
+    size_t want = users_wanted(w, w->phase_now);
+    uint64_t start = e->phase_start_ns[w->phase_now];
+    for (size_t u = 0; u < want; u++) {
+        if (w->user_active[u])
+            continue;
+        w->user_active[u] = 1;
+        pending p = make_pending(w, start > now ? now : start, now, (int32_t)u, w->phase_now);
+        dispatch(w, &p);
+    }
+}
+
+/* ---- scheduler -------------------------------------------------------- */
+
+static void begin_stop(worker *w, uint64_t now);
+
+static uint64_t next_deadline(const worker *w, uint64_t now)
+{
+    const engine *e = w->eng;
+    uint64_t d = w->next_arrival_ns;
+    if (w->nheap && w->heap[0].at_ns < d)
+        d = w->heap[0].at_ns;
+    for (size_t i = 0; i <= e->plan->nphases; i++)
+        if (e->phase_start_ns[i] > now) {
+            if (e->phase_start_ns[i] < d)
+                d = e->phase_start_ns[i];
+            break;
+        }
+    if (e->end_ns < d)
+        d = e->end_ns;
+    return d;
+}
+
+static void arm(worker *w, uint64_t at)
+{
+    if (at == w->armed_ns)
+        return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)(at / NS);
+    its.it_value.tv_nsec = (long)(at % NS);
+    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
+        its.it_value.tv_nsec = 1;
+    timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+    w->armed_ns = at;
+}
+
+static void advance_arrival(worker *w)
+{
+    double at = arrival_clock_next(&w->arrivals);
+    w->next_arrival_ns = at < 0 ? UINT64_MAX : w->eng->t0_ns + (uint64_t)(at * 1e9);
+}
+
+static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker *w = io->data;
+    uint64_t ticks;
+    if (read(w->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+        return;
+    w->armed_ns = 0;
+    if (w->stopping)
+        return;
+    engine *e = w->eng;
+    uint64_t now = clock_now_ns();
+    roll_second(w, now);
+    if (w->nusers && phase_index_at(e, now) != w->phase_seen) {
+        users_update(w, now);
+        w->phase_seen = w->phase_now;
+    }
+    int budget = BATCH;
+    while (w->next_arrival_ns <= now && w->next_arrival_ns < e->end_ns && budget-- > 0) {
+        size_t ph = phase_index_at(e, w->next_arrival_ns);
+        pending p = make_pending(w, w->next_arrival_ns, now, -1, ph);
+        dispatch(w, &p);
+        advance_arrival(w);
+    }
+    while (w->nheap && w->heap[0].at_ns <= now && budget-- > 0) {
+        wake k = heap_pop(w);
+        if (k.at_ns >= e->end_ns || k.user >= users_wanted(w, w->phase_now)) {
+            w->user_active[k.user] = 0;
+            continue;
+        }
+        pending p = make_pending(w, k.at_ns, now, (int32_t)k.user, w->phase_now);
+        dispatch(w, &p);
+    }
+    if (budget <= 0) {
+        arm(w, now);   /* more is due: come back right after I/O */
+        return;
+    }
+    if (now >= e->end_ns) {
+        begin_stop(w, e->end_ns);
+        return;
+    }
+    arm(w, next_deadline(w, now));
+}
+
+/* ---- ending ----------------------------------------------------------- */
+
+static void finish(worker *w)
+{
+    if (w->finished)
+        return;
+    engine *e = w->eng;
+    for (size_t i = 0; i < w->nslots && w->inflight; i++) {
+        if (!w->slots[i].busy)
+            continue;
+        e->tops->cancel(w->tr, i);
+        count_cancelled(w, &w->slots[i].req);
+        w->slots[i].busy = 0;
+        w->inflight--;
+    }
+    w->finished = 1;
+    w->iv.sec = (int64_t)w->cur_sec;
+    second_store_flush(&e->store, w->id, &w->iv, e->store.nseconds);
+    interval_clear(&w->iv);
+    w->next_sec_ns = UINT64_MAX;
+    ev_io_stop(w->loop, &w->tfd_io);
+    ev_timer_stop(w->loop, &w->house);
+    ev_timer_stop(w->loop, &w->grace);
+    ev_break(w->loop, EVBREAK_ALL);
+}
+
+static void on_grace(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    finish(t->data);
+}
+
+/* Stops scheduling: queued requests are cancelled now, those in flight get
+ * the grace period. */
+static void begin_stop(worker *w, uint64_t now)
+{
+    if (w->stopping)
+        return;
+    w->stopping = 1;
+    w->stop_ns = now;
+    ev_io_stop(w->loop, &w->tfd_io);
+    while (w->qlen) {
+        pending p = queue_pop(w);
+        count_cancelled(w, &p);
+    }
+    w->nheap = 0;
+    if (w->inflight == 0) {
+        finish(w);
+        return;
+    }
+    ev_timer_set(&w->grace, w->eng->o.grace_s, 0.);
+    ev_timer_start(w->loop, &w->grace);
+}
+
+static void on_house(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker *w = t->data;
+    uint64_t now = clock_now_ns();
+    roll_second(w, now);
+    if (!w->stopping && (g_signal_stop || atomic_load(&w->eng->stop)))
+        begin_stop(w, now);
+}
+
+static void on_done(void *owner, size_t si, const transport_result *r)
+{
+    worker *w = owner;
+    slot *s = &w->slots[si];
+    s->busy = 0;
+    w->inflight--;
+    roll_second(w, r->done_ns);
+    record_done(w, s, r);
+    int32_t user = s->req.user;
+    if (w->stopping) {
+        w->free_slots[w->nfree++] = si;
+        if (w->inflight == 0)
+            finish(w);
+        return;
+    }
+    if (w->qlen) {
+        pending p = queue_pop(w);
+        send_on_slot(w, si, &p);
+    } else {
+        w->free_slots[w->nfree++] = si;
+    }
+    if (user >= 0)
+        user_next(w, (uint32_t)user, r->done_ns);
+}
+
+/* ---- thread setup ----------------------------------------------------- */
+
+static int worker_setup(worker *w, size_t nslots, size_t nusers)
+{
+    engine *e = w->eng;
+    const load_plan *p = e->plan;
+    w->nslots = nslots;
+    w->loop = ev_loop_new(EVFLAG_AUTO);
+    w->slots = calloc(nslots, sizeof *w->slots);
+    w->free_slots = calloc(nslots, sizeof *w->free_slots);
+    w->qcap = 4096;
+    w->queue = calloc(w->qcap, sizeof *w->queue);
+    w->nusers = nusers;
+    w->user_active = calloc(nusers ? nusers : 1, 1);
+    w->heap = calloc(nusers ? nusers : 1, sizeof *w->heap);
+    if (!w->loop || !w->slots || !w->free_slots || !w->queue || !w->user_active || !w->heap)
+        goto oom;
+    for (size_t i = 0; i < nslots; i++) {
+        if (e->any_dynamic && !(w->slots[i].render = malloc(sizeof *w->slots[i].render)))
+            goto oom;
+        w->free_slots[w->nfree++] = nslots - 1 - i;
+    }
+    const char **names = calloc(p->nsubsystems ? p->nsubsystems : 1, sizeof *names);
+    if (!names)
+        goto oom;
+    for (size_t t = 0; t < p->nsubsystems; t++)
+        names[t] = p->subsystems[t].name;
+    int rc = run_result_init(&w->res, p->nsubsystems, names);
+    free(names);
+    if (rc != 0 || interval_init(&w->iv, p->nsubsystems) != 0)
+        goto oom;
+    rng_seed(&w->rng, e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1);
+    if (arrival_clock_init(&w->arrivals, p, p->poisson, (unsigned)w->id, (unsigned)e->nthreads,
+                           &w->rng) != 0)
+        goto oom;
+    transport_config tc = {
+        .loop = w->loop, .nslots = nslots, .max_connections = (int)nslots,
+        .timeout_s = e->o.timeout_s, .http2 = e->o.http2, .insecure = e->o.insecure,
+        .cacert = e->o.cacert, .cert = e->o.cert, .key = e->o.key,
+        .resolve = e->resolve[0] ? e->resolve : NULL, .done = on_done, .owner = w,
+    };
+    w->tr = e->tops->create(&tc, w->setup_err, sizeof w->setup_err);
+    if (!w->tr)
+        return -1;
+    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->tfd < 0) {
+        snprintf(w->setup_err, sizeof w->setup_err, "timerfd_create: %s", strerror(errno));
+        return -1;
+    }
+    ev_io_init(&w->tfd_io, on_schedule, w->tfd, EV_READ);
+    w->tfd_io.data = w;
+    ev_timer_init(&w->house, on_house, HOUSEKEEPING_S, HOUSEKEEPING_S);
+    w->house.data = w;
+    ev_init(&w->grace, on_grace);
+    w->grace.data = w;
+    return 0;
+oom:
+    snprintf(w->setup_err, sizeof w->setup_err, "out of memory");
+    return -1;
+}
+
+static void worker_teardown(worker *w)
+{
+    engine *e = w->eng;
+    if (w->tr)
+        e->tops->destroy(w->tr);
+    if (w->tfd > 0)
+        close(w->tfd);
+    if (w->loop)
+        ev_loop_destroy(w->loop);
+    if (w->slots)
+        for (size_t i = 0; i < w->nslots; i++)
+            free(w->slots[i].render);
+    free(w->slots);
+    free(w->free_slots);
+    free(w->queue);
+    free(w->user_active);
+    free(w->heap);
+    arrival_clock_free(&w->arrivals);
+    interval_free(&w->iv);
+    run_result_free(&w->res);
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    engine *e = w->eng;
+    w->next_sec_ns = e->measure_ns + NS;
+    w->cur_sec = 0;
+    w->phase_now = 0;
+    w->phase_seen = SIZE_MAX;
+    advance_arrival(w);
+    ev_io_start(w->loop, &w->tfd_io);
+    ev_timer_start(w->loop, &w->house);
+    arm(w, e->t0_ns);
+    double cpu0 = thread_cpu_s();
+    ev_run(w->loop, 0);
+    uint64_t end = clock_now_ns();
+    w->cpu_s = thread_cpu_s() - cpu0;
+    w->wall_s = end > e->t0_ns ? (double)(end - e->t0_ns) / 1e9 : 0;
+    atomic_fetch_add(&e->nfinished, 1);
+    return NULL;
+}
+
+/* ---- run setup -------------------------------------------------------- */
+
+/* Raises the open-file limit for NEED descriptors. 0, or -1 after saying
+ * why the connections cannot be had. */
+static int ensure_fds(int connections, int threads)
+{
+    rlim_t need = (rlim_t)connections + (rlim_t)threads * 16 + 64;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    if (rl.rlim_cur >= need)
+        return 0;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+        crest_error("cannot hold %d connections: the open-file limit is %llu (hard limit; "
+                    "need about %llu). Raise it (ulimit -n) or lower -c/--connections",
+                    connections, (unsigned long long)rl.rlim_max, (unsigned long long)need);
+        return -1;
+    }
+    rl.rlim_cur = need;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        crest_error("cannot hold %d connections: raising the open-file limit to %llu failed: %s",
+                    connections, (unsigned long long)need, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Resolves the target's host once and pins it (CURLOPT_RESOLVE), so DNS
+ * never shows up in latency. Numeric hosts need no pin. 0 or -1. */
+static int pin_dns(engine *e)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL;
+    int rc = -1;
+    if (!u || curl_url_set(u, CURLUPART_URL, e->plan->target, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        crest_error("target '%s' is not a valid URL; expected http[s]://host[:port]",
+                    e->plan->target);
+        goto out;
+    }
+    char bare[256];
+    snprintf(bare, sizeof bare, "%s", host);
+    size_t n = strlen(bare);
+    if (bare[0] == '[' && n > 2 && bare[n - 1] == ']') {
+        memmove(bare, bare + 1, n - 2);
+        bare[n - 2] = '\0';
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST;
+    if (getaddrinfo(bare, NULL, &hints, &res) == 0) {
+        freeaddrinfo(res);
+        rc = 0;   /* already an address */
+        goto out;
+    }
+    hints.ai_flags = 0;
+    int gai = getaddrinfo(bare, NULL, &hints, &res);
+    if (gai != 0 || !res) {
+        crest_error("cannot resolve the target host '%s': %s", bare, gai_strerror(gai));
+        goto out;
+    }
+    char addr[INET6_ADDRSTRLEN + 2];
+    if (getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
+                    NI_NUMERICHOST) != 0) {
+        freeaddrinfo(res);
+        crest_error("cannot resolve the target host '%s'", bare);
+        goto out;
+    }
+    int v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    snprintf(e->resolve, sizeof e->resolve, v6 ? "%s:%s:[%s]" : "%s:%s:%s", bare, port, addr);
+    rc = 0;
+out:
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static int all_literal(const plan_endpoint *ep)
+{
+    if (!template_is_literal(ep->path) || (ep->body && !template_is_literal(ep->body)))
+        return 0;
+    for (size_t h = 0; h < ep->nheaders; h++)
+        if (!template_is_literal(ep->headers[h]))
+            return 0;
+    return 1;
+}
+
+/* Renders every literal endpoint once; the threads share the result. */
+static int prerender(engine *e)
+{
+    const load_plan *p = e->plan;
+    e->is_literal = calloc(p->nendpoints, sizeof *e->is_literal);
+    e->literal = calloc(p->nendpoints, sizeof *e->literal);
+    e->literal_hdr = calloc(p->nendpoints, sizeof *e->literal_hdr);
+    if (!e->is_literal || !e->literal || !e->literal_hdr)
+        return -1;
+    rng r;
+    rng_seed(&r, e->o.seed);
+    for (size_t i = 0; i < p->nendpoints; i++) {
+        if (p->endpoints[i].nheaders > TRANSPORT_MAX_HEADERS) {
+            crest_error("endpoint '%s' has %zu headers; at most %d are supported",
+                        p->endpoints[i].name, p->endpoints[i].nheaders, TRANSPORT_MAX_HEADERS);
+            return -1;
+        }
+        if (!all_literal(&p->endpoints[i])) {
+            e->any_dynamic = 1;
+            continue;
+        }
+        if (plan_render(p, i, 0, &r, &e->literal[i]) != 0) {
+            crest_error("endpoint '%s' does not fit the request buffers (URL %d, header %d, "
+                        "body %d bytes)", p->endpoints[i].name, PLAN_URL_CAP, PLAN_HEADER_CAP,
+                        PLAN_BODY_CAP);
+            return -1;
+        }
+        e->literal_hdr[i] = calloc(PLAN_MAX_HEADERS, sizeof *e->literal_hdr[i]);
+        if (!e->literal_hdr[i])
+            return -1;
+        for (size_t h = 0; h < e->literal[i].nheaders; h++)
+            e->literal_hdr[i][h] = e->literal[i].headers[h];
+        e->is_literal[i] = 1;
+    }
+    return 0;
+}
+
+static void engine_free(engine *e)
+{
+    if (e->literal_hdr)
+        for (size_t i = 0; i < e->plan->nendpoints; i++)
+            free(e->literal_hdr[i]);
+    free(e->literal_hdr);
+    free(e->literal);
+    free(e->is_literal);
+    free(e->phase_start_ns);
+    free(e->workers);
+}
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ---- watching the run ------------------------------------------------- */
+
+static void snapshot(engine *e, uint64_t now, progress_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
+    s->elapsed_s = t;
+    s->total_s = e->duration_s;
+    double t_in;
+    size_t ph = plan_phase_at(e->plan, t, &t_in);
+    const plan_phase *p = &e->plan->phases[ph];
+    s->phase = p->name;
+    s->closed_connections = p->connections;
+    s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
+    pthread_mutex_lock(&e->store.mu);
+    if (e->store.nfinal) {
+        const second_stats *last = &e->store.seconds[e->store.nfinal - 1];
+        s->achieved_rate = (double)last->completed;
+    }
+    const run_result *live = &e->store.live;
+    s->p99_ms = (double)hist_percentile(live->total.h.latency, 99) / 1000.0;
+    s->completed = live->total.c.completed;
+    s->errors = live->total.c.errors;
+    s->dropped = live->total.c.dropped;
+    pthread_mutex_unlock(&e->store.mu);
+}
+
+/* Evaluates the abort rules on the run so far; on a crossing, asks the
+ * threads to stop and records why in OUT->aborted. */
+static void check_aborts(engine *e, uint64_t now, run_result *out)
+{
+    const threshold_set *ab = &e->plan->aborts;
+    if (!ab->count || out->aborted[0] || now <= e->measure_ns)
+        return;
+    pthread_mutex_lock(&e->store.mu);
+    e->store.live.duration_s = (double)(now - e->measure_ns) / 1e9;
+    for (size_t i = 0; i < ab->count; i++) {
+        double v = 0;
+        if (threshold_eval(&ab->items[i], &e->store.live, &v) == 1) {
+            snprintf(out->aborted, sizeof out->aborted, "%s (value %g)", ab->items[i].expr, v);
+            atomic_store(&e->stop, 1);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->store.mu);
+    if (out->aborted[0])
+        crest_error("abort rule crossed: %s; stopping the run", out->aborted);
+}
+
+static void watch(engine *e, run_result *out)
+{
+    int tty = isatty(STDOUT_FILENO);
+    uint64_t next_tick = e->t0_ns + NS;
+    int printed = 0;
+    while (atomic_load(&e->nfinished) < e->nthreads) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        uint64_t now = clock_now_ns();
+        if (now < next_tick)
+            continue;
+        next_tick += NS;
+        check_aborts(e, now, out);
+        if (!e->o.quiet) {
+            progress_snapshot s;
+            snapshot(e, now, &s);
+            progress_print(stdout, e->o.progress_label, &s, tty);
+            printed = 1;
+        }
+    }
+    if (printed)
+        progress_end(stdout, tty);
+}
+
+static void iso_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Fills OUT's generator health from the threads and the merged latency. */
+static void judge_generator(engine *e, run_result *out)
+{
+    generator_health *g = &out->generator;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    g->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    g->threads = e->nthreads;
+    g->connections_requested = e->budget;
+    uint64_t dropped_limit = 0, waited = 0;
+    for (int i = 0; i < e->nthreads; i++) {
+        worker *w = &e->workers[i];
+        double busy = w->wall_s > 0 ? w->cpu_s / w->wall_s : 0;
+        if (busy > g->cpu_busiest_thread)
+            g->cpu_busiest_thread = busy;
+        g->connections_opened += e->tops->connections_opened(w->tr);
+        dropped_limit += w->dropped_limit;
+        waited += w->waited;
+    }
+    g->loop_lag_p99_ms = (double)hist_percentile(out->total.h.loop_lag, 99) / 1000.0;
+    g->conn_wait_warning = waited > 0;
+    char *r = g->reason;
+    size_t left = sizeof g->reason;
+    int n = 0;
+    if (g->loop_lag_p99_ms > e->o.loop_lag_bound_ms)
+        n += snprintf(r + n, left - (size_t)n, "%sloop lag p99 %.2f ms > bound %.2f ms",
+                      n ? "; " : "", g->loop_lag_p99_ms, e->o.loop_lag_bound_ms);
+    if (g->cpu_busiest_thread > CPU_BOUND && (size_t)n < left)
+        n += snprintf(r + n, left - (size_t)n, "%sa generator thread was %.0f%% busy",
+                      n ? "; " : "", g->cpu_busiest_thread * 100);
+    if (dropped_limit && (size_t)n < left)
+        n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
+                      n ? "; " : "", (unsigned long long)dropped_limit);
+    g->limited = n > 0;
+}
+
+int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
+{
+    engine e;
+    memset(&e, 0, sizeof e);
+    e.plan = plan;
+    e.o = *o;
+    e.tops = &transport_curl;
+    int rc = CREST_EXIT_RUN;
+    memset(out, 0, sizeof *out);
+
+    if (!plan->target) {
+        crest_error("the plan has no target URL");
+        return CREST_EXIT_RUN;
+    }
+    /* The connection budget: the cap for open-loop phases, and what the
+     * largest closed-loop phase needs. */
+    int open = 0, closed_max = 0;
+    for (size_t i = 0; i < plan->nphases; i++) {
+        if (plan->phases[i].connections > 0) {
+            if (plan->phases[i].connections > closed_max)
+                closed_max = plan->phases[i].connections;
+        } else {
+            open = 1;
+        }
+    }
+    e.budget = closed_max;
+    if (open && o->connections > e.budget)
+        e.budget = o->connections;
+    if (e.budget <= 0) {
+        crest_error("no connections to run with; expected -c/--connections of at least 1");
+        return CREST_EXIT_USAGE;
+    }
+    e.nthreads = o->threads > 0 ? o->threads : default_threads();
+    if (e.nthreads > e.budget)
+        e.nthreads = e.budget;
+    if (ensure_fds(e.budget, e.nthreads) != 0)
+        return CREST_EXIT_RUN;
+    if (e.tops->global_init() != 0) {
+        crest_error("the %s transport failed to initialize", e.tops->name);
+        return CREST_EXIT_RUN;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (pin_dns(&e) != 0)
+        return CREST_EXIT_RUN;
+    if (prerender(&e) != 0)
+        goto done;
+
+    const char **names = calloc(plan->nsubsystems ? plan->nsubsystems : 1, sizeof *names);
+    if (!names)
+        goto done;
+    for (size_t t = 0; t < plan->nsubsystems; t++)
+        names[t] = plan->subsystems[t].name;
+    int irc = run_result_init(out, plan->nsubsystems, names);
+    free(names);
+    if (irc != 0) {
+        crest_error("out of memory");
+        goto done;
+    }
+
+    e.duration_s = plan_duration(plan);
+    e.warmup_s = o->warmup_s < e.duration_s ? o->warmup_s : 0;
+    size_t nseconds = (size_t)ceil(e.duration_s - e.warmup_s);
+    if (nseconds == 0)
+        nseconds = 1;
+    if (second_store_init(&e.store, plan, e.warmup_s, nseconds, e.nthreads) != 0) {
+        crest_error("out of memory");
+        goto done;
+    }
+    e.workers = calloc((size_t)e.nthreads, sizeof *e.workers);
+    e.phase_start_ns = calloc(plan->nphases + 1, sizeof *e.phase_start_ns);
+    if (!e.workers || !e.phase_start_ns) {
+        crest_error("out of memory");
+        goto done;
+    }
+    int setup_failed = 0;
+    for (int i = 0; i < e.nthreads; i++) {
+        worker *w = &e.workers[i];
+        w->eng = &e;
+        w->id = i;
+        w->tfd = -1;
+        w->max_outstanding = o->max_in_flight ? share(o->max_in_flight, e.nthreads, i) : 0;
+        if (o->max_in_flight && w->max_outstanding == 0)
+            w->max_outstanding = 1;
+        size_t users = share((uint64_t)closed_max, e.nthreads, i);
+        if (!setup_failed && worker_setup(w, share((uint64_t)e.budget, e.nthreads, i), users) != 0) {
+            crest_error("generator thread %d: %s", i, w->setup_err);
+            setup_failed = 1;
+        }
+    }
+    if (setup_failed)
+        goto teardown;
+
+    /* Everything is ready: fix the timeline a little in the future so all
+     * threads start on the same instant. */
+    iso_now(out->started_at, sizeof out->started_at);
+    snprintf(out->target, sizeof out->target, "%s", plan->target);
+    e.t0_ns = clock_now_ns() + 20 * 1000 * 1000;
+    e.end_ns = e.t0_ns + (uint64_t)(e.duration_s * 1e9);
+    e.measure_ns = e.t0_ns + (uint64_t)(e.warmup_s * 1e9);
+    double acc = 0;
+    for (size_t i = 0; i < plan->nphases; i++) {
+        e.phase_start_ns[i] = e.t0_ns + (uint64_t)(acc * 1e9);
+        acc += plan->phases[i].duration_s;
+    }
+    e.phase_start_ns[plan->nphases] = e.end_ns;
+
+    int started = 0;
+    for (int i = 0; i < e.nthreads; i++) {
+        if (pthread_create(&e.workers[i].thread, NULL, worker_main, &e.workers[i]) != 0) {
+            crest_error("cannot start generator thread %d: %s", i, strerror(errno));
+            atomic_store(&e.stop, 1);
+            atomic_fetch_add(&e.nfinished, e.nthreads - i);
+            break;
+        }
+        started++;
+    }
+    watch(&e, out);
+    for (int i = 0; i < started; i++)
+        pthread_join(e.workers[i].thread, NULL);
+    if (started < e.nthreads)
+        goto teardown;
+
+    for (int i = 0; i < e.nthreads; i++)
+        run_result_merge(out, &e.workers[i].res);
+    uint64_t stop_ns = e.end_ns;
+    for (int i = 0; i < e.nthreads; i++)
+        if (e.workers[i].stop_ns && e.workers[i].stop_ns < stop_ns)
+            stop_ns = e.workers[i].stop_ns;
+    out->duration_s = stop_ns > e.measure_ns ? (double)(stop_ns - e.measure_ns) / 1e9 : 0;
+    out->interrupted = g_signal_stop != 0;
+    /* Hand the per-second store over, cut to the seconds actually run. */
+    size_t ran = (size_t)ceil(out->duration_s - 1e-9);
+    if (ran > e.store.nseconds)
+        ran = e.store.nseconds;
+    out->nseconds = ran;
+    out->seconds = e.store.seconds;
+    out->tag_seconds = e.store.tag_seconds;
+    e.store.seconds = NULL;
+    e.store.tag_seconds = NULL;
+    if (!out->tag_seconds && out->ntags) {
+        out->tag_seconds = calloc(out->ntags, sizeof *out->tag_seconds);
+    }
+    judge_generator(&e, out);
+    rc = CREST_EXIT_OK;
+teardown:
+    for (int i = 0; i < e.nthreads; i++)
+        if (e.workers[i].eng)
+            worker_teardown(&e.workers[i]);
+done:
+    second_store_free(&e.store);
+    engine_free(&e);
+    if (rc != CREST_EXIT_OK && out->total.name)
+        run_result_free(out);
+    return rc;
+}

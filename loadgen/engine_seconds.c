@@ -1,0 +1,199 @@
+/* engine_seconds.c: the per-second store (see engine_seconds.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "loadgen/engine_seconds.h"
+
+int interval_init(interval *iv, size_t ntags)
+{
+    memset(iv, 0, sizeof *iv);
+    iv->sec = -1;
+    iv->ntags = ntags;
+    iv->tags = calloc(ntags ? ntags : 1, sizeof *iv->tags);
+    iv->lat_tags = calloc(ntags ? ntags : 1, sizeof *iv->lat_tags);
+    iv->lat_total = hist_new();
+    if (!iv->tags || !iv->lat_tags || !iv->lat_total)
+        return -1;
+    for (size_t i = 0; i < ntags; i++)
+        if (!(iv->lat_tags[i] = hist_new()))
+            return -1;
+    return 0;
+}
+
+void interval_free(interval *iv)
+{
+    if (iv->lat_tags)
+        for (size_t i = 0; i < iv->ntags; i++)
+            hist_free(iv->lat_tags[i]);
+    free(iv->lat_tags);
+    free(iv->tags);
+    hist_free(iv->lat_total);
+    memset(iv, 0, sizeof *iv);
+}
+
+void interval_clear(interval *iv)
+{
+    iv->sec = -1;
+    if (hist_count(iv->lat_total) || iv->total.completed) {
+        hist_reset(iv->lat_total);
+        for (size_t i = 0; i < iv->ntags; i++)
+            if (hist_count(iv->lat_tags[i]))
+                hist_reset(iv->lat_tags[i]);
+    }
+    memset(&iv->total, 0, sizeof iv->total);
+    memset(iv->tags, 0, iv->ntags * sizeof *iv->tags);
+}
+
+int second_store_init(second_store *s, const load_plan *p, double warmup_s, size_t nseconds,
+                      int nthreads)
+{
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mu, NULL);
+    s->plan = p;
+    s->warmup_s = warmup_s;
+    s->ntags = p->nsubsystems;
+    s->nseconds = nseconds;
+    s->nthreads = nthreads;
+    s->seconds = calloc(nseconds ? nseconds : 1, sizeof *s->seconds);
+    s->tag_seconds = calloc(s->ntags ? s->ntags : 1, sizeof *s->tag_seconds);
+    s->done_below = calloc((size_t)nthreads, sizeof *s->done_below);
+    if (!s->seconds || !s->tag_seconds || !s->done_below)
+        return -1;
+    for (size_t t = 0; t < s->ntags; t++)
+        if (!(s->tag_seconds[t] = calloc(nseconds ? nseconds : 1, sizeof **s->tag_seconds)))
+            return -1;
+    for (int i = 0; i < SECONDS_RING; i++)
+        if (interval_init(&s->ring[i], s->ntags) != 0)
+            return -1;
+    const char **names = calloc(s->ntags ? s->ntags : 1, sizeof *names);
+    if (!names)
+        return -1;
+    for (size_t t = 0; t < s->ntags; t++)
+        names[t] = p->subsystems[t].name;
+    int rc = run_result_init(&s->live, s->ntags, names);
+    free(names);
+    return rc;
+}
+
+void second_store_free(second_store *s)
+{
+    for (int i = 0; i < SECONDS_RING; i++)
+        interval_free(&s->ring[i]);
+    if (s->tag_seconds)
+        for (size_t t = 0; t < s->ntags; t++)
+            free(s->tag_seconds[t]);
+    free(s->tag_seconds);
+    free(s->seconds);
+    free(s->done_below);
+    run_result_free(&s->live);
+    pthread_mutex_destroy(&s->mu);
+    memset(s, 0, sizeof *s);
+}
+
+static void add_counts(second_stats *d, const second_stats *a)
+{
+    d->offered += a->offered;
+    d->sent += a->sent;
+    d->completed += a->completed;
+    d->ok += a->ok;
+    d->shed += a->shed;
+    d->errors += a->errors;
+    d->dropped += a->dropped;
+    for (int i = 0; i < NETERR_KINDS; i++)
+        d->net[i] += a->net[i];
+    for (int i = 0; i < STATUS_CLASSES; i++)
+        d->status[i] += a->status[i];
+}
+
+static void live_add(counters *c, const second_stats *a)
+{
+    c->scheduled += a->offered;
+    c->sent += a->sent;
+    c->completed += a->completed;
+    c->ok += a->ok;
+    c->shed += a->shed;
+    c->errors += a->errors;
+    c->dropped += a->dropped;
+}
+
+/* The plan's rate half-way through measured second SEC (0 in closed loop). */
+static double target_rate_at(const second_store *s, size_t sec)
+{
+    double t_in;
+    double t = s->warmup_s + (double)sec + 0.5;
+    size_t ph = plan_phase_at(s->plan, t, &t_in);
+    const plan_phase *p = &s->plan->phases[ph];
+    if (p->connections > 0)
+        return 0;
+    return rate_curve_at(&p->rate, t_in, p->duration_s);
+}
+
+static void fill_percentiles(second_stats *d, const hist *h)
+{
+    d->p50_ms = (double)hist_percentile(h, 50) / 1000.0;
+    d->p90_ms = (double)hist_percentile(h, 90) / 1000.0;
+    d->p99_ms = (double)hist_percentile(h, 99) / 1000.0;
+    d->max_ms = (double)hist_max(h) / 1000.0;
+}
+
+/* Makes second s->nfinal final from its ring slot (if it has one). */
+static void finalize_next(second_store *s)
+{
+    size_t sec = s->nfinal;
+    interval *slot = &s->ring[sec % SECONDS_RING];
+    second_stats *d = &s->seconds[sec];
+    if (slot->sec == (int64_t)sec) {
+        add_counts(d, &slot->total);
+        fill_percentiles(d, slot->lat_total);
+        for (size_t t = 0; t < s->ntags; t++) {
+            add_counts(&s->tag_seconds[t][sec], &slot->tags[t]);
+            fill_percentiles(&s->tag_seconds[t][sec], slot->lat_tags[t]);
+        }
+        interval_clear(slot);
+    }
+    d->target_rate = target_rate_at(s, sec);
+    s->nfinal++;
+}
+
+void second_store_flush(second_store *s, int thread, const interval *iv, uint64_t done_below)
+{
+    pthread_mutex_lock(&s->mu);
+    if (iv->sec >= 0 && (size_t)iv->sec < s->nseconds) {
+        size_t sec = (size_t)iv->sec;
+        live_add(&s->live.total.c, &iv->total);
+        hist_add(s->live.total.h.latency, iv->lat_total);
+        for (size_t t = 0; t < s->ntags; t++) {
+            live_add(&s->live.tags[t].c, &iv->tags[t]);
+            hist_add(s->live.tags[t].h.latency, iv->lat_tags[t]);
+        }
+        interval *slot = &s->ring[sec % SECONDS_RING];
+        while (slot->sec >= 0 && slot->sec < (int64_t)sec && sec >= s->nfinal)
+            finalize_next(s);   /* ring collision: force older seconds out */
+        if (sec < s->nfinal || slot->sec > (int64_t)sec) {
+            /* A thread that lagged more than the ring behind the others:
+             * its counts still land exactly; this second's percentiles
+             * miss its share. */
+            add_counts(&s->seconds[sec], &iv->total);
+            for (size_t t = 0; t < s->ntags; t++)
+                add_counts(&s->tag_seconds[t][sec], &iv->tags[t]);
+        } else {
+            slot->sec = (int64_t)sec;
+            add_counts(&slot->total, &iv->total);
+            hist_add(slot->lat_total, iv->lat_total);
+            for (size_t t = 0; t < s->ntags; t++) {
+                add_counts(&slot->tags[t], &iv->tags[t]);
+                hist_add(slot->lat_tags[t], iv->lat_tags[t]);
+            }
+        }
+    }
+    s->done_below[thread] = done_below;
+    uint64_t low = done_below;
+    for (int i = 0; i < s->nthreads; i++)
+        if (s->done_below[i] < low)
+            low = s->done_below[i];
+    if (low > s->nseconds)
+        low = s->nseconds;
+    while (s->nfinal < low)
+        finalize_next(s);
+    pthread_mutex_unlock(&s->mu);
+}

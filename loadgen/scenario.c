@@ -1,0 +1,1189 @@
+/* scenario.c: loads a scenario file (docs/scenario-format.md) into a
+ * load_plan. Everything is checked here, before any traffic: unknown keys,
+ * types, ranges, shapes, feeder files and columns, templates, thresholds,
+ * and that the rendered requests fit the engine's buffers. Every error
+ * names the file and the JSON path (syntax errors: file:line:col from
+ * jsonio; CSV errors: file:line from csvio), what was found and what was
+ * expected.
+ *
+ * Loading runs in two passes: the whole file is parsed and checked into
+ * the `parsed_subsystem` list (so that a typo in a subsystem that --only
+ * leaves out is still an error), then the kept subsystems are moved into
+ * the plan and the phase mixes are resolved against them. time_scale and
+ * growth are applied here: the engine sees final durations and rates. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/csvio.h"
+#include "common/error.h"
+#include "common/jsonio.h"
+#include "common/units.h"
+#include "loadgen/feeder.h"
+#include "loadgen/scenario.h"
+#include "loadgen/template.h"
+
+#define SCENARIO_SCHEMA "crest.scenario/1"
+#define MAX_SHED 8
+#define PROFILE_MAX_SAMPLES 1000000
+
+typedef struct parsed_endpoint {
+    char name[64];
+    char method[16];
+    template *path, *headers[PLAN_MAX_HEADERS], *body;
+    size_t nheaders;
+    double weight;            /* relative, within the subsystem */
+} parsed_endpoint;
+
+typedef struct parsed_subsystem {
+    char name[64];
+    double weight;            /* share in the default mix */
+    double calls_per_pv, slo_p99_ms, slo_error_rate;
+    int shed[MAX_SHED];
+    size_t nshed;
+    parsed_endpoint *endpoints;
+    size_t nendpoints;
+    int keep;                 /* survives --only */
+    size_t plan_index;        /* in plan->subsystems when kept */
+} parsed_subsystem;
+
+typedef struct loader {
+    const char *file;
+    char *dir;                /* directory of FILE, for relative paths */
+    const scenario_options *opts;
+    load_plan *plan;
+    double time_scale, growth;
+    parsed_subsystem *subs;
+    size_t nsubs;
+} loader;
+
+/* "FILE: error: PATH: message". Returns -1 for `return fail(...)`. */
+static int fail(const loader *L, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(const loader *L, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: error: %s%s", L->file, path ? path : "", path && *path ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return -1;
+}
+
+/* A short rendering of V for "found ..." (JSON text, truncated). */
+static const char *found(const cJSON *v, char *buf, size_t cap)
+{
+    if (!v)
+        return "nothing";
+    char *s = cJSON_PrintUnformatted(v);
+    snprintf(buf, cap, "%s", s ? s : "?");
+    if (s && strlen(s) >= cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4);
+    free(s);
+    return buf;
+}
+
+static void join_path(char *out, size_t cap, const char *base, const char *key)
+{
+    snprintf(out, cap, "%s%s%s", base, *base ? "." : "", key);
+}
+
+/* Typed getters: 0 found, 1 absent (not required), -1 error printed. */
+static int get_number(const loader *L, const char *base, const cJSON *obj, const char *key,
+                      int required, double lo, double *out)
+{
+    char path[256], f[96];
+    join_path(path, sizeof path, base, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return required ? fail(L, path, "missing; expected a number >= %g", lo) : 1;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return fail(L, path, "expected a number; found %s", found(v, f, sizeof f));
+    if (v->valuedouble < lo)
+        return fail(L, path, "expected a number >= %g; found %g", lo, v->valuedouble);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int get_rate(const loader *L, const char *base, const cJSON *obj, const char *key,
+                    int required, double *out)
+{
+    char path[256], f[96];
+    join_path(path, sizeof path, base, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return required ? fail(L, path, "missing; expected a rate in requests/s (>= 0)") : 1;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+        return fail(L, path, "expected a rate in requests/s (>= 0); found %s",
+                    found(v, f, sizeof f));
+    *out = v->valuedouble;
+    return 0;
+}
+
+/* A duration: a number of seconds or a string like "250ms", "30s", "2m". */
+static int get_duration(const loader *L, const char *base, const cJSON *obj, const char *key,
+                        int required, int positive, double *out)
+{
+    char path[256], f[96];
+    join_path(path, sizeof path, base, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return required ? fail(L, path, "missing; expected a duration (e.g. 30, \"30s\", \"5m\")")
+                        : 1;
+    double s = -1;
+    int ok = cJSON_IsNumber(v) ? (s = v->valuedouble, isfinite(s))
+                               : cJSON_IsString(v) && units_parse_duration(v->valuestring, 1, &s) == 0;
+    if (!ok || s < 0 || (positive && s <= 0))
+        return fail(L, path, "expected a %sduration (seconds, or a string like \"250ms\", \"30s\", "
+                    "\"5m\"); found %s", positive ? "positive " : "", found(v, f, sizeof f));
+    *out = s;
+    return 0;
+}
+
+static int get_string(const loader *L, const char *base, const cJSON *obj, const char *key,
+                      int required, const char **out)
+{
+    char path[256], f[96];
+    join_path(path, sizeof path, base, key);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v)
+        return required ? fail(L, path, "missing; expected a string") : 1;
+    if (!cJSON_IsString(v))
+        return fail(L, path, "expected a string; found %s", found(v, f, sizeof f));
+    *out = v->valuestring;
+    return 0;
+}
+
+static int expect_object(const loader *L, const char *path, const cJSON *v, int nonempty)
+{
+    char f[96];
+    if (!cJSON_IsObject(v))
+        return fail(L, path, "expected an object; found %s", found(v, f, sizeof f));
+    if (nonempty && !v->child)
+        return fail(L, path, "empty; expected at least one entry");
+    return 0;
+}
+
+/* Names that become tags, endpoint names and feeder names: no '.', ':' or
+ * ',' since those separate things in templates and thresholds. */
+static int check_name(const loader *L, const char *path, const char *name, const char *what)
+{
+    size_t n = strlen(name);
+    int ok = n > 0 && n < 64;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)name[i]) || name[i] == '_' || name[i] == '-';
+    if (!ok)
+        return fail(L, path, "%s name '%s': expected 1-63 letters, digits, '_' or '-'", what, name);
+    return 0;
+}
+
+static char *resolve_path(const loader *L, const char *rel)
+{
+    if (rel[0] == '/')
+        return strdup(rel);
+    size_t n = strlen(L->dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", L->dir, rel);
+    return p;
+}
+
+/* ---- feeders ----------------------------------------------------------- */
+
+static int load_feeders(loader *L, const cJSON *root)
+{
+    const cJSON *fs = cJSON_GetObjectItemCaseSensitive(root, "feeders");
+    if (!fs)
+        return 0;
+    if (expect_object(L, "feeders", fs, 0) != 0)
+        return -1;
+    static const char *const keys[] = {"file", "mode", NULL};
+    const cJSON *f;
+    cJSON_ArrayForEach(f, fs) {
+        char path[256];
+        snprintf(path, sizeof path, "feeders.%s", f->string);
+        if (check_name(L, path, f->string, "feeder") != 0)
+            return -1;
+        if (strcmp(f->string, "random") == 0)
+            return fail(L, path, "'random' is reserved for ${random.int(...)}; expected another "
+                        "feeder name");
+        if (L->plan->nfeeders == PLAN_MAX_FEEDERS)
+            return fail(L, path, "too many feeders; expected at most %d", PLAN_MAX_FEEDERS);
+        if (expect_object(L, path, f, 0) != 0 || jsonio_check_keys(L->file, path, f, keys) != 0)
+            return -1;
+        const char *file = NULL, *mode = "sequential";
+        if (get_string(L, path, f, "file", 1, &file) < 0 || get_string(L, path, f, "mode", 0, &mode) < 0)
+            return -1;
+        enum feeder_mode m;
+        if (feeder_mode_parse(mode, &m) != 0)
+            return fail(L, path, "mode: expected one of sequential, random, unique; found \"%s\"",
+                        mode);
+        char *full = resolve_path(L, file);
+        if (!full)
+            return fail(L, path, "out of memory");
+        feeder *fd = feeder_load(f->string, full, m);
+        free(full);
+        if (!fd)
+            return fail(L, path, "feeder file '%s' could not be loaded (see above)", file);
+        L->plan->feeders[L->plan->nfeeders++] = fd;
+    }
+    return 0;
+}
+
+static template *compile(const loader *L, const char *path, const char *text)
+{
+    char err[512];
+    template *t = template_compile(text, L->plan->feeders, L->plan->nfeeders, err, sizeof err);
+    if (!t)
+        fail(L, path, "%s", err);
+    return t;
+}
+
+/* ---- subsystems -------------------------------------------------------- */
+
+static void free_parsed(loader *L)
+{
+    for (size_t i = 0; i < L->nsubs; i++) {
+        for (size_t e = 0; e < L->subs[i].nendpoints; e++) {
+            parsed_endpoint *pe = &L->subs[i].endpoints[e];
+            template_free(pe->path);
+            for (size_t h = 0; h < pe->nheaders; h++)
+                template_free(pe->headers[h]);
+            template_free(pe->body);
+        }
+        free(L->subs[i].endpoints);
+    }
+    free(L->subs);
+    L->subs = NULL;
+    L->nsubs = 0;
+}
+
+static int parse_headers(const loader *L, const char *base, const cJSON *hs, parsed_endpoint *pe)
+{
+    char path[256], f[96];
+    join_path(path, sizeof path, base, "headers");
+    if (expect_object(L, path, hs, 0) != 0)
+        return -1;
+    const cJSON *h;
+    cJSON_ArrayForEach(h, hs) {
+        char hpath[320];
+        snprintf(hpath, sizeof hpath, "%s.%s", path, h->string);
+        if (pe->nheaders == PLAN_MAX_HEADERS)
+            return fail(L, hpath, "too many headers; expected at most %d", PLAN_MAX_HEADERS);
+        int ok = h->string[0] != '\0';
+        for (const char *c = h->string; ok && *c; c++)
+            ok = isalnum((unsigned char)*c) || strchr("!#$%&'*+-.^_`|~", *c);
+        if (!ok)
+            return fail(L, hpath, "expected a header name (letters, digits, '-'); found '%s'",
+                        h->string);
+        if (!cJSON_IsString(h))
+            return fail(L, hpath, "expected a string value; found %s", found(h, f, sizeof f));
+        size_t n = strlen(h->string) + strlen(h->valuestring) + 3;
+        char *line = malloc(n);
+        if (!line)
+            return fail(L, hpath, "out of memory");
+        snprintf(line, n, "%s: %s", h->string, h->valuestring);
+        pe->headers[pe->nheaders] = compile(L, hpath, line);
+        free(line);
+        if (!pe->headers[pe->nheaders])
+            return -1;
+        pe->nheaders++;
+    }
+    return 0;
+}
+
+static int parse_endpoint(const loader *L, const char *path, const cJSON *e, parsed_subsystem *s,
+                          parsed_endpoint *pe)
+{
+    static const char *const keys[] = {"name", "method", "path", "headers", "body", "weight", NULL};
+    static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
+                                          "OPTIONS", NULL};
+    char f[96], sub[320];
+    if (expect_object(L, path, e, 0) != 0 || jsonio_check_keys(L->file, path, e, keys) != 0)
+        return -1;
+    const char *name = NULL, *method = "GET", *upath = NULL;
+    if (get_string(L, path, e, "name", 1, &name) < 0)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.name", path);
+    if (check_name(L, sub, name, "endpoint") != 0)
+        return -1;
+    for (size_t i = 0; i < s->nendpoints; i++)
+        if (strcmp(s->endpoints[i].name, name) == 0)
+            return fail(L, sub, "duplicate endpoint name '%s'; expected unique names", name);
+    snprintf(pe->name, sizeof pe->name, "%s", name);
+    if (get_string(L, path, e, "method", 0, &method) < 0)
+        return -1;
+    int known = 0;
+    for (const char *const *m = methods; *m; m++)
+        known |= strcmp(*m, method) == 0;
+    if (!known)
+        return fail(L, path, "method: expected one of GET, POST, PUT, DELETE, PATCH, HEAD, "
+                    "OPTIONS; found \"%s\"", method);
+    snprintf(pe->method, sizeof pe->method, "%s", method);
+    if (get_string(L, path, e, "path", 1, &upath) < 0)
+        return -1;
+    snprintf(sub, sizeof sub, "%s.path", path);
+    if (upath[0] != '/')
+        return fail(L, sub, "expected a path starting with '/'; found \"%s\"", upath);
+    if (!(pe->path = compile(L, sub, upath)))
+        return -1;
+    const cJSON *hs = cJSON_GetObjectItemCaseSensitive(e, "headers");
+    if (hs && parse_headers(L, path, hs, pe) != 0)
+        return -1;
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(e, "body");
+    if (body) {
+        snprintf(sub, sizeof sub, "%s.body", path);
+        char *text = NULL;
+        if (cJSON_IsString(body))
+            text = strdup(body->valuestring);
+        else if (cJSON_IsObject(body) || cJSON_IsArray(body))
+            text = cJSON_PrintUnformatted(body);
+        else
+            return fail(L, sub, "expected a string or a JSON object/array; found %s",
+                        found(body, f, sizeof f));
+        if (!text)
+            return fail(L, sub, "out of memory");
+        pe->body = compile(L, sub, text);
+        free(text);
+        if (!pe->body)
+            return -1;
+    }
+    pe->weight = 1;
+    if (get_number(L, path, e, "weight", 0, 0, &pe->weight) < 0)
+        return -1;
+    return 0;
+}
+
+static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
+{
+    static const char *const keys[] = {"description", "weight", "calls_per_pv", "slo", "shed",
+                                       "thresholds", "abort", "endpoints", NULL};
+    static const char *const slo_keys[] = {"p99_ms", "error_rate", NULL};
+    char path[128], sub[192], f[96];
+    snprintf(path, sizeof path, "subsystems.%s", sj->string);
+    if (check_name(L, path, sj->string, "subsystem") != 0)
+        return -1;
+    snprintf(s->name, sizeof s->name, "%s", sj->string);
+    s->slo_error_rate = -1;
+    if (expect_object(L, path, sj, 0) != 0 || jsonio_check_keys(L->file, path, sj, keys) != 0)
+        return -1;
+    const char *desc;
+    if (get_string(L, path, sj, "description", 0, &desc) < 0)
+        return -1;
+    int has_cpv = get_number(L, path, sj, "calls_per_pv", 0, 0, &s->calls_per_pv);
+    if (has_cpv < 0)
+        return -1;
+    int has_w = get_number(L, path, sj, "weight", 0, 0, &s->weight);
+    if (has_w < 0)
+        return -1;
+    if (has_w == 1) {
+        if (has_cpv == 1)
+            return fail(L, path, "neither 'weight' nor 'calls_per_pv'; expected one of them "
+                        "(the subsystem's share of the default mix)");
+        s->weight = s->calls_per_pv;
+    }
+    const cJSON *slo = cJSON_GetObjectItemCaseSensitive(sj, "slo");
+    if (slo) {
+        snprintf(sub, sizeof sub, "%s.slo", path);
+        if (expect_object(L, sub, slo, 0) != 0 || jsonio_check_keys(L->file, sub, slo, slo_keys) != 0)
+            return -1;
+        if (get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
+            return -1;
+        const cJSON *er = cJSON_GetObjectItemCaseSensitive(slo, "error_rate");
+        if (er) {
+            double v = -1;
+            int ok = cJSON_IsNumber(er) ? (v = er->valuedouble, 1)
+                                        : cJSON_IsString(er) &&
+                                              units_parse_fraction(er->valuestring, &v) == 0;
+            if (!ok || v < 0 || v > 1)
+                return fail(L, sub, "error_rate: expected a fraction 0..1 or a percentage like "
+                            "\"0.1%%\"; found %s", found(er, f, sizeof f));
+            s->slo_error_rate = v;
+        }
+    }
+    const cJSON *shed = cJSON_GetObjectItemCaseSensitive(sj, "shed");
+    if (shed) {
+        snprintf(sub, sizeof sub, "%s.shed", path);
+        if (!cJSON_IsArray(shed))
+            return fail(L, sub, "expected an array of HTTP statuses like [429]; found %s",
+                        found(shed, f, sizeof f));
+        const cJSON *st;
+        cJSON_ArrayForEach(st, shed) {
+            if (!cJSON_IsNumber(st) || st->valuedouble != floor(st->valuedouble) ||
+                st->valuedouble < 100 || st->valuedouble > 599)
+                return fail(L, sub, "expected HTTP statuses (100-599); found %s",
+                            found(st, f, sizeof f));
+            if (s->nshed == MAX_SHED)
+                return fail(L, sub, "too many statuses; expected at most %d", MAX_SHED);
+            s->shed[s->nshed++] = (int)st->valuedouble;
+        }
+    }
+    const cJSON *eps = cJSON_GetObjectItemCaseSensitive(sj, "endpoints");
+    snprintf(sub, sizeof sub, "%s.endpoints", path);
+    if (!eps)
+        return fail(L, sub, "missing; expected an array of endpoints");
+    if (!cJSON_IsArray(eps) || cJSON_GetArraySize(eps) == 0)
+        return fail(L, sub, "expected a non-empty array of endpoints; found %s",
+                    found(eps, f, sizeof f));
+    s->endpoints = calloc((size_t)cJSON_GetArraySize(eps), sizeof *s->endpoints);
+    if (!s->endpoints)
+        return fail(L, sub, "out of memory");
+    const cJSON *e;
+    double sum = 0;
+    cJSON_ArrayForEach(e, eps) {
+        char epath[224];
+        snprintf(epath, sizeof epath, "%s[%zu]", sub, s->nendpoints);
+        parsed_endpoint *pe = &s->endpoints[s->nendpoints];
+        int rc = parse_endpoint(L, epath, e, s, pe);
+        s->nendpoints++; /* even on error, so that free_parsed frees its templates */
+        if (rc != 0)
+            return -1;
+        sum += pe->weight;
+    }
+    if (sum <= 0)
+        return fail(L, sub, "endpoint weights sum to 0; expected a positive sum");
+    return 0;
+}
+
+static parsed_subsystem *find_sub(const loader *L, const char *name, size_t len)
+{
+    for (size_t i = 0; i < L->nsubs; i++)
+        if (strlen(L->subs[i].name) == len && memcmp(L->subs[i].name, name, len) == 0)
+            return &L->subs[i];
+    return NULL;
+}
+
+static void list_subsystems(const loader *L, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < L->nsubs && used < cap; i++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", L->subs[i].name);
+}
+
+static int parse_subsystems(loader *L, const cJSON *root)
+{
+    const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
+    if (!ss)
+        return fail(L, "subsystems", "missing; expected an object of subsystems");
+    if (expect_object(L, "subsystems", ss, 1) != 0)
+        return -1;
+    L->subs = calloc((size_t)cJSON_GetArraySize(ss), sizeof *L->subs);
+    if (!L->subs)
+        return fail(L, "subsystems", "out of memory");
+    const cJSON *sj;
+    double total = 0;
+    cJSON_ArrayForEach(sj, ss) {
+        parsed_subsystem *s = &L->subs[L->nsubs++];
+        if (parse_subsystem(L, sj, s) != 0)
+            return -1;
+        total += s->weight;
+    }
+    if (total <= 0)
+        return fail(L, "subsystems", "subsystem weights (weight or calls_per_pv) sum to 0; "
+                    "expected a positive default mix");
+    /* --only: keep the named subsystems. */
+    for (size_t i = 0; i < L->nsubs; i++)
+        L->subs[i].keep = L->opts->only == NULL;
+    for (const char *const *o = L->opts->only; o && *o; o++) {
+        parsed_subsystem *s = find_sub(L, *o, strlen(*o));
+        if (!s) {
+            char names[512];
+            list_subsystems(L, names, sizeof names);
+            crest_error("--only '%s': %s has no such subsystem; expected one of: %s", *o, L->file,
+                        names);
+            return -1;
+        }
+        s->keep = 1;
+    }
+    return 0;
+}
+
+/* Moves the kept subsystems and their endpoints into the plan. An
+ * endpoint's plan weight is its subsystem's share times its share within
+ * the subsystem. */
+static void build_subsystems(loader *L)
+{
+    load_plan *p = L->plan;
+    for (size_t i = 0; i < L->nsubs; i++) {
+        parsed_subsystem *s = &L->subs[i];
+        if (!s->keep)
+            continue;
+        s->plan_index = plan_add_subsystem(p, s->name);
+        plan_subsystem *ps = &p->subsystems[s->plan_index];
+        ps->calls_per_pv = s->calls_per_pv;
+        ps->slo_p99_ms = s->slo_p99_ms;
+        ps->slo_error_rate = s->slo_error_rate;
+        memcpy(ps->shed_status, s->shed, sizeof s->shed);
+        ps->nshed = s->nshed;
+        double sum = 0;
+        for (size_t e = 0; e < s->nendpoints; e++)
+            sum += s->endpoints[e].weight;
+        for (size_t e = 0; e < s->nendpoints; e++) {
+            parsed_endpoint *pe = &s->endpoints[e];
+            char name[160];
+            snprintf(name, sizeof name, "%s.%s", s->name, pe->name);
+            size_t k = plan_add_endpoint(p, s->plan_index, name, pe->method, pe->path,
+                                         s->weight * pe->weight / sum);
+            plan_endpoint *ep = &p->endpoints[k];
+            memcpy(ep->headers, pe->headers, sizeof pe->headers);
+            ep->nheaders = pe->nheaders;
+            ep->body = pe->body;
+            pe->path = pe->body = NULL; /* owned by the plan now */
+            pe->nheaders = 0;
+        }
+    }
+}
+
+/* ---- phases ------------------------------------------------------------ */
+
+static const char *const shape_names[] = {"constant", "ramp", "step", "spike", "sine", "profile"};
+
+/* Keys each shape reads (after the common ones). */
+static const char *const shape_keys[][6] = {
+    {"rate", NULL},
+    {"from", "to", NULL},
+    {"from", "to", "steps", NULL},
+    {"base", "peak", "rise", "hold", "at", NULL},
+    {"mean", "amplitude", "period", NULL},
+    {"profile", "scale", NULL},
+};
+
+/* Reads a rate profile: columns t,rate (t in seconds, increasing; resampled
+ * to an even grid at the smallest gap) or one rate per row (one per second). */
+static int load_profile(const loader *L, const char *path, const char *rel, rate_curve *c)
+{
+    char *full = resolve_path(L, rel);
+    if (!full)
+        return fail(L, path, "out of memory");
+    csv_table t;
+    int rc = csv_table_read(full, &t);
+    free(full);
+    if (rc != 0)
+        return fail(L, path, "profile '%s' could not be loaded (see above)", rel);
+    int tc = csv_table_column(&t, "t"), rcol = csv_table_column(&t, "rate");
+    if (rcol < 0 && t.ncols == 1 && tc < 0)
+        rcol = 0;
+    rc = -1;
+    double *ts = NULL, *rs = NULL;
+    if (rcol < 0) {
+        crest_error_at(t.path, 1, "expected a 'rate' column (and optionally 't'), or a single "
+                       "column of rates");
+        goto out;
+    }
+    if (t.nrows < 1) {
+        crest_error_at(t.path, 0, "no rows; expected at least one rate");
+        goto out;
+    }
+    ts = malloc(t.nrows * sizeof *ts);
+    rs = malloc(t.nrows * sizeof *rs);
+    if (!ts || !rs)
+        goto out;
+    double min_gap = INFINITY;
+    for (size_t i = 0; i < t.nrows; i++) {
+        ts[i] = (double)i;
+        int nt = tc >= 0 ? csv_table_number(&t, i, (size_t)tc, &ts[i]) : 0;
+        if (nt != 0) {
+            if (nt == 1)
+                crest_error_at(t.path, t.line[i], "column 't': expected a number, found nothing");
+            goto out;
+        }
+        int nr = csv_table_number(&t, i, (size_t)rcol, &rs[i]);
+        if (nr != 0) {
+            if (nr == 1)
+                crest_error_at(t.path, t.line[i], "column '%s': expected a rate, found nothing",
+                               t.header[rcol]);
+            goto out;
+        }
+        if (rs[i] < 0) {
+            crest_error_at(t.path, t.line[i], "column '%s': expected a rate >= 0, found %g",
+                           t.header[rcol], rs[i]);
+            goto out;
+        }
+        if (i > 0) {
+            if (ts[i] <= ts[i - 1]) {
+                crest_error_at(t.path, t.line[i], "column 't': expected increasing times, found "
+                               "%g after %g", ts[i], ts[i - 1]);
+                goto out;
+            }
+            min_gap = fmin(min_gap, ts[i] - ts[i - 1]);
+        }
+    }
+    double step = t.nrows > 1 ? fmax(min_gap, 0.001) : 1;
+    double span = ts[t.nrows - 1] - ts[0];
+    size_t n = (size_t)floor(span / step + 1e-9) + 1;
+    if (n > PROFILE_MAX_SAMPLES) {
+        crest_error_at(t.path, 0, "profile needs %zu samples at a %gs grid; expected at most %d",
+                       n, step, PROFILE_MAX_SAMPLES);
+        goto out;
+    }
+    c->profile = malloc(n * sizeof *c->profile);
+    if (!c->profile)
+        goto out;
+    for (size_t k = 0, j = 0; k < n; k++) {
+        double x = ts[0] + step * (double)k;
+        while (j + 1 < t.nrows && ts[j + 1] <= x)
+            j++;
+        c->profile[k] = j + 1 < t.nrows
+                            ? rs[j] + (rs[j + 1] - rs[j]) * (x - ts[j]) / (ts[j + 1] - ts[j])
+                            : rs[j];
+    }
+    c->profile_len = n;
+    c->profile_step_s = step;
+    rc = 0;
+out:
+    if (rc != 0 && !c->profile)
+        fail(L, path, "profile '%s' is not valid (see above)", rel);
+    free(ts);
+    free(rs);
+    csv_table_free(&t);
+    return rc;
+}
+
+static int parse_shape(const loader *L, const char *path, const cJSON *ph, rate_curve *c,
+                       double *duration)
+{
+    char sub[192];
+    const char *shape = "constant";
+    if (get_string(L, path, ph, "shape", 0, &shape) < 0)
+        return -1;
+    int k = -1;
+    for (int i = 0; i < 6; i++)
+        if (strcmp(shape, shape_names[i]) == 0)
+            k = i;
+    snprintf(sub, sizeof sub, "%s.shape", path);
+    if (k < 0)
+        return fail(L, sub, "expected one of constant, ramp, step, spike, sine, profile; "
+                    "found \"%s\"", shape);
+    c->shape = (enum rate_shape)k;
+    /* A key another shape reads is a mistake here: say so rather than ignore it. */
+    for (int other = 0; other < 6; other++) {
+        for (const char *const *key = shape_keys[other]; *key; key++) {
+            int mine = 0;
+            for (const char *const *m = shape_keys[k]; *m; m++)
+                mine |= strcmp(*m, *key) == 0;
+            if (!mine && cJSON_GetObjectItemCaseSensitive(ph, *key)) {
+                char list[96] = "";
+                for (const char *const *m = shape_keys[k]; *m; m++)
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                             m == shape_keys[k] ? "" : ", ", *m);
+                return fail(L, path, "'%s' is not used by shape '%s'; expected its keys: %s",
+                            *key, shape, list);
+            }
+        }
+    }
+    switch (c->shape) {
+    case SHAPE_CONSTANT:
+        return get_rate(L, path, ph, "rate", 1, &c->from) < 0 ? -1 : 0;
+    case SHAPE_RAMP:
+        if (get_rate(L, path, ph, "from", 1, &c->from) < 0 || get_rate(L, path, ph, "to", 1, &c->to) < 0)
+            return -1;
+        return 0;
+    case SHAPE_STEP: {
+        double steps = 0;
+        if (get_rate(L, path, ph, "from", 1, &c->from) < 0 || get_rate(L, path, ph, "to", 1, &c->to) < 0 ||
+            get_number(L, path, ph, "steps", 1, 2, &steps) < 0)
+            return -1;
+        if (steps != floor(steps) || steps > 10000)
+            return fail(L, path, "steps: expected an integer 2..10000; found %g", steps);
+        c->steps = (int)steps;
+        return 0;
+    }
+    case SHAPE_SPIKE:
+        if (get_rate(L, path, ph, "base", 1, &c->from) < 0 || get_rate(L, path, ph, "peak", 1, &c->peak) < 0 ||
+            get_duration(L, path, ph, "rise", 0, 0, &c->rise_s) < 0 ||
+            get_duration(L, path, ph, "hold", 1, 0, &c->hold_s) < 0 ||
+            get_duration(L, path, ph, "at", 0, 0, &c->spike_at_s) < 0)
+            return -1;
+        if (c->spike_at_s >= *duration)
+            return fail(L, path, "at: the spike starts at %gs, after the phase ends (%gs); "
+                        "expected at < duration", c->spike_at_s, *duration);
+        return 0;
+    case SHAPE_SINE:
+        if (get_rate(L, path, ph, "mean", 1, &c->from) < 0 ||
+            get_number(L, path, ph, "amplitude", 1, -INFINITY, &c->amplitude) < 0 ||
+            get_duration(L, path, ph, "period", 1, 1, &c->period_s) < 0)
+            return -1;
+        return 0;
+    case SHAPE_PROFILE: {
+        const char *file;
+        c->from = 1;
+        snprintf(sub, sizeof sub, "%s.profile", path);
+        if (get_string(L, path, ph, "profile", 1, &file) < 0 ||
+            get_number(L, path, ph, "scale", 0, 0, &c->from) < 0)
+            return -1;
+        if (c->from <= 0)
+            return fail(L, path, "scale: expected a positive multiplier; found %g", c->from);
+        if (load_profile(L, sub, file, c) != 0)
+            return -1;
+        if (*duration <= 0) /* default: the profile's own length */
+            *duration = c->profile_step_s * (double)(c->profile_len > 1 ? c->profile_len - 1 : 1);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+/* The per-endpoint weights of a phase's mix override: named subsystems get
+ * that share of the mix, named endpoints that weight within their subsystem;
+ * everything else keeps its default. */
+static int parse_mix(const loader *L, const char *path, const cJSON *mix, plan_phase *ph,
+                     double *kept_share)
+{
+    char sub[192], f[96];
+    snprintf(sub, sizeof sub, "%s.mix", path);
+    if (expect_object(L, sub, mix, 1) != 0)
+        return -1;
+    size_t nsubs = L->nsubs, total_eps = 0;
+    for (size_t i = 0; i < nsubs; i++)
+        total_eps += L->subs[i].nendpoints;
+    double *sw = malloc(nsubs * sizeof *sw), *ew = malloc((total_eps + 1) * sizeof *ew);
+    if (!sw || !ew) {
+        free(sw);
+        free(ew);
+        return fail(L, sub, "out of memory");
+    }
+    for (size_t i = 0, k = 0; i < nsubs; i++) {
+        sw[i] = L->subs[i].weight;
+        for (size_t e = 0; e < L->subs[i].nendpoints; e++)
+            ew[k++] = L->subs[i].endpoints[e].weight;
+    }
+    int rc = -1;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, mix) {
+        char mpath[256];
+        snprintf(mpath, sizeof mpath, "%s.%s", sub, m->string);
+        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble) || m->valuedouble < 0) {
+            fail(L, mpath, "expected a weight >= 0; found %s", found(m, f, sizeof f));
+            goto out;
+        }
+        const char *dot = strchr(m->string, '.');
+        size_t slen = dot ? (size_t)(dot - m->string) : strlen(m->string);
+        parsed_subsystem *s = find_sub(L, m->string, slen);
+        if (!s) {
+            char names[512];
+            list_subsystems(L, names, sizeof names);
+            fail(L, mpath, "no subsystem '%.*s'; expected a subsystem (one of: %s) or "
+                 "SUBSYSTEM.ENDPOINT", (int)slen, m->string, names);
+            goto out;
+        }
+        size_t si = (size_t)(s - L->subs), base = 0;
+        for (size_t i = 0; i < si; i++)
+            base += L->subs[i].nendpoints;
+        if (!dot) {
+            sw[si] = m->valuedouble;
+            continue;
+        }
+        size_t e = 0;
+        while (e < s->nendpoints && strcmp(s->endpoints[e].name, dot + 1) != 0)
+            e++;
+        if (e == s->nendpoints) {
+            fail(L, mpath, "subsystem '%s' has no endpoint '%s'", s->name, dot + 1);
+            goto out;
+        }
+        ew[base + e] = m->valuedouble;
+    }
+    /* Resolve against the kept subsystems, in plan order. */
+    ph->mix = calloc(L->plan->nendpoints ? L->plan->nendpoints : 1, sizeof *ph->mix);
+    if (!ph->mix) {
+        fail(L, sub, "out of memory");
+        goto out;
+    }
+    double total = 0, all = 0;
+    for (size_t i = 0, k = 0, pk = 0; i < nsubs; i++) {
+        const parsed_subsystem *s = &L->subs[i];
+        double sum = 0;
+        for (size_t e = 0; e < s->nendpoints; e++)
+            sum += ew[k + e];
+        for (size_t e = 0; e < s->nendpoints; e++, k++) {
+            double w = sum > 0 ? sw[i] * ew[k] / sum : 0;
+            all += w;
+            if (!s->keep)
+                continue;
+            ph->mix[pk++] = w;
+            total += w;
+        }
+    }
+    *kept_share = all > 0 ? total / all : 0;
+    if (all <= 0) {
+        fail(L, sub, "weights sum to 0; expected a positive sum");
+        goto out;
+    }
+    if (total <= 0) {
+        fail(L, sub, "weights sum to 0%s; expected a positive sum",
+             L->opts->only ? " for the subsystems selected with --only" : "");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(sw);
+    free(ew);
+    return rc;
+}
+
+static int parse_phase(loader *L, size_t index, const cJSON *pj)
+{
+    static const char *const keys[] = {"name", "duration", "shape", "rate", "from", "to", "steps",
+                                       "base", "peak", "rise", "hold", "at", "mean", "amplitude",
+                                       "period", "profile", "scale", "connections", "think_time",
+                                       "mix", NULL};
+    char path[64], f[96];
+    snprintf(path, sizeof path, "phases[%zu]", index);
+    if (expect_object(L, path, pj, 0) != 0 || jsonio_check_keys(L->file, path, pj, keys) != 0)
+        return -1;
+    const char *name = NULL;
+    char defname[32];
+    snprintf(defname, sizeof defname, "phase%zu", index + 1);
+    if (get_string(L, path, pj, "name", 0, &name) < 0)
+        return -1;
+    double duration = 0, connections = 0;
+    const cJSON *prof = cJSON_GetObjectItemCaseSensitive(pj, "profile");
+    int rc = get_duration(L, path, pj, "duration", !prof, 1, &duration);
+    if (rc < 0)
+        return -1;
+    plan_phase *ph = plan_add_phase(L->plan, name ? name : defname, duration);
+    rc = get_number(L, path, pj, "connections", 0, 1, &connections);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) { /* closed loop */
+        if (connections != floor(connections) || connections > 100000)
+            return fail(L, path, "connections: expected an integer 1..100000; found %s",
+                        found(cJSON_GetObjectItemCaseSensitive(pj, "connections"), f, sizeof f));
+        static const char *const open_keys[] = {"shape", "rate", "from", "to", "steps", "base",
+                                                "peak", "rise", "hold", "at", "mean", "amplitude",
+                                                "period", "profile", "scale", NULL};
+        for (const char *const *k = open_keys; *k; k++)
+            if (cJSON_GetObjectItemCaseSensitive(pj, *k))
+                return fail(L, path, "'%s' is an open-loop key, but the phase is closed-loop "
+                            "(connections); expected only name, duration, connections, "
+                            "think_time, mix", *k);
+        ph->connections = (int)fmax(1, round(connections * L->growth));
+        if (get_duration(L, path, pj, "think_time", 0, 0, &ph->think_s) < 0)
+            return -1;
+    } else {
+        if (cJSON_GetObjectItemCaseSensitive(pj, "think_time"))
+            return fail(L, path, "think_time needs a closed-loop phase; expected 'connections' "
+                        "with it");
+        if (parse_shape(L, path, pj, &ph->rate, &duration) != 0)
+            return -1;
+        rate_curve *c = &ph->rate;
+        /* time_scale compresses the curve in time; growth scales its rates. */
+        c->rise_s /= L->time_scale;
+        c->hold_s /= L->time_scale;
+        c->spike_at_s /= L->time_scale;
+        c->period_s /= L->time_scale;
+        c->profile_step_s /= L->time_scale;
+        c->from *= L->growth;
+        c->to *= L->growth;
+        c->peak *= L->growth;
+        c->amplitude *= L->growth;
+    }
+    ph->duration_s = duration / L->time_scale;
+    const cJSON *mix = cJSON_GetObjectItemCaseSensitive(pj, "mix");
+    double kept = 1;
+    if (mix) {
+        if (parse_mix(L, path, mix, ph, &kept) != 0)
+            return -1;
+    } else {
+        double all = 0, sel = 0;
+        for (size_t i = 0; i < L->nsubs; i++) {
+            all += L->subs[i].weight;
+            sel += L->subs[i].keep ? L->subs[i].weight : 0;
+        }
+        kept = sel / all;
+        if (sel <= 0)
+            return fail(L, path, "the subsystems selected with --only have no weight in this "
+                        "phase's (default) mix; expected a positive share");
+    }
+    /* --only: the kept subsystems get exactly their share of the festival
+     * traffic, phase by phase, not the whole rate. */
+    if (ph->connections == 0) {
+        ph->rate.from *= kept;
+        ph->rate.to *= kept;
+        ph->rate.peak *= kept;
+        ph->rate.amplitude *= kept;
+    }
+    return 0;
+}
+
+static int parse_phases(loader *L, const cJSON *root)
+{
+    char f[96];
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(root, "phases");
+    if (!ps)
+        return fail(L, "phases", "missing; expected an array of phases");
+    if (!cJSON_IsArray(ps) || cJSON_GetArraySize(ps) == 0)
+        return fail(L, "phases", "expected a non-empty array of phases; found %s",
+                    found(ps, f, sizeof f));
+    size_t i = 0;
+    const cJSON *pj;
+    cJSON_ArrayForEach(pj, ps) {
+        if (parse_phase(L, i++, pj) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- thresholds -------------------------------------------------------- */
+
+/* Adds the expressions in V (a string with comma-separated expressions, or
+ * an array of them) to SET. Inside a subsystem (TAG set), untagged
+ * expressions get the tag; at the top, a tag must name a subsystem. Rules
+ * for subsystems --only leaves out are dropped. */
+static int parse_rule_list(const loader *L, const char *path, const cJSON *v, const char *tag,
+                           int keep, threshold_set *set)
+{
+    char f[96];
+    const cJSON *items = v, *one;
+    if (!cJSON_IsArray(v) && !cJSON_IsString(v))
+        return fail(L, path, "expected a string or an array of strings like \"p99<250ms\"; "
+                    "found %s", found(v, f, sizeof f));
+    int single = cJSON_IsString(v);
+    size_t idx = 0;
+    for (one = single ? v : items->child; one; one = single ? NULL : one->next, idx++) {
+        char ipath[224];
+        snprintf(ipath, sizeof ipath, single ? "%s" : "%s[%zu]", path, idx);
+        if (!cJSON_IsString(one))
+            return fail(L, ipath, "expected a string like \"p99<250ms\"; found %s",
+                        found(one, f, sizeof f));
+        const char *s = one->valuestring;
+        while (*s) {
+            const char *comma = strchr(s, ',');
+            size_t n = comma ? (size_t)(comma - s) : strlen(s);
+            char expr[128], err[256], full[200];
+            while (n > 0 && isspace((unsigned char)*s)) {
+                s++;
+                n--;
+            }
+            while (n > 0 && isspace((unsigned char)s[n - 1]))
+                n--;
+            if (n == 0 || n >= sizeof expr)
+                return fail(L, ipath, "expected an expression like \"p99<250ms\"; found \"%s\"",
+                            one->valuestring);
+            memcpy(expr, s, n);
+            expr[n] = '\0';
+            threshold t;
+            if (threshold_parse(expr, &t, err, sizeof err) != 0)
+                return fail(L, ipath, "%s", err);
+            int rule_keep = keep;
+            if (tag) {
+                if (t.tag[0] && strcmp(t.tag, tag) != 0)
+                    return fail(L, ipath, "'%s' names subsystem '%s' inside subsystem '%s'; "
+                                "expected no tag or '%s:'", expr, t.tag, tag, tag);
+                snprintf(full, sizeof full, "%s:%s", tag, t.tag[0] ? strchr(expr, ':') + 1 : expr);
+            } else {
+                if (t.tag[0]) {
+                    const parsed_subsystem *ps = find_sub(L, t.tag, strlen(t.tag));
+                    if (!ps) {
+                        char names[512];
+                        list_subsystems(L, names, sizeof names);
+                        return fail(L, ipath, "'%s' names subsystem '%s'; expected one of: %s",
+                                    expr, t.tag, names);
+                    }
+                    rule_keep = ps->keep;
+                }
+                snprintf(full, sizeof full, "%s", expr);
+            }
+            if (rule_keep && threshold_set_add(set, full, err, sizeof err) != 0)
+                return fail(L, ipath, "%s", err);
+            s = comma ? comma + 1 : s + strlen(s);
+        }
+    }
+    return 0;
+}
+
+static int parse_rules(loader *L, const cJSON *root)
+{
+    static const char *const kinds[] = {"thresholds", "abort"};
+    threshold_set *sets[] = {&L->plan->thresholds, &L->plan->aborts};
+    for (int k = 0; k < 2; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, kinds[k]);
+        if (v && parse_rule_list(L, kinds[k], v, NULL, 1, sets[k]) != 0)
+            return -1;
+        const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *sj;
+        size_t i = 0;
+        cJSON_ArrayForEach(sj, ss) {
+            char path[192];
+            snprintf(path, sizeof path, "subsystems.%s.%s", sj->string, kinds[k]);
+            v = cJSON_GetObjectItemCaseSensitive(sj, kinds[k]);
+            if (v && parse_rule_list(L, path, v, sj->string, L->subs[i].keep, sets[k]) != 0)
+                return -1;
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* ---- top level --------------------------------------------------------- */
+
+static int parse_target(loader *L, const cJSON *root)
+{
+    const char *target = NULL;
+    if (get_string(L, "", root, "target", 0, &target) < 0)
+        return -1;
+    int from_flag = L->opts->target != NULL;
+    if (from_flag)
+        target = L->opts->target;
+    if (!target || strcmp(target, "testbed") == 0)
+        return 0;
+    if (strncmp(target, "http://", 7) != 0 && strncmp(target, "https://", 8) != 0) {
+        if (from_flag)
+            crest_error("--target '%s': expected an http:// or https:// URL", target);
+        else
+            fail(L, "target", "expected \"testbed\" or an http:// or https:// URL; found \"%s\"",
+                 target);
+        return -1;
+    }
+    L->plan->target = strdup(target);
+    size_t n = strlen(L->plan->target);
+    while (n > 0 && L->plan->target[n - 1] == '/')
+        L->plan->target[--n] = '\0';
+    return 0;
+}
+
+static int parse_secrets(loader *L, const cJSON *root)
+{
+    char f[96];
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "secret_headers"), *h;
+    if (v && !cJSON_IsArray(v))
+        return fail(L, "secret_headers", "expected an array of header names; found %s",
+                    found(v, f, sizeof f));
+    size_t n = 2 + (size_t)(v ? cJSON_GetArraySize(v) : 0);
+    load_plan *p = L->plan;
+    p->secret_headers = calloc(n, sizeof *p->secret_headers);
+    if (!p->secret_headers)
+        return fail(L, "secret_headers", "out of memory");
+    p->secret_headers[p->nsecret++] = strdup("Authorization");
+    p->secret_headers[p->nsecret++] = strdup("Cookie");
+    size_t i = 0;
+    cJSON_ArrayForEach(h, v) {
+        char path[64];
+        snprintf(path, sizeof path, "secret_headers[%zu]", i++);
+        if (!cJSON_IsString(h) || !h->valuestring[0])
+            return fail(L, path, "expected a header name; found %s", found(h, f, sizeof f));
+        int dup = 0;
+        for (size_t k = 0; k < p->nsecret; k++)
+            dup |= strcasecmp(p->secret_headers[k], h->valuestring) == 0;
+        if (!dup)
+            p->secret_headers[p->nsecret++] = strdup(h->valuestring);
+    }
+    return 0;
+}
+
+/* Renders every endpoint once (feeder row 0, no cursor moved) so that a
+ * request too big for the engine's buffers is an error now, not a stream of
+ * failures mid-drill. */
+static int check_render(loader *L)
+{
+    rendered_request *out = malloc(sizeof *out);
+    if (!out)
+        return fail(L, "", "out of memory");
+    rng r;
+    rng_seed(&r, 1);
+    render_ctx ctx = {.seq = 1, .rng = &r};
+    int rc = 0;
+    const load_plan *p = L->plan;
+    for (size_t i = 0; i < p->nendpoints && rc == 0; i++) {
+        const plan_endpoint *e = &p->endpoints[i];
+        size_t len = strlen(p->target ? p->target : "");
+        const char *what = NULL;
+        if (len >= PLAN_URL_CAP)
+            what = "the URL";
+        memcpy(out->url, p->target ? p->target : "", len + 1);
+        if (!what && template_render(e->path, &ctx, out->url, sizeof out->url, &len) != 0)
+            what = "the URL";
+        for (size_t h = 0; !what && h < e->nheaders; h++) {
+            len = 0;
+            if (template_render(e->headers[h], &ctx, out->headers[h], PLAN_HEADER_CAP, &len) != 0)
+                what = "a header";
+        }
+        len = 0;
+        if (!what && e->body && template_render(e->body, &ctx, out->body, PLAN_BODY_CAP, &len) != 0)
+            what = "the body";
+        if (what) {
+            rc = fail(L, "subsystems", "endpoint '%s': %s does not fit the request buffers "
+                      "(URL %d, header %d, body %d bytes); expected a smaller request",
+                      e->name, what, PLAN_URL_CAP, PLAN_HEADER_CAP, PLAN_BODY_CAP);
+        }
+    }
+    free(out);
+    return rc;
+}
+
+static int load(loader *L, const cJSON *root)
+{
+    static const char *const keys[] = {"schema", "name", "description", "target", "time_scale",
+                                       "growth", "arrivals", "secret_headers", "feeders",
+                                       "subsystems", "phases", "thresholds", "abort", NULL};
+    char f[96];
+    if (!cJSON_IsObject(root))
+        return fail(L, "", "expected a JSON object at the top; found %s", found(root, f, sizeof f));
+    if (jsonio_check_keys(L->file, "", root, keys) != 0)
+        return -1;
+    const char *schema = NULL, *name = NULL, *desc, *arrivals = "poisson";
+    if (get_string(L, "", root, "schema", 0, &schema) < 0)
+        return -1;
+    if (schema && strcmp(schema, SCENARIO_SCHEMA) != 0)
+        return fail(L, "schema", "expected \"%s\"; found \"%s\"", SCENARIO_SCHEMA, schema);
+    if (get_string(L, "", root, "name", 0, &name) < 0 ||
+        get_string(L, "", root, "description", 0, &desc) < 0)
+        return -1;
+    if (name) {
+        L->plan->name = strdup(name);
+    } else {
+        const char *base = strrchr(L->file, '/');
+        L->plan->name = strdup(base ? base + 1 : L->file);
+        char *dot = strrchr(L->plan->name, '.');
+        if (dot && dot != L->plan->name)
+            *dot = '\0';
+    }
+    L->time_scale = 1;
+    L->growth = 1;
+    if (get_number(L, "", root, "time_scale", 0, 0, &L->time_scale) < 0 ||
+        get_number(L, "", root, "growth", 0, 0, &L->growth) < 0)
+        return -1;
+    if (L->time_scale <= 0)
+        return fail(L, "time_scale", "expected a positive number; found %g", L->time_scale);
+    if (L->growth <= 0)
+        return fail(L, "growth", "expected a positive multiplier; found %g", L->growth);
+    if (L->opts->growth > 0)
+        L->growth *= L->opts->growth;
+    if (get_string(L, "", root, "arrivals", 0, &arrivals) < 0)
+        return -1;
+    if (strcmp(arrivals, "poisson") != 0 && strcmp(arrivals, "uniform") != 0)
+        return fail(L, "arrivals", "expected one of poisson, uniform; found \"%s\"", arrivals);
+    L->plan->poisson = strcmp(arrivals, "poisson") == 0;
+    if (parse_target(L, root) != 0 || parse_secrets(L, root) != 0 || load_feeders(L, root) != 0 ||
+        parse_subsystems(L, root) != 0)
+        return -1;
+    build_subsystems(L);
+    if (parse_phases(L, root) != 0 || parse_rules(L, root) != 0)
+        return -1;
+    if (check_render(L) != 0)
+        return -1;
+    return plan_prepare(L->plan);
+}
+
+load_plan *scenario_load(const char *path, const scenario_options *opts)
+{
+    static const scenario_options none = {0};
+    loader L = {.file = path, .opts = opts ? opts : &none};
+    const char *slash = strrchr(path, '/');
+    L.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
+    L.plan = plan_new(path);
+    cJSON *root = jsonio_read_file(path);
+    int rc = (!L.dir || !L.plan || !root) ? -1 : load(&L, root);
+    cJSON_Delete(root);
+    free_parsed(&L);
+    free(L.dir);
+    if (rc != 0) {
+        plan_free(L.plan);
+        return NULL;
+    }
+    return L.plan;
+}

@@ -1,0 +1,81 @@
+/* transport.h: how the engine sends one HTTP request and learns how it
+ * ended, independent of the library that does it. The engine owns
+ * scheduling, admission (it calls send only for a free slot), timestamps
+ * and statistics; a transport owns connections and protocol. Today the
+ * only transport is libcurl's multi_socket API (transport_curl.c); a lean
+ * native HTTP/1.1 transport can be added beside it without touching the
+ * engine.
+ *
+ * One transport instance per engine thread, driven by that thread's libev
+ * loop. Slots are numbered 0..nslots-1; a slot carries at most one request
+ * at a time and keeps its connection-level state (easy handle, header
+ * nodes) across requests, so the hot path allocates nothing. */
+#ifndef CREST_TRANSPORT_H
+#define CREST_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+
+#define TRANSPORT_MAX_HEADERS 32
+
+/* One request. Every pointer must stay valid until the request completes
+ * or is cancelled (the engine keeps them in slot-owned or plan-owned
+ * buffers). */
+typedef struct transport_request {
+    long key;                   /* >= 0: same request as the slot's last one with this key
+                                   (the transport may skip re-setting it); -1: always new */
+    const char *method;
+    const char *url;
+    const char *const *headers; /* "Name: value", at most TRANSPORT_MAX_HEADERS */
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    int has_body;
+} transport_request;
+
+typedef struct transport_result {
+    long status;                /* HTTP status, 0 when the request failed below HTTP */
+    int net_error;              /* -1, or an enum net_error_kind (stats.h) */
+    uint64_t done_ns;           /* CLOCK_MONOTONIC when the transport saw it end */
+} transport_result;
+
+/* Called on the loop's thread when the request in SLOT ended; the slot is
+ * free again when this is called (the callback may send on it). */
+typedef void (*transport_done_fn)(void *owner, size_t slot, const transport_result *res);
+
+typedef struct transport_config {
+    struct ev_loop *loop;
+    size_t nslots;
+    int max_connections;        /* connection budget of this instance */
+    double timeout_s;           /* whole request, connection included */
+    int http2;
+    int insecure;
+    const char *cacert, *cert, *key;
+    const char *resolve;        /* "host:port:address" pinning DNS, or NULL */
+    transport_done_fn done;
+    void *owner;
+} transport_config;
+
+typedef struct transport transport;
+
+typedef struct transport_ops {
+    const char *name;
+    /* Process-wide setup before any thread starts. 0 or -1. */
+    int (*global_init)(void);
+    /* A new instance, or NULL with ERR set. Freed with destroy. */
+    transport *(*create)(const transport_config *cfg, char *err, size_t errlen);
+    /* Starts REQ on the free SLOT. 0, or -1 when it could not be started
+     * (no callback follows; the engine counts it as a failed request). */
+    int (*send)(transport *t, size_t slot, const transport_request *req);
+    /* Abandons the request in SLOT (no callback follows). */
+    void (*cancel)(transport *t, size_t slot);
+    /* Connections opened so far. */
+    uint64_t (*connections_opened)(const transport *t);
+    void (*destroy)(transport *t);
+} transport_ops;
+
+extern const transport_ops transport_curl;
+
+#endif

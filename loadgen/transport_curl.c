@@ -1,0 +1,442 @@
+/* transport_curl.c: the libcurl transport (see transport.h). libcurl's
+ * multi_socket API driven by the engine thread's libev loop, in the manner
+ * of curl's docs/examples/evhiperfifo.c but fixed for load generation:
+ *   - the timer callback keeps sub-millisecond precision (no integer
+ *     division of timeout_ms);
+ *   - one easy handle per slot, created once and reused; options are set
+ *     again only when the slot's request changes (key differs);
+ *   - header lists are built in slot-owned curl_slist nodes, never with
+ *     curl_slist_append per request;
+ *   - CURLOPT_NOSIGNAL, no proxy lookups, no verbose/progress callbacks;
+ *   - CURLMOPT_MAXCONNECTS pinned to the connection budget so warm
+ *     connections are never evicted; the engine never adds more handles
+ *     than it has connections, so libcurl's own queue is never used;
+ *   - DNS pinned with CURLOPT_RESOLVE;
+ *   - sockets opened are counted (connections_opened) through
+ *     CURLOPT_OPENSOCKETFUNCTION.
+ * The structures libev needs per socket come from a free list, so steady
+ * state allocates nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+#include <ev.h>
+
+#include "common/clock.h"
+#include "loadgen/stats.h"
+#include "loadgen/transport.h"
+
+typedef struct curl_sock {
+    curl_socket_t fd;
+    ev_io io;
+    struct transport *t;
+    struct curl_sock *next_free;
+} curl_sock;
+
+typedef struct curl_slot {
+    CURL *easy;
+    size_t index;
+    long key;                   /* key of the request last set up, -1 none */
+    int busy;
+    struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
+} curl_slot;
+
+struct transport {
+    transport_config cfg;
+    CURLM *multi;
+    ev_timer timer;
+    curl_slot *slots;
+    struct curl_slist *resolve;
+    curl_sock *free_socks;
+    curl_sock **all_socks;      /* every curl_sock ever made, freed at destroy */
+    size_t nall, capall;
+    uint64_t opened;
+    int running;
+};
+
+static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    (void)ptr;
+    (void)userdata;
+    return size * nmemb;
+}
+
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    transport *t = clientp;
+    (void)purpose;
+    curl_socket_t fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd != CURL_SOCKET_BAD)
+        t->opened++;
+    return fd;
+}
+
+static int classify(CURL *e, CURLcode rc)
+{
+    long os_errno = 0;
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        if (os_errno == ETIMEDOUT)
+            return NETERR_TIMEOUT;
+        return os_errno == ECONNREFUSED || os_errno == 0 ? NETERR_REFUSED : NETERR_OTHER;
+    case CURLE_OPERATION_TIMEDOUT:
+        return NETERR_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return NETERR_DNS;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+        return NETERR_TLS;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        if (os_errno == 0 || os_errno == ECONNRESET || os_errno == EPIPE ||
+            os_errno == ECONNABORTED)
+            return NETERR_RESET;
+        return NETERR_OTHER;
+    case CURLE_GOT_NOTHING:
+        return NETERR_RESET;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_RANGE_ERROR:
+    case CURLE_TOO_MANY_REDIRECTS:
+        return NETERR_PROTOCOL;
+    default:
+        return NETERR_OTHER;
+    }
+}
+
+/* Drains finished transfers and tells the engine. */
+static void check_done(transport *t)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(t->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *e = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        curl_slot *s = NULL;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
+        transport_result r = {.status = 0, .net_error = -1, .done_ns = clock_now_ns()};
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
+        else
+            r.net_error = classify(e, rc);
+        curl_multi_remove_handle(t->multi, e);
+        s->busy = 0;
+        t->cfg.done(t->cfg.owner, s->index, &r);
+    }
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    curl_sock *cs = w->data;
+    transport *t = cs->t;   /* cs may be recycled inside socket_action */
+    int action = ((revents & EV_READ) ? CURL_CSELECT_IN : 0) |
+                 ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    curl_multi_socket_action(t->multi, cs->fd, action, &t->running);
+    check_done(t);
+}
+
+static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    transport *t = w->data;
+    curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0, &t->running);
+    check_done(t);
+}
+
+/* libcurl asks for a timer: keep the fraction of a millisecond. */
+static int multi_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    transport *t = userp;
+    ev_timer_stop(t->cfg.loop, &t->timer);
+    if (timeout_ms >= 0) {
+        ev_timer_set(&t->timer, (double)timeout_ms / 1000.0, 0.);
+        ev_timer_start(t->cfg.loop, &t->timer);
+    }
+    return 0;
+}
+
+static curl_sock *sock_get(transport *t)
+{
+    curl_sock *cs = t->free_socks;
+    if (cs) {
+        t->free_socks = cs->next_free;
+        return cs;
+    }
+    if (t->nall == t->capall) {
+        size_t cap = t->capall ? t->capall * 2 : 64;
+        curl_sock **all = realloc(t->all_socks, cap * sizeof *all);
+        if (!all)
+            return NULL;
+        t->all_socks = all;
+        t->capall = cap;
+    }
+    cs = calloc(1, sizeof *cs);
+    if (cs)
+        t->all_socks[t->nall++] = cs;
+    return cs;
+}
+
+static int multi_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)e;
+    transport *t = userp;
+    curl_sock *cs = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (cs) {
+            ev_io_stop(t->cfg.loop, &cs->io);
+            cs->next_free = t->free_socks;
+            t->free_socks = cs;
+            curl_multi_assign(t->multi, fd, NULL);
+        }
+        return 0;
+    }
+    int events = ((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+    if (!cs) {
+        cs = sock_get(t);
+        if (!cs)
+            return -1;
+        cs->fd = fd;
+        cs->t = t;
+        ev_init(&cs->io, on_io);
+        cs->io.data = cs;
+        curl_multi_assign(t->multi, fd, cs);
+    } else {
+        ev_io_stop(t->cfg.loop, &cs->io);
+    }
+    ev_io_set(&cs->io, fd, events);
+    ev_io_start(t->cfg.loop, &cs->io);
+    return 0;
+}
+
+static int curl_global(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
+{
+    CURL *e = curl_easy_init();
+    if (!e) {
+        snprintf(err, errlen, "curl_easy_init failed");
+        return -1;
+    }
+    s->easy = e;
+    s->key = -1;
+    long timeout_ms = (long)(t->cfg.timeout_s * 1000.0 + 0.5);
+    if (timeout_ms < 1)
+        timeout_ms = 1;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_PRIVATE, (char *)s);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_NOPROGRESS, 1L);
+    SET(CURLOPT_VERBOSE, 0L);
+    SET(CURLOPT_WRITEFUNCTION, discard_body);
+    SET(CURLOPT_TIMEOUT_MS, timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, t);
+    SET(CURLOPT_USERAGENT, "crest/0.1");
+    SET(CURLOPT_DNS_CACHE_TIMEOUT, -1L);
+    SET(CURLOPT_TCP_NODELAY, 1L);
+    if (t->resolve)
+        SET(CURLOPT_RESOLVE, t->resolve);
+    if (t->cfg.http2)
+        SET(CURLOPT_PIPEWAIT, 1L);
+    if (t->cfg.insecure) {
+        SET(CURLOPT_SSL_VERIFYPEER, 0L);
+        SET(CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (t->cfg.cacert)
+        SET(CURLOPT_CAINFO, t->cfg.cacert);
+    if (t->cfg.cert)
+        SET(CURLOPT_SSLCERT, t->cfg.cert);
+    if (t->cfg.key)
+        SET(CURLOPT_SSLKEY, t->cfg.key);
+#undef SET
+    if (rc != CURLE_OK) {
+        snprintf(err, errlen, "libcurl option rejected: %s", curl_easy_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static void curl_destroy(transport *t);
+
+static transport *curl_create(const transport_config *cfg, char *err, size_t errlen)
+{
+    transport *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->cfg = *cfg;
+    ev_init(&t->timer, on_timeout);
+    t->timer.data = t;
+    if (cfg->resolve) {
+        t->resolve = curl_slist_append(NULL, cfg->resolve);
+        if (!t->resolve) {
+            snprintf(err, errlen, "out of memory");
+            goto err;
+        }
+    }
+    t->multi = curl_multi_init();
+    t->slots = calloc(cfg->nslots ? cfg->nslots : 1, sizeof *t->slots);
+    if (!t->multi || !t->slots) {
+        snprintf(err, errlen, "out of memory");
+        goto err;
+    }
+    curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, multi_socket);
+    curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, t);
+    curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, multi_timer);
+    curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, t);
+    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)cfg->max_connections);
+    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING,
+                      cfg->http2 ? (long)CURLPIPE_MULTIPLEX : (long)CURLPIPE_NOTHING);
+    for (size_t i = 0; i < cfg->nslots; i++) {
+        t->slots[i].index = i;
+        if (setup_easy(t, &t->slots[i], err, errlen) != 0)
+            goto err;
+    }
+    return t;
+err:
+    curl_destroy(t);
+    return NULL;
+}
+
+/* Sets the request's method, URL, headers and body on the slot's handle. */
+static int setup_request(transport *t, curl_slot *s, const transport_request *req)
+{
+    CURL *e = s->easy;
+    CURLcode rc = CURLE_OK;
+    const char *m = req->method ? req->method : "GET";
+#define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
+    SET(CURLOPT_URL, req->url);
+    if (t->cfg.http2)
+        SET(CURLOPT_HTTP_VERSION, strncmp(req->url, "https:", 6) == 0
+                                      ? (long)CURL_HTTP_VERSION_2TLS
+                                      : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    SET(CURLOPT_NOBODY, 0L);
+    if (strcmp(m, "HEAD") == 0) {
+        SET(CURLOPT_CUSTOMREQUEST, (char *)NULL);
+        SET(CURLOPT_NOBODY, 1L);
+    } else if (req->has_body) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_POSTFIELDS, req->body);
+        SET(CURLOPT_CUSTOMREQUEST, strcmp(m, "POST") == 0 ? NULL : m);
+    } else {
+        SET(CURLOPT_HTTPGET, 1L);
+        SET(CURLOPT_CUSTOMREQUEST, strcmp(m, "GET") == 0 ? NULL : m);
+    }
+    /* Header nodes live in the slot; "Expect:" stops libcurl from waiting
+     * for 100-continue on bodies. */
+    size_t n = 0;
+    for (size_t i = 0; i < req->nheaders && i < TRANSPORT_MAX_HEADERS; i++) {
+        s->nodes[n].data = (char *)req->headers[i];
+        s->nodes[n].next = NULL;
+        if (n)
+            s->nodes[n - 1].next = &s->nodes[n];
+        n++;
+    }
+    if (req->has_body) {
+        s->nodes[n].data = (char *)"Expect:";
+        s->nodes[n].next = NULL;
+        if (n)
+            s->nodes[n - 1].next = &s->nodes[n];
+        n++;
+    }
+    SET(CURLOPT_HTTPHEADER, n ? &s->nodes[0] : NULL);
+#undef SET
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+static int curl_send(transport *t, size_t slot, const transport_request *req)
+{
+    curl_slot *s = &t->slots[slot];
+    if (req->key < 0 || req->key != s->key) {
+        s->key = -1;
+        if (setup_request(t, s, req) != 0)
+            return -1;
+        s->key = req->key;
+    }
+    if (curl_multi_add_handle(t->multi, s->easy) != CURLM_OK)
+        return -1;
+    s->busy = 1;
+    return 0;
+}
+
+static void curl_cancel(transport *t, size_t slot)
+{
+    curl_slot *s = &t->slots[slot];
+    if (!s->busy)
+        return;
+    curl_multi_remove_handle(t->multi, s->easy);
+    s->busy = 0;
+}
+
+static uint64_t curl_opened(const transport *t)
+{
+    return t->opened;
+}
+
+static void curl_destroy(transport *t)
+{
+    if (!t)
+        return;
+    if (t->multi && t->slots)
+        for (size_t i = 0; i < t->cfg.nslots; i++)
+            if (t->slots[i].easy && t->slots[i].busy)
+                curl_multi_remove_handle(t->multi, t->slots[i].easy);
+    if (t->multi)
+        curl_multi_cleanup(t->multi);
+    if (t->slots)
+        for (size_t i = 0; i < t->cfg.nslots; i++)
+            if (t->slots[i].easy)
+                curl_easy_cleanup(t->slots[i].easy);
+    ev_timer_stop(t->cfg.loop, &t->timer);
+    for (size_t i = 0; i < t->nall; i++) {
+        ev_io_stop(t->cfg.loop, &t->all_socks[i]->io);
+        free(t->all_socks[i]);
+    }
+    free(t->all_socks);
+    curl_slist_free_all(t->resolve);
+    free(t->slots);
+    free(t);
+}
+
+const transport_ops transport_curl = {
+    .name = "curl",
+    .global_init = curl_global,
+    .create = curl_create,
+    .send = curl_send,
+    .cancel = curl_cancel,
+    .connections_opened = curl_opened,
+    .destroy = curl_destroy,
+};
