@@ -104,6 +104,19 @@ plan_phase *plan_add_phase(load_plan *p, const char *name, double duration_s)
     return ph;
 }
 
+void plan_clear_phases(load_plan *p)
+{
+    for (size_t i = 0; i < p->nphases; i++) {
+        free(p->phases[i].name);
+        free(p->phases[i].mix);
+        free(p->phases[i].mix_cumulative);
+        rate_curve_free(&p->phases[i].rate);
+    }
+    free(p->phases);
+    p->phases = NULL;
+    p->nphases = 0;
+}
+
 static double *cumulative(const load_plan *p, const double *weights)
 {
     double *c = malloc((p->nendpoints ? p->nendpoints : 1) * sizeof *c);

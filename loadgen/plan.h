@@ -155,5 +155,8 @@ size_t plan_add_subsystem(load_plan *p, const char *name);
 size_t plan_add_endpoint(load_plan *p, size_t subsystem, const char *name, const char *method,
                          struct template *path, double weight);
 plan_phase *plan_add_phase(load_plan *p, const char *name, double duration_s);
+/* Frees every phase (search replaces a scenario's timeline with its own
+ * steps); call plan_prepare again after adding new ones. */
+void plan_clear_phases(load_plan *p);
 
 #endif
