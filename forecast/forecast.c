@@ -1,0 +1,176 @@
+/* forecast.c: see forecast.h. Models are compared on the forecasts they
+ * all made (origins from the latest first origin among them): a cubic that
+ * needs six points must not look better than a line merely because it was
+ * never asked to forecast from four. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forecast/forecast.h"
+
+static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
+{
+    if (used >= len)
+        return used;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + used, len - used, fmt, ap);
+    va_end(ap);
+    return n > 0 ? used + (size_t)n : used;
+}
+
+static void select_model(const fc_series *s, fc_result *r)
+{
+    size_t common = 0, nbt = 0;
+    for (size_t i = 0; i < r->nmodels; i++) {
+        const fc_model_result *m = &r->models[i];
+        if (m->fitted && m->bt.nerr) {
+            nbt++;
+            if (m->bt.first_origin > common)
+                common = m->bt.first_origin;
+        }
+    }
+    int best = -1, second = -1;
+    if (nbt) {
+        for (size_t i = 0; i < r->nmodels; i++) {
+            fc_model_result *m = &r->models[i];
+            if (!m->fitted || !m->bt.nerr)
+                continue;
+            m->common_mase = fc_backtest_mase_from(&m->bt, common, &m->common_n);
+            if (!isfinite(m->common_mase))
+                continue;
+            if (best < 0 || m->common_mase < r->models[best].common_mase) {
+                second = best;
+                best = (int)i;
+            } else if (second < 0 || m->common_mase < r->models[second].common_mase) {
+                second = (int)i;
+            }
+        }
+    }
+    if (best >= 0) {
+        const fc_model_result *b = &r->models[best];
+        size_t u = append(r->reason, sizeof r->reason, 0,
+                          "lowest rolling-origin backtest MASE %.3g over the %zu forecasts every "
+                          "model made (fits on the first %zu+ points)",
+                          b->common_mase, b->common_n, common);
+        if (second >= 0)
+            u = append(r->reason, sizeof r->reason, u, "; runner-up %s at %.3g",
+                       fc_model_name(r->models[second].model), r->models[second].common_mase);
+        if (isfinite(b->bt.bias_pct) && fabs(b->bt.bias_pct) >= 5)
+            append(r->reason, sizeof r->reason, u,
+                   "; note: it %s by %.1f%% on average in the backtest",
+                   b->bt.bias_pct > 0 ? "undershot" : "overshot", fabs(b->bt.bias_pct));
+        r->selected = best;
+        return;
+    }
+    /* No backtest: the lowest AICc (only growth curves, all in raw space). */
+    for (size_t i = 0; i < r->nmodels; i++) {
+        const fc_model_result *m = &r->models[i];
+        if (m->fitted && isfinite(m->aicc) && (best < 0 || m->aicc < r->models[best].aicc))
+            best = (int)i;
+    }
+    if (best < 0)
+        for (size_t i = 0; i < r->nmodels && best < 0; i++)
+            if (r->models[i].fitted)
+                best = (int)i;
+    if (best >= 0) {
+        snprintf(r->reason, sizeof r->reason,
+                 "no backtest possible with %zu points: lowest AICc (%.4g); intervals come from "
+                 "in-sample residuals and are likely too narrow",
+                 s->n, r->models[best].aicc);
+        r->selected = best;
+    }
+}
+
+int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->selected = -1;
+    size_t H = o->horizon ? o->horizon : 1;
+    for (int m = 0; m < FC_MODEL_COUNT; m++) {
+        if (o->forced >= 0 ? m != o->forced : fc_model_family((fc_model_id)m) != o->family)
+            continue;
+        if (m == FC_MODEL_SEASONAL_NAIVE && o->forced < 0 && o->fit.step != 1)
+            continue; /* the weekly baseline only makes sense for daily steps */
+        fc_model_result *mr = &r->models[r->nmodels++];
+        mr->model = (fc_model_id)m;
+        mr->aicc = mr->common_mase = NAN;
+        if (fc_fit_model(mr->model, s->t, s->y, s->n, &o->fit, &mr->fit, mr->why, sizeof mr->why) != 0)
+            continue;
+        mr->fitted = 1;
+        mr->aicc = fc_fit_aicc(&mr->fit);
+        if (fc_backtest_run(mr->model, s->t, s->y, s->n, &o->fit, H, &mr->bt) != 0)
+            return -1;
+    }
+    if (o->forced >= 0) {
+        if (r->nmodels && r->models[0].fitted) {
+            r->selected = 0;
+            snprintf(r->reason, sizeof r->reason, "forced with --model %s",
+                     fc_model_name(r->models[0].model));
+        }
+    } else {
+        select_model(s, r);
+    }
+    if (r->selected < 0) {
+        if (o->forced >= 0 && r->nmodels)
+            snprintf(r->reason, sizeof r->reason, "--model %s cannot be used: %s",
+                     fc_model_name(r->models[0].model), r->models[0].why);
+        else
+            snprintf(r->reason, sizeof r->reason, "no model could be fitted to %zu points", s->n);
+        return 1;
+    }
+
+    const fc_model_result *sel = &r->models[r->selected];
+    const fc_fit *f = &sel->fit;
+    int daily = fc_model_family(sel->model) == FC_FAMILY_DAILY;
+    r->scale = fc_local_scale(s->y, s->n, daily ? 7 : 1);
+    double ss = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double e = f->log_space ? log(s->y[i] / f->fitted[i]) : (s->y[i] - f->fitted[i]) / r->scale;
+        ss += isfinite(e) ? e * e : 0;
+    }
+    double resid_q = sqrt(ss / (double)(s->n > (size_t)f->k ? s->n - (size_t)f->k : 1));
+    if (fc_intervals_build(&sel->bt, H, resid_q, &r->iv) != 0)
+        return -1;
+    r->points = calloc(H, sizeof *r->points);
+    if (!r->points)
+        return -1;
+    r->npoints = H;
+    for (size_t h = 1; h <= H; h++) {
+        fc_point *p = &r->points[h - 1];
+        p->t = s->t[s->n - 1] + (double)h * o->fit.step;
+        p->mean = fc_fit_predict(f, p->t);
+        fc_band band = r->iv.step[h - 1];
+        if (daily && r->iv.has_event && fc_events_on(o->fit.events, (long)floor(p->t)) >= 0) {
+            band.lo80 = fmin(band.lo80, r->iv.event.lo80);
+            band.hi80 = fmax(band.hi80, r->iv.event.hi80);
+            band.lo95 = fmin(band.lo95, r->iv.event.lo95);
+            band.hi95 = fmax(band.hi95, r->iv.event.hi95);
+        }
+        fc_band_apply(&band, p->mean, r->scale, f->log_space, &p->lo80, &p->hi80, &p->lo95, &p->hi95);
+        p->actual = NAN;
+        for (size_t j = 0; j < s->nlater; j++)
+            if (fabs(s->later_t[j] - p->t) < 1e-6 * (o->fit.step > 0 ? o->fit.step : 1))
+                p->actual = s->later_y[j];
+        if (p->mean > r->points[r->peak].mean)
+            r->peak = h - 1;
+    }
+    return 0;
+}
+
+void fc_result_free(fc_result *r)
+{
+    for (size_t i = 0; i < r->nmodels; i++) {
+        if (r->models[i].fitted)
+            fc_fit_free(&r->models[i].fit);
+        fc_backtest_free(&r->models[i].bt);
+    }
+    fc_intervals_free(&r->iv);
+    free(r->points);
+    memset(r, 0, sizeof *r);
+}

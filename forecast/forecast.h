@@ -1,0 +1,57 @@
+/* forecast.h: one series from history to forecast. Fits every model of the
+ * family (or the one forced), backtests each, picks by backtest error on
+ * common ground, and turns the chosen model's backtest errors into
+ * prediction intervals. forecast_cmd.c runs this per series; the JSON
+ * writer and the terminal table read the result. */
+#ifndef CREST_FORECAST_FORECAST_H
+#define CREST_FORECAST_FORECAST_H
+
+#include <stddef.h>
+
+#include "forecast/backtest.h"
+#include "forecast/intervals.h"
+#include "forecast/models.h"
+#include "forecast/series.h"
+
+typedef struct fc_model_result {
+    fc_model_id model;
+    int fitted;          /* 0: skipped; why says why */
+    char why[200];
+    fc_fit fit;          /* on the whole history, when fitted */
+    fc_backtest bt;
+    double aicc;         /* NAN when undefined */
+    double common_mase;  /* MASE on the origins every candidate shares (selection) */
+    size_t common_n;
+} fc_model_result;
+
+typedef struct fc_point {
+    double t, mean, lo80, hi80, lo95, hi95;
+    double actual;       /* a value the history has after --until, else NAN */
+} fc_point;
+
+typedef struct fc_run_options {
+    fc_family family;
+    int forced;          /* a model id, or -1 for auto */
+    fc_fit_options fit;
+    size_t horizon;      /* steps after the last point (>= 1) */
+} fc_run_options;
+
+typedef struct fc_result {
+    size_t nmodels;
+    fc_model_result models[FC_MODEL_COUNT];
+    int selected;        /* index into models, -1 when no model could be fitted */
+    char reason[480];    /* why that one (or why none) */
+    fc_interval_table iv;
+    double scale;        /* interval scale of the whole history (fc_local_scale) */
+    size_t npoints;
+    fc_point *points;    /* the forecast, npoints (owned) */
+    size_t peak;         /* index of the highest mean */
+} fc_result;
+
+/* Forecasts S. Returns 0, 1 when no model could be used (reason says why;
+ * the result still lists every model and why it was skipped), or -1 on out
+ * of memory. Free R with fc_result_free in every case. */
+int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r);
+void fc_result_free(fc_result *r);
+
+#endif
