@@ -637,9 +637,13 @@ static double capacity_equivalent(const rep_plan *p, const rep_series *se, const
 {
     if (!p)
         return NAN;
-    if (p->metric && se->metric && strcmp(p->metric, se->metric) != 0 &&
-        strcmp(p->metric, se->id) != 0)
+    if (p->series) {
+        if (strcmp(p->series, se->id) != 0)
+            return NAN;
+    } else if (p->metric && se->metric && strcmp(p->metric, se->metric) != 0 &&
+               strcmp(p->metric, se->id) != 0) {
         return NAN;
+    }
     double best = NAN;
     for (size_t i = 0; i < p->nsubs; i++) {
         const rep_plansub *s = &p->subs[i];
@@ -669,13 +673,68 @@ static void forecast_axis(FILE *f, const rep_forecast *fc)
     }
 }
 
+/* The plot command of a forecast panel. HISTORY_STYLE differs between the
+ * context panel (a line through many points) and the zoomed one (dots). */
+static void forecast_plot(FILE *f, const rep_series *se, int bands80, int bands95, double cap,
+                          const char *who, const rep_plan *plan, const char *history_style)
+{
+    int plotted = 0;
+#define NEXT() fputs(plotted++ ? ", \\\n  " : "plot ", f)
+    if (bands95 && se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:5:6 with filledcurves fc rgb '#93c5fd' fs transparent solid 0.45 "
+              "noborder title '95% band'", f);
+    }
+    if (bands80 && se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:3:4 with filledcurves fc rgb '#3b82f6' fs transparent solid 0.45 "
+              "noborder title '80% band'", f);
+    }
+    if (se->nhistory) {
+        NEXT();
+        fprintf(f, "$hist using 1:2 with %s lc rgb '#111827' title 'history'", history_style);
+    }
+    if (se->nfitted) {
+        NEXT();
+        fputs("$fit using 1:2 with lines lw 1.5 lc rgb '#9ca3af' title ", f);
+        char t[96];
+        snprintf(t, sizeof t, "fitted (%s)", se->selected ? se->selected : "model");
+        text_gnuplot(f, t, LABEL_MAX);
+    }
+    if (se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:2 with linespoints pt 7 ps 0.5 lw 2.5 lc rgb '#1d4ed8' title "
+              "'forecast mean'", f);
+    }
+    if (isfinite(cap)) {
+        NEXT();
+        char t[128];
+        snprintf(t, sizeof t, "capacity (bottleneck: %s)", who ? who : "?");
+        fprintf(f, "%.10g with lines lw 2.5 lc rgb '#dc2626' title ", cap);
+        text_gnuplot(f, t, LABEL_MAX + 24);
+        if (plan && plan->safety_margin > 1) {
+            NEXT();
+            fprintf(f, "%.10g with lines lw 1.5 dt 2 lc rgb '#dc2626' title 'capacity / safety "
+                       "margin %.3g'", cap / plan->safety_margin, plan->safety_margin);
+        }
+    }
+#undef NEXT
+    fputc('\n', f);
+}
+
+/* Histories longer than this get a context panel (all of it) above a zoom
+ * on the last ZOOM_KEEP points and the forecast, so the bands stay readable. */
+#define ZOOM_ABOVE 150
+#define ZOOM_KEEP 90
+
 static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_series *se,
                           const rep_plan *plan)
 {
     if (se->nhistory == 0 && se->nforecast == 0)
         return 0;
+    int zoom = se->nhistory > ZOOM_ABOVE && se->nforecast > 0;
     script s;
-    if (script_begin(&s, 1180, 400) != 0)
+    if (script_begin(&s, 1180, zoom ? 620 : 420) != 0)
         return -1;
     FILE *f = s.f;
     fputs("$hist << EOD\n", f);
@@ -708,50 +767,34 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
     forecast_axis(f, fc);
     fputs("set ylabel ", f);
     text_gnuplot(f, se->metric ? se->metric : se->id, LABEL_MAX);
-    fputs("\nset yrange [0:*]\nset format y '%.3s%c'\n", f);
+    fputs("\nset yrange [0:*]\nset format y '%.1s%c'\n", f);
     const char *who = NULL;
     double cap = capacity_equivalent(plan, se, &who);
-    int plotted = 0;
-#define NEXT() fputs(plotted++ ? ", \\\n  " : "plot ", f)
-    if (bands95 && se->nforecast) {
-        NEXT();
-        fputs("$fc using 1:5:6 with filledcurves fc rgb '#93c5fd' fs transparent solid 0.45 "
-              "noborder title '95% band'", f);
+    size_t keep = ZOOM_KEEP > 3 * se->nforecast ? ZOOM_KEEP : 3 * se->nforecast;
+    if (zoom && keep < se->nhistory) {
+        double from = se->history[se->nhistory - keep].x;
+        fputs("set multiplot\nset origin 0,0.64\nset size 1,0.36\nunset key\n"
+              "set title 'all history' textcolor rgb '#374151'\nunset xtics\nset xtics nomirror\n",
+              f);
+        if (fc->x_kind == REP_X_TIME)
+            fprintf(f, "set arrow from '%.0f', graph 0 to '%.0f', graph 1 nohead dt 3 "
+                       "lc rgb '#6b7280'\n", from, from);
+        else
+            fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 3 "
+                       "lc rgb '#6b7280'\n", from, from);
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "lines lw 1");
+        fputs("unset arrow\nset origin 0,0\nset size 1,0.64\n"
+              "set key outside bottom center horizontal samplen 2 textcolor rgb '#374151'\n", f);
+        fprintf(f, "set title 'last %zu periods and the forecast' textcolor rgb '#374151'\n", keep);
+        if (fc->x_kind == REP_X_TIME)
+            fprintf(f, "set xrange ['%.0f':*]\n", from);
+        else
+            fprintf(f, "set xrange [%.10g:*]\n", from);
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
+        fputs("unset multiplot\n", f);
+    } else {
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
     }
-    if (bands80 && se->nforecast) {
-        NEXT();
-        fputs("$fc using 1:3:4 with filledcurves fc rgb '#3b82f6' fs transparent solid 0.45 "
-              "noborder title '80% band'", f);
-    }
-    if (se->nhistory) {
-        NEXT();
-        fputs("$hist using 1:2 with points pt 7 ps 0.6 lc rgb '#111827' title 'history'", f);
-    }
-    if (se->nfitted) {
-        NEXT();
-        fputs("$fit using 1:2 with lines lw 1.5 lc rgb '#6b7280' title ", f);
-        char t[96];
-        snprintf(t, sizeof t, "fitted (%s)", se->selected ? se->selected : "model");
-        text_gnuplot(f, t, LABEL_MAX);
-    }
-    if (se->nforecast) {
-        NEXT();
-        fputs("$fc using 1:2 with lines lw 2.5 lc rgb '#1d4ed8' title 'forecast mean'", f);
-    }
-    if (isfinite(cap)) {
-        NEXT();
-        char t[128];
-        snprintf(t, sizeof t, "capacity (bottleneck: %s)", who ? who : "?");
-        fprintf(f, "%.10g with lines lw 2.5 lc rgb '#dc2626' title ", cap);
-        text_gnuplot(f, t, LABEL_MAX + 24);
-        if (plan && plan->safety_margin > 1) {
-            NEXT();
-            fprintf(f, "%.10g with lines lw 1.5 dt 2 lc rgb '#dc2626' title 'capacity / safety "
-                       "margin %.3g'", cap / plan->safety_margin, plan->safety_margin);
-        }
-    }
-#undef NEXT
-    fputc('\n', f);
     char caption[400];
     if (isfinite(cap))
         snprintf(caption, sizeof caption,

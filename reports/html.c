@@ -53,10 +53,10 @@ static const char css[] =
     "vertical-align:top}\n"
     "th:first-child,td:first-child{text-align:left}\n"
     "th{background:#f9fafb;font-size:11.5px;color:#374151;text-transform:uppercase;"
-    "letter-spacing:.04em}\n"
+    "letter-spacing:.04em;white-space:nowrap}\n"
     "td.t,th.t{text-align:left;word-break:break-word}\n"
     ".badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;"
-    "font-weight:700;letter-spacing:.04em;text-transform:uppercase}\n"
+    "font-weight:700;letter-spacing:.04em;text-transform:uppercase;white-space:nowrap}\n"
     ".badge.ok{background:var(--ok-bg);color:var(--ok)}\n"
     ".badge.tight{background:var(--tight-bg);color:var(--tight)}\n"
     ".badge.fail{background:var(--fail-bg);color:var(--fail)}\n"
@@ -70,6 +70,7 @@ static const char css[] =
     "figure h3{margin:0 0 6px}\n"
     "figure svg{width:100%;height:auto;display:block}\n"
     "figcaption{color:var(--muted);font-size:12.5px;margin-top:4px}\n"
+    "details{margin:4px 0 10px}summary{cursor:pointer;color:#1d4ed8;font-weight:600}\n"
     ".missing{color:var(--fail);font-size:13px;padding:24px;background:#fef2f2;border-radius:6px}\n"
     ".alert{border-left:6px solid;padding:12px 16px;border-radius:6px;margin:0 0 14px}\n"
     ".alert.fail{border-color:var(--fail);background:#fef2f2}\n"
@@ -332,6 +333,40 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
     fputs("</section>\n", f);
 }
 
+/* The search's steps, folded (a <details> element: no script needed). */
+static void steps_table(FILE *f, const report_inputs *in, const rep_capsub *s)
+{
+    if (!s->nsteps)
+        return;
+    fprintf(f, "<details><summary>Steps of the search for ");
+    text_html(f, s->name);
+    fprintf(f, " (%zu)</summary>\n<table><tr><th>rate</th><th>achieved rps</th><th>ok rps</th>"
+               "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>errors</th><th>shed</th>"
+               "<th class=\"t\">result</th><th class=\"t\">why</th></tr>\n", s->nsteps);
+    for (size_t k = 0; k < s->nsteps; k++) {
+        const rep_step *st = &s->steps[k];
+        enum rep_level l = st->pass == 1 ? REP_LEVEL_OK
+                         : st->pass == 0 ? REP_LEVEL_FAIL : REP_LEVEL_INCONCLUSIVE;
+        fputs("<tr>", f);
+        cell_num(f, st->rate, 1);
+        cell_num(f, st->achieved_rps, 1);
+        cell_num(f, st->ok_rps, 1);
+        cell_num(f, st->p50, 2);
+        cell_num(f, st->p90, 2);
+        cell_num(f, st->p99, 2);
+        cell_pct(f, st->error_rate);
+        cell_pct(f, st->shed_rate);
+        fputs("<td class=\"t\">", f);
+        badge(f, st->generator_limited ? REP_LEVEL_INCONCLUSIVE : l,
+              st->generator_limited ? "generator-limited" : st->pass == 1 ? "pass"
+              : st->pass == 0 ? "fail" : "?");
+        fputs("</td><td class=\"t\">", f);
+        h(f, in, st->why ? st->why : st->reason);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table></details>\n", f);
+}
+
 static void capacity_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_capacity *c = in->capacity;
@@ -366,6 +401,8 @@ static void capacity_section(FILE *f, const report_inputs *in, const chart_set *
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
+    for (size_t i = 0; i < c->nsubs; i++)
+        steps_table(f, in, &c->subs[i]);
     for (size_t i = 0; i < c->nsubs; i++)
         if (c->subs[i].usl.present && (c->subs[i].usl.poor_fit || c->subs[i].usl.warning)) {
             fputs("<div class=\"alert warn\"><strong>USL fit of ", f);
@@ -430,7 +467,7 @@ static void plan_section(FILE *f, const report_inputs *in, const chart_set *cs)
     fprintf(f, ", safety margin %s.</p>\n", fmt_num(d, p->safety_margin, 2));
     fputs("<table><tr><th>subsystem</th><th class=\"t\">status</th><th>demand rps</th><th>demand hi95</th>"
           "<th>capacity rps</th><th>headroom</th><th>headroom hi95</th><th>instances now</th>"
-          "<th>instances needed</th><th class=\"t\">scaling</th></tr>\n", f);
+          "<th>instances needed</th><th class=\"t\">scaling</th><th class=\"t\">notes</th></tr>\n", f);
     for (size_t i = 0; i < p->nsubs; i++) {
         const rep_plansub *s = &p->subs[i];
         enum rep_level l = report_status_level(s->status);
@@ -451,6 +488,8 @@ static void plan_section(FILE *f, const report_inputs *in, const chart_set *cs)
                 fmt_num(c, need, 0), isfinite(need) && isfinite(now) && need > now ? "</strong>" : "");
         fputs("<td class=\"t\">", f);
         h(f, in, s->scaling_model);
+        fputs("</td><td class=\"t\">", f);
+        h(f, in, s->notes);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);

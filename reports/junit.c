@@ -114,11 +114,12 @@ static int plan_cases(tlist *l, const rep_plan *p)
         fmt_num(dem, s->demand_rps, 1);
         fmt_num(cap, s->capacity_rps, 1);
         fmt_num(need, s->instances_needed, 0);
-        char detail[400];
+        char detail[480];
         snprintf(detail, sizeof detail,
                  "status %s: demand %s rps, capacity %s%s rps, headroom %s (hi95 %s, "
-                 "safety margin %s), instances needed %s",
-                 s->status, dem, s->capacity_at_least ? ">=" : "", cap, h, h95, margin, need);
+                 "safety margin %s), instances needed %s%s%s",
+                 s->status, dem, s->capacity_at_least ? ">=" : "", cap, h, h95, margin, need,
+                 s->notes ? "; " : "", s->notes ? s->notes : "");
         switch (report_status_level(s->status)) {
         case REP_LEVEL_OK:
             snprintf(c->out, sizeof c->out, "%s", detail);

@@ -34,6 +34,7 @@ static int read_steps(rep_capsub *c, const cJSON *arr)
         st->pass = rj_bool(s, "pass", -1);
         st->generator_limited = rj_bool(s, "generator_limited", 0);
         st->reason = rj_str(s, "reason");
+        st->why = rj_str(s, "why");
     }
     return 0;
 }

@@ -18,6 +18,7 @@ int report_read_plan(report_inputs *in, const cJSON *root, const char *path)
     p->capacity = rj_str(root, "capacity");
     p->scenario = rj_str(root, "scenario");
     p->metric = rj_str(root, "metric");
+    p->series = rj_str(root, "series");
     const cJSON *peak = rj_obj(root, "forecast_peak");
     p->peak_t = rj_str(peak, "t");
     p->peak_mean = rj_num(peak, "mean");
@@ -47,6 +48,7 @@ int report_read_plan(report_inputs *in, const cJSON *root, const char *path)
             ps->status = "inconclusive";
         ps->scaling_model = rj_str(s, "scaling_model");
         ps->assumption = rj_str(s, "assumption");
+        ps->notes = rj_str(s, "notes");
         ps->calls_per_pv = rj_num(s, "calls_per_pv");
         ps->demand_rps = rj_num(s, "demand_rps");
         ps->demand_hi95_rps = rj_num(s, "demand_hi95_rps");

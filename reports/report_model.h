@@ -82,7 +82,8 @@ typedef struct rep_step {
     double rate, achieved_rps, ok_rps, p50, p90, p99, error_rate, shed_rate;
     int pass;                         /* 1, 0, -1 not stated */
     int generator_limited;
-    const char *reason;
+    const char *reason;               /* short: latency | errors | ... */
+    const char *why;                  /* the long explanation, when given */
 } rep_step;
 
 typedef struct rep_usl {
@@ -146,6 +147,7 @@ typedef struct rep_forecast {
 
 typedef struct rep_plansub {
     const char *name, *status, *scaling_model, *assumption;
+    const char *notes;                /* the plan's explanation of the status */
     double calls_per_pv, demand_rps, demand_hi95_rps, capacity_rps;
     double headroom, headroom_hi95, instances_now, instances_needed;
     int capacity_at_least;
@@ -153,6 +155,7 @@ typedef struct rep_plansub {
 
 typedef struct rep_plan {
     const char *path, *forecast, *capacity, *scenario, *metric;
+    const char *series;               /* the forecast series id the plan used, or NULL */
     const char *peak_t, *peak_factor_source, *verdict;
     double peak_mean, peak_hi95, unit_seconds, peak_factor, safety_margin;
     rep_plansub *subs;

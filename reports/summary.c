@@ -220,6 +220,15 @@ static int plan_section(FILE *f, const rep_plan *p)
             return -1;
     }
     table_print(f, &tb);
+    for (size_t i = 0; i < p->nsubs; i++) {
+        if (!p->subs[i].notes)
+            continue;
+        fputs("  ", f);
+        text_plain(f, p->subs[i].name);
+        fputs(": ", f);
+        text_plain(f, p->subs[i].notes);
+        fputc('\n', f);
+    }
     if (p->verdict) {
         fputs("  plan verdict: ", f);
         text_plain(f, p->verdict);

@@ -68,7 +68,9 @@ static void plan_reasons(const rep_plan *p, rep_verdict *v)
     for (size_t i = 0; i < p->nsubs; i++) {
         const rep_plansub *s = &p->subs[i];
         enum rep_level l = report_status_level(s->status);
-        if (l != REP_LEVEL_OK)
+        if (l != REP_LEVEL_OK && s->notes)
+            add(v, l, "plan: %s for %s: %s", s->status, s->name, s->notes);
+        else if (l != REP_LEVEL_OK)
             add(v, l, "plan: %s for %s (headroom %s)", s->status, s->name,
                 fmt_num(h, s->headroom, 2));
     }
