@@ -239,6 +239,35 @@ test_bad_input_exits_2() {
     [ ! -e "$TMP/o1" ] && [ ! -e "$TMP/o2" ]
 }
 
+# Files written by the real producers (crest run/search/forecast/plan on the
+# testbed, saved in tests/data/report/real): the readers keep up with them.
+test_real_producer_files() {
+    report "$DATA/real"
+    grep -q "charts: 11 drawn" "$OUT.stdout" || { cat "$OUT.stdout" "$OUT.stderr" >&2; fail "charts"; }
+    svg_checks "$OUT/index.html" 11
+    while IFS=$'\t' read -r name status; do
+        grep -qE "^  $name +${status^^} " "$OUT/summary.txt" || fail "summary: $name not ${status^^}"
+    done < <(jq -r '.subsystems[] | [.name, .status] | @tsv' "$DATA/real/plan.json")
+    python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$OUT/junit.xml"
+    # the plan's notes and the search's step explanations are shown
+    grep -q "$(jq -r '.subsystems[0].notes' "$DATA/real/plan.json")" "$OUT/index.html"
+}
+
+# A live run against the testbed, straight into a report: the current
+# engine's results.json renders, and the header value given with -H never
+# reaches the report (the engine records the command line).
+test_live_run_report() {
+    start_testbed
+    "$CREST" run --url "$TESTBED_URL/cms/home" --rate 100 --duration 2s --quiet \
+        -H 'Authorization: Bearer LIVE-SECRET-9' --out "$TMP/live.json" > /dev/null
+    report "$TMP/live.json"
+    grep -qE "charts: [0-9]+ drawn$" "$OUT.stdout" || { cat "$OUT.stdout" "$OUT.stderr" >&2; fail "charts"; }
+    grep -q "could not be drawn" "$OUT.stderr" && fail "a chart failed" || true
+    assert_cmp "$(grep -c '<svg' "$OUT/index.html") >= 4" "charts in the live report"
+    if grep -rl "LIVE-SECRET-9" "$OUT"; then fail "the Authorization value reached the report"; fi
+    assert_eq "$(($(grep -c ',total,' "$OUT/timeseries.csv")))" "$(jq '.timeseries | length' "$TMP/live.json")" "csv seconds"
+}
+
 test_unwritable_output_exits_3() {
     local rc
     touch "$TMP/afile"
