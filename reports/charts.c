@@ -423,10 +423,18 @@ static int errors_chart(chart_set *cs, const rep_results *r)
         rc = -1;
     } else {
         fputs("set xlabel 'time (s)'\nset ylabel 'requests per second'\nset yrange [0:*]\n", s.f);
+        double total = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 1; c < nc; c++)
+                total += isfinite(m[i * nc + c]) ? m[i * nc + c] : 0;
+        if (total == 0)
+            fputs("set yrange [0:1]\nset label 'no errors, shed or dropped requests' at graph 0.5, "
+                  "graph 0.55 center textcolor rgb '#15803d'\n", s.f);
         if (plot_matrix(s.f, "err", m, n, nc, st))
             rc = add_chart(cs, CHART_RUN, 0, &s,
-                           "Errors, shed requests and requests the generator dropped, per "
-                           "second, by kind.",
+                           total == 0 ? "No request failed, was shed or was dropped during the run."
+                                      : "Errors, shed requests and requests the generator "
+                                        "dropped, per second, by kind.",
                            "Errors and shed requests by kind");
         else {
             fclose(s.f);

@@ -42,19 +42,20 @@ static const char css[] =
     "box-shadow:0 1px 3px rgba(0,0,0,.08)}\n"
     "h2{margin:0 0 14px;font-size:19px;border-bottom:2px solid var(--line);padding-bottom:8px}\n"
     "h3{font-size:15px;margin:18px 0 8px}\n"
-    ".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(130px,1fr));gap:10px;"
+    ".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(105px,1fr));gap:10px;"
     "margin-bottom:16px}\n"
     ".tile{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fafafa}\n"
     ".tile .k{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.05em}\n"
     ".tile .v{font-size:21px;font-weight:700;font-variant-numeric:tabular-nums}\n"
-    ".tile .v small{font-size:12px;font-weight:500;color:var(--muted)}\n"
+    ".tile .k .u{text-transform:none;letter-spacing:0}\n"
     "table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;margin:6px 0 14px}\n"
-    "th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:right;"
+    "th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:right;"
     "vertical-align:top}\n"
     "th:first-child,td:first-child{text-align:left}\n"
     "th{background:#f9fafb;font-size:11.5px;color:#374151;text-transform:uppercase;"
-    "letter-spacing:.04em;white-space:nowrap}\n"
-    "td.t,th.t{text-align:left;word-break:break-word}\n"
+    "letter-spacing:.04em}\n"
+    "td{white-space:nowrap}td.t{text-align:left;word-break:break-word;white-space:normal}"
+    "th.t{text-align:left}\n"
     ".badge{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;"
     "font-weight:700;letter-spacing:.04em;text-transform:uppercase;white-space:nowrap}\n"
     ".badge.ok{background:var(--ok-bg);color:var(--ok)}\n"
@@ -116,10 +117,9 @@ static void badge(FILE *f, enum rep_level level, const char *word)
 
 static void tile(FILE *f, const char *key, const char *value, const char *unit)
 {
-    fprintf(f, "<div class=\"tile\"><div class=\"k\">%s</div><div class=\"v\">%s", key, value);
-    if (unit && strcmp(value, "-") != 0)
-        fprintf(f, " <small>%s</small>", unit);
-    fputs("</div></div>\n", f);
+    fprintf(f, "<div class=\"tile\"><div class=\"k\">%s%s%s%s</div><div class=\"v\">%s</div>"
+               "</div>\n", key, unit ? " <span class=\"u\">" : "", unit ? unit : "",
+            unit ? "</span>" : "", value);
 }
 
 static void charts_of(FILE *f, const chart_set *cs, enum chart_section section)
