@@ -209,6 +209,10 @@ const char *fmt_num(char *buf, double v, int decimals)
         strcpy(buf, v > 0 ? "inf" : "-inf");
         return buf;
     }
+    if (fabs(v) >= 1e15) {
+        snprintf(buf, 32, "%.6g", v);
+        return buf;
+    }
     snprintf(buf, 32, "%.*f", decimals, v);
     if (strchr(buf, '.')) {
         char *end = buf + strlen(buf) - 1;

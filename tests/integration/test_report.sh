@@ -268,6 +268,52 @@ test_live_run_report() {
     assert_eq "$(($(grep -c ',total,' "$OUT/timeseries.csv")))" "$(jq '.timeseries | length' "$TMP/live.json")" "csv seconds"
 }
 
+# The full fixture with keys randomly deleted or replaced by values of the
+# wrong type (null, strings, huge numbers, arrays): the report is still
+# written, exit 0, and (under make sanitize) without memory errors.
+test_mutated_inputs_never_crash() {
+    python3 - "$DATA/full" "$TMP/mut" <<'PY'
+import json, os, random, sys
+rnd = random.Random(11)
+junk = [None, "x", -1, 1e308, [], {}, True, "<b>", 0]
+def mutate(o):
+    if isinstance(o, dict):
+        for k in list(o):
+            if k == "schema":
+                continue
+            r = rnd.random()
+            if r < 0.08:
+                del o[k]
+            elif r < 0.14:
+                o[k] = rnd.choice(junk)
+            else:
+                mutate(o[k])
+    elif isinstance(o, list):
+        for i in range(len(o)):
+            if rnd.random() < 0.03:
+                o[i] = rnd.choice(junk)
+            else:
+                mutate(o[i])
+for case in range(8):
+    d = os.path.join(sys.argv[2], str(case))
+    os.makedirs(d)
+    for kind in ("results", "capacity", "forecast", "plan"):
+        doc = json.load(open(os.path.join(sys.argv[1], kind + ".json")))
+        mutate(doc)
+        json.dump(doc, open(os.path.join(d, kind + ".json"), "w"))
+PY
+    local d rc
+    for d in "$TMP"/mut/*; do
+        set +e
+        "$CREST" report "$d" --out "$d/out" > "$d/stdout" 2> "$d/stderr"; rc=$?
+        set -e
+        [ "$rc" -eq 0 ] || { tail -20 "$d/stderr" >&2; fail "exit $rc on $d"; }
+        grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$d/stderr" && { cat "$d/stderr" >&2; fail "sanitizer on $d"; }
+        python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$d/out/junit.xml"
+        [ -s "$d/out/index.html" ]
+    done
+}
+
 test_unwritable_output_exits_3() {
     local rc
     touch "$TMP/afile"

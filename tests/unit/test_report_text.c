@@ -190,6 +190,7 @@ static void test_number_formatting(void **state)
     assert_string_equal(fmt_num(b, 12.5, 2), "12.5");
     assert_string_equal(fmt_num(b, 3.0, 2), "3");
     assert_string_equal(fmt_num(b, -0.0001, 2), "0");
+    assert_string_equal(fmt_num(b, 1e308, 2), "1e+308");
     assert_string_equal(fmt_pct(b, 0.0125), "1.25%");
     assert_string_equal(fmt_pct(b, 0.00012), "0.012%");
     assert_string_equal(fmt_pct(b, NAN), "-");
