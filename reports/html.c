@@ -211,6 +211,67 @@ static void kv_num(FILE *f, const char *key, double v, int decimals, const char 
             unit ? " " : "", unit ? unit : "");
 }
 
+static enum rep_level cmp_level(const char *verdict)
+{
+    if (!verdict)
+        return REP_LEVEL_INCONCLUSIVE;
+    if (strcmp(verdict, "regression") == 0)
+        return REP_LEVEL_FAIL;
+    if (strcmp(verdict, "untested") == 0 || strcmp(verdict, "info") == 0)
+        return REP_LEVEL_INCONCLUSIVE;
+    if (strcmp(verdict, "noise") == 0)
+        return REP_LEVEL_TIGHT;
+    return REP_LEVEL_OK;
+}
+
+static void baseline_table(FILE *f, const report_inputs *in, const rep_baseline *b)
+{
+    char a[32];
+    if (!b->present || !b->nrows)
+        return;
+    fputs("<h3>Against the baseline", f);
+    if (b->file) {
+        fputs(" <code>", f);
+        h(f, in, b->file);
+        fputs("</code>", f);
+    }
+    fputs("</h3>\n<table><tr><th class=\"t\">scope</th><th class=\"t\">metric</th>"
+          "<th>baseline</th><th>current</th><th>change</th><th>allowed</th><th>p-value</th>"
+          "<th class=\"t\">verdict</th></tr>\n", f);
+    for (size_t i = 0; i < b->nrows; i++) {
+        const rep_cmp_row *c = &b->rows[i];
+        int absolute = c->change_kind && strcmp(c->change_kind, "absolute") == 0;
+        enum rep_level l = cmp_level(c->verdict);
+        fprintf(f, "<tr class=\"%s\"><td class=\"t\">", l == REP_LEVEL_FAIL ? "fail" : "");
+        h(f, in, c->scope);
+        fputs("</td><td class=\"t\">", f);
+        h(f, in, c->metric);
+        fputs("</td>", f);
+        int errors = c->metric && strcmp(c->metric, "errors") == 0;
+        if (errors) {
+            /* error rates are fractions and their change absolute points */
+            cell_pct(f, c->baseline);
+            cell_pct(f, c->current);
+            cell_pct(f, c->change);
+            cell_pct(f, c->allowance);
+        } else if (absolute) {
+            cell_num(f, c->baseline, 3);
+            cell_num(f, c->current, 3);
+            cell_num(f, c->change, 4);
+            cell_num(f, c->allowance, 4);
+        } else {
+            cell_num(f, c->baseline, 3);
+            cell_num(f, c->current, 3);
+            cell_pct(f, c->change);
+            cell_pct(f, c->allowance);
+        }
+        fprintf(f, "<td>%s</td><td class=\"t\">", fmt_num(a, c->p_value, 4));
+        badge(f, l, c->verdict ? c->verdict : "?");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void counts_table(FILE *f, const rep_block *t)
 {
     const cJSON *objs[] = {t->status, t->net_errors_by_kind};
@@ -329,6 +390,7 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
         cell_num(f, t->latency.max, 2);
         fputs("</tr>\n</table>\n", f);
     }
+    baseline_table(f, in, &r->baseline);
     counts_table(f, t);
     fputs("</section>\n", f);
 }

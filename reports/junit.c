@@ -6,6 +6,8 @@
  *                    interrupted)                      [with results.json]
  *   crest.thresholds one case per threshold: failure when it failed,
  *                    skipped when the file records no verdict
+ *   crest.baseline   one case per compared metric (results.json "baseline"):
+ *                    regression fails, untested is skipped
  *   crest.plan       one case per subsystem: ok passes; tight passes with a
  *                    <system-out> note (a warning is not a broken build);
  *                    shortfall is a failure; inconclusive is an error (the
@@ -97,6 +99,30 @@ static int run_cases(tlist *l, const rep_results *r)
             snprintf(c->out, sizeof c->out, "%s passed: value %s", name, num);
         }
     }
+    const rep_baseline *b = &r->baseline;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const rep_cmp_row *row = &b->rows[i];
+        char name[128], change[32], p[32];
+        snprintf(name, sizeof name, "%s %s", row->scope ? row->scope : "?",
+                 row->metric ? row->metric : "?");
+        c = add(l, "crest.baseline", name);
+        if (!c)
+            return -1;
+        fmt_num(change, row->change, 4);
+        fmt_num(p, row->p_value, 4);
+        const char *verdict = row->verdict ? row->verdict : "?";
+        if (strcmp(verdict, "regression") == 0) {
+            c->outcome = FAILED;
+            c->type = "regression";
+            snprintf(c->message, sizeof c->message, "regression: change %s (p %s)", change, p);
+        } else if (strcmp(verdict, "untested") == 0) {
+            c->outcome = SKIPPED;
+            snprintf(c->message, sizeof c->message, "untested: too few seconds (change %s)",
+                     change);
+        } else {
+            snprintf(c->out, sizeof c->out, "%s: change %s (p %s)", verdict, change, p);
+        }
+    }
     return 0;
 }
 
@@ -176,7 +202,8 @@ int report_junit(FILE *f, const report_inputs *in)
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     fprintf(f, "<testsuites name=\"crest\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
                "skipped=\"%zu\">\n", total, c[FAILED], c[ERRORED], c[SKIPPED]);
-    static const char *const suites[] = {"crest.run", "crest.thresholds", "crest.plan"};
+    static const char *const suites[] = {"crest.run", "crest.thresholds", "crest.baseline",
+                                         "crest.plan"};
     for (size_t s = 0; s < sizeof suites / sizeof suites[0]; s++) {
         counts(&l, suites[s], c, &total);
         if (total == 0)

@@ -181,6 +181,40 @@ static void read_generator(rep_results *r, const cJSON *root)
     gen->connection_wait_warning = rj_bool(g, "connection_wait_warning", 0);
 }
 
+static int read_baseline(rep_results *r, const cJSON *root)
+{
+    const cJSON *b = rj_obj(root, "baseline");
+    rep_baseline *base = &r->baseline;
+    if (!b)
+        return 0;
+    base->present = 1;
+    base->file = rj_str(b, "baseline");
+    base->verdict = rj_str(b, "verdict");
+    const cJSON *rows = rj_arr(b, "rows");
+    int n = cJSON_GetArraySize(rows);
+    if (n <= 0)
+        return 0;
+    base->rows = calloc((size_t)n, sizeof *base->rows);
+    if (!base->rows)
+        return -1;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows) {
+        if (!cJSON_IsObject(row))
+            continue;
+        rep_cmp_row *c = &base->rows[base->nrows++];
+        c->scope = rj_str(row, "scope");
+        c->metric = rj_str(row, "metric");
+        c->verdict = rj_str(row, "verdict");
+        c->change_kind = rj_str(row, "change_kind");
+        c->baseline = rj_num(row, "baseline");
+        c->current = rj_num(row, "current");
+        c->change = rj_num(row, "change");
+        c->allowance = rj_num(row, "allowance");
+        c->p_value = rj_num(row, "p_value");
+    }
+    return 0;
+}
+
 /* Authorization and Cookie are always secret; settings.secret_headers adds more. */
 static int read_secret_headers(rep_results *r)
 {
@@ -217,7 +251,8 @@ int report_read_results(report_inputs *in, const cJSON *root, const char *path)
     read_block(rj_obj(root, "summary"), NULL, &r->total);
     read_generator(r, root);
     if (read_secret_headers(r) != 0 || read_subsystem_names(r, root) != 0 ||
-        read_timeseries(r, root) != 0 || read_thresholds(r, root) != 0)
+        read_timeseries(r, root) != 0 || read_thresholds(r, root) != 0 ||
+        read_baseline(r, root) != 0)
         return -1;
     return 0;
 }

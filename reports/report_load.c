@@ -143,6 +143,7 @@ static void free_results(rep_results *r)
         free(r->points[0].subs);
     free(r->points);
     free(r->thresholds);
+    free(r->baseline.rows);
     free(r->secret_headers);
     free(r);
 }

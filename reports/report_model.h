@@ -59,6 +59,19 @@ typedef struct rep_generator {
     double connections_opened, loop_lag_p99_ms;
 } rep_generator;
 
+/* One row of the baseline comparison (crest.compare/1 rows, docs/compare.md). */
+typedef struct rep_cmp_row {
+    const char *scope, *metric, *verdict, *change_kind;
+    double baseline, current, change, allowance, p_value;
+} rep_cmp_row;
+
+typedef struct rep_baseline {
+    int present;
+    const char *file, *verdict;       /* verdict: pass | regression | inconclusive */
+    rep_cmp_row *rows;
+    size_t nrows;
+} rep_baseline;
+
 typedef struct rep_results {
     const char *path;
     const char *crest_version, *started_at, *command, *scenario, *target, *aborted;
@@ -74,6 +87,7 @@ typedef struct rep_results {
     rep_generator generator;
     rep_threshold *thresholds;
     size_t nthresholds;
+    rep_baseline baseline;            /* the compare verdict of `crest run --baseline` */
 } rep_results;
 
 /* ---- capacity.json ---- */

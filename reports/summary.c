@@ -158,6 +158,31 @@ static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
         }
         table_print(f, &tb);
     }
+    const rep_baseline *bl = &r->baseline;
+    if (bl->nrows) {
+        fputs("\nAgainst the baseline", f);
+        if (bl->file) {
+            fputs(" ", f);
+            text_plain(f, bl->file);
+        }
+        fputc('\n', f);
+        table tb = {.ncols = 6};
+        if (table_row(&tb, "scope", "metric", "baseline", "current", "change", "verdict") != 0)
+            return -1;
+        for (size_t i = 0; i < bl->nrows; i++) {
+            const rep_cmp_row *c2 = &bl->rows[i];
+            /* errors are fractions, their change absolute points: both as percentages */
+            int errors = c2->metric && strcmp(c2->metric, "errors") == 0;
+            int absolute = c2->change_kind && strcmp(c2->change_kind, "absolute") == 0;
+            if (table_row(&tb, c2->scope, c2->metric,
+                          errors ? fmt_pct(a, c2->baseline) : fmt_num(a, c2->baseline, 3),
+                          errors ? fmt_pct(b, c2->current) : fmt_num(b, c2->current, 3),
+                          absolute && !errors ? fmt_num(c, c2->change, 4) : fmt_pct(c, c2->change),
+                          c2->verdict ? c2->verdict : "?") != 0)
+                return -1;
+        }
+        table_print(f, &tb);
+    }
     return 0;
 }
 

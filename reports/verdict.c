@@ -60,6 +60,17 @@ static void results_reasons(const rep_results *r, rep_verdict *v)
             add(v, REP_LEVEL_FAIL, "threshold %s failed (value %s)", t->expr ? t->expr : "?",
                 fmt_num(a, t->value, 3));
     }
+    const rep_baseline *b = &r->baseline;
+    for (size_t i = 0; i < b->nrows; i++) {
+        const rep_cmp_row *c = &b->rows[i];
+        if (c->verdict && strcmp(c->verdict, "regression") == 0)
+            add(v, REP_LEVEL_FAIL, "regression against the baseline: %s %s (change %s)",
+                c->scope ? c->scope : "?", c->metric ? c->metric : "?",
+                c->change_kind && strcmp(c->change_kind, "absolute") == 0
+                    ? fmt_num(a, c->change, 4) : fmt_pct(a, c->change));
+    }
+    if (b->verdict && strcmp(b->verdict, "inconclusive") == 0)
+        add(v, REP_LEVEL_INCONCLUSIVE, "baseline comparison inconclusive (runs too short to test)");
 }
 
 static void plan_reasons(const rep_plan *p, rep_verdict *v)

@@ -96,8 +96,10 @@ import json, sys, xml.etree.ElementTree as ET
 root = ET.parse(sys.argv[1]).getroot()
 plan = json.load(open(sys.argv[2]))
 cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
-# 2 run cases + 3 thresholds + one per plan row
-assert len(cases) == 2 + 3 + len(plan["subsystems"]), len(cases)
+# 2 run cases + 3 thresholds + 5 baseline metrics + one per plan row
+assert len(cases) == 2 + 3 + 5 + len(plan["subsystems"]), len(cases)
+assert cases[("crest.baseline", "total p99")].find("failure") is not None
+assert cases[("crest.baseline", "total p50")].find("failure") is None
 for s in plan["subsystems"]:
     c = cases[("crest.plan", s["name"])]
     kids = [k.tag for k in c if k.tag != "system-out"]
@@ -107,7 +109,7 @@ for s in plan["subsystems"]:
         assert "tight" in c.find("system-out").text
 assert cases[("crest.thresholds", "errors<0.1%")].find("failure") is not None
 assert cases[("crest.thresholds", "p99<250ms")].find("failure") is None
-assert root.get("failures") == "2" and root.get("errors") == "1", root.attrib
+assert root.get("failures") == "3" and root.get("errors") == "1", root.attrib
 PY
 }
 

@@ -60,6 +60,25 @@ def block(counts, duration, lat, encoded, status, net):
     return b
 
 
+def compare_verdict(names):
+    """A crest.compare/1 object (docs/compare.md) as `crest run --baseline` records it."""
+    def row(scope, metric, base, cur, kind, allow, p, verdict):
+        change = (cur - base) if kind == "absolute" else (cur - base) / base
+        return {"scope": scope, "metric": metric, "baseline": base, "current": cur,
+                "change": round(change, 6), "change_kind": kind, "allowance": allow,
+                "p_value": p, "seconds_baseline": 60, "seconds_current": 60, "verdict": verdict}
+    rows = [row("total", "p50", 9.8, 10.1, "relative", 0.1, 0.41, "ok"),
+            row("total", "p99", 52.0, 76.7, "relative", 0.1, 2.1e-05, "regression"),
+            row("total", "rate", 858.0, 860.3, "relative", 0.05, 0.62, "ok"),
+            row("total", "errors", 0.0012, 0.0018, "absolute", 0.005, 0.33, "ok"),
+            row(names[1], "p99", 70.0, 83.6, "relative", 0.1, 0.08, "noise")]
+    return {"schema": "crest.compare/1", "crest_version": "0.1.0", "baseline": "baseline/results.json",
+            "current": "results.json",
+            "allowance": {"p50": 0.1, "p90": 0.1, "p99": 0.1, "rate": 0.05, "errors": 0.005, "alpha": 0.01},
+            "test": "one-sided Mann-Whitney U over per-second values", "rows": rows,
+            "regressions": 1, "untested": 0, "verdict": "regression", "exit_code": 1}
+
+
 def results(path, names=("cart", "order", "search"), hostile=False):
     rnd = random.Random(7)
     share = {names[0]: 0.4, names[1]: 0.2, names[2]: 0.4}
@@ -138,7 +157,7 @@ def results(path, names=("cart", "order", "search"), hostile=False):
         "thresholds": [{"expr": "p99<250ms", "tag": None, "value": lat["p99"], "pass": True},
                        {"expr": "errors<0.1%", "tag": None, "value": round(summary["error_rate"] * 100, 4), "pass": False},
                        {"expr": "p99<100ms", "tag": names[1], "value": subsystems[names[1]]["latency_ms"]["p99"], "pass": True}],
-        "baseline": None,
+        "baseline": compare_verdict(names),
     }
     if hostile:
         doc["scenario"] = "<script>alert('scenario')</script>\"; system(\"touch /tmp/crest-pwned\")"
