@@ -196,6 +196,34 @@ static void test_junit_thresholds_and_generator(void **state)
     report_inputs_free(&in);
 }
 
+static void test_baseline_regression(void **state)
+{
+    (void)state;
+    report_inputs in = {0};
+    load(&in, "{\"schema\":\"crest.results/1\",\"baseline\":{\"schema\":\"crest.compare/1\","
+              "\"baseline\":\"b.json\",\"verdict\":\"regression\",\"rows\":["
+              "{\"scope\":\"total\",\"metric\":\"p99\",\"baseline\":10,\"current\":20,"
+              "\"change\":1.0,\"change_kind\":\"relative\",\"verdict\":\"regression\"},"
+              "{\"scope\":\"cart\",\"metric\":\"errors\",\"change\":0.001,"
+              "\"change_kind\":\"absolute\",\"verdict\":\"untested\"},"
+              "{\"scope\":\"total\",\"metric\":\"rate\",\"verdict\":\"ok\"}, 5]}}");
+    assert_int_equal(in.results->baseline.nrows, 3);
+    rep_verdict v;
+    report_verdict(&in, &v);
+    assert_int_equal(v.level, REP_LEVEL_FAIL);
+    assert_non_null(strstr(v.reasons[0], "total p99"));
+    char *x = render(report_junit, &in);
+    assert_non_null(strstr(x, "<testsuite name=\"crest.baseline\" tests=\"3\" failures=\"1\" "
+                              "errors=\"0\" skipped=\"1\">"));
+    assert_non_null(strstr(x, "type=\"regression\""));
+    free(x);
+    char *html = render(html_writer, &in);
+    assert_non_null(strstr(html, "Against the baseline"));
+    assert_non_null(strstr(html, "<code>b.json</code>"));
+    free(html);
+    report_inputs_free(&in);
+}
+
 static void test_generator_limited_is_inconclusive(void **state)
 {
     (void)state;
@@ -297,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_mistyped_fields_are_ignored),
         cmocka_unit_test(test_junit_plan_cases),
         cmocka_unit_test(test_junit_thresholds_and_generator),
+        cmocka_unit_test(test_baseline_regression),
         cmocka_unit_test(test_generator_limited_is_inconclusive),
         cmocka_unit_test(test_timeseries_csv_long_format),
         cmocka_unit_test(test_forecast_time_axis),
