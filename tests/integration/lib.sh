@@ -12,14 +12,26 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TMP=$(mktemp -d /tmp/crest-it.XXXXXX)
 PIDS=()
 
+# Kills what this shell started. Each test runs in a subshell with its own
+# copy of PIDS (and bash does not pass traps into subshells), so run_tests
+# installs this in every test's subshell too.
+stop_started_processes() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+
 cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null
-    done
-    sleep 0.2
-    for pid in "${PIDS[@]}"; do
-        kill -9 "$pid" 2>/dev/null
-    done
+    stop_started_processes
     [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -111,7 +123,7 @@ run_tests() {
     for t in $names; do
         if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then continue; fi
         # Not in an `if`: bash ignores set -e inside a tested subshell.
-        ( set -e; "$t" )
+        ( trap stop_started_processes EXIT; set -e; "$t" )
         if [ $? -eq 0 ]; then
             echo "ok - $t"
         else
