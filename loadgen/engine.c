@@ -351,6 +351,7 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
 
 static void dispatch(worker *w, const pending *p);
 static void user_next(worker *w, uint32_t user, uint64_t done_ns);
+static void arm(worker *w, uint64_t at);
 
 /* Renders P into slot SI and hands it to the transport. */
 static void send_on_slot(worker *w, size_t si, const pending *p)
@@ -512,7 +513,10 @@ static void user_next(worker *w, uint32_t user, uint64_t done_ns)
     }
     double think = w->eng->plan->phases[w->phase_now].think_s;
     if (think > 0) {
-        heap_push(w, done_ns + (uint64_t)(think * 1e9), user);
+        uint64_t at = done_ns + (uint64_t)(think * 1e9);
+        heap_push(w, at, user);
+        if (w->armed_ns == 0 || at < w->armed_ns)
+            arm(w, at);
         return;
     }
     uint64_t now = clock_now_ns();
