@@ -374,8 +374,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
             s->busy = 0;
             w->free_slots[w->nfree++] = si;
             count_dropped(w, p);
-            if (p->user >= 0)
-                user_next(w, (uint32_t)p->user, clock_now_ns());
+            if (p->user >= 0)   /* no more requests for this user (a feeder ran dry) */
+                w->user_active[p->user] = 0;
             return;
         }
         rr = s->render;
@@ -408,8 +408,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
         w->inflight--;
         w->free_slots[w->nfree++] = si;
         record_done(w, s, &r);
-        if (p->user >= 0)
-            user_next(w, (uint32_t)p->user, r.done_ns);
+        if (p->user >= 0)   /* not user_next: a transport that keeps failing would recurse */
+            w->user_active[p->user] = 0;
     }
 }
 
@@ -602,7 +602,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
     int budget = BATCH;
     while (w->next_arrival_ns <= now && w->next_arrival_ns < e->end_ns && budget-- > 0) {
         size_t ph = phase_index_at(e, w->next_arrival_ns);
-        pending p = make_pending(w, w->next_arrival_ns, now, -1, ph);
+        pending p = make_pending(w, w->next_arrival_ns, clock_now_ns(), -1, ph);
         dispatch(w, &p);
         advance_arrival(w);
     }
