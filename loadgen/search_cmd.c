@@ -106,6 +106,7 @@ static void usage(FILE *f)
         "  --seed N             random seed (arrivals, templates)\n"
         "  --max-loop-lag DUR   generator loop lag p99 above DUR marks a step generator-limited\n"
         "                       (default 5ms)\n"
+        "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
         "\n"
@@ -177,7 +178,7 @@ static int parse_levels(const char *s, search_opts *o)
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_HELP
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
@@ -207,6 +208,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"testbed-config", required_argument, NULL, OPT_TESTBED_CONFIG},
         {"seed", required_argument, NULL, OPT_SEED},
         {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
+        {"retries", required_argument, NULL, OPT_RETRIES},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -317,6 +319,10 @@ static int parse_options(int argc, char **argv, search_opts *o)
             if (parse_duration("--max-loop-lag", optarg, 0, &v) != 0)
                 return -1;
             o->max_loop_lag_ms = v * 1000;
+            break;
+        case OPT_RETRIES:
+            if (parse_int("--retries", optarg, 0, &o->cfg.generator_retries) != 0)
+                return -1;
             break;
         case 'o': o->out = optarg; break;
         case OPT_HELP:
