@@ -643,6 +643,14 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->shed_rate = counters_shed_rate(c);
     out->generator_limited = r.generator.limited;
 
+    if (c->ok == 0 && c->shed == 0 && c->errors > 0 &&
+        c->net[NETERR_REFUSED] + c->net[NETERR_DNS] == c->errors) {
+        crest_error("%s: every request failed to connect to %s (%s): nothing to search",
+                    cx->label, cx->plan->target,
+                    c->net[NETERR_DNS] ? "name not resolved" : "connection refused");
+        run_result_free(&r);
+        return -1;
+    }
     int latency_failed = 0, unserved_failed = 0;
     size_t used = 0;
     out->why[0] = '\0';
@@ -750,12 +758,17 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
     if (u->fit.poor_fit)
         crest_warn("%s: the USL does not describe the sweep well: %s", cx->label,
                    u->fit.warning[0] ? u->fit.warning : "poor fit");
-    else
+    else if (isfinite(u->fit.n_star))
         fprintf(stderr,
                 "sweep  %-12s USL alpha %.4g beta %.4g gamma %.1f/s  peak %.1f/s at N=%.1f  "
                 "R^2 %.3f\n",
                 cx->label, u->fit.alpha, u->fit.beta, u->fit.gamma, u->fit.x_max,
                 u->fit.n_star, u->fit.r_squared);
+    else
+        fprintf(stderr,
+                "sweep  %-12s USL alpha %.4g beta 0 gamma %.1f/s  no peak (throughput tends to "
+                "%.1f/s)  R^2 %.3f\n",
+                cx->label, u->fit.alpha, u->fit.gamma, u->fit.x_max, u->fit.r_squared);
     return 0;
 }
 
