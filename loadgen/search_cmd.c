@@ -559,7 +559,7 @@ static void sleep_interruptible(double seconds)
     }
 }
 
-static void engine_setup(const step_ctx *cx, engine_options *eng, double window_s)
+static void engine_setup(const step_ctx *cx, engine_options *eng)
 {
     const search_opts *o = cx->o;
     engine_options_init(eng);
@@ -575,12 +575,11 @@ static void engine_setup(const step_ctx *cx, engine_options *eng, double window_
         eng->loop_lag_bound_ms = o->max_loop_lag_ms;
     eng->quiet = 1;
     eng->seed = o->seed + cx->nstep;
-    (void)window_s;
 }
 
 /* Runs the plan as it is set up now. 0 with R filled, 1 interrupted (R
  * freed), -1 could not run (said why). */
-static int run_once(step_ctx *cx, double window_s, run_result *r)
+static int run_once(step_ctx *cx, run_result *r)
 {
     if (*cx->steps_run > 0)
         sleep_interruptible(cx->o->pause_s);
@@ -589,7 +588,7 @@ static int run_once(step_ctx *cx, double window_s, run_result *r)
     (*cx->steps_run)++;
     cx->nstep++;
     engine_options eng;
-    engine_setup(cx, &eng, window_s);
+    engine_setup(cx, &eng);
     if (engine_run(&eng, cx->plan, r) != CREST_EXIT_OK)
         return -1;
     if (r->interrupted) {
@@ -619,7 +618,7 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     if (set_step_phase(cx->plan, rate, 0, o->warmup_s + o->step_s) != 0)
         return -1;
     run_result r;
-    int rc = run_once(cx, o->step_s, &r);
+    int rc = run_once(cx, &r);
     if (rc != 0) {
         out->interrupted = rc == 1;
         return rc == 1 ? 0 : -1;
@@ -652,6 +651,9 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         return -1;
     }
     int latency_failed = 0, unserved_failed = 0;
+    /* Full link: which subsystem to blame, per kind of failure. */
+    const char *tag_errors = NULL, *tag_latency = NULL, *tag_behind = NULL;
+    double worst_ratio = 2;
     size_t used = 0;
     out->why[0] = '\0';
     if (c->ok + c->shed + c->errors == 0) {
@@ -669,12 +671,13 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         }
         if (holds)
             continue;
-        if (t->metric == METRIC_ERRORS)
+        if (t->metric == METRIC_ERRORS) {
             unserved_failed = 1;
-        else
+            tag_errors = tag_errors ? tag_errors : t->tag;
+        } else {
             latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", t->tag);
+            tag_latency = tag_latency ? tag_latency : t->tag;
+        }
         char val[32];
         format_value(t, v, val, sizeof val);
         if (used < sizeof out->why)
@@ -691,8 +694,10 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         if (kept_up(&w, o->cfg.tolerance, &ratio))
             continue;
         latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", cx->plan->subsystems[k].name);
+        if (ratio < worst_ratio) {
+            worst_ratio = ratio;
+            tag_behind = cx->plan->subsystems[k].name;
+        }
         if (used < sizeof out->why)
             used += (size_t)snprintf(out->why + used, sizeof out->why - used,
                                      "%s%s: falling behind (completed %.1f%% of arrivals: the "
@@ -705,6 +710,16 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
+    /* The subsystem to blame matches the reason: the first whose error
+     * budget broke, or the one furthest behind (the saturated one), or the
+     * first whose latency bound broke. */
+    const char *blame = out->reason == SEARCH_LIMIT_ERRORS || out->reason == SEARCH_LIMIT_SHED
+                            ? tag_errors
+                        : out->reason == SEARCH_LIMIT_LATENCY ? (tag_behind ? tag_behind
+                                                                            : tag_latency)
+                                                              : NULL;
+    if (cx->tag < 0 && blame)
+        snprintf(out->tag, sizeof out->tag, "%s", blame);
     run_result_free(&r);
 
     fprintf(stderr,
@@ -732,7 +747,7 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
         if (set_step_phase(cx->plan, 0, n, o->warmup_s + o->sweep_step_s) != 0)
             return -1;
         run_result r;
-        int rc = run_once(cx, o->sweep_step_s, &r);
+        int rc = run_once(cx, &r);
         if (rc != 0)
             return rc;
         const tag_stats *ts = step_stats(cx, &r);
@@ -804,8 +819,10 @@ static int search_one(step_ctx *cx, capacity_subsystem *s)
     res.steps = NULL;
     int rc = res.run_failed ? -1 : res.interrupted ? 1 : 0;
     search_result_free(&res);
-    if (rc == 0 && cx->o->sweep)
+    if (rc == 0 && cx->o->sweep) {
         rc = run_sweep(cx, &s->usl);
+        s->interrupted = rc == 1;
+    }
     s->duration_s = clock_now_s() - t0;
     return rc;
 }
