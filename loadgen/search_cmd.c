@@ -21,12 +21,12 @@
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "forecast/usl.h"
+#include "loadgen/adhoc.h"
 #include "loadgen/capacity.h"
 #include "loadgen/engine.h"
 #include "loadgen/plan.h"
 #include "loadgen/scenario.h"
 #include "loadgen/search.h"
-#include "loadgen/template.h"
 #include "loadgen/threshold.h"
 #include "testbed/embed.h"
 
@@ -46,7 +46,7 @@ typedef struct search_opts {
     const char *headers[PLAN_MAX_HEADERS];
     size_t nheaders;
     const char *slo;
-    double step_s, warmup_s, pause_s, timeout_s;
+    double step_s, warmup_s, pause_s, timeout_s, max_loop_lag_ms;
     int connections, threads;
     const char *out;
     const char *testbed_config;
@@ -104,6 +104,9 @@ static void usage(FILE *f)
         "  --sweep-step DUR     measured window per sweep point (default: --step)\n"
         "  --testbed-config F   config file for the embedded testbed (docs/testbed.md)\n"
         "  --seed N             random seed (arrivals, templates)\n"
+        "  --max-loop-lag DUR   generator loop lag p99 above DUR marks a step generator-limited\n"
+        "                       (default 5ms)\n"
+        "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
         "\n"
@@ -175,7 +178,7 @@ static int parse_levels(const char *s, search_opts *o)
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_HELP
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
@@ -204,6 +207,8 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"sweep-step", required_argument, NULL, OPT_SWEEP_STEP},
         {"testbed-config", required_argument, NULL, OPT_TESTBED_CONFIG},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
+        {"retries", required_argument, NULL, OPT_RETRIES},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -215,7 +220,6 @@ static int parse_options(int argc, char **argv, search_opts *o)
     o->pause_s = 1;
     o->timeout_s = 5;
     o->connections = 256;
-    o->method = "GET";
     o->seed = 1;
     o->sweep_step_s = -1;
     static const double default_levels[] = {1, 2, 4, 8, 16, 32, 64};
@@ -311,6 +315,15 @@ static int parse_options(int argc, char **argv, search_opts *o)
                 return -1;
             o->seed = (uint64_t)n;
             break;
+        case OPT_MAX_LAG:
+            if (parse_duration("--max-loop-lag", optarg, 0, &v) != 0)
+                return -1;
+            o->max_loop_lag_ms = v * 1000;
+            break;
+        case OPT_RETRIES:
+            if (parse_int("--retries", optarg, 0, &o->cfg.generator_retries) != 0)
+                return -1;
+            break;
         case 'o': o->out = optarg; break;
         case OPT_HELP:
             usage(stdout);
@@ -343,7 +356,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         crest_error("--url needs --slo, e.g. --slo 'p99<50ms,errors<1%%'");
         return -1;
     }
-    if (!o->url && (o->nheaders || o->body || strcmp(o->method, "GET") != 0)) {
+    if (!o->url && (o->nheaders || o->body || o->method)) {
         crest_error("-X, -H and --body apply to --url; a scenario defines its own requests");
         return -1;
     }
@@ -357,62 +370,17 @@ static int parse_options(int argc, char **argv, search_opts *o)
 
 /* ---- plans ---- */
 
-/* The plan for `--url`: one subsystem "adhoc" with one endpoint. The URL
- * splits into the target (scheme://host[:port]) and a path template. */
-static load_plan *adhoc_plan(const search_opts *o)
+/* The plan for `--url`: adhoc.c's (one subsystem "adhoc", one endpoint),
+ * open loop with Poisson arrivals; its phase is replaced per step. 429 is
+ * counted as shed, as a rate limiter in front of an endpoint answers. */
+static load_plan *search_adhoc_plan(const search_opts *o)
 {
-    const char *scheme = strstr(o->url, "://");
-    if (!scheme || (strncmp(o->url, "http://", 7) != 0 && strncmp(o->url, "https://", 8) != 0)) {
-        crest_error("--url: expected http://HOST[:PORT]/PATH or https://..., found '%s'", o->url);
-        return NULL;
-    }
-    const char *path = strchr(scheme + 3, '/');
-    size_t tlen = path ? (size_t)(path - o->url) : strlen(o->url);
-    if (tlen == (size_t)(scheme + 3 - o->url)) {
-        crest_error("--url: no host in '%s'", o->url);
-        return NULL;
-    }
-    load_plan *p = plan_new("adhoc");
-    if (!p)
-        return NULL;
-    char err[256];
-    p->target = strndup(o->url, tlen);
-    p->name = strdup("adhoc");
-    p->poisson = 1;
-    size_t sub = plan_add_subsystem(p, "adhoc");
-    template *tpath = template_compile(path ? path : "/", NULL, 0, err, sizeof err);
-    if (!tpath) {
-        crest_error("--url: %s", err);
-        plan_free(p);
-        return NULL;
-    }
-    size_t e = plan_add_endpoint(p, sub, "adhoc.request", o->method, tpath, 1);
-    for (size_t i = 0; i < o->nheaders; i++) {
-        template *h = template_compile(o->headers[i], NULL, 0, err, sizeof err);
-        if (!h) {
-            crest_error("-H '%s': %s", o->headers[i], err);
-            plan_free(p);
-            return NULL;
-        }
-        p->endpoints[e].headers[p->endpoints[e].nheaders++] = h;
-    }
-    if (o->body) {
-        char *text = o->body[0] == '@' ? jsonio_slurp(o->body + 1, NULL) : strdup(o->body);
-        template *b = text ? template_compile(text, NULL, 0, err, sizeof err) : NULL;
-        if (text && !b)
-            crest_error("--body: %s", err);
-        free(text);
-        if (!b) {
-            plan_free(p);
-            return NULL;
-        }
-        p->endpoints[e].body = b;
-    }
-    plan_add_phase(p, "step", 1);
-    if (plan_prepare(p) != 0) {
-        plan_free(p);
-        return NULL;
-    }
+    adhoc_options a = {.url = o->url, .method = o->method, .headers = o->headers,
+                       .nheaders = o->nheaders, .body = o->body, .duration_s = 1, .rate = 1,
+                       .poisson = 1};
+    load_plan *p = adhoc_plan(&a);
+    if (p && p->nsubsystems == 1 && p->subsystems[0].nshed == 0)
+        p->subsystems[0].shed_status[p->subsystems[0].nshed++] = 429;
     return p;
 }
 
@@ -525,36 +493,47 @@ static int judge(const threshold *t, const run_result *r, double *value)
     return threshold_eval(t, r, value);
 }
 
-/* Whether the system kept up with the offered rate over the measured
- * window. A latency bound alone cannot tell a short step above capacity
- * from a sustainable one: at 5% over capacity the queue grows by only 5%
- * of a second's work per second, so a p99 < 1 s bound would need a 20 s
- * window to break. Completions per second (by completion time) against
- * arrivals per second (by intended time) tell at once: a stable system
- * completes what arrives, a saturated one completes its capacity. The
- * first measured second is skipped when there are more (its completions
- * lag its arrivals by the latency); the step runs with no grace period,
- * so no late completions pile into the last second. The step fails when the shortfall is
- * above TOL of the arrivals and above a few requests (so a handful of
- * requests in flight at a low rate is not "falling behind"): a queue that
- * keeps growing cannot meet any latency bound for long.
- * TAG < 0: the total. Returns 1 kept up, 0 fell behind; *RATIO the ratio. */
-static int kept_up(const run_result *r, long tag, double tol, double *ratio)
+/* The steady part of a step's measured window, from the per-second series
+ * (by completion time for completions, by intended time for arrivals): the
+ * first measured second is skipped when there are more, since its
+ * completions lag its arrivals by the latency. Steps run with no grace
+ * period, so no late completions pile into the last second. */
+typedef struct window_sums {
+    double seconds;          /* length of the steady part */
+    double offered, sent, completed, ok;
+} window_sums;
+
+static void steady_window(const run_result *r, long tag, double fallback_s, window_sums *w)
 {
-    const second_stats *sec = tag >= 0 ? r->tag_seconds ? r->tag_seconds[tag] : NULL
+    const second_stats *sec = tag >= 0 ? (r->tag_seconds ? r->tag_seconds[tag] : NULL)
                                        : r->seconds;
-    *ratio = 1;
-    if (!sec || r->nseconds == 0)
-        return 1;
-    double offered = 0, completed = 0;
-    for (size_t k = r->nseconds > 1 ? 1 : 0; k < r->nseconds; k++) {
-        offered += (double)sec[k].offered;
-        completed += (double)sec[k].completed;
+    memset(w, 0, sizeof *w);
+    double d = r->duration_s > 0 ? r->duration_s : fallback_s;
+    size_t first = r->nseconds > 1 ? 1 : 0;
+    w->seconds = d - (double)first;
+    for (size_t k = first; sec && k < r->nseconds; k++) {
+        w->offered += (double)sec[k].offered;
+        w->sent += (double)sec[k].sent;
+        w->completed += (double)sec[k].completed;
+        w->ok += (double)sec[k].ok;
     }
-    if (offered <= 0)
-        return 1;
-    *ratio = completed / offered;
-    return !(offered - completed > tol * offered && offered - completed > 10);
+}
+
+/* Whether the system kept up with the offered rate over W. A latency bound
+ * alone cannot tell a short step above capacity from a sustainable one: at
+ * 5% over capacity the queue grows by only 5% of a second's work per
+ * second, so a p99 < 1 s bound would need a 20 s window to break.
+ * Completions against arrivals tell at once: a stable system completes
+ * what arrives, a saturated one completes its capacity. The step fails
+ * when the shortfall is above TOL of the arrivals and above a few requests
+ * (a handful in flight at a low rate is not falling behind): a queue that
+ * keeps growing cannot meet any latency bound for long. *RATIO gets
+ * completed / offered. */
+static int kept_up(const window_sums *w, double tol, double *ratio)
+{
+    *ratio = w->offered > 0 ? w->completed / w->offered : 1;
+    double shortfall = w->offered - w->completed;
+    return !(shortfall > tol * w->offered && shortfall > 10);
 }
 
 static void format_value(const threshold *t, double v, char *buf, size_t len)
@@ -580,7 +559,7 @@ static void sleep_interruptible(double seconds)
     }
 }
 
-static void engine_setup(const step_ctx *cx, engine_options *eng, double window_s)
+static void engine_setup(const step_ctx *cx, engine_options *eng)
 {
     const search_opts *o = cx->o;
     engine_options_init(eng);
@@ -592,14 +571,15 @@ static void engine_setup(const step_ctx *cx, engine_options *eng, double window_
      * are cancelled (counted, not timed), the per-second completions stay
      * clean for kept_up, and an overloaded step ends on time. */
     eng->grace_s = 0;
+    if (o->max_loop_lag_ms > 0)
+        eng->loop_lag_bound_ms = o->max_loop_lag_ms;
     eng->quiet = 1;
     eng->seed = o->seed + cx->nstep;
-    (void)window_s;
 }
 
 /* Runs the plan as it is set up now. 0 with R filled, 1 interrupted (R
  * freed), -1 could not run (said why). */
-static int run_once(step_ctx *cx, double window_s, run_result *r)
+static int run_once(step_ctx *cx, run_result *r)
 {
     if (*cx->steps_run > 0)
         sleep_interruptible(cx->o->pause_s);
@@ -608,7 +588,7 @@ static int run_once(step_ctx *cx, double window_s, run_result *r)
     (*cx->steps_run)++;
     cx->nstep++;
     engine_options eng;
-    engine_setup(cx, &eng, window_s);
+    engine_setup(cx, &eng);
     if (engine_run(&eng, cx->plan, r) != CREST_EXIT_OK)
         return -1;
     if (r->interrupted) {
@@ -638,17 +618,23 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     if (set_step_phase(cx->plan, rate, 0, o->warmup_s + o->step_s) != 0)
         return -1;
     run_result r;
-    int rc = run_once(cx, o->step_s, &r);
+    int rc = run_once(cx, &r);
     if (rc != 0) {
         out->interrupted = rc == 1;
         return rc == 1 ? 0 : -1;
     }
     const tag_stats *ts = step_stats(cx, &r);
     const counters *c = &ts->c;
-    double d = r.duration_s > 0 ? r.duration_s : o->step_s;
-    out->sent_rps = (double)c->sent / d;
-    out->achieved_rps = (double)(c->ok + c->shed + c->errors) / d;
-    out->ok_rps = (double)c->ok / d;
+    /* Throughput from the steady part of the window: a saturated step's
+     * ok_rps is then the capacity it ran into, which search.c uses as an
+     * estimate to aim its next probes. */
+    window_sums w;
+    steady_window(&r, cx->tag, o->step_s, &w);
+    if (w.seconds > 0) {
+        out->sent_rps = w.sent / w.seconds;
+        out->achieved_rps = w.completed / w.seconds;
+        out->ok_rps = w.ok / w.seconds;
+    }
     out->p50_ms = (double)hist_percentile(ts->h.latency, 50) / 1000;
     out->p90_ms = (double)hist_percentile(ts->h.latency, 90) / 1000;
     out->p99_ms = (double)hist_percentile(ts->h.latency, 99) / 1000;
@@ -656,7 +642,18 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->shed_rate = counters_shed_rate(c);
     out->generator_limited = r.generator.limited;
 
+    if (c->ok == 0 && c->shed == 0 && c->errors > 0 &&
+        c->net[NETERR_REFUSED] + c->net[NETERR_DNS] == c->errors) {
+        crest_error("%s: every request failed to connect to %s (%s): nothing to search",
+                    cx->label, cx->plan->target,
+                    c->net[NETERR_DNS] ? "name not resolved" : "connection refused");
+        run_result_free(&r);
+        return -1;
+    }
     int latency_failed = 0, unserved_failed = 0;
+    /* Full link: which subsystem to blame, per kind of failure. */
+    const char *tag_errors = NULL, *tag_latency = NULL, *tag_behind = NULL;
+    double worst_ratio = 2;
     size_t used = 0;
     out->why[0] = '\0';
     if (c->ok + c->shed + c->errors == 0) {
@@ -674,12 +671,13 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         }
         if (holds)
             continue;
-        if (t->metric == METRIC_ERRORS)
+        if (t->metric == METRIC_ERRORS) {
             unserved_failed = 1;
-        else
+            tag_errors = tag_errors ? tag_errors : t->tag;
+        } else {
             latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", t->tag);
+            tag_latency = tag_latency ? tag_latency : t->tag;
+        }
         char val[32];
         format_value(t, v, val, sizeof val);
         if (used < sizeof out->why)
@@ -692,11 +690,14 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         if (cx->tag >= 0 ? tag != cx->tag : !slo_names_tag(&cx->slo, cx->plan->subsystems[k].name))
             continue;
         double ratio;
-        if (kept_up(&r, tag, o->cfg.tolerance, &ratio))
+        steady_window(&r, tag, o->step_s, &w);
+        if (kept_up(&w, o->cfg.tolerance, &ratio))
             continue;
         latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", cx->plan->subsystems[k].name);
+        if (ratio < worst_ratio) {
+            worst_ratio = ratio;
+            tag_behind = cx->plan->subsystems[k].name;
+        }
         if (used < sizeof out->why)
             used += (size_t)snprintf(out->why + used, sizeof out->why - used,
                                      "%s%s: falling behind (completed %.1f%% of arrivals: the "
@@ -709,6 +710,16 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
+    /* The subsystem to blame matches the reason: the first whose error
+     * budget broke, or the one furthest behind (the saturated one), or the
+     * first whose latency bound broke. */
+    const char *blame = out->reason == SEARCH_LIMIT_ERRORS || out->reason == SEARCH_LIMIT_SHED
+                            ? tag_errors
+                        : out->reason == SEARCH_LIMIT_LATENCY ? (tag_behind ? tag_behind
+                                                                            : tag_latency)
+                                                              : NULL;
+    if (cx->tag < 0 && blame)
+        snprintf(out->tag, sizeof out->tag, "%s", blame);
     run_result_free(&r);
 
     fprintf(stderr,
@@ -736,13 +747,14 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
         if (set_step_phase(cx->plan, 0, n, o->warmup_s + o->sweep_step_s) != 0)
             return -1;
         run_result r;
-        int rc = run_once(cx, o->sweep_step_s, &r);
+        int rc = run_once(cx, &r);
         if (rc != 0)
             return rc;
         const tag_stats *ts = step_stats(cx, &r);
-        double d = r.duration_s > 0 ? r.duration_s : o->sweep_step_s;
+        window_sums w;
+        steady_window(&r, cx->tag, o->sweep_step_s, &w);
         u->load[u->npoints] = n;
-        u->throughput[u->npoints] = (double)ts->c.ok / d;
+        u->throughput[u->npoints] = w.seconds > 0 ? w.ok / w.seconds : 0;
         fprintf(stderr, "sweep  %-12s connections %4d  throughput %9.1f/s  p99 %9.1fms%s\n",
                 cx->label, n, u->throughput[u->npoints],
                 (double)hist_percentile(ts->h.latency, 99) / 1000,
@@ -761,12 +773,17 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
     if (u->fit.poor_fit)
         crest_warn("%s: the USL does not describe the sweep well: %s", cx->label,
                    u->fit.warning[0] ? u->fit.warning : "poor fit");
-    else
+    else if (isfinite(u->fit.n_star))
         fprintf(stderr,
                 "sweep  %-12s USL alpha %.4g beta %.4g gamma %.1f/s  peak %.1f/s at N=%.1f  "
                 "R^2 %.3f\n",
                 cx->label, u->fit.alpha, u->fit.beta, u->fit.gamma, u->fit.x_max,
                 u->fit.n_star, u->fit.r_squared);
+    else
+        fprintf(stderr,
+                "sweep  %-12s USL alpha %.4g beta 0 gamma %.1f/s  no peak (throughput tends to "
+                "%.1f/s)  R^2 %.3f\n",
+                cx->label, u->fit.alpha, u->fit.gamma, u->fit.x_max, u->fit.r_squared);
     return 0;
 }
 
@@ -802,8 +819,10 @@ static int search_one(step_ctx *cx, capacity_subsystem *s)
     res.steps = NULL;
     int rc = res.run_failed ? -1 : res.interrupted ? 1 : 0;
     search_result_free(&res);
-    if (rc == 0 && cx->o->sweep)
+    if (rc == 0 && cx->o->sweep) {
         rc = run_sweep(cx, &s->usl);
+        s->interrupted = rc == 1;
+    }
     s->duration_s = clock_now_s() - t0;
     return rc;
 }
@@ -869,7 +888,7 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
 {
     load_plan *p;
     if (!o->scenario) {
-        p = adhoc_plan(o);
+        p = search_adhoc_plan(o);
     } else {
         const char *only[2] = {name, NULL};
         scenario_options so = {.target = target, .only = strcmp(name, FULL_LINK) ? only : NULL};
@@ -877,8 +896,6 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     }
     if (!p)
         return CREST_EXIT_USAGE;
-    if (!p->target && target)
-        p->target = strdup(target);
     /* A scenario's own gates and abort rules are for `crest run`: a search
      * step is meant to overload the system and must run its full window. */
     threshold_set_free(&p->thresholds);
@@ -987,34 +1004,37 @@ int cmd_search(int argc, char **argv)
     cap.connections = o.connections;
     cap.threads = o.threads;
 
-    /* Every job's plan first: bad input is reported before any load. */
+    /* Every job's plan first: bad input is reported before anything starts. */
     step_ctx *cxs = calloc(njobs, sizeof *cxs);
     int steps_run = 0;
-    testbed_process tb = {.pid = 0};
-    int started_testbed = 0;
-    const char *target = o.target;
     rc = cxs ? CREST_EXIT_OK : CREST_EXIT_RUN;
-    if (rc == CREST_EXIT_OK && full && !full->target && !o.target) {
-        if (testbed_spawn(o.testbed_config, &tb) != 0) {
-            rc = CREST_EXIT_RUN;
-        } else {
-            started_testbed = 1;
-            target = tb.url;
-            fprintf(stderr, "search: embedded testbed at %s\n", tb.url);
-        }
-    } else if (rc == CREST_EXIT_OK && o.testbed_config) {
-        crest_warn("--testbed-config is ignored: the search has a target (%s)",
-                   o.url ? o.url : full->target);
-    }
     for (size_t i = 0; rc == CREST_EXIT_OK && i < njobs; i++) {
         cxs[i].o = &o;
         cxs[i].label = jobs[i];
         cxs[i].steps_run = &steps_run;
         capacity_subsystem *s = capacity_add_subsystem(&cap, jobs[i]);
-        rc = s ? prepare_job(&o, jobs[i], target, &cxs[i], s) : CREST_EXIT_RUN;
+        rc = s ? prepare_job(&o, jobs[i], o.target, &cxs[i], s) : CREST_EXIT_RUN;
+    }
+
+    /* No target anywhere: one embedded testbed for the whole search. */
+    testbed_process tb = {.pid = 0};
+    int started_testbed = 0;
+    if (rc == CREST_EXIT_OK && !cxs[0].plan->target) {
+        if (testbed_spawn(o.testbed_config, &tb) != 0) {
+            rc = CREST_EXIT_RUN;
+        } else {
+            started_testbed = 1;
+            fprintf(stderr, "search: embedded testbed at %s\n", tb.url);
+            for (size_t i = 0; i < njobs; i++)
+                if (!cxs[i].plan->target)
+                    cxs[i].plan->target = strdup(tb.url);
+        }
+    } else if (rc == CREST_EXIT_OK && o.testbed_config) {
+        crest_warn("--testbed-config is ignored: the search has a target (%s)",
+                   cxs[0].plan->target);
     }
     if (rc == CREST_EXIT_OK)
-        cap.target = strdup(cxs[0].plan->target ? cxs[0].plan->target : "");
+        cap.target = strdup(cxs[0].plan->target);
 
     size_t conclusive = 0;
     if (rc == CREST_EXIT_OK) {

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# test_search.sh: `crest search` against the embedded testbed with a config
+# whose capacities are known exactly (workers / mean service time):
+#   cart   4 workers x fixed 10 ms           = 400/s, no rate limit
+#   coupon 16 workers x fixed 2 ms           = 8000/s, rate limit 300/s (burst 20)
+# plus the failure modes: bad input (2), SIGINT (3, steps kept), a generator
+# that is "limited" on every step (3, never a capacity), --max-rate.
+source "$(dirname "$0")/lib.sh"
+
+write_fixtures() {
+    cat > "$TMP/testbed.json" <<'EOF'
+{"subsystems": {
+  "cart": {"workers": 4, "service_time": {"dist": "fixed", "mean_ms": 10}, "queue_limit": 100000},
+  "coupon": {"workers": 16, "service_time": {"dist": "fixed", "mean_ms": 2}, "queue_limit": 100000,
+             "rate_limit": {"rate": 300, "burst": 20}}
+}}
+EOF
+    cat > "$TMP/scenario.json" <<'EOF'
+{
+  "schema": "crest.scenario/1",
+  "name": "search-test",
+  "target": "testbed",
+  "arrivals": "uniform",
+  "subsystems": {
+    "cart": {"weight": 2, "slo": {"p99_ms": 1000, "error_rate": "1%"},
+             "endpoints": [{"name": "add", "path": "/cart/add"}]},
+    "coupon": {"weight": 1, "slo": {"p99_ms": 1000, "error_rate": "1%"}, "shed": [429],
+               "endpoints": [{"name": "list", "path": "/coupon/list"}]},
+    "member": {"weight": 1, "endpoints": [{"name": "info", "path": "/member/info"}]}
+  },
+  "phases": [{"name": "steady", "duration": "10s", "shape": "constant", "rate": 100}]
+}
+EOF
+}
+write_fixtures
+
+# Uniform arrivals: with Poisson arrivals a 3 s step offers its rate only
+# to +-1/sqrt(rate x step) (+-3% at 400/s), which is as wide as the
+# tolerance; uniform arrivals make the check about the search, not about
+# sampling noise. Short steps keep the file under two minutes; the
+# loop-lag bound is loose
+# because other jobs share this machine (a lagging generator only inflates
+# latency, i.e. makes the search conservative).
+FAST=(--step 3s --warmup 0.5s --pause 0.5s --max-loop-lag 25ms --retries 3
+      --testbed-config "$TMP/testbed.json")
+
+# Relaxed SLO (p99 < 1 s): above capacity the queue grows without bound, so
+# the capacity found must be within 5% of workers / service time = 400/s.
+# The rate-limited subsystem must be reported as shed at its limit.
+test_relaxed_capacity_and_rate_limit() {
+    local out="$TMP/cap.json" start end
+    start=$(date +%s)
+    "$CREST" search "$TMP/scenario.json" --only cart --only coupon --start-rate 200 \
+        "${FAST[@]}" --out "$out" > "$TMP/relaxed.log" 2>&1 || { cat "$TMP/relaxed.log" >&2; return 1; }
+    end=$(date +%s)
+    cat "$TMP/relaxed.log" >&2
+    assert_eq "$(json "$out" .schema)" "crest.capacity/1" "schema"
+    assert_eq "$(json "$out" '.subsystems | length')" 2 "two subsystems (no full-link with --only)"
+    assert_eq "$(json "$out" '.subsystems[0].name')" cart "first subsystem"
+    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "cart limited by"
+    assert_eq "$(json "$out" '.subsystems[0].at_least')" false "cart is a real capacity"
+    assert_near "$(json "$out" '.subsystems[0].capacity_rps')" 400 0.05 "cart capacity"
+    local cap up
+    cap=$(json "$out" '.subsystems[0].capacity_rps')
+    up=$(json "$out" '.subsystems[0].upper_bound_rps')
+    assert_cmp "($up - $cap) / $cap <= 0.03 + 1e-9" "cart bracket within tolerance"
+    # the capacity step passed and the upper bound step failed, as recorded
+    assert_eq "$(jq "[.subsystems[0].steps[] | select(.rate == $cap and .pass)] | length > 0" "$out")" \
+        true "capacity step passed"
+    assert_eq "$(jq "[.subsystems[0].steps[] | select(.rate == $up and (.pass | not))] | length > 0" "$out")" \
+        true "upper bound step failed"
+    assert_eq "$(json "$out" '.subsystems[1].name')" coupon "second subsystem"
+    assert_eq "$(json "$out" '.subsystems[1].limited_by')" shed "coupon limited by the rate limiter"
+    assert_near "$(json "$out" '.subsystems[1].capacity_rps')" 300 0.05 "coupon capacity at its limit"
+    # bounded time: each subsystem well under a minute at these settings
+    for i in 0 1; do
+        assert_cmp "$(json "$out" ".subsystems[$i].duration_s") < 60" "subsystem $i search time"
+    done
+    echo "relaxed search took $((end - start))s:" \
+        "cart $(json "$out" '.subsystems[0].capacity_rps')/s in $(json "$out" '.subsystems[0].duration_s')s," \
+        "coupon $(json "$out" '.subsystems[1].capacity_rps')/s in $(json "$out" '.subsystems[1].duration_s')s" >&2
+}
+
+test_bad_input() {
+    local rc=0
+    "$CREST" search "$TMP/scenario.json" --only nosuch > "$TMP/e1.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "unknown --only exits 2"
+    grep -q "nosuch" "$TMP/e1.log" || fail "error names the subsystem"
+    rc=0
+    "$CREST" search "$TMP/scenario.json" --only member --target http://127.0.0.1:9 > "$TMP/e2.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "subsystem without SLO exits 2"
+    grep -q "member" "$TMP/e2.log" && grep -q "slo" "$TMP/e2.log" || fail "error names the missing SLO"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ > "$TMP/e3.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "--url without --slo exits 2"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ --slo 'p99<<5' > "$TMP/e4.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "bad --slo exits 2"
+    rc=0
+    "$CREST" search "$TMP/scenario.json" --tolerance 150% > "$TMP/e5.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "bad --tolerance exits 2"
+    grep -q -- "--tolerance" "$TMP/e5.log" || fail "error names --tolerance"
+    "$CREST" search --help | grep -q -- "--testbed-config" || fail "--help documents --testbed-config"
+}
+
+# SIGINT mid-search: the steps done are kept, the file says interrupted,
+# the exit code is 3.
+test_sigint_keeps_steps() {
+    local out="$TMP/int.json" pid rc=0
+    "$CREST" search "$TMP/scenario.json" --only cart --only coupon --step 1s --warmup 0.2s \
+        --pause 0.2s --max-loop-lag 25ms --testbed-config "$TMP/testbed.json" \
+        --out "$out" > "$TMP/int.log" 2>&1 &
+    pid=$!
+    # wait for three finished steps, then interrupt
+    for _ in $(seq 1 100); do
+        [ "$(grep -c 'rate ' "$TMP/int.log")" -ge 3 ] && break
+        sleep 0.1
+    done
+    kill -INT "$pid"
+    wait "$pid" || rc=$?
+    cat "$TMP/int.log" >&2
+    assert_eq "$rc" 3 "interrupted search exits 3"
+    assert_eq "$(json "$out" .interrupted)" true "file marks the interruption"
+    assert_eq "$(json "$out" '.subsystems[0].interrupted')" true "cart interrupted"
+    assert_eq "$(json "$out" '.subsystems[0].at_least')" true "cart is only a lower bound"
+    assert_cmp "$(json "$out" '.subsystems[0].steps | length') >= 3" "finished steps kept"
+    assert_eq "$(json "$out" '.subsystems[1].steps | length')" 0 "coupon never started"
+}
+
+# A generator that counts as limited on every step (an impossible loop-lag
+# bound): the result is "at least", limited by the generator, never a
+# capacity, and with no conclusive subsystem the exit code is 3.
+test_generator_limited_is_not_capacity() {
+    local out="$TMP/gen.json" rc=0
+    "$CREST" search "$TMP/scenario.json" --only cart --step 1s --warmup 0.2s --pause 0.2s \
+        --max-loop-lag 1us --testbed-config "$TMP/testbed.json" --out "$out" \
+        > "$TMP/gen.log" 2>&1 || rc=$?
+    cat "$TMP/gen.log" >&2
+    assert_eq "$rc" 3 "generator-limited everywhere exits 3"
+    assert_eq "$(json "$out" '.subsystems[0].limited_by')" generator "limited by"
+    assert_eq "$(json "$out" '.subsystems[0].generator_limited')" true "generator_limited"
+    assert_eq "$(json "$out" '.subsystems[0].at_least')" true "at least"
+    assert_eq "$(json "$out" '.subsystems[0].capacity_rps')" null "no passing step, no capacity"
+    assert_eq "$(json "$out" '[.subsystems[0].steps[] | select(.pass)] | length')" 0 "no step passed"
+    grep -q "generator" "$TMP/gen.log" || fail "the terminal says generator-limited"
+}
+
+test_max_rate_is_at_least() {
+    local out="$TMP/max.json"
+    "$CREST" search "$TMP/scenario.json" --only cart --step 1s --warmup 0.2s --pause 0.2s \
+        --max-loop-lag 25ms --start-rate 50 --max-rate 120 --testbed-config "$TMP/testbed.json" \
+        --out "$out" > "$TMP/max.log" 2>&1 || { cat "$TMP/max.log" >&2; return 1; }
+    assert_eq "$(json "$out" '.subsystems[0].limited_by')" max_rate "limited by"
+    assert_eq "$(json "$out" '.subsystems[0].at_least')" true "at least"
+    assert_eq "$(json "$out" '.subsystems[0].capacity_rps')" 120 "capacity is the max rate"
+    assert_eq "$(json "$out" '[.subsystems[0].steps[].rate] | join(",")')" "50,100,120" "steps"
+}
+
+run_tests
