@@ -9,6 +9,7 @@
 
 #define DAILY_ORIGINS 30
 #define DAILY_MAX_STEPS 60
+#define GROWTH_ORIGINS 100
 
 double fc_mase_scale(const double *y, size_t n, size_t lag)
 {
@@ -104,7 +105,10 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
     if (daily) {
         norigins = daily_origins(t, n, kmin, H, o->events, origins, cap + DAILY_ORIGINS + 64);
     } else {
-        for (size_t k = kmin; k < n; k++)
+        /* Every origin for short series; the latest GROWTH_ORIGINS for long
+         * ones (an hourly series forced onto growth curves). */
+        size_t from = n - kmin > GROWTH_ORIGINS ? n - GROWTH_ORIGINS : kmin;
+        for (size_t k = from; k < n; k++)
             origins[norigins++] = k;
     }
     size_t errcap = norigins * H + 1;

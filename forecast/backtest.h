@@ -1,6 +1,7 @@
 /* backtest.h: rolling-origin evaluation. Fit a model on the first k points,
  * forecast the next steps up to H, compare with what happened, for every k
- * that leaves data to compare with (yearly series), or for ~30 origins over
+ * that leaves data to compare with (yearly series; the latest 100 origins
+ * when a long series is put on growth curves), or for ~30 origins over
  * the last year plus one origin H days before every past festival that had
  * an earlier occurrence to learn from (daily series: a thousand refits buy
  * nothing the thirty do not show).

@@ -17,7 +17,7 @@
 #include "forecast/daily.h"
 #include "forecast/series.h"
 
-#define WEEKLY_K 3
+#define WEEKLY_K FC_DAILY_WEEKLY_K
 #define YEARLY_K 4
 #define TWO_PI 6.28318530717958647692
 
@@ -74,8 +74,10 @@ int fc_events_add_recurring(fc_events *ev, const char *mmdd)
 int fc_events_read(fc_events *ev, const char *path)
 {
     csv_table tab;
-    if (csv_table_read(path, &tab) != 0)
+    if (csv_table_read(path, &tab) != 0) {
+        csv_table_free(&tab); /* csvio keeps the path when the open fails */
         return -1;
+    }
     int dc = csv_table_column(&tab, "date"), nc = csv_table_column(&tab, "name");
     int rc = 0;
     if (dc < 0 || nc < 0) {
@@ -146,14 +148,25 @@ static void design_row(const fc_daily *dm, double t, double *row)
     for (size_t j = 0; j < dm->ncp; j++)
         row[c++] = x > dm->cp[j] ? x - dm->cp[j] : 0;
     double day = floor(t);
-    for (int k = 1; k <= WEEKLY_K; k++) {
-        row[c++] = sin(TWO_PI * k * day / 7.0);
-        row[c++] = cos(TWO_PI * k * day / 7.0);
+    /* sin/cos dominate the fit's cost: the weekly terms depend only on the
+     * day of the week, and higher yearly harmonics follow from the first by
+     * angle addition. */
+    long w = (long)fmod(day, 7.0);
+    if (w < 0)
+        w += 7;
+    for (int k = 0; k < WEEKLY_K; k++) {
+        row[c++] = dm->week_sin[w][k];
+        row[c++] = dm->week_cos[w][k];
     }
     if (dm->yearly) {
+        double s1 = sin(TWO_PI * day / 365.25), c1 = cos(TWO_PI * day / 365.25);
+        double sk = s1, ck = c1;
         for (int k = 1; k <= YEARLY_K; k++) {
-            row[c++] = sin(TWO_PI * k * day / 365.25);
-            row[c++] = cos(TWO_PI * k * day / 365.25);
+            row[c++] = sk;
+            row[c++] = ck;
+            double sn = sk * c1 + ck * s1;
+            ck = ck * c1 - sk * s1;
+            sk = sn;
         }
     }
     int e = fc_events_on(dm->events, (long)day);
@@ -172,15 +185,11 @@ double fc_daily_predict_log(const fc_daily *dm, double t)
     return v;
 }
 
-/* One ridge solve with per-column penalties; RSS and effective k out. */
-static int ridge_solve(const double *X, const double *z, size_t n, size_t p, const double *lambda,
-                       double *beta, double *rss, double *edf)
+/* The normal equations G = X'X (upper triangle first, then mirrored) and
+ * b = X'z, built once: the two ridge passes differ only in the penalties. */
+static void normal_equations(const double *X, const double *z, size_t n, size_t p, gsl_matrix *G,
+                             gsl_vector *b)
 {
-    gsl_matrix *A = gsl_matrix_calloc(p, p), *G = gsl_matrix_calloc(p, p);
-    gsl_vector *b = gsl_vector_calloc(p), *sol = gsl_vector_alloc(p);
-    int rc = -1;
-    if (!A || !G || !b || !sol)
-        goto out;
     for (size_t i = 0; i < n; i++) {
         const double *r = X + i * p;
         for (size_t a = 0; a < p; a++) {
@@ -192,14 +201,21 @@ static int ridge_solve(const double *X, const double *z, size_t n, size_t p, con
         }
     }
     for (size_t a = 0; a < p; a++)
-        for (size_t c = a; c < p; c++) {
-            double g = gsl_matrix_get(G, a, c);
-            gsl_matrix_set(G, c, a, g);
-            gsl_matrix_set(A, a, c, g + (a == c ? lambda[a] : 0));
-            gsl_matrix_set(A, c, a, g + (a == c ? lambda[a] : 0));
-        }
+        for (size_t c = a + 1; c < p; c++)
+            gsl_matrix_set(G, c, a, gsl_matrix_get(G, a, c));
+}
+
+/* One ridge solve (G + diag(lambda)) beta = b; RSS and the effective
+ * degrees of freedom trace((G + Lambda)^-1 G) out. A is scratch. */
+static int ridge_solve(const double *X, const double *z, size_t n, size_t p, const gsl_matrix *G,
+                       const gsl_vector *b, const double *lambda, gsl_matrix *A, gsl_vector *sol,
+                       double *beta, double *rss, double *edf)
+{
+    gsl_matrix_memcpy(A, G);
+    for (size_t a = 0; a < p; a++)
+        A->data[a * A->tda + a] += lambda[a];
     if (gsl_linalg_cholesky_decomp1(A) != 0 || gsl_linalg_cholesky_solve(A, b, sol) != 0)
-        goto out;
+        return -1;
     for (size_t j = 0; j < p; j++)
         beta[j] = gsl_vector_get(sol, j);
     double s = 0;
@@ -210,23 +226,15 @@ static int ridge_solve(const double *X, const double *z, size_t n, size_t p, con
         s += (z[i] - v) * (z[i] - v);
     }
     *rss = s;
-    /* Effective degrees of freedom: trace((G + Lambda)^-1 G). */
+    *edf = (double)p;
     if (gsl_linalg_cholesky_invert(A) == 0) {
         double tr = 0;
         for (size_t a = 0; a < p; a++)
             for (size_t c = 0; c < p; c++)
                 tr += gsl_matrix_get(A, a, c) * gsl_matrix_get(G, c, a);
         *edf = tr;
-    } else {
-        *edf = (double)p;
     }
-    rc = 0;
-out:
-    gsl_matrix_free(A);
-    gsl_matrix_free(G);
-    gsl_vector_free(b);
-    gsl_vector_free(sol);
-    return rc;
+    return 0;
 }
 
 fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_events *ev,
@@ -239,6 +247,11 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
     }
     dm->t0 = t[0];
     dm->events = ev;
+    for (int d = 0; d < 7; d++)
+        for (int k = 0; k < WEEKLY_K; k++) {
+            dm->week_sin[d][k] = sin(TWO_PI * (k + 1) * d / 7.0);
+            dm->week_cos[d][k] = cos(TWO_PI * (k + 1) * d / 7.0);
+        }
     double span_days = t[n - 1] - t[0];
     dm->ncp = (size_t)(span_days / 90);
     if (dm->ncp > 16)
@@ -287,8 +300,12 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
         z[i] = log(y[i]);
     }
     double sigma2 = 0.01, rss = 0, edf = 0;
-    int ok = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    gsl_matrix *G = gsl_matrix_calloc(p, p), *A = gsl_matrix_alloc(p, p);
+    gsl_vector *b = gsl_vector_calloc(p), *sol = gsl_vector_alloc(p);
+    int ok = G && A && b && sol;
+    if (ok)
+        normal_equations(X, z, n, p, G, b);
+    for (int pass = 0; ok && pass < 2; pass++) {
         for (size_t j = 0; j < p; j++) {
             double tau;
             if (j < 2)
@@ -301,11 +318,15 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
                 tau = 1.5;
             lambda[j] = sigma2 / (tau * tau);
         }
-        ok = ridge_solve(X, z, n, p, lambda, dm->beta, &rss, &edf) == 0;
+        ok = ridge_solve(X, z, n, p, G, b, lambda, A, sol, dm->beta, &rss, &edf) == 0;
         if (!ok)
             break;
         sigma2 = fmax(rss / fmax(1.0, (double)n - edf), 1e-8);
     }
+    gsl_matrix_free(G);
+    gsl_matrix_free(A);
+    gsl_vector_free(b);
+    gsl_vector_free(sol);
     free(X);
     free(z);
     free(lambda);

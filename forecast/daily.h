@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#define FC_DAILY_WEEKLY_K 3 /* weekly Fourier harmonics */
+
 typedef struct fc_event_day {
     int month, day;    /* recurring every year when month > 0 */
     long date;         /* a single day (days since 1970-01-01) when month == 0 */
@@ -45,6 +47,7 @@ typedef struct fc_daily {
     size_t ncp;
     double cp[16];        /* changepoints, years since t0 */
     int yearly;           /* yearly Fourier terms used */
+    double week_sin[7][FC_DAILY_WEEKLY_K], week_cos[7][FC_DAILY_WEEKLY_K]; /* weekly terms by day number mod 7 */
     size_t ncol;
     double *beta;         /* ncol coefficients */
     int *event_col;       /* per event name: column, or -1 when never seen */

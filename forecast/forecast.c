@@ -87,6 +87,15 @@ static void select_model(const fc_series *s, fc_result *r)
     }
 }
 
+int fc_horizon_steps(double last_t, double at_t, double step, size_t *steps)
+{
+    double n = ceil((at_t - last_t) / step - 1e-9);
+    if (!(n >= 1))
+        return -1;
+    *steps = (size_t)n;
+    return 0;
+}
+
 int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r)
 {
     memset(r, 0, sizeof *r);

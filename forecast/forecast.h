@@ -48,6 +48,10 @@ typedef struct fc_result {
     size_t peak;         /* index of the highest mean */
 } fc_result;
 
+/* Steps of STEP from LAST_T needed to reach AT_T (the last step may pass it
+ * when AT_T is off the grid). 0, or -1 when AT_T is not after LAST_T. */
+int fc_horizon_steps(double last_t, double at_t, double step, size_t *steps);
+
 /* Forecasts S. Returns 0, 1 when no model could be used (reason says why;
  * the result still lists every model and why it was skipped), or -1 on out
  * of memory. Free R with fc_result_free in every case. */

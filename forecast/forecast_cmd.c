@@ -85,7 +85,8 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
            s->n ? fc_time_format(h->kind, s->t[0], a, sizeof a) : "-",
            s->n ? fc_time_format(h->kind, s->t[s->n - 1], b, sizeof b) : "-");
     printf(" (%s)\n", h->unit);
-    printf("  %-15s %9s %8s %8s %11s %9s\n", "model", "MAPE%", "MASE", "bias%", "AICc", "forecasts");
+    printf("  %-15s %9s %8s %8s %11s %9s  %s\n", "model", "MAPE%", "MASE", "bias%", "AICc",
+           "forecasts", "worst miss (+: under)");
     for (size_t i = 0; i < r->nmodels; i++) {
         const fc_model_result *m = &r->models[i];
         const char *mark = (int)i == r->selected ? "*" : " ";
@@ -97,8 +98,17 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
         print_num(b, sizeof b, m->bt.mase);
         print_num(c, sizeof c, m->bt.bias_pct);
         print_num(d, sizeof d, m->aicc);
-        printf(" %s%-15s %9s %8s %8s %11s %9zu%s%s\n", mark, fc_model_name(m->model), a, b, c, d,
-               m->bt.nerr, m->fit.note[0] ? "  note: " : "", m->fit.note);
+        char worst[64] = "";
+        if (m->bt.nerr) {
+            const fc_bt_error *w = &m->bt.err[m->bt.worst];
+            char tb[40];
+            if (w->actual != 0)
+                snprintf(worst, sizeof worst, "%s %+.1f%%",
+                         fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
+                         (w->actual - w->forecast) / fabs(w->actual) * 100.0);
+        }
+        printf(" %s%-15s %9s %8s %8s %11s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a, b, c,
+               d, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
     }
     if (r->selected < 0) {
         printf("  no forecast: %s\n", r->reason);
@@ -197,8 +207,10 @@ int cmd_forecast(int argc, char **argv)
                 goto done;
             }
             if (ch == 'w') {
-                if (ro.nwhere >= MAX_LIST)
+                if (ro.nwhere >= MAX_LIST) {
+                    crest_error("forecast: too many --where (at most %d)", MAX_LIST);
                     goto done;
+                }
                 where[ro.nwhere++] = copies[ncopies++];
             } else if (add_list(copies[ncopies++], values, &ro.nvalues) != 0) {
                 crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
@@ -292,6 +304,9 @@ int cmd_forecast(int argc, char **argv)
         crest_error("forecast: the daily model needs dates; '%s' holds years", hist.time_col);
         goto done;
     }
+    if (!events.n && family == FC_FAMILY_DAILY && (forced < 0 || forced == FC_MODEL_DAILY))
+        fprintf(stderr, "crest: note: no --event/--events given: festival days are not modelled "
+                        "(e.g. --event 11-11)\n");
     if (events.n && family != FC_FAMILY_DAILY)
         crest_warn("festivals (--event/--events) only affect the daily model; ignored for "
                    "growth curves");
@@ -317,8 +332,8 @@ int cmd_forecast(int argc, char **argv)
         o.fit.events = events.n ? &events : NULL;
         o.horizon = horizon > 0 ? (size_t)horizon : 1;
         if (at && s->n) {
-            double steps = ceil((at_t - s->t[s->n - 1]) / hist.step - 1e-9);
-            if (steps < 1) {
+            size_t steps;
+            if (fc_horizon_steps(s->t[s->n - 1], at_t, hist.step, &steps) != 0) {
                 char tb[40];
                 crest_error("--at %s is not after the last point of series '%s' (%s); use "
                             "--until to hold data back",
@@ -326,10 +341,10 @@ int cmd_forecast(int argc, char **argv)
                 goto done;
             }
             if (steps > MAX_HORIZON) {
-                crest_error("--at %s is %.0f periods away; at most %d", at, steps, MAX_HORIZON);
+                crest_error("--at %s is %zu periods away; at most %d", at, steps, MAX_HORIZON);
                 goto done;
             }
-            o.horizon = (size_t)steps;
+            o.horizon = steps;
         }
         if (o.horizon > max_h)
             max_h = o.horizon;

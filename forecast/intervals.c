@@ -122,13 +122,25 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, fc_inter
     for (size_t h = 2; h <= H; h++)
         widen_to(&it->step[h - 1], &it->step[h - 2]);
 
-    size_t me = 0;
-    for (size_t i = 0; i < bt->nerr; i++)
-        if (bt->err[i].event)
-            q[me++] = bt->err[i].q;
-    if (me >= 2) {
-        int emp;
-        band_from(q, me, &it->event, &emp);
+    /* Festival days: the errors of every backtest forecast that landed on
+     * one. The same festival seen from several origins is one piece of
+     * evidence, not several: the t's degrees of freedom count distinct days. */
+    size_t me = 0, ndays = 0;
+    double ss = 0;
+    for (size_t i = 0; i < bt->nerr; i++) {
+        if (!bt->err[i].event)
+            continue;
+        ss += bt->err[i].q * bt->err[i].q;
+        q[me++] = (double)bt->err[i].target;
+    }
+    gsl_sort(q, 1, me);
+    for (size_t i = 0; i < me; i++)
+        ndays += i == 0 || q[i] != q[i - 1];
+    if (ndays >= 2) {
+        double rms = sqrt(ss / (double)me);
+        double t80 = gsl_cdf_tdist_Pinv(0.90, (double)ndays);
+        double t95 = gsl_cdf_tdist_Pinv(0.975, (double)ndays);
+        it->event = (fc_band){-t80 * rms, t80 * rms, -t95 * rms, t95 * rms};
         it->has_event = 1;
     }
     free(q);

@@ -7,7 +7,8 @@
  * widens the band honestly when only a handful of errors exist). Steps the
  * backtest could not reach grow from the furthest measured step by
  * sqrt(h / h_measured). Bands never narrow as h grows. Festival days take
- * the wider of their step's band and the band of past festival-day errors.
+ * the wider of their step's band and +- t(df = distinct past festival days
+ * forecast, at least 2) times the RMS of the errors on those days.
  * With no backtest error at all, in-sample residuals are the last resort
  * and the method says that the band is then likely too narrow. */
 #ifndef CREST_FORECAST_INTERVALS_H

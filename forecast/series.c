@@ -391,8 +391,10 @@ int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
 {
     memset(h, 0, sizeof *h);
     csv_table tab;
-    if (csv_table_read(path, &tab) != 0)
+    if (csv_table_read(path, &tab) != 0) {
+        csv_table_free(&tab); /* csvio keeps the path when the open fails */
         return -1;
+    }
     int rc = -1;
     char *keep = NULL;
     int *skip_col = NULL, *value_cols = NULL;

@@ -102,6 +102,60 @@ static void test_interval_coverage(void **state)
     }
 }
 
+/* Daily series with log-normal noise (sigma 0.05), weekly cycle, growth and
+ * a x3.5 Double-11: 40 series, 14 days ahead each; then 40 histories ending
+ * on Oct 31, whose 11th day ahead is the festival itself. */
+static void test_daily_interval_coverage(void **state)
+{
+    (void)state;
+    rng r;
+    rng_seed(&r, 5);
+    fc_events ev = {0};
+    assert_int_equal(fc_events_add_recurring(&ev, "11-11"), 0);
+    static const double week[7] = {1.0, 0.96, 0.97, 1.0, 1.04, 1.15, 1.12};
+    static double t[1200], y[1200];
+    size_t in80 = 0, in95 = 0, total = 0, fest80 = 0, fest95 = 0, ftotal = 0;
+    long end = fc_days_from_civil(2026, 10, 31);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int rep = 0; rep < 40; rep++) {
+            size_t n = pass == 0 ? 800 : 800 + (size_t)rep * 9, H = pass == 0 ? 14 : 11;
+            long d0 = pass == 0 ? fc_days_from_civil(2023, 1, 1) + rep * 9 : end - (long)n + 1;
+            for (size_t i = 0; i < n + H; i++) {
+                t[i] = (double)(d0 + (long)i);
+                y[i] = 1e6 * exp(0.3 * (double)i / 365.25) * week[fc_weekday(d0 + (long)i)] *
+                       (fc_events_on(&ev, d0 + (long)i) >= 0 ? 3.5 : 1) * exp(0.05 * rng_normal(&r));
+            }
+            fc_series s = {.id = "s", .metric = "s", .n = n, .t = t, .y = y};
+            fc_run_options o = {.family = FC_FAMILY_DAILY, .forced = -1,
+                                .fit = {.step = 1, .events = &ev}, .horizon = H};
+            fc_result res;
+            assert_int_equal(fc_forecast_series(&s, &o, &res), 0);
+            for (size_t h = 0; h < H; h++) {
+                const fc_point *p = &res.points[h];
+                double a = y[n + h];
+                if (pass == 0) {
+                    in80 += a >= p->lo80 && a <= p->hi80;
+                    in95 += a >= p->lo95 && a <= p->hi95;
+                    total++;
+                } else if (h == H - 1) {
+                    assert_int_equal(fc_events_on(&ev, (long)p->t), 0);
+                    fest80 += a >= p->lo80 && a <= p->hi80;
+                    fest95 += a >= p->lo95 && a <= p->hi95;
+                    ftotal++;
+                }
+            }
+            fc_result_free(&res);
+        }
+    }
+    fc_events_free(&ev);
+    double c80 = (double)in80 / (double)total, c95 = (double)in95 / (double)total;
+    double f80 = (double)fest80 / (double)ftotal, f95 = (double)fest95 / (double)ftotal;
+    printf("# daily coverage: 80%% interval %.3f, 95%% interval %.3f (%zu days); on the festival "
+           "day: 80%% %.3f, 95%% %.3f (%zu)\n", c80, c95, total, f80, f95, ftotal);
+    if (c95 < 0.88 || c95 > 0.99 || c80 < 0.70 || c80 > 0.92 || f95 < 0.88 || f80 < 0.70)
+        fail_msg("daily coverage out of range");
+}
+
 static void test_backtest_uses_only_the_past(void **state)
 {
     (void)state;
@@ -126,6 +180,39 @@ static void test_backtest_uses_only_the_past(void **state)
     /* steps 1 and 2: 5 + 4 forecasts */
     assert_int_equal(bt.nerr, 9);
     fc_backtest_free(&bt);
+}
+
+static void test_horizon_steps_to_a_date(void **state)
+{
+    (void)state;
+    size_t n;
+    double last, at;
+    assert_int_equal(fc_horizon_steps(2018, 2019, 1, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(fc_time_parse("2026-10-31", FC_TIME_DATE, &last), 0);
+    assert_int_equal(fc_time_parse("2026-11-11", FC_TIME_DATE, &at), 0);
+    assert_int_equal(fc_horizon_steps(last, at, 1, &n), 0);
+    assert_int_equal(n, 11);
+    assert_int_equal(fc_horizon_steps(last, at, 7, &n), 0); /* weekly: 2 steps pass it */
+    assert_int_equal(n, 2);
+    assert_int_equal(fc_horizon_steps(last, last, 1, &n), -1);
+    assert_int_equal(fc_horizon_steps(2019, 2018, 1, &n), -1);
+    /* The forecast points land on the grid and the last one is the date. */
+    double t[8], y[8];
+    for (int i = 0; i < 8; i++) {
+        t[i] = last - 7 + i;
+        y[i] = 100 + i;
+    }
+    fc_series s = {.id = "s", .metric = "s", .n = 8, .t = t, .y = y};
+    fc_run_options o = {.family = FC_FAMILY_GROWTH, .forced = FC_MODEL_LINEAR, .fit = {.step = 1},
+                        .horizon = 11};
+    fc_result res;
+    assert_int_equal(fc_forecast_series(&s, &o, &res), 0);
+    assert_int_equal(res.npoints, 11);
+    assert_true(res.points[10].t == at);
+    assert_int_equal(res.peak, 10); /* rising line: the last point is the highest */
+    assert_true(fabs(res.points[10].mean - (107 + 11)) < 1e-6);
+    fc_result_free(&res);
 }
 
 static void test_skipped_models_listed_with_reason(void **state)
@@ -339,7 +426,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backtest_picks_the_generating_model),
         cmocka_unit_test(test_interval_coverage),
+        cmocka_unit_test(test_daily_interval_coverage),
         cmocka_unit_test(test_backtest_uses_only_the_past),
+        cmocka_unit_test(test_horizon_steps_to_a_date),
         cmocka_unit_test(test_skipped_models_listed_with_reason),
         cmocka_unit_test(test_history_errors_name_line_and_column),
         cmocka_unit_test(test_history_missing_gaps_long_until),
