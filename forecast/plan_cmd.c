@@ -6,11 +6,11 @@
  * (docs/plan-format.md) and prints a table. The exit code is the gate:
  * 1 shortfall, 3 inconclusive (nothing short), 0 ok or tight, 2 bad input.
  *
- * capacity.json is read by its producer's reader (loadgen/capacity.h).
- * forecast.json is read here, tolerantly (only the keys plan needs are
- * checked; docs/forecast-format.md). The scenario is read directly for
- * `subsystems.<name>.calls_per_pv`; it is compiled with scenario_load (feeders,
- * profiles) only when its profile phase is needed for the peak factor. */
+ * forecast.json and capacity.json are read by their producers' readers
+ * (forecast/forecast_file.h, loadgen/capacity.h). The scenario is read
+ * directly for `subsystems.<name>.calls_per_pv`, so that plan works on a
+ * scenario whose feeders are not at hand; it is compiled with scenario_load
+ * only when a profile phase must give the peak factor. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "forecast/forecast_file.h"
 #include "forecast/plan.h"
 #include "loadgen/capacity.h"
 #include "loadgen/scenario.h"
@@ -43,7 +44,7 @@ typedef struct plan_args {
 
 /* What plan takes from forecast.json. */
 typedef struct forecast_peak {
-    const char *series_id, *metric, *unit, *t;   /* borrowed from the cJSON tree */
+    const char *series_id, *metric, *unit, *t;   /* borrowed from the forecast_file */
     double mean, hi95;
 } forecast_peak;
 
@@ -135,38 +136,22 @@ static int parse_args(int argc, char **argv, plan_args *a)
     return 0;
 }
 
-static int check_schema(const char *file, const cJSON *root, const char *want)
-{
-    const char *schema = NULL;
-    if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: expected a JSON object with \"schema\": \"%s\"\n", file, want);
-        return -1;
-    }
-    if (jsonio_get_string(file, "", root, "schema", 1, &schema) != 0)
-        return -1;
-    if (strcmp(schema, want) != 0) {
-        fprintf(stderr, "%s: error: 'schema' is '%s'; expected '%s'\n", file, schema, want);
-        return -1;
-    }
-    return 0;
-}
-
 /* Picks the series: --series ID, else --metric NAME, else the only one,
- * else the one whose metric is "pv". */
-static const cJSON *pick_series(const char *file, const cJSON *series, const plan_args *a)
+ * else the one whose metric is "pv". NULL after printing an error. */
+static const forecast_file_series *pick_series(const char *file, const forecast_file *ff,
+                                               const plan_args *a)
 {
-    const cJSON *s, *found = NULL;
-    int matches = 0, n = cJSON_GetArraySize(series);
-    cJSON_ArrayForEach(s, series) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id");
-        const cJSON *metric = cJSON_GetObjectItemCaseSensitive(s, "metric");
+    const forecast_file_series *found = NULL;
+    int matches = 0;
+    for (size_t i = 0; i < ff->nseries; i++) {
+        const forecast_file_series *s = &ff->series[i];
         int hit;
         if (a->series)
-            hit = cJSON_IsString(id) && strcmp(id->valuestring, a->series) == 0;
+            hit = s->id && strcmp(s->id, a->series) == 0;
         else if (a->metric)
-            hit = cJSON_IsString(metric) && strcmp(metric->valuestring, a->metric) == 0;
+            hit = s->metric && strcmp(s->metric, a->metric) == 0;
         else
-            hit = n == 1 || (cJSON_IsString(metric) && strcmp(metric->valuestring, "pv") == 0);
+            hit = ff->nseries == 1 || (s->metric && strcmp(s->metric, "pv") == 0);
         if (hit) {
             if (!found)
                 found = s;
@@ -177,12 +162,10 @@ static const cJSON *pick_series(const char *file, const cJSON *series, const pla
         return found;
     char ids[512] = "";
     size_t used = 0;
-    cJSON_ArrayForEach(s, series) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(s, "id");
-        const cJSON *metric = cJSON_GetObjectItemCaseSensitive(s, "metric");
+    for (size_t i = 0; i < ff->nseries; i++) {
         int k = snprintf(ids + used, sizeof ids - used, "%s%s (metric %s)", used ? ", " : "",
-                         cJSON_IsString(id) ? id->valuestring : "?",
-                         cJSON_IsString(metric) ? metric->valuestring : "?");
+                         ff->series[i].id ? ff->series[i].id : "?",
+                         ff->series[i].metric ? ff->series[i].metric : "?");
         if (k < 0 || (size_t)k >= sizeof ids - used)
             break;
         used += (size_t)k;
@@ -197,75 +180,44 @@ static const cJSON *pick_series(const char *file, const cJSON *series, const pla
     return NULL;
 }
 
-/* Reads the peak of the chosen series: series[i].peak, or else the forecast
- * point with the highest mean. */
-static int read_forecast(const char *file, const cJSON *root, const plan_args *a, forecast_peak *fp)
+/* The peak of the chosen series: its `peak`, or else the forecast point
+ * with the highest mean. Strings are borrowed from FF. */
+static int read_forecast(const char *file, const forecast_file *ff, const plan_args *a,
+                         forecast_peak *fp)
 {
-    const cJSON *series = cJSON_GetObjectItemCaseSensitive(root, "series");
-    if (check_schema(file, root, "crest.forecast/1") != 0)
-        return -1;
-    if (!cJSON_IsArray(series) || cJSON_GetArraySize(series) == 0) {
-        fprintf(stderr, "%s: error: 'series' must be a non-empty array\n", file);
-        return -1;
-    }
     memset(fp, 0, sizeof *fp);
-    if (jsonio_get_string(file, "", root, "unit", 0, &fp->unit) < 0)
-        return -1;
-    const cJSON *s = pick_series(file, series, a);
+    fp->unit = ff->unit;
+    const forecast_file_series *s = pick_series(file, ff, a);
     if (!s)
         return -1;
-    int idx = 0;
-    for (const cJSON *x = series->child; x && x != s; x = x->next)
-        idx++;
-    char path[64];
-    snprintf(path, sizeof path, "series[%d]", idx);
-    if (jsonio_get_string(file, path, s, "id", 0, &fp->series_id) < 0 ||
-        jsonio_get_string(file, path, s, "metric", 0, &fp->metric) < 0)
+    fp->series_id = s->id;
+    fp->metric = s->metric;
+    const forecast_point *peak = s->has_peak ? &s->peak : NULL;
+    if (!peak)
+        for (size_t i = 0; i < s->nforecast; i++)
+            if (!peak || s->forecast[i].mean > peak->mean)
+                peak = &s->forecast[i];
+    if (!peak) {
+        fprintf(stderr, "%s: error: series '%s' has neither 'peak' nor 'forecast' points\n",
+                file, s->id ? s->id : "?");
         return -1;
-    const cJSON *peak = cJSON_GetObjectItemCaseSensitive(s, "peak");
-    char ppath[96];
-    if (cJSON_IsObject(peak)) {
-        snprintf(ppath, sizeof ppath, "%s.peak", path);
-    } else {
-        /* No peak object: the highest forecast mean is the peak. */
-        const cJSON *points = cJSON_GetObjectItemCaseSensitive(s, "forecast"), *pt;
-        double best = -INFINITY;
-        int i = 0, best_i = -1;
-        cJSON_ArrayForEach(pt, points) {
-            const cJSON *m = cJSON_GetObjectItemCaseSensitive(pt, "mean");
-            if (cJSON_IsNumber(m) && m->valuedouble > best) {
-                best = m->valuedouble;
-                peak = pt;
-                best_i = i;
-            }
-            i++;
-        }
-        if (best_i < 0) {
-            fprintf(stderr, "%s: error: '%s' has neither 'peak' nor 'forecast' points with a "
-                            "numeric 'mean'\n", file, path);
-            return -1;
-        }
-        snprintf(ppath, sizeof ppath, "%s.forecast[%d]", path, best_i);
     }
-    if (jsonio_get_number(file, ppath, peak, "mean", 1, &fp->mean) != 0)
-        return -1;
-    int rc = jsonio_get_number(file, ppath, peak, "hi95", 0, &fp->hi95);
-    if (rc < 0)
-        return -1;
-    if (rc == 1) {
-        crest_warn("%s: '%s' has no 'hi95'; using the mean as the upper bound", file, ppath);
+    fp->t = peak->t;
+    fp->mean = peak->mean;
+    fp->hi95 = peak->hi95;
+    if (isnan(fp->hi95)) {
+        crest_warn("%s: series '%s' has no hi95 at its peak; using the mean as the upper bound",
+                   file, s->id ? s->id : "?");
         fp->hi95 = fp->mean;
     }
-    if (jsonio_get_string(file, ppath, peak, "t", 0, &fp->t) < 0)
-        return -1;
     if (!(fp->mean >= 0) || !isfinite(fp->mean) || !(fp->hi95 >= 0) || !isfinite(fp->hi95)) {
-        fprintf(stderr, "%s: error: '%s.mean' and '.hi95' must be finite numbers >= 0\n", file,
-                ppath);
+        fprintf(stderr, "%s: error: series '%s': the peak's mean and hi95 must be finite numbers "
+                        ">= 0\n", file, s->id ? s->id : "?");
         return -1;
     }
     if (fp->hi95 < fp->mean) {
-        crest_warn("%s: '%s.hi95' (%g) is below the mean (%g); using the mean", file, ppath,
-                   fp->hi95, fp->mean);
+        crest_warn("%s: series '%s': hi95 (%g) is below the mean (%g) at the peak; using the mean",
+                   file, s->id ? s->id : "?", fp->hi95, fp->mean);
         fp->hi95 = fp->mean;
     }
     return 0;
@@ -507,12 +459,16 @@ int cmd_plan(int argc, char **argv)
     int exit_code = CREST_EXIT_USAGE;
     plan_row *rows = NULL;
     size_t nrows = 0;
-    cJSON *forecast = NULL, *out_json = NULL;
+    cJSON *out_json = NULL;
+    forecast_file forecast;
+    int have_forecast = 0;
     capacity_result capacity;
     int have_capacity = 0;
     forecast_peak fp;
 
-    if (!(forecast = jsonio_read_file(a.forecast)) || read_forecast(a.forecast, forecast, &a, &fp))
+    have_forecast = 1;
+    if (forecast_file_read(a.forecast, &forecast) != 0 ||
+        read_forecast(a.forecast, &forecast, &a, &fp) != 0)
         goto done;
     if (capacity_read(a.capacity, &capacity) != 0)
         goto done;
@@ -522,6 +478,8 @@ int cmd_plan(int argc, char **argv)
         goto done;
 
     double unit_seconds = a.unit_seconds;
+    if (unit_seconds == 0 && forecast.unit_seconds > 0)
+        unit_seconds = forecast.unit_seconds;
     if (unit_seconds == 0) {
         unit_seconds = plan_unit_seconds(fp.unit);
         if (unit_seconds == 0) {
@@ -592,7 +550,8 @@ int cmd_plan(int argc, char **argv)
     exit_code = plan_exit_code(verdict);
 done:
     cJSON_Delete(out_json);
-    cJSON_Delete(forecast);
+    if (have_forecast)
+        forecast_file_free(&forecast);
     if (have_capacity)
         capacity_result_free(&capacity);
     free(rows);

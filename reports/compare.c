@@ -1,12 +1,13 @@
-/* compare.c: regression-or-noise verdicts between two results.json files
- * (see compare.h and docs/compare.md).
+/* compare.c: regression-or-noise verdicts between two runs (see compare.h
+ * and docs/compare.md).
  *
  * Files are read with the engine's reader (loadgen/results.h: counters,
  * decoded histograms, per-second stats per subsystem); a malformed file is
- * bad input, named by file and JSON path. The statistics are a one-sided Mann-Whitney U
- * test over the per-second values of the two runs: seconds, not requests,
- * are the samples, because requests within a second share their fate (a GC
- * pause slows them all) while seconds are closer to independent. */
+ * bad input, named by file and JSON path. The statistics are a one-sided
+ * Mann-Whitney U test over the per-second values of the two runs: seconds,
+ * not requests, are the samples, because requests within a second share
+ * their fate (a GC pause slows them all) while seconds are closer to
+ * independent. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 
 #include "common/error.h"
 #include "common/hist.h"
-#include "common/jsonio.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "loadgen/results.h"
@@ -34,7 +34,7 @@ typedef struct series {
 
 /* One scope (total or a subsystem) of one run. */
 typedef struct scope_data {
-    double value[M_COUNT];     /* NAN when the file does not say */
+    double value[M_COUNT];     /* NAN when unknown (no request at all) */
     series per_second[M_COUNT];
 } scope_data;
 
@@ -330,6 +330,8 @@ int compare_run_results(const char *base_name, const run_result *base, const cha
         crest_error("out of memory");
         goto fail;
     }
+    out->generator_limited[0] = base->generator.limited;
+    out->generator_limited[1] = cur->generator.limited;
     if (compare_scope(out, "total", base, -1, cur, -1) != 0)
         goto fail;
     for (size_t i = 0; i < base->ntags; i++) {
@@ -426,6 +428,10 @@ void compare_report_print(const compare_report *r, FILE *out)
                 : row->verdict == CMP_INFO && isfinite(row->change) ? " (no per-second series)"
                 : row->verdict == CMP_INFO ? " (missing in one run)" : "");
     }
+    for (int i = 0; i < 2; i++)
+        if (r->generator_limited[i])
+            fprintf(out, "warning: the %s run was generator-limited: its latencies include the "
+                         "load generator's own delay\n", i ? "current" : "baseline");
     if (r->regressions)
         fprintf(out, "verdict: REGRESSION (%d metric%s worse beyond the allowance, "
                      "significantly)\n", r->regressions, r->regressions == 1 ? "" : "s");
@@ -480,6 +486,9 @@ cJSON *compare_report_to_json(const compare_report *r)
                                                   : compare_verdict_name(row->verdict));
         cJSON_AddItemToArray(rows, o);
     }
+    cJSON *gl = cJSON_AddObjectToObject(root, "generator_limited");
+    cJSON_AddBoolToObject(gl, "baseline", r->generator_limited[0]);
+    cJSON_AddBoolToObject(gl, "current", r->generator_limited[1]);
     cJSON_AddNumberToObject(root, "regressions", r->regressions);
     cJSON_AddNumberToObject(root, "untested", r->untested);
     cJSON_AddStringToObject(root, "verdict", r->regressions ? "regression"

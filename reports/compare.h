@@ -80,6 +80,8 @@ typedef struct compare_report {
     compare_row *rows;         /* owned */
     size_t nrows;
     int regressions, untested; /* counts of rows with those verdicts */
+    int generator_limited[2];  /* baseline, current: the run's generator was the limit, so
+                                  its latencies include generator delay (warned, not gated) */
     int exit_code;             /* 1 any regression; else 3 any untested; else 0 */
 } compare_report;
 

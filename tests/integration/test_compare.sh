@@ -77,6 +77,17 @@ test_too_short_to_test_is_inconclusive() {
     assert_eq "$(json "$TMP/cmp.json" .verdict)" "inconclusive" "verdict"
 }
 
+test_generator_limited_run_is_warned_about() {
+    jq '.generator.generator_limited = true' "$D/noisy.json" > "$TMP/limited.json"
+    set +e
+    "$CREST" compare "$D/baseline.json" "$TMP/limited.json" --json "$TMP/cmp.json" > "$TMP/out" 2>&1
+    RC=$?
+    set -e
+    assert_eq "$RC" 0 "exit code"
+    grep -q "warning: the current run was generator-limited" "$TMP/out" || fail "no warning"
+    assert_eq "$(json "$TMP/cmp.json" .generator_limited.current)" "true" "json"
+}
+
 test_bad_input_exits_2() {
     cmp baseline missing-file
     assert_eq "$RC" 2 "missing file"
@@ -100,6 +111,46 @@ test_bad_input_exits_2() {
     assert_eq "$rc2" 2 "one file only"
     assert_eq "$rc3" 2 "bad allowance"
     grep -q "unknown metric 'p95'" "$TMP/err3" || fail "$(cat "$TMP/err3")"
+}
+
+test_real_runs_against_the_testbed() {
+    # The engine's own results.json: a run compared with itself passes, and a
+    # run against a testbed whose pricing service is 30% slower (fixed 4 ms ->
+    # 5.2 ms) fails. 8 seconds each: with n seconds per run the smallest
+    # attainable p-value is Q((n^2/2 - 0.5) / sqrt(n^2 (2n+1) / 12)), 0.0005 at
+    # n = 8, so a few overlapping seconds on a loaded machine still leave it
+    # significant at 1%.
+    # Each test runs in a subshell, where lib.sh's EXIT trap does not fire:
+    # stop the testbeds started here when this subshell exits.
+    TB_PIDS=""
+    trap 'kill $TB_PIDS 2>/dev/null' EXIT
+    start_testbed
+    local fast=$TESTBED_URL
+    TB_PIDS="$TESTBED_PID"
+    echo '{"subsystems": {"pricing": {"service_time": {"mean_ms": 5.2}}}}' > "$TMP/slow-tb.json"
+    start_testbed --config "$TMP/slow-tb.json"
+    local slow=$TESTBED_URL
+    TB_PIDS="$TB_PIDS $TESTBED_PID"
+    # A loaded machine may flag the generator (loop lag): the results are
+    # still written and still comparable, so exit 3 is accepted here.
+    set +e
+    local r1 r2
+    "$CREST" run --url "$fast/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
+        --out "$TMP/fast.json" --quiet > /dev/null 2>&1
+    r1=$?
+    "$CREST" run --url "$slow/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
+        --out "$TMP/slow.json" --quiet > /dev/null 2>&1
+    r2=$?
+    assert_cmp "($r1 == 0 || $r1 == 3) && ($r2 == 0 || $r2 == 3)" "crest run exit codes $r1 $r2" || return 1
+    "$CREST" compare "$TMP/fast.json" "$TMP/fast.json" > "$TMP/self.out" 2>&1
+    local self_rc=$?
+    "$CREST" compare "$TMP/fast.json" "$TMP/slow.json" --json "$TMP/real.json" > "$TMP/real.out" 2>&1
+    local rc=$?
+    set -e
+    assert_eq "$self_rc" 0 "a real run against itself: $(cat "$TMP/self.out")"
+    assert_eq "$rc" 1 "30% slower service: $(cat "$TMP/real.out")"
+    assert_eq "$(json "$TMP/real.json" '.rows[] | select(.scope == "total" and .metric == "p50") | .verdict')" "regression" "total p50"
+    assert_eq "$(json "$TMP/real.json" '.rows[] | select(.scope == "total" and .metric == "p50") | .seconds_current')" 8 "seconds tested"
 }
 
 test_help() {

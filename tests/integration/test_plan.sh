@@ -164,6 +164,27 @@ test_scenario_with_a_broken_profile_exits_2() {
     grep -q "no-such-profile.csv" "$TMP/err" || fail "error does not name the profile: $(cat "$TMP/err")"
 }
 
+test_end_to_end_from_crest_forecast() {
+    # A real forecast.json from `crest forecast` (the shipped demo history).
+    "$CREST" forecast "$ROOT/scenarios/history/demo-daily.csv" --time date --value pv \
+        --at 2026-11-11 --event 11-11 --out "$TMP/fc.json" --quiet > /dev/null 2>&1
+    plan ok
+    set +e
+    "$CREST" plan --forecast "$TMP/fc.json" --capacity "$D/capacity-ok.json" \
+        --scenario "$D/scenario.json" --peak-factor 2 --out "$TMP/e2e.json" > /dev/null 2>&1
+    local rc=$?
+    set -e
+    assert_cmp "$rc == 0 || $rc == 1" "exit code 0 or 1 (got $rc)"
+    local mean hi95
+    mean=$(json "$TMP/fc.json" '.series[0].peak.mean')
+    hi95=$(json "$TMP/fc.json" '.series[0].peak.hi95')
+    assert_eq "$(json "$TMP/e2e.json" .forecast_peak.t)" "$(json "$TMP/fc.json" '.series[0].peak.t')" "peak date"
+    assert_near "$(json "$TMP/e2e.json" '.subsystems[0].demand_rps')" \
+        "$(awk -v m="$mean" 'BEGIN { printf "%.12g", m / 86400 * 2 * 0.1 }')" 1e-9 "cart demand from the peak"
+    assert_near "$(json "$TMP/e2e.json" '.subsystems[0].demand_hi95_rps')" \
+        "$(awk -v m="$hi95" 'BEGIN { printf "%.12g", m / 86400 * 2 * 0.1 }')" 1e-9 "cart hi95 demand"
+}
+
 test_bad_input_exits_2() {
     plan ok --margin 0.5
     assert_eq "$RC" 2 "margin below 1"

@@ -158,6 +158,7 @@ static void test_identical_runs_pass(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(r.nrows, 10);   /* total and cart, 5 metrics each */
+    assert_int_equal(r.generator_limited[0], 0);
     const compare_row *p50 = row_of(&r, "total", "p50");
     assert_true(p50->baseline > 8 && p50->baseline < 12);   /* the histogram's median */
     assert_float_equal(p50->change, 0, 0);
