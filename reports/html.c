@@ -435,8 +435,8 @@ static void capacity_section(FILE *f, const report_inputs *in, const chart_set *
     char b[32];
     fputs("<section id=\"capacity\"><h2>Capacity</h2>\n", f);
     fputs("<table><tr><th>subsystem</th><th>capacity rps</th><th>first failing rps</th>"
-          "<th class=\"t\">limited by</th><th class=\"t\">SLO</th><th>steps</th><th>USL &alpha;</th>"
-          "<th>USL &beta;</th><th>USL &gamma;</th><th>N*</th></tr>\n", f);
+          "<th class=\"t\">limited by</th><th class=\"t\">SLO</th><th>steps</th><th>USL alpha</th>"
+          "<th>USL beta</th><th>USL gamma</th><th>N*</th></tr>\n", f);
     for (size_t i = 0; i < c->nsubs; i++) {
         const rep_capsub *s = &c->subs[i];
         int lower = s->at_least || s->generator_limited;
