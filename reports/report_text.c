@@ -1,5 +1,4 @@
 /* report_text.c: see report_text.h. */
-#include <ctype.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -172,9 +171,10 @@ char *report_redact(const char *s, const char *const *secrets, size_t nsecrets)
     size_t used = 0;
     const char *p = s;
     while (*p) {
-        int at_word_start = p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '-' || p[-1] == '_');
+        /* No word-boundary test: "-HAuthorization: x" or "X-Cookie: y" are
+         * redacted too; hiding a harmless value beats leaking a secret one. */
         size_t match = 0;
-        for (size_t i = 0; at_word_start && i < nsecrets && !match; i++) {
+        for (size_t i = 0; i < nsecrets && !match; i++) {
             size_t n = strlen(secrets[i]);
             if (n && strncasecmp(p, secrets[i], n) == 0 && (p[n] == ':' || p[n] == '='))
                 match = n + 1;

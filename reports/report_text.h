@@ -40,7 +40,8 @@ void text_plain(FILE *f, const char *s);
 
 /* A copy of S (malloc'd; the caller frees; NULL when out of memory or S is
  * NULL) where the value after each "NAME:" or "NAME=" for a NAME in SECRETS
- * (case-insensitive, at a word start) is replaced by "[redacted]". The value
+ * (case-insensitive, anywhere: "X-Cookie:" is redacted too, erring on the
+ * safe side) is replaced by "[redacted]". The value
  * ends at a quote, a newline, " -" (the next command-line option) or the
  * end of S. */
 char *report_redact(const char *s, const char *const *secrets, size_t nsecrets);

@@ -173,9 +173,16 @@ static void test_redact_header_values(void **state)
     assert_null(strstr(out, "s3cr3t"));
     assert_non_null(strstr(out, "--rate 10"));
     free(out);
-    /* a name inside a longer word is not a header */
-    out = report_redact("MyAuthorization: visible", secrets, 3);
-    assert_string_equal(out, "MyAuthorization: visible");
+    /* glued to an option, or inside a longer name: redacted all the same */
+    out = report_redact("-HAuthorization: t0ken and X-Cookie=c00kie", secrets, 3);
+    assert_string_equal(out, "-HAuthorization: [redacted]");
+    free(out);
+    out = report_redact("X-Cookie=c00kie, Accept: */*", secrets, 3);
+    assert_null(strstr(out, "c00kie"));
+    free(out);
+    /* no separator: not a header value */
+    out = report_redact("Authorization header missing", secrets, 3);
+    assert_string_equal(out, "Authorization header missing");
     free(out);
     assert_null(report_redact(NULL, secrets, 3));
     assert_true(report_is_secret("cookie", secrets, 3));
