@@ -265,7 +265,7 @@ static void baseline_table(FILE *f, const report_inputs *in, const rep_baseline 
             cell_pct(f, c->change);
             cell_pct(f, c->allowance);
         }
-        fprintf(f, "<td>%s</td><td class=\"t\">", fmt_num(a, c->p_value, 4));
+        fprintf(f, "<td>%s</td><td class=\"t\">", fmt_sig(a, c->p_value));
         badge(f, l, c->verdict ? c->verdict : "?");
         fputs("</td></tr>\n", f);
     }

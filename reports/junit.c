@@ -109,7 +109,7 @@ static int run_cases(tlist *l, const rep_results *r)
         if (!c)
             return -1;
         fmt_num(change, row->change, 4);
-        fmt_num(p, row->p_value, 4);
+        fmt_sig(p, row->p_value);
         const char *verdict = row->verdict ? row->verdict : "?";
         if (strcmp(verdict, "regression") == 0) {
             c->outcome = FAILED;

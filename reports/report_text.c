@@ -226,6 +226,15 @@ const char *fmt_num(char *buf, double v, int decimals)
     return buf;
 }
 
+const char *fmt_sig(char *buf, double v)
+{
+    if (isnan(v))
+        strcpy(buf, "-");
+    else
+        snprintf(buf, 32, "%.2g", v);
+    return buf;
+}
+
 const char *fmt_pct(char *buf, double fraction)
 {
     if (isnan(fraction)) {

@@ -53,6 +53,8 @@ int report_is_secret(const char *name, const char *const *secrets, size_t nsecre
  * fmt_num: up to DECIMALS decimals, trailing zeros trimmed, thousands kept
  * plain ("12345.6"). fmt_pct: a fraction as a percentage ("1.25%"). */
 const char *fmt_num(char *buf, double v, int decimals);
+/* Two significant digits, small values in exponent form ("2.1e-05"): p-values. */
+const char *fmt_sig(char *buf, double v);
 const char *fmt_pct(char *buf, double fraction);
 
 #endif

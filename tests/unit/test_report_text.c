@@ -201,6 +201,8 @@ static void test_number_formatting(void **state)
     assert_string_equal(fmt_pct(b, 0.0125), "1.25%");
     assert_string_equal(fmt_pct(b, 0.00012), "0.012%");
     assert_string_equal(fmt_pct(b, NAN), "-");
+    assert_string_equal(fmt_sig(b, 2.1e-05), "2.1e-05");
+    assert_string_equal(fmt_sig(b, 0.4137), "0.41");
 }
 
 int main(void)
