@@ -351,6 +351,7 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
 
 static void dispatch(worker *w, const pending *p);
 static void user_next(worker *w, uint32_t user, uint64_t done_ns);
+static void arm(worker *w, uint64_t at);
 
 /* Renders P into slot SI and hands it to the transport. */
 static void send_on_slot(worker *w, size_t si, const pending *p)
@@ -373,8 +374,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
             s->busy = 0;
             w->free_slots[w->nfree++] = si;
             count_dropped(w, p);
-            if (p->user >= 0)
-                user_next(w, (uint32_t)p->user, clock_now_ns());
+            if (p->user >= 0)   /* no more requests for this user (a feeder ran dry) */
+                w->user_active[p->user] = 0;
             return;
         }
         rr = s->render;
@@ -407,8 +408,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
         w->inflight--;
         w->free_slots[w->nfree++] = si;
         record_done(w, s, &r);
-        if (p->user >= 0)
-            user_next(w, (uint32_t)p->user, r.done_ns);
+        if (p->user >= 0)   /* not user_next: a transport that keeps failing would recurse */
+            w->user_active[p->user] = 0;
     }
 }
 
@@ -512,7 +513,10 @@ static void user_next(worker *w, uint32_t user, uint64_t done_ns)
     }
     double think = w->eng->plan->phases[w->phase_now].think_s;
     if (think > 0) {
-        heap_push(w, done_ns + (uint64_t)(think * 1e9), user);
+        uint64_t at = done_ns + (uint64_t)(think * 1e9);
+        heap_push(w, at, user);
+        if (w->armed_ns == 0 || at < w->armed_ns)
+            arm(w, at);
         return;
     }
     uint64_t now = clock_now_ns();
@@ -598,7 +602,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
     int budget = BATCH;
     while (w->next_arrival_ns <= now && w->next_arrival_ns < e->end_ns && budget-- > 0) {
         size_t ph = phase_index_at(e, w->next_arrival_ns);
-        pending p = make_pending(w, w->next_arrival_ns, now, -1, ph);
+        pending p = make_pending(w, w->next_arrival_ns, clock_now_ns(), -1, ph);
         dispatch(w, &p);
         advance_arrival(w);
     }

@@ -106,6 +106,7 @@ static void usage(FILE *f)
         "  --seed N             random seed (arrivals, templates)\n"
         "  --max-loop-lag DUR   generator loop lag p99 above DUR marks a step generator-limited\n"
         "                       (default 5ms)\n"
+        "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
         "\n"
@@ -177,7 +178,7 @@ static int parse_levels(const char *s, search_opts *o)
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_HELP
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
@@ -207,6 +208,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"testbed-config", required_argument, NULL, OPT_TESTBED_CONFIG},
         {"seed", required_argument, NULL, OPT_SEED},
         {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
+        {"retries", required_argument, NULL, OPT_RETRIES},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -317,6 +319,10 @@ static int parse_options(int argc, char **argv, search_opts *o)
             if (parse_duration("--max-loop-lag", optarg, 0, &v) != 0)
                 return -1;
             o->max_loop_lag_ms = v * 1000;
+            break;
+        case OPT_RETRIES:
+            if (parse_int("--retries", optarg, 0, &o->cfg.generator_retries) != 0)
+                return -1;
             break;
         case 'o': o->out = optarg; break;
         case OPT_HELP:
@@ -553,7 +559,7 @@ static void sleep_interruptible(double seconds)
     }
 }
 
-static void engine_setup(const step_ctx *cx, engine_options *eng, double window_s)
+static void engine_setup(const step_ctx *cx, engine_options *eng)
 {
     const search_opts *o = cx->o;
     engine_options_init(eng);
@@ -569,12 +575,11 @@ static void engine_setup(const step_ctx *cx, engine_options *eng, double window_
         eng->loop_lag_bound_ms = o->max_loop_lag_ms;
     eng->quiet = 1;
     eng->seed = o->seed + cx->nstep;
-    (void)window_s;
 }
 
 /* Runs the plan as it is set up now. 0 with R filled, 1 interrupted (R
  * freed), -1 could not run (said why). */
-static int run_once(step_ctx *cx, double window_s, run_result *r)
+static int run_once(step_ctx *cx, run_result *r)
 {
     if (*cx->steps_run > 0)
         sleep_interruptible(cx->o->pause_s);
@@ -583,7 +588,7 @@ static int run_once(step_ctx *cx, double window_s, run_result *r)
     (*cx->steps_run)++;
     cx->nstep++;
     engine_options eng;
-    engine_setup(cx, &eng, window_s);
+    engine_setup(cx, &eng);
     if (engine_run(&eng, cx->plan, r) != CREST_EXIT_OK)
         return -1;
     if (r->interrupted) {
@@ -613,7 +618,7 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     if (set_step_phase(cx->plan, rate, 0, o->warmup_s + o->step_s) != 0)
         return -1;
     run_result r;
-    int rc = run_once(cx, o->step_s, &r);
+    int rc = run_once(cx, &r);
     if (rc != 0) {
         out->interrupted = rc == 1;
         return rc == 1 ? 0 : -1;
@@ -637,7 +642,18 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->shed_rate = counters_shed_rate(c);
     out->generator_limited = r.generator.limited;
 
+    if (c->ok == 0 && c->shed == 0 && c->errors > 0 &&
+        c->net[NETERR_REFUSED] + c->net[NETERR_DNS] == c->errors) {
+        crest_error("%s: every request failed to connect to %s (%s): nothing to search",
+                    cx->label, cx->plan->target,
+                    c->net[NETERR_DNS] ? "name not resolved" : "connection refused");
+        run_result_free(&r);
+        return -1;
+    }
     int latency_failed = 0, unserved_failed = 0;
+    /* Full link: which subsystem to blame, per kind of failure. */
+    const char *tag_errors = NULL, *tag_latency = NULL, *tag_behind = NULL;
+    double worst_ratio = 2;
     size_t used = 0;
     out->why[0] = '\0';
     if (c->ok + c->shed + c->errors == 0) {
@@ -655,12 +671,13 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         }
         if (holds)
             continue;
-        if (t->metric == METRIC_ERRORS)
+        if (t->metric == METRIC_ERRORS) {
             unserved_failed = 1;
-        else
+            tag_errors = tag_errors ? tag_errors : t->tag;
+        } else {
             latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", t->tag);
+            tag_latency = tag_latency ? tag_latency : t->tag;
+        }
         char val[32];
         format_value(t, v, val, sizeof val);
         if (used < sizeof out->why)
@@ -677,8 +694,10 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         if (kept_up(&w, o->cfg.tolerance, &ratio))
             continue;
         latency_failed = 1;
-        if (!out->tag[0] && cx->tag < 0)
-            snprintf(out->tag, sizeof out->tag, "%s", cx->plan->subsystems[k].name);
+        if (ratio < worst_ratio) {
+            worst_ratio = ratio;
+            tag_behind = cx->plan->subsystems[k].name;
+        }
         if (used < sizeof out->why)
             used += (size_t)snprintf(out->why + used, sizeof out->why - used,
                                      "%s%s: falling behind (completed %.1f%% of arrivals: the "
@@ -691,6 +710,16 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
+    /* The subsystem to blame matches the reason: the first whose error
+     * budget broke, or the one furthest behind (the saturated one), or the
+     * first whose latency bound broke. */
+    const char *blame = out->reason == SEARCH_LIMIT_ERRORS || out->reason == SEARCH_LIMIT_SHED
+                            ? tag_errors
+                        : out->reason == SEARCH_LIMIT_LATENCY ? (tag_behind ? tag_behind
+                                                                            : tag_latency)
+                                                              : NULL;
+    if (cx->tag < 0 && blame)
+        snprintf(out->tag, sizeof out->tag, "%s", blame);
     run_result_free(&r);
 
     fprintf(stderr,
@@ -718,7 +747,7 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
         if (set_step_phase(cx->plan, 0, n, o->warmup_s + o->sweep_step_s) != 0)
             return -1;
         run_result r;
-        int rc = run_once(cx, o->sweep_step_s, &r);
+        int rc = run_once(cx, &r);
         if (rc != 0)
             return rc;
         const tag_stats *ts = step_stats(cx, &r);
@@ -744,12 +773,17 @@ static int run_sweep(step_ctx *cx, capacity_usl *u)
     if (u->fit.poor_fit)
         crest_warn("%s: the USL does not describe the sweep well: %s", cx->label,
                    u->fit.warning[0] ? u->fit.warning : "poor fit");
-    else
+    else if (isfinite(u->fit.n_star))
         fprintf(stderr,
                 "sweep  %-12s USL alpha %.4g beta %.4g gamma %.1f/s  peak %.1f/s at N=%.1f  "
                 "R^2 %.3f\n",
                 cx->label, u->fit.alpha, u->fit.beta, u->fit.gamma, u->fit.x_max,
                 u->fit.n_star, u->fit.r_squared);
+    else
+        fprintf(stderr,
+                "sweep  %-12s USL alpha %.4g beta 0 gamma %.1f/s  no peak (throughput tends to "
+                "%.1f/s)  R^2 %.3f\n",
+                cx->label, u->fit.alpha, u->fit.gamma, u->fit.x_max, u->fit.r_squared);
     return 0;
 }
 
@@ -785,8 +819,10 @@ static int search_one(step_ctx *cx, capacity_subsystem *s)
     res.steps = NULL;
     int rc = res.run_failed ? -1 : res.interrupted ? 1 : 0;
     search_result_free(&res);
-    if (rc == 0 && cx->o->sweep)
+    if (rc == 0 && cx->o->sweep) {
         rc = run_sweep(cx, &s->usl);
+        s->interrupted = rc == 1;
+    }
     s->duration_s = clock_now_s() - t0;
     return rc;
 }

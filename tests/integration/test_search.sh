@@ -41,7 +41,8 @@ write_fixtures
 # loop-lag bound is loose
 # because other jobs share this machine (a lagging generator only inflates
 # latency, i.e. makes the search conservative).
-FAST=(--step 3s --warmup 0.5s --pause 0.5s --max-loop-lag 25ms --testbed-config "$TMP/testbed.json")
+FAST=(--step 3s --warmup 0.5s --pause 0.5s --max-loop-lag 25ms --retries 3
+      --testbed-config "$TMP/testbed.json")
 
 # Relaxed SLO (p99 < 1 s): above capacity the queue grows without bound, so
 # the capacity found must be within 5% of workers / service time = 400/s.

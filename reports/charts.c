@@ -1,0 +1,907 @@
+/* charts.c: which charts the report draws and the gnuplot script of each
+ * (charts.h has the safety rules; gnuplot_run.c runs the scripts).
+ *
+ * Page order: run (rate, latency over time, percentile spectrum, errors by
+ * kind, per-subsystem small multiples), capacity (one search chart per
+ * subsystem, one USL chart per fit), forecast (one per series, with bands
+ * and the capacity-equivalent line), plan (demand vs capacity bars). Data
+ * go into inline data blocks as numbers ("?" when missing); every label
+ * goes through text_gnuplot. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hist.h"
+#include "reports/charts.h"
+#include "reports/report_text.h"
+
+#define LABEL_MAX 60                  /* bytes of a name shown in a chart */
+#define MAX_PANELS 16                 /* subsystems in the small multiples */
+#define MAX_SPECTRUM_LINES 9          /* total + 8 subsystems */
+#define MAX_KINDS 12                  /* error kinds in the errors chart */
+
+static const char *const palette[] = {"#2563eb", "#f59e0b", "#16a34a", "#dc2626", "#7c3aed",
+                                      "#0d9488", "#db2777", "#6b7280", "#0891b2", "#65a30d"};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+
+/* ---- script building ---- */
+
+typedef struct script {
+    char *text;
+    size_t len;
+    FILE *f;
+} script;
+
+static int script_begin(script *s, int width, int height)
+{
+    memset(s, 0, sizeof *s);
+    s->f = open_memstream(&s->text, &s->len);
+    if (!s->f)
+        return -1;
+    fprintf(s->f,
+            "set terminal svg size %d,%d noenhanced font 'sans-serif,12' background rgb '#ffffff'\n"
+            "set encoding utf8\n"
+            "set datafile missing '?'\n"
+            "set border 3 lc rgb '#9ca3af'\n"
+            "set tics nomirror textcolor rgb '#374151'\n"
+            "set grid xtics ytics lc rgb '#e5e7eb' lw 1 dt 1\n"
+            "set key outside bottom center horizontal samplen 2 spacing 1.1 textcolor rgb '#374151'\n"
+            "set xlabel textcolor rgb '#374151'\n"
+            "set ylabel textcolor rgb '#374151'\n",
+            width, height);
+    return 0;
+}
+
+/* Closes the script; the text stays in s->text (the caller frees). */
+static int script_end(script *s)
+{
+    int rc = fclose(s->f);
+    s->f = NULL;
+    return rc == 0 && s->text ? 0 : -1;
+}
+
+static void val(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputs(" ?", f);
+    else
+        fprintf(f, " %.10g", v);
+}
+
+static int any_finite(const double *v, size_t n, size_t stride)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i * stride]))
+            return 1;
+    return 0;
+}
+
+/* A line plot of columns 2..NCOLS of the row-major matrix M (N rows) against
+ * column 1: writes $NAME and the plot command, skipping all-missing columns.
+ * Returns the number of lines plotted (0: nothing written after the block). */
+typedef struct series_style {
+    const char *title;
+    const char *color;
+    int dashed;
+    int points;
+} series_style;
+
+static int plot_matrix(FILE *f, const char *name, const double *m, size_t n, size_t ncols,
+                       const series_style *st)
+{
+    fprintf(f, "$%s << EOD\n", name);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t c = 0; c < ncols; c++)
+            val(f, m[i * ncols + c]);
+        fputc('\n', f);
+    }
+    fputs("EOD\n", f);
+    int plotted = 0;
+    for (size_t c = 1; c < ncols; c++) {
+        if (!any_finite(m + c, n, ncols))
+            continue;
+        const series_style *s = &st[c - 1];
+        fputs(plotted ? ", \\\n  " : "plot ", f);
+        fprintf(f, "$%s using 1:%zu with %s lw %s lc rgb '%s'%s%s title ", name, c + 1,
+                s->points ? "linespoints pt 7 ps 0.5" : "lines", s->dashed ? "1.5" : "2",
+                s->color, s->dashed ? " dt 2" : "", "");
+        text_gnuplot(f, s->title, LABEL_MAX);
+        plotted++;
+    }
+    if (plotted)
+        fputc('\n', f);
+    return plotted;
+}
+
+/* ---- the set ---- */
+
+static int add_chart(chart_set *cs, enum chart_section section, int wide, script *s,
+                     const char *caption, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static int add_chart(chart_set *cs, enum chart_section section, int wide, script *s,
+                     const char *caption, const char *fmt, ...)
+{
+    if (script_end(s) != 0) {
+        free(s->text);
+        return -1;
+    }
+    chart *bigger = realloc(cs->items, (cs->n + 1) * sizeof *bigger);
+    if (!bigger) {
+        free(s->text);
+        return -1;
+    }
+    cs->items = bigger;
+    chart *c = &cs->items[cs->n++];
+    memset(c, 0, sizeof *c);
+    c->section = section;
+    c->wide = wide;
+    char title[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(title, sizeof title, fmt, ap);
+    va_end(ap);
+    c->title = strdup(title);
+    c->caption = caption ? strdup(caption) : NULL;
+    char *raw = charts_run_gnuplot(cs->gnuplot, s->text, &c->error);
+    if (raw) {
+        c->svg = charts_inline_svg(raw, (int)cs->n, title);
+        if (!c->svg)
+            c->error = strdup("gnuplot's SVG could not be inlined (unexpected content)");
+        free(raw);
+    }
+    if (getenv("CREST_REPORT_DEBUG") && c->error)
+        fprintf(stderr, "crest: chart '%s' failed; script:\n%s\n", title, s->text);
+    free(s->text);
+    return c->title ? 0 : -1;
+}
+
+/* ---- run charts ---- */
+
+static double *matrix(size_t n, size_t ncols)
+{
+    double *m = malloc((n ? n : 1) * ncols * sizeof *m);
+    if (m)
+        for (size_t i = 0; i < n * ncols; i++)
+            m[i] = NAN;
+    return m;
+}
+
+static int rate_chart(chart_set *cs, const rep_results *r)
+{
+    size_t n = r->npoints, nc = 5;
+    double *m = matrix(n, nc);
+    if (!m)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const rep_point *p = &r->points[i];
+        double row[] = {p->t, p->target_rate, p->offered, p->completed, p->ok};
+        memcpy(m + i * nc, row, sizeof row);
+    }
+    static const series_style st[] = {{"target", "#6b7280", 1, 0},
+                                      {"offered", "#2563eb", 0, 0},
+                                      {"achieved (completed)", "#f59e0b", 0, 0},
+                                      {"successful (ok)", "#16a34a", 0, 0}};
+    script s;
+    if (script_begin(&s, 600, 340) != 0) {
+        free(m);
+        return -1;
+    }
+    fputs("set xlabel 'time (s)'\nset ylabel 'requests per second'\nset yrange [0:*]\n", s.f);
+    int plotted = plot_matrix(s.f, "rate", m, n, nc, st);
+    free(m);
+    if (!plotted) {
+        fclose(s.f);
+        free(s.text);
+        return 0;
+    }
+    return add_chart(cs, CHART_RUN, 0, &s,
+                     "Offered load should track the target; achieved below offered means the "
+                     "target queued or dropped work, successful below achieved means errors "
+                     "or shedding.",
+                     "Request rate over time");
+}
+
+/* Logscale y when every value is positive and they span a wide range. */
+static void maybe_log_y(FILE *f, const double *m, size_t n, size_t nc)
+{
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 1; c < nc; c++) {
+            double v = m[i * nc + c];
+            if (!isfinite(v))
+                continue;
+            if (v <= 0)
+                return;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    if (hi > 0 && hi / lo > 30)
+        fputs("set logscale y\n", f);
+    else
+        fputs("set yrange [0:*]\n", f);
+}
+
+static int latency_chart(chart_set *cs, const rep_results *r)
+{
+    size_t n = r->npoints, nc = 5;
+    double *m = matrix(n, nc);
+    if (!m)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const rep_point *p = &r->points[i];
+        double row[] = {p->t, p->p50, p->p90, p->p99, p->max};
+        memcpy(m + i * nc, row, sizeof row);
+    }
+    static const series_style st[] = {{"p50", "#16a34a", 0, 0},
+                                      {"p90", "#2563eb", 0, 0},
+                                      {"p99", "#f59e0b", 0, 0},
+                                      {"max", "#dc2626", 1, 0}};
+    script s;
+    if (script_begin(&s, 600, 340) != 0) {
+        free(m);
+        return -1;
+    }
+    fputs("set xlabel 'time (s)'\nset ylabel 'latency (ms)'\n", s.f);
+    maybe_log_y(s.f, m, n, nc);
+    int plotted = plot_matrix(s.f, "lat", m, n, nc, st);
+    free(m);
+    if (!plotted) {
+        fclose(s.f);
+        free(s.text);
+        return 0;
+    }
+    return add_chart(cs, CHART_RUN, 0, &s,
+                     "Latency measured from the intended send time (no coordinated omission).",
+                     "Latency over time");
+}
+
+/* One spectrum line from an encoded histogram: x = 1/(1-p). Returns the
+ * number of points written, 0 when the histogram is absent or bad. */
+static size_t spectrum_from_hist(FILE *f, const char *encoded, double *xmax)
+{
+    if (!encoded)
+        return 0;
+    hist *h = hist_decode(encoded);
+    if (!h)
+        return 0;
+    uint64_t count = hist_count(h);
+    size_t written = 0;
+    if (count > 0) {
+        double decades = ceil(log10((double)count));
+        decades = decades < 2 ? 2 : decades > 6 ? 6 : decades;
+        if (pow(10, decades) > *xmax)
+            *xmax = pow(10, decades);
+        fprintf(f, " 1 %.10g\n", (double)hist_min(h) / 1000.0);
+        written++;
+        for (int i = 1; i <= (int)(decades * 20); i++) {
+            double x = pow(10, i / 20.0);
+            double p = 100.0 * (1.0 - 1.0 / x);
+            fprintf(f, " %.10g %.10g\n", x, (double)hist_percentile(h, p) / 1000.0);
+            written++;
+        }
+    }
+    hist_free(h);
+    return written;
+}
+
+/* The fallback: the summary's percentiles at their x positions. */
+static size_t spectrum_from_summary(FILE *f, const rep_latency *l, double *xmax)
+{
+    const double xs[] = {1, 2, 10, 100, 1000};
+    const double vs[] = {l->min, l->p50, l->p90, l->p99, l->p999};
+    size_t written = 0;
+    for (size_t i = 0; i < 5; i++) {
+        if (!isfinite(vs[i]))
+            continue;
+        fprintf(f, " %g %.10g\n", xs[i], vs[i]);
+        if (xs[i] > *xmax)
+            *xmax = xs[i];
+        written++;
+    }
+    return written;
+}
+
+static int spectrum_chart(chart_set *cs, const rep_results *r)
+{
+    script s;
+    if (script_begin(&s, 600, 340) != 0)
+        return -1;
+    const rep_block *blocks[MAX_SPECTRUM_LINES];
+    size_t nb = 0;
+    blocks[nb++] = &r->total;
+    for (size_t i = 0; i < r->nsubs && nb < MAX_SPECTRUM_LINES; i++)
+        if (r->subs[i].present)
+            blocks[nb++] = &r->subs[i];
+    double xmax = 10;
+    int from_hist[MAX_SPECTRUM_LINES] = {0};
+    size_t points[MAX_SPECTRUM_LINES] = {0};
+    int any_summary = 0;
+    for (size_t b = 0; b < nb; b++) {
+        fprintf(s.f, "$s%zu << EOD\n", b);
+        points[b] = spectrum_from_hist(s.f, blocks[b]->latency_hist, &xmax);
+        from_hist[b] = points[b] > 0;
+        if (!from_hist[b]) {
+            points[b] = spectrum_from_summary(s.f, &blocks[b]->latency, &xmax);
+            any_summary |= points[b] > 0;
+        }
+        fputs("EOD\n", s.f);
+    }
+    fputs("set logscale x\n"
+          "set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, "
+          "'99.999%%' 100000, '99.9999%%' 1000000)\n"
+          "set xlabel 'percentile'\nset ylabel 'latency (ms)'\nset yrange [0:*]\n", s.f);
+    fprintf(s.f, "set xrange [1:%g]\n", xmax);
+    int plotted = 0;
+    for (size_t b = 0; b < nb; b++) {
+        if (!points[b])
+            continue;
+        fputs(plotted ? ", \\\n  " : "plot ", s.f);
+        fprintf(s.f, "$s%zu using 1:2 with %s lw %s lc rgb '%s' title ", b,
+                from_hist[b] ? "lines" : "linespoints pt 7 ps 0.6", b == 0 ? "2.5" : "1.5",
+                b == 0 ? "#111827" : palette[(b - 1) % NPALETTE]);
+        text_gnuplot(s.f, b == 0 ? "all requests" : blocks[b]->name, LABEL_MAX);
+        plotted++;
+    }
+    fputc('\n', s.f);
+    if (!plotted) {
+        fclose(s.f);
+        free(s.text);
+        return 0;
+    }
+    return add_chart(cs, CHART_RUN, 0, &s,
+                     any_summary ? "Latency by percentile (log scale). Lines with dots are drawn "
+                                   "from the summary percentiles (no histogram in the input)."
+                                 : "Latency by percentile (log scale), from the full HDR "
+                                   "histograms: the tail the averages hide.",
+                     "Latency percentile spectrum");
+}
+
+/* Keys seen in per-second objects at OFFSET (status or net_errors). */
+static size_t collect_kinds(const rep_results *r, int net, const char **kinds, size_t nk,
+                            size_t max)
+{
+    for (size_t i = 0; i < r->npoints; i++) {
+        const cJSON *obj = net ? r->points[i].net_errors : r->points[i].status;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, obj) {
+            if (!it->string || !cJSON_IsNumber(it) || it->valuedouble <= 0)
+                continue;
+            if (!net && (it->string[0] == '2' || it->string[0] == '3'))
+                continue;
+            int seen = 0;
+            for (size_t k = 0; k < nk; k++)
+                if (strcmp(kinds[k], it->string) == 0)
+                    seen = 1;
+            if (!seen && nk < max)
+                kinds[nk++] = it->string;
+        }
+    }
+    return nk;
+}
+
+static int errors_chart(chart_set *cs, const rep_results *r)
+{
+    const char *kinds[MAX_KINDS];
+    size_t nstatus = collect_kinds(r, 0, kinds, 0, MAX_KINDS);
+    size_t nk = collect_kinds(r, 1, kinds, nstatus, MAX_KINDS);
+    size_t n = r->npoints, nc = 4 + nk;
+    double *m = matrix(n, nc);
+    series_style *st = calloc(nc, sizeof *st);
+    char (*titles)[80] = calloc(nk + 1, sizeof *titles);
+    if (!m || !st || !titles) {
+        free(m);
+        free(st);
+        free(titles);
+        return -1;
+    }
+    st[0] = (series_style){"errors (all)", "#dc2626", 0, 0};
+    st[1] = (series_style){"shed", "#f59e0b", 0, 0};
+    st[2] = (series_style){"dropped (never sent)", "#6b7280", 1, 0};
+    for (size_t k = 0; k < nk; k++) {
+        snprintf(titles[k], sizeof titles[k], "%s %s", k < nstatus ? "HTTP" : "network:", kinds[k]);
+        st[3 + k] = (series_style){titles[k], palette[(k + 4) % NPALETTE], 1, 0};
+    }
+    for (size_t i = 0; i < n; i++) {
+        const rep_point *p = &r->points[i];
+        double *row = m + i * nc;
+        row[0] = p->t;
+        row[1] = p->errors;
+        row[2] = p->shed;
+        row[3] = p->dropped;
+        for (size_t k = 0; k < nk; k++) {
+            const cJSON *obj = k < nstatus ? p->status : p->net_errors;
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, kinds[k]);
+            row[4 + k] = cJSON_IsNumber(v) ? v->valuedouble : 0;
+        }
+    }
+    script s;
+    int rc = 0;
+    if (script_begin(&s, 600, 340) != 0) {
+        rc = -1;
+    } else {
+        fputs("set xlabel 'time (s)'\nset ylabel 'requests per second'\nset yrange [0:*]\n", s.f);
+        double total = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 1; c < nc; c++)
+                total += isfinite(m[i * nc + c]) ? m[i * nc + c] : 0;
+        if (total == 0)
+            fputs("set yrange [0:1]\nset label 'no errors, shed or dropped requests' at graph 0.5, "
+                  "graph 0.55 center textcolor rgb '#15803d'\n", s.f);
+        if (plot_matrix(s.f, "err", m, n, nc, st))
+            rc = add_chart(cs, CHART_RUN, 0, &s,
+                           total == 0 ? "No request failed, was shed or was dropped during the run."
+                                      : "Errors, shed requests and requests the generator "
+                                        "dropped, per second, by kind.",
+                           "Errors and shed requests by kind");
+        else {
+            fclose(s.f);
+            free(s.text);
+        }
+    }
+    free(m);
+    free(st);
+    free(titles);
+    return rc;
+}
+
+/* Small multiples: one row per subsystem, rate on the left, p99 on the right. */
+static int subsystem_chart(chart_set *cs, const rep_results *r)
+{
+    size_t nsub = r->nsubs < MAX_PANELS ? r->nsubs : MAX_PANELS;
+    if (nsub == 0 || r->npoints == 0)
+        return 0;
+    script s;
+    if (script_begin(&s, 1180, (int)(210 * nsub + 20)) != 0)
+        return -1;
+    FILE *f = s.f;
+    size_t n = r->npoints;
+    double tmin = r->points[0].t, tmax = r->points[n - 1].t;
+    fputs("set key outside right top vertical\nunset xlabel\n", f);
+    fprintf(f, "set xrange [%.10g:%.10g]\n", tmin, tmax > tmin ? tmax : tmin + 1);
+    fprintf(f, "set multiplot layout %zu,2\n", nsub);
+    for (size_t sidx = 0; sidx < nsub; sidx++) {
+        const char *name = r->subs[sidx].name;
+        fprintf(f, "$r%zu << EOD\n", sidx);
+        int has_rate = 0, has_p99 = 0;
+        for (size_t i = 0; i < n; i++) {
+            const rep_sub_point *sp = &r->points[i].subs[sidx];
+            val(f, r->points[i].t);
+            val(f, sp->offered);
+            val(f, sp->ok);
+            val(f, sp->p99);
+            fputc('\n', f);
+            has_rate |= isfinite(sp->offered) || isfinite(sp->ok);
+            has_p99 |= isfinite(sp->p99);
+        }
+        fputs("EOD\n", f);
+        fputs("set title ", f);
+        text_gnuplot(f, name, LABEL_MAX);
+        fputs(" . ': requests per second'\nset yrange [0:*]\n", f);
+        if (has_rate)
+            fprintf(f, "plot $r%zu using 1:2 with lines lw 2 lc rgb '#2563eb' title 'offered', "
+                       "$r%zu using 1:3 with lines lw 2 lc rgb '#16a34a' title 'ok'\n", sidx, sidx);
+        else
+            fputs("set yrange [0:1]\nplot 0 with lines lc rgb '#e5e7eb' title 'no data'\n", f);
+        fputs("set title ", f);
+        text_gnuplot(f, name, LABEL_MAX);
+        fputs(" . ': p99 latency (ms)'\nset yrange [0:*]\n", f);
+        if (has_p99)
+            fprintf(f, "plot $r%zu using 1:4 with lines lw 2 lc rgb '#f59e0b' title 'p99'\n", sidx);
+        else
+            fputs("set yrange [0:1]\nplot 0 with lines lc rgb '#e5e7eb' title 'no data'\n", f);
+    }
+    fputs("unset multiplot\n", f);
+    char caption[160];
+    snprintf(caption, sizeof caption, "Per subsystem, each second: offered and successful rate, "
+                                      "and p99 latency.%s",
+             r->nsubs > MAX_PANELS ? " Only the first 16 subsystems are drawn." : "");
+    return add_chart(cs, CHART_RUN, 1, &s, caption, "Subsystems over time");
+}
+
+/* ---- capacity charts ---- */
+
+static int by_rate(const void *a, const void *b)
+{
+    double x = ((const rep_step *)a)->rate, y = ((const rep_step *)b)->rate;
+    return (x > y) - (x < y);
+}
+
+static int search_chart(chart_set *cs, const rep_capsub *c)
+{
+    if (c->nsteps == 0)
+        return 0;
+    rep_step *steps = malloc(c->nsteps * sizeof *steps);
+    if (!steps)
+        return -1;
+    memcpy(steps, c->steps, c->nsteps * sizeof *steps);
+    qsort(steps, c->nsteps, sizeof *steps, by_rate);
+    script s;
+    if (script_begin(&s, 600, 360) != 0) {
+        free(steps);
+        return -1;
+    }
+    FILE *f = s.f;
+    double p99max = 0, ratemax = 0;
+    int any_p99 = 0;
+    fputs("$steps << EOD\n", f);
+    for (size_t i = 0; i < c->nsteps; i++) {
+        const rep_step *st = &steps[i];
+        val(f, st->rate);
+        val(f, st->achieved_rps);
+        val(f, st->ok_rps);
+        val(f, st->p99);
+        val(f, st->pass != 0 ? st->p99 : NAN);
+        val(f, st->pass == 0 ? st->p99 : NAN);
+        fputc('\n', f);
+        if (isfinite(st->p99)) {
+            any_p99 = 1;
+            p99max = st->p99 > p99max ? st->p99 : p99max;
+        }
+        if (isfinite(st->rate) && st->rate > ratemax)
+            ratemax = st->rate;
+    }
+    fputs("EOD\n", f);
+    free(steps);
+    fputs("set xlabel 'offered rate (req/s)'\nset ylabel 'throughput (req/s)'\n"
+          "set yrange [0:*]\nset xrange [0:*]\n", f);
+    char num[32];
+    if (any_p99) {
+        double top = p99max;
+        if (isfinite(c->slo_p99_ms) && c->slo_p99_ms * 1.25 > top)
+            top = c->slo_p99_ms * 1.25;
+        fprintf(f, "set y2label 'p99 latency (ms)' textcolor rgb '#374151'\nset y2tics nomirror "
+                   "textcolor rgb '#374151'\nset y2range [0:%.10g]\n", top > 0 ? top * 1.05 : 1);
+        if (isfinite(c->slo_p99_ms)) {
+            fprintf(f, "set arrow from graph 0, second %.10g to graph 1, second %.10g nohead "
+                       "lc rgb '#dc2626' lw 1.5 dt 2 front\n", c->slo_p99_ms, c->slo_p99_ms);
+            fprintf(f, "set label 'p99 SLO %s ms' at graph 0.02, second %.10g offset 0,0.7 "
+                       "textcolor rgb '#dc2626' front\n", fmt_num(num, c->slo_p99_ms, 2),
+                    c->slo_p99_ms);
+        }
+    }
+    if (isfinite(c->capacity_rps)) {
+        fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead lc rgb '#16a34a' "
+                   "lw 2.5 front\n", c->capacity_rps, c->capacity_rps);
+        fprintf(f, "set label 'capacity %s%s rps' at %.10g, graph 0.96 %s offset %s,0 "
+                   "textcolor rgb '#15803d' front\n", c->at_least ? ">= " : "",
+                fmt_num(num, c->capacity_rps, 1), c->capacity_rps,
+                c->capacity_rps > ratemax * 0.6 ? "right" : "left",
+                c->capacity_rps > ratemax * 0.6 ? "-0.5" : "0.5");
+    }
+    fputs("plot $steps using 1:1 with lines lw 1 dt 3 lc rgb '#9ca3af' title 'ideal', \\\n"
+          "  $steps using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#2563eb' title 'achieved', \\\n"
+          "  $steps using 1:3 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#16a34a' title 'successful'",
+          f);
+    if (any_p99)
+        fputs(", \\\n  $steps using 1:4 axes x1y2 with lines lw 1.5 lc rgb '#f59e0b' title 'p99', \\\n"
+              "  $steps using 1:5 axes x1y2 with points pt 7 ps 0.8 lc rgb '#f59e0b' title "
+              "'step passed', \\\n"
+              "  $steps using 1:6 axes x1y2 with points pt 5 ps 0.8 lc rgb '#dc2626' title "
+              "'step failed'", f);
+    fputc('\n', f);
+    return add_chart(cs, CHART_CAPACITY, 0, &s,
+                     "Each step of the search: throughput (left axis) and p99 (right axis) "
+                     "against the offered rate, with the SLO and the capacity found.",
+                     "Capacity search: %s", c->name);
+}
+
+static int usl_chart(chart_set *cs, const rep_capsub *c)
+{
+    const rep_usl *u = &c->usl;
+    if (!u->present || u->npoints == 0)
+        return 0;
+    script s;
+    if (script_begin(&s, 600, 340) != 0)
+        return -1;
+    FILE *f = s.f;
+    double nmax = 0;
+    fputs("$pts << EOD\n", f);
+    for (size_t i = 0; i < u->npoints; i++) {
+        val(f, u->n[i]);
+        val(f, u->throughput[i]);
+        fputc('\n', f);
+        nmax = u->n[i] > nmax ? u->n[i] : nmax;
+    }
+    fputs("EOD\n", f);
+    int has_fit = isfinite(u->alpha) && isfinite(u->beta) && isfinite(u->gamma);
+    double xmax = nmax * 1.5;
+    if (has_fit && isfinite(u->n_star) && u->n_star > 0 && u->n_star < nmax * 4 &&
+        u->n_star * 1.2 > xmax)
+        xmax = u->n_star * 1.2;
+    fprintf(f, "set xrange [0:%.10g]\nset yrange [0:*]\nset samples 300\n"
+               "set xlabel 'load (instances or concurrency)'\nset ylabel 'throughput (req/s)'\n",
+            xmax > 0 ? xmax : 1);
+    if (has_fit) {
+        fprintf(f, "usl(x) = %.12g * x / (1 + %.12g * (x - 1) + %.12g * x * (x - 1))\n", u->gamma,
+                u->alpha, u->beta);
+        if (isfinite(u->n_star) && u->n_star > 0 && u->n_star <= xmax)
+            fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 "
+                       "lc rgb '#7c3aed' lw 1.5\nset label 'N* = %.3g' at %.10g, graph 0.08 "
+                       "offset 0.5,0 textcolor rgb '#7c3aed'\n",
+                    u->n_star, u->n_star, u->n_star, u->n_star);
+        fprintf(f, "plot usl(x) with lines lw 2 lc rgb '#2563eb' title 'USL fit (alpha %.3g, "
+                   "beta %.3g, gamma %.4g)%s', \\\n  ",
+                u->alpha, u->beta, u->gamma, u->poor_fit ? ", poor fit" : "");
+    } else {
+        fputs("plot ", f);
+    }
+    fputs("$pts using 1:2 with points pt 7 ps 0.9 lc rgb '#111827' title 'measured'\n", f);
+    return add_chart(cs, CHART_CAPACITY, 0, &s,
+                     "Universal Scalability Law: alpha is contention, beta coherency; past N* "
+                     "adding load (or instances) lowers throughput.",
+                     "Scalability (USL): %s", c->name);
+}
+
+/* ---- forecast charts ---- */
+
+/* The forecast value at which the plan's bottleneck subsystem saturates,
+ * from plan.json: capacity_rps * peak_mean / demand_rps (the plan's own
+ * conversion), or capacity_rps / (calls_per_pv * peak_factor) * unit_seconds
+ * when the demand is missing. NAN when the plan cannot say. */
+static double capacity_equivalent(const rep_plan *p, const rep_series *se, const char **who)
+{
+    if (!p)
+        return NAN;
+    if (p->series) {
+        if (strcmp(p->series, se->id) != 0)
+            return NAN;
+    } else if (p->metric && se->metric && strcmp(p->metric, se->metric) != 0 &&
+               strcmp(p->metric, se->id) != 0) {
+        return NAN;
+    }
+    double best = NAN;
+    for (size_t i = 0; i < p->nsubs; i++) {
+        const rep_plansub *s = &p->subs[i];
+        double v = NAN;
+        if (isfinite(s->capacity_rps) && isfinite(s->demand_rps) && s->demand_rps > 0 &&
+            isfinite(p->peak_mean))
+            v = s->capacity_rps * p->peak_mean / s->demand_rps;
+        else if (isfinite(s->capacity_rps) && s->calls_per_pv > 0 && p->peak_factor > 0 &&
+                 p->unit_seconds > 0)
+            v = s->capacity_rps / (s->calls_per_pv * p->peak_factor) * p->unit_seconds;
+        if (isfinite(v) && (isnan(best) || v < best)) {
+            best = v;
+            *who = s->name;
+        }
+    }
+    return best;
+}
+
+static void forecast_axis(FILE *f, const rep_forecast *fc)
+{
+    if (fc->x_kind == REP_X_TIME) {
+        int datetime = fc->time_kind && strcmp(fc->time_kind, "datetime") == 0;
+        fprintf(f, "set xdata time\nset timefmt '%%s'\nset format x %s\nset xtics rotate by -30\n",
+                datetime ? "\"%m-%d %H:%M\"" : "'%Y-%m-%d'");
+    } else if (fc->x_kind == REP_X_INDEX) {
+        fputs("set xlabel 'period (position)'\n", f);
+    }
+}
+
+/* The plot command of a forecast panel. HISTORY_STYLE differs between the
+ * context panel (a line through many points) and the zoomed one (dots). */
+static void forecast_plot(FILE *f, const rep_series *se, int bands80, int bands95, double cap,
+                          const char *who, const rep_plan *plan, const char *history_style)
+{
+    int plotted = 0;
+#define NEXT() fputs(plotted++ ? ", \\\n  " : "plot ", f)
+    if (bands95 && se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:5:6 with filledcurves fc rgb '#93c5fd' fs transparent solid 0.45 "
+              "noborder title '95% band'", f);
+    }
+    if (bands80 && se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:3:4 with filledcurves fc rgb '#3b82f6' fs transparent solid 0.45 "
+              "noborder title '80% band'", f);
+    }
+    if (se->nhistory) {
+        NEXT();
+        fprintf(f, "$hist using 1:2 with %s lc rgb '#111827' title 'history'", history_style);
+    }
+    if (se->nfitted) {
+        NEXT();
+        fputs("$fit using 1:2 with lines lw 1.5 lc rgb '#9ca3af' title ", f);
+        char t[96];
+        snprintf(t, sizeof t, "fitted (%s)", se->selected ? se->selected : "model");
+        text_gnuplot(f, t, LABEL_MAX);
+    }
+    if (se->nforecast) {
+        NEXT();
+        fputs("$fc using 1:2 with linespoints pt 7 ps 0.5 lw 2.5 lc rgb '#1d4ed8' title "
+              "'forecast mean'", f);
+    }
+    if (isfinite(cap)) {
+        NEXT();
+        char t[128];
+        snprintf(t, sizeof t, "capacity (bottleneck: %s)", who ? who : "?");
+        fprintf(f, "%.10g with lines lw 2.5 lc rgb '#dc2626' title ", cap);
+        text_gnuplot(f, t, LABEL_MAX + 24);
+        if (plan && plan->safety_margin > 1) {
+            NEXT();
+            fprintf(f, "%.10g with lines lw 1.5 dt 2 lc rgb '#dc2626' title 'capacity / safety "
+                       "margin %.3g'", cap / plan->safety_margin, plan->safety_margin);
+        }
+    }
+#undef NEXT
+    fputc('\n', f);
+}
+
+/* Histories longer than this get a context panel (all of it) above a zoom
+ * on the last ZOOM_KEEP points and the forecast, so the bands stay readable. */
+#define ZOOM_ABOVE 150
+#define ZOOM_KEEP 90
+
+static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_series *se,
+                          const rep_plan *plan)
+{
+    if (se->nhistory == 0 && se->nforecast == 0)
+        return 0;
+    int zoom = se->nhistory > ZOOM_ABOVE && se->nforecast > 0;
+    script s;
+    if (script_begin(&s, 1180, zoom ? 620 : 420) != 0)
+        return -1;
+    FILE *f = s.f;
+    fputs("$hist << EOD\n", f);
+    for (size_t i = 0; i < se->nhistory; i++) {
+        val(f, se->history[i].x);
+        val(f, se->history[i].v);
+        fputc('\n', f);
+    }
+    fputs("EOD\n$fit << EOD\n", f);
+    for (size_t i = 0; i < se->nfitted; i++) {
+        val(f, se->fitted[i].x);
+        val(f, se->fitted[i].v);
+        fputc('\n', f);
+    }
+    fputs("EOD\n$fc << EOD\n", f);
+    int bands80 = 0, bands95 = 0;
+    for (size_t i = 0; i < se->nforecast; i++) {
+        const rep_tv *t = &se->forecast[i];
+        val(f, t->x);
+        val(f, t->v);
+        val(f, t->lo80);
+        val(f, t->hi80);
+        val(f, t->lo95);
+        val(f, t->hi95);
+        fputc('\n', f);
+        bands80 |= isfinite(t->lo80) && isfinite(t->hi80);
+        bands95 |= isfinite(t->lo95) && isfinite(t->hi95);
+    }
+    fputs("EOD\n", f);
+    forecast_axis(f, fc);
+    fputs("set ylabel ", f);
+    text_gnuplot(f, se->metric ? se->metric : se->id, LABEL_MAX);
+    fputs("\nset yrange [0:*]\nset format y '%.1s%c'\n", f);
+    const char *who = NULL;
+    double cap = capacity_equivalent(plan, se, &who);
+    size_t keep = ZOOM_KEEP > 3 * se->nforecast ? ZOOM_KEEP : 3 * se->nforecast;
+    if (zoom && keep < se->nhistory) {
+        double from = se->history[se->nhistory - keep].x;
+        fputs("set multiplot\nset origin 0,0.64\nset size 1,0.36\nunset key\n"
+              "set title 'all history' textcolor rgb '#374151'\nunset xtics\nset xtics nomirror\n",
+              f);
+        if (fc->x_kind == REP_X_TIME)
+            fprintf(f, "set arrow from '%.0f', graph 0 to '%.0f', graph 1 nohead dt 3 "
+                       "lc rgb '#6b7280'\n", from, from);
+        else
+            fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 3 "
+                       "lc rgb '#6b7280'\n", from, from);
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "lines lw 1");
+        fputs("unset arrow\nset origin 0,0\nset size 1,0.64\n"
+              "set key outside bottom center horizontal samplen 2 textcolor rgb '#374151'\n", f);
+        fprintf(f, "set title 'last %zu periods and the forecast' textcolor rgb '#374151'\n", keep);
+        if (fc->x_kind == REP_X_TIME)
+            fprintf(f, "set xrange ['%.0f':*]\n", from);
+        else
+            fprintf(f, "set xrange [%.10g:*]\n", from);
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
+        fputs("unset multiplot\n", f);
+    } else {
+        forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
+    }
+    char caption[400];
+    if (isfinite(cap))
+        snprintf(caption, sizeof caption,
+                 "History, the selected model's fit and the forecast with 80%% and 95%% bands. "
+                 "The red line is the capacity of the bottleneck subsystem converted to this "
+                 "metric with the plan's numbers: a band above it is a shortfall.");
+    else
+        snprintf(caption, sizeof caption,
+                 "History, the selected model's fit and the forecast with 80%% and 95%% bands%s.",
+                 plan ? " (the plan gives no capacity for this metric)"
+                      : " (give plan.json to draw the capacity line)");
+    return add_chart(cs, CHART_FORECAST, 1, &s, caption, "Forecast: %s", se->id);
+}
+
+/* ---- plan chart ---- */
+
+static int plan_chart(chart_set *cs, const rep_plan *p)
+{
+    if (p->nsubs == 0)
+        return 0;
+    script s;
+    if (script_begin(&s, 1180, 360) != 0)
+        return -1;
+    FILE *f = s.f;
+    fputs("$bars << EOD\n", f);
+    int any = 0;
+    for (size_t i = 0; i < p->nsubs; i++) {
+        const rep_plansub *ps = &p->subs[i];
+        fprintf(f, " %zu", i);
+        val(f, ps->demand_rps);
+        val(f, ps->demand_hi95_rps);
+        val(f, ps->capacity_rps);
+        fputc('\n', f);
+        any |= isfinite(ps->demand_rps) || isfinite(ps->demand_hi95_rps) ||
+               isfinite(ps->capacity_rps);
+    }
+    fputs("EOD\n", f);
+    if (!any) {
+        fclose(f);
+        free(s.text);
+        return 0;
+    }
+    fputs("set xtics (", f);
+    for (size_t i = 0; i < p->nsubs; i++) {
+        if (i)
+            fputs(", ", f);
+        text_gnuplot(f, p->subs[i].name, 24);
+        fprintf(f, " %zu", i);
+    }
+    fputs(")\nset grid noxtics ytics\nset style fill solid 0.9 border -1\nset boxwidth 0.26\n", f);
+    fprintf(f, "set xrange [-0.6:%zu.6]\nset yrange [0:*]\nset ylabel 'requests per second'\n",
+            p->nsubs - 1);
+    fputs("plot $bars using ($1-0.28):2 with boxes lc rgb '#93c5fd' title 'demand (forecast mean)', \\\n"
+          "  $bars using ($1):3 with boxes lc rgb '#2563eb' title 'demand (hi95)', \\\n"
+          "  $bars using ($1+0.28):4 with boxes lc rgb '#16a34a' title 'measured capacity'\n", f);
+    return add_chart(cs, CHART_PLAN, 1, &s,
+                     "Per subsystem: peak demand (mean and the 95% upper bound) against the "
+                     "measured capacity. A blue bar taller than its green bar is a shortfall.",
+                     "Plan: demand vs capacity");
+}
+
+int charts_render(const report_inputs *in, chart_set *cs)
+{
+    memset(cs, 0, sizeof *cs);
+    cs->gnuplot = charts_find_gnuplot();
+    if (!cs->gnuplot) {
+        cs->gnuplot_missing = 1;
+        return 0;
+    }
+    const rep_results *r = in->results;
+    if (r && r->npoints) {
+        if (rate_chart(cs, r) != 0 || latency_chart(cs, r) != 0)
+            return -1;
+    }
+    if (r && spectrum_chart(cs, r) != 0)
+        return -1;
+    if (r && r->npoints && (errors_chart(cs, r) != 0 || subsystem_chart(cs, r) != 0))
+        return -1;
+    for (size_t i = 0; in->capacity && i < in->capacity->nsubs; i++)
+        if (search_chart(cs, &in->capacity->subs[i]) != 0 ||
+            usl_chart(cs, &in->capacity->subs[i]) != 0)
+            return -1;
+    for (size_t i = 0; in->forecast && i < in->forecast->nseries; i++)
+        if (forecast_chart(cs, in->forecast, &in->forecast->series[i], in->plan) != 0)
+            return -1;
+    if (in->plan && plan_chart(cs, in->plan) != 0)
+        return -1;
+    return 0;
+}
+
+void charts_free(chart_set *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        free(cs->items[i].title);
+        free(cs->items[i].caption);
+        free(cs->items[i].svg);
+        free(cs->items[i].error);
+    }
+    free(cs->items);
+    free(cs->gnuplot);
+    memset(cs, 0, sizeof *cs);
+}

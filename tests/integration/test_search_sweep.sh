@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# test_search_sweep.sh: `crest search` at a strict SLO (ad hoc --url against
+# a separately started testbed), the full-link mix, and the closed-loop USL
+# sweep. The testbed config makes capacities exact:
+#   cart   4 workers x fixed 10 ms = 400/s
+#   coupon 16 workers x fixed 2 ms = 8000/s behind a 300/s rate limit
+source "$(dirname "$0")/lib.sh"
+
+cat > "$TMP/testbed.json" <<'EOF'
+{"subsystems": {
+  "cart": {"workers": 4, "service_time": {"dist": "fixed", "mean_ms": 10}, "queue_limit": 100000},
+  "coupon": {"workers": 16, "service_time": {"dist": "fixed", "mean_ms": 2}, "queue_limit": 100000,
+             "rate_limit": {"rate": 300, "burst": 20}}
+}}
+EOF
+cat > "$TMP/scenario.json" <<'EOF'
+{
+  "schema": "crest.scenario/1",
+  "name": "search-sweep-test",
+  "target": "testbed",
+  "arrivals": "uniform",
+  "subsystems": {
+    "cart": {"weight": 2, "slo": {"p99_ms": 1000, "error_rate": "1%"},
+             "endpoints": [{"name": "add", "path": "/cart/add"}]},
+    "coupon": {"weight": 1, "slo": {"p99_ms": 1000, "error_rate": "1%"}, "shed": [429],
+               "endpoints": [{"name": "list", "path": "/coupon/list"}]}
+  },
+  "phases": [{"name": "steady", "duration": "10s", "shape": "constant", "rate": 100}]
+}
+EOF
+
+# Other jobs share this machine: a generator stall (loop lag) is re-run up
+# to three times instead of ending the search as generator-limited.
+FAST=(--step 3s --warmup 0.5s --pause 0.5s --max-loop-lag 25ms --retries 3)
+
+# Strict SLO, p99 < 50 ms, Poisson arrivals (ad hoc): the capacity must lie
+# strictly below the saturation point (400/s; the relaxed search finds it
+# within 5%, see test_search.sh) and above the rate at which an M/M/4 queue
+# with the same mean service time meets the SLO. Fixed service times queue
+# less than exponential ones, so M/M/4's rate is a lower bound for this
+# M/D/4 system: Erlang C says P(wait > 40 ms) <= 1% (p99 of 10 ms service +
+# wait < 50 ms) up to 301/s. 10% slack covers the generator's own latency.
+test_strict_slo_adhoc() {
+    start_testbed --config "$TMP/testbed.json"
+    local out="$TMP/strict.json"
+    "$CREST" search --url "$TESTBED_URL/cart/add" --slo 'p99<50ms' --start-rate 150 \
+        "${FAST[@]}" --out "$out" > "$TMP/strict.log" 2>&1 || { cat "$TMP/strict.log" >&2; return 1; }
+    cat "$TMP/strict.log" >&2
+    local cap
+    cap=$(json "$out" '.subsystems[0].capacity_rps')
+    assert_eq "$(json "$out" '.subsystems[0].name')" "$TESTBED_URL/cart/add" "named by URL"
+    assert_eq "$(json "$out" '.subsystems[0].slo.p99_ms')" 50 "slo p99"
+    assert_eq "$(json "$out" '.subsystems[0].slo.error_rate')" 0.01 "default error budget added"
+    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "limited by"
+    assert_eq "$(json "$out" '.subsystems[0].at_least')" false "a real capacity"
+    assert_eq "$(json "$out" .scenario)" null "no scenario ad hoc"
+    assert_cmp "$cap < 400 * 0.97" "strict capacity below saturation"
+    assert_cmp "$cap >= 301 * 0.9" "strict capacity above the M/M/4 bound"
+}
+
+# Full link at the default mix (cart 2/3, coupon 1/3): cart saturates at a
+# total of 400 / (2/3) = 600/s, before coupon's limiter (300 / (1/3) = 900/s),
+# so the full-link capacity is ~600/s, limited by cart. The sweep fits USL to
+# closed-loop throughput at 1..16 connections.
+test_full_link_and_sweep() {
+    local out="$TMP/full.json"
+    "$CREST" search "$TMP/scenario.json" --only full-link --start-rate 300 "${FAST[@]}" \
+        --testbed-config "$TMP/testbed.json" --sweep --sweep-levels 1,2,4,8,16 --sweep-step 2s \
+        --out "$out" > "$TMP/full.log" 2>&1 || { cat "$TMP/full.log" >&2; return 1; }
+    cat "$TMP/full.log" >&2
+    assert_eq "$(json "$out" '.subsystems | length')" 1 "only the full link"
+    assert_eq "$(json "$out" '.subsystems[0].name')" full-link "name"
+    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "limited by"
+    assert_eq "$(json "$out" '.subsystems[0].limiting_subsystem')" cart "cart breaks first"
+    assert_near "$(json "$out" '.subsystems[0].capacity_rps')" 600 0.06 "full-link capacity"
+    assert_eq "$(json "$out" '.subsystems[0].usl.points | length')" 5 "one point per level"
+    assert_eq "$(json "$out" '[.subsystems[0].usl.points[].n] | join(",")')" "1,2,4,8,16" "levels"
+    # closed loop, each connection one request in flight: 1 connection gets
+    # ~1 / 10 ms on cart (2/3 of requests) and faster on coupon; 16 saturate
+    local x1 x16
+    x1=$(json "$out" '.subsystems[0].usl.points[0].throughput')
+    x16=$(json "$out" '.subsystems[0].usl.points[4].throughput')
+    assert_cmp "$x1 > 50 && $x1 < 200" "one connection's throughput"
+    assert_cmp "$x16 > 3 * $x1" "throughput scales with connections"
+    assert_cmp "$x16 < 600 * 1.1" "throughput bounded by the cart saturation"
+    assert_cmp "$(json "$out" '.subsystems[0].usl.gamma') > 0" "USL gamma fitted"
+    grep -q "sweep" "$TMP/full.log" || fail "sweep progress on the terminal"
+}
+
+run_tests
