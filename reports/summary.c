@@ -246,7 +246,7 @@ static int plan_section(FILE *f, const rep_plan *p)
     }
     table_print(f, &tb);
     for (size_t i = 0; i < p->nsubs; i++) {
-        if (!p->subs[i].notes)
+        if (!p->subs[i].notes || !p->subs[i].notes[0])
             continue;
         fputs("  ", f);
         text_plain(f, p->subs[i].name);
