@@ -166,10 +166,16 @@ int engine_stop_requested(void)
     return g_signal_stop != 0;
 }
 
+/* The first signal asks for a clean stop (results are still written); the
+ * handler then steps aside, so a second Ctrl-C ends the process at once. */
 static void on_signal(int sig)
 {
-    (void)sig;
     g_signal_stop = 1;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
 }
 
 void engine_install_signal_handlers(void)
