@@ -76,6 +76,21 @@ JSON
     assert_eq "$(json "$TMP/mif.json" .summary.sent)" "$served" "dropped requests were never sent"
 }
 
+test_progress_and_summary() {
+    start_nginx
+    "$CREST" run --url "$NGINX_URL/index.html" -R 100 -d 2s --max-loop-lag 1s \
+        --threshold 'p99<5s' > "$TMP/prog.out" 2> "$TMP/prog.err"
+    grep -qE '^1\.[0-9]+s/2\.00s +constant +target 100/s' "$TMP/prog.out" ||
+        fail "a plain progress line per second when stdout is not a terminal"
+    for want in "Latency from intended send time" "99.99%" "200 scheduled, 200 sent, 200 ok" \
+                "Generator: " "pass p99<5s"; do
+        grep -qF "$want" "$TMP/prog.out" || fail "summary lacks '$want'"
+    done
+    "$CREST" run --url "$NGINX_URL/index.html" -R 100 -d 1s --quiet --max-loop-lag 1s \
+        > "$TMP/quiet.out" 2> "$TMP/quiet.err"
+    assert_eq "$(wc -l < "$TMP/quiet.out")" 1 "--quiet prints one line"
+}
+
 test_bad_usage() {
     local rc=0
     "$CREST" run -c 10 > "$TMP/u1.log" 2>&1 || rc=$?
