@@ -166,10 +166,16 @@ int engine_stop_requested(void)
     return g_signal_stop != 0;
 }
 
+/* The first signal asks for a clean stop (results are still written); the
+ * handler then steps aside, so a second Ctrl-C ends the process at once. */
 static void on_signal(int sig)
 {
-    (void)sig;
     g_signal_stop = 1;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
 }
 
 void engine_install_signal_handlers(void)
@@ -353,8 +359,10 @@ static void dispatch(worker *w, const pending *p);
 static void user_next(worker *w, uint32_t user, uint64_t done_ns);
 static void arm(worker *w, uint64_t at);
 
-/* Renders P into slot SI and hands it to the transport. */
-static void send_on_slot(worker *w, size_t si, const pending *p)
+/* Renders P into the free slot SI and hands it to the transport. 0 when it
+ * went out (the slot is busy); -1 when it could not (counted; the caller
+ * still owns the free slot). */
+static int send_on_slot(worker *w, size_t si, const pending *p)
 {
     engine *e = w->eng;
     slot *s = &w->slots[si];
@@ -371,12 +379,10 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
-            s->busy = 0;
-            w->free_slots[w->nfree++] = si;
             count_dropped(w, p);
             if (p->user >= 0)   /* no more requests for this user (a feeder ran dry) */
                 w->user_active[p->user] = 0;
-            return;
+            return -1;
         }
         rr = s->render;
         for (size_t h = 0; h < rr->nheaders; h++)
@@ -406,11 +412,12 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
         s->busy = 0;
         transport_result r = {.status = 0, .net_error = NETERR_OTHER, .done_ns = clock_now_ns()};
         w->inflight--;
-        w->free_slots[w->nfree++] = si;
         record_done(w, s, &r);
         if (p->user >= 0)   /* not user_next: a transport that keeps failing would recurse */
             w->user_active[p->user] = 0;
+        return -1;
     }
+    return 0;
 }
 
 static int queue_push(worker *w, const pending *p)
@@ -455,7 +462,8 @@ static void dispatch(worker *w, const pending *p)
     }
     if (w->nfree > 0 && w->qlen == 0) {
         size_t si = w->free_slots[--w->nfree];
-        send_on_slot(w, si, p);
+        if (send_on_slot(w, si, p) != 0)
+            w->free_slots[w->nfree++] = si;
         return;
     }
     if (queue_push(w, p) != 0) {
@@ -708,12 +716,13 @@ static void on_done(void *owner, size_t si, const transport_result *r)
     roll_second(w, r->done_ns);
     record_done(w, s, r);
     int32_t user = s->req.user;
-    if (w->qlen) {
+    int reused = 0;
+    while (w->qlen && !reused) {   /* the oldest waiting request takes the slot */
         pending p = queue_pop(w);
-        send_on_slot(w, si, &p);
-    } else {
-        w->free_slots[w->nfree++] = si;
+        reused = send_on_slot(w, si, &p) == 0;
     }
+    if (!reused)
+        w->free_slots[w->nfree++] = si;
     if (w->stopping) {
         if (w->inflight == 0)
             finish(w);

@@ -17,7 +17,8 @@ static const char *fmt_ms(double ms, char *buf, int len)
 void progress_print(FILE *out, const char *label, const progress_snapshot *s, int tty)
 {
     char el[32], tot[32], p99[32], target[48];
-    units_format_duration(s->elapsed_s, el, sizeof el);
+    /* During the final grace period the clock runs past the plan. */
+    units_format_duration(s->elapsed_s < s->total_s ? s->elapsed_s : s->total_s, el, sizeof el);
     units_format_duration(s->total_s, tot, sizeof tot);
     fmt_ms(s->p99_ms, p99, sizeof p99);
     if (s->closed_connections > 0)

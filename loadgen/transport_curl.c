@@ -275,6 +275,7 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_PREREQDATA, s);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_PROXY, "");
+    SET(CURLOPT_NOPROXY, "*");   /* else no_proxy is read from the environment per transfer */
     SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_VERBOSE, 0L);
     SET(CURLOPT_WRITEFUNCTION, discard_body);

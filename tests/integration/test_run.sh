@@ -78,6 +78,23 @@ test_stages_and_warmup() {
 # (p99 ~ 480 ms), plus the few ms it takes to drain the backlog. Service
 # time stays small: only the requests already on the 64 connections are
 # held by the server; the rest wait in crest's queue (connection wait).
+test_http_errors_and_poisson() {
+    start_nginx "access_log $TMP/post.log;"
+    # nginx answers POST to a static file with 405: counted as HTTP errors.
+    crest_run "$TMP/post.json" --url "$NGINX_URL/index.html" -X POST --body 'qty=1' \
+        -H 'Content-Type: application/x-www-form-urlencoded' -R 100 -d 1s --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    assert_eq "$(json "$TMP/post.json" .summary.http_errors)" 100 "405s are HTTP errors"
+    assert_eq "$(json "$TMP/post.json" '.summary.status."4xx"')" 100 "4xx class"
+    assert_eq "$(grep -c '"POST /index.html HTTP/1.1" 405' "$TMP/post.log")" 100 "nginx saw the POSTs"
+    crest_run "$TMP/poi.json" --url "$NGINX_URL/index.html" --arrivals poisson -R 1000 -d 2s \
+        --max-loop-lag 1s --quiet
+    local n
+    n=$(json "$TMP/poi.json" .summary.scheduled)
+    assert_cmp "$n > 2000 - 180 && $n < 2000 + 180" "Poisson arrivals: 2000 expected, within 4 sigma ($n)"
+    assert_eq "$(json "$TMP/poi.json" .settings.arrivals)" poisson "arrivals recorded"
+}
+
 test_coordinated_omission() {
     cat > "$TMP/stall.json" <<JSON
 {"subsystems": {"cms": {"workers": 128, "faults": {"stall": {"every_s": 2, "for_ms": 500}}}}}

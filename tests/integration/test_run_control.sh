@@ -59,6 +59,38 @@ test_threshold_exit_codes() {
     grep -q "GENERATOR-LIMITED" "$TMP/t5.json.log" || fail "says so loudly"
 }
 
+test_max_in_flight_drops_are_inconclusive() {
+    cat > "$TMP/stall1.json" <<JSON
+{"subsystems": {"cms": {"workers": 64, "faults": {"stall": {"every_s": 1, "for_ms": 600}}}}}
+JSON
+    start_testbed --config "$TMP/stall1.json"
+    wait_testbed_phase 1 0.9   # the run then covers a whole 600 ms stall
+    crest_run "$TMP/mif.json" --url "$TESTBED_URL/cms/home" -R 500 -d 1s --max-in-flight 10 \
+        --max-loop-lag 1s --quiet
+    assert_eq "$RC" 3 "drops at --max-in-flight make the run inconclusive"
+    assert_cmp "$(json "$TMP/mif.json" .summary.dropped) > 150" "requests dropped during the stall"
+    assert_eq "$(json "$TMP/mif.json" .generator.generator_limited)" true "generator_limited"
+    json "$TMP/mif.json" .generator.reason | grep -q "max-in-flight" || fail "reason names the cap"
+    local served
+    served=$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.cms.requests)
+    assert_eq "$(json "$TMP/mif.json" .summary.sent)" "$served" "dropped requests were never sent"
+}
+
+test_progress_and_summary() {
+    start_nginx
+    "$CREST" run --url "$NGINX_URL/index.html" -R 100 -d 2s --max-loop-lag 1s \
+        --threshold 'p99<5s' > "$TMP/prog.out" 2> "$TMP/prog.err"
+    grep -qE '^1\.[0-9]+s/2\.00s +constant +target 100/s' "$TMP/prog.out" ||
+        fail "a plain progress line per second when stdout is not a terminal"
+    for want in "Latency from intended send time" "99.99%" "200 scheduled, 200 sent, 200 ok" \
+                "Generator: " "pass p99<5s"; do
+        grep -qF "$want" "$TMP/prog.out" || fail "summary lacks '$want'"
+    done
+    "$CREST" run --url "$NGINX_URL/index.html" -R 100 -d 1s --quiet --max-loop-lag 1s \
+        > "$TMP/quiet.out" 2> "$TMP/quiet.err"
+    assert_eq "$(wc -l < "$TMP/quiet.out")" 1 "--quiet prints one line"
+}
+
 test_bad_usage() {
     local rc=0
     "$CREST" run -c 10 > "$TMP/u1.log" 2>&1 || rc=$?
