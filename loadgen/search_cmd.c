@@ -91,7 +91,7 @@ static void usage(FILE *f)
         "                       when the SLO has no error bound)\n"
         "  --step DUR           measured window per step (default 5s)\n"
         "  --warmup DUR         discarded warm-up before each window (default 1s)\n"
-        "  --pause DUR          drain pause between steps (default 1s)\n"
+        "  --pause DUR          drain pause between steps (default 0.5s)\n"
         "  --tolerance FRAC     stop when (fail - pass) / pass <= FRAC (default 3%%)\n"
         "  --start-rate R       first step, requests/s (default 100)\n"
         "  --max-rate R         never step above R (default 1000000)\n"
@@ -217,7 +217,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
     search_config_init(&o->cfg);
     o->step_s = 5;
     o->warmup_s = 1;
-    o->pause_s = 1;
+    o->pause_s = 0.5;
     o->timeout_s = 5;
     o->connections = 256;
     o->seed = 1;
