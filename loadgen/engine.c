@@ -351,6 +351,7 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
 
 static void dispatch(worker *w, const pending *p);
 static void user_next(worker *w, uint32_t user, uint64_t done_ns);
+static void arm(worker *w, uint64_t at);
 
 /* Renders P into slot SI and hands it to the transport. */
 static void send_on_slot(worker *w, size_t si, const pending *p)
@@ -373,8 +374,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
             s->busy = 0;
             w->free_slots[w->nfree++] = si;
             count_dropped(w, p);
-            if (p->user >= 0)
-                user_next(w, (uint32_t)p->user, clock_now_ns());
+            if (p->user >= 0)   /* no more requests for this user (a feeder ran dry) */
+                w->user_active[p->user] = 0;
             return;
         }
         rr = s->render;
@@ -407,8 +408,8 @@ static void send_on_slot(worker *w, size_t si, const pending *p)
         w->inflight--;
         w->free_slots[w->nfree++] = si;
         record_done(w, s, &r);
-        if (p->user >= 0)
-            user_next(w, (uint32_t)p->user, r.done_ns);
+        if (p->user >= 0)   /* not user_next: a transport that keeps failing would recurse */
+            w->user_active[p->user] = 0;
     }
 }
 
@@ -512,7 +513,10 @@ static void user_next(worker *w, uint32_t user, uint64_t done_ns)
     }
     double think = w->eng->plan->phases[w->phase_now].think_s;
     if (think > 0) {
-        heap_push(w, done_ns + (uint64_t)(think * 1e9), user);
+        uint64_t at = done_ns + (uint64_t)(think * 1e9);
+        heap_push(w, at, user);
+        if (w->armed_ns == 0 || at < w->armed_ns)
+            arm(w, at);
         return;
     }
     uint64_t now = clock_now_ns();
@@ -538,7 +542,7 @@ static void users_update(worker *w, uint64_t now)
 
 /* ---- scheduler -------------------------------------------------------- */
 
-static void begin_stop(worker *w, uint64_t now);
+static void begin_stop(worker *w, uint64_t now, int drain);
 
 static uint64_t next_deadline(const worker *w, uint64_t now)
 {
@@ -598,7 +602,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
     int budget = BATCH;
     while (w->next_arrival_ns <= now && w->next_arrival_ns < e->end_ns && budget-- > 0) {
         size_t ph = phase_index_at(e, w->next_arrival_ns);
-        pending p = make_pending(w, w->next_arrival_ns, now, -1, ph);
+        pending p = make_pending(w, w->next_arrival_ns, clock_now_ns(), -1, ph);
         dispatch(w, &p);
         advance_arrival(w);
     }
@@ -616,7 +620,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
         return;
     }
     if (now >= e->end_ns) {
-        begin_stop(w, e->end_ns);
+        begin_stop(w, e->end_ns, 1);
         return;
     }
     arm(w, next_deadline(w, now));
@@ -637,6 +641,10 @@ static void finish(worker *w)
         w->slots[i].busy = 0;
         w->inflight--;
     }
+    while (w->qlen) {
+        pending p = queue_pop(w);
+        count_cancelled(w, &p);
+    }
     w->finished = 1;
     w->iv.sec = (int64_t)w->cur_sec;
     second_store_flush(&e->store, w->id, &w->iv, e->store.nseconds);
@@ -655,16 +663,19 @@ static void on_grace(struct ev_loop *loop, ev_timer *t, int revents)
     finish(t->data);
 }
 
-/* Stops scheduling: queued requests are cancelled now, those in flight get
- * the grace period. */
-static void begin_stop(worker *w, uint64_t now)
+/* Stops scheduling. At the plan's end (DRAIN) the requests still waiting
+ * for a connection are part of the plan: they go out as connections free
+ * up, within the grace period. On a stop request they are cancelled at
+ * once, so sending stops within a housekeeping tick. Requests in flight get
+ * the grace period either way. */
+static void begin_stop(worker *w, uint64_t now, int drain)
 {
     if (w->stopping)
         return;
     w->stopping = 1;
     w->stop_ns = now;
     ev_io_stop(w->loop, &w->tfd_io);
-    while (w->qlen) {
+    while (!drain && w->qlen) {
         pending p = queue_pop(w);
         count_cancelled(w, &p);
     }
@@ -685,7 +696,7 @@ static void on_house(struct ev_loop *loop, ev_timer *t, int revents)
     uint64_t now = clock_now_ns();
     roll_second(w, now);
     if (!w->stopping && (g_signal_stop || atomic_load(&w->eng->stop)))
-        begin_stop(w, now);
+        begin_stop(w, now, 0);
 }
 
 static void on_done(void *owner, size_t si, const transport_result *r)
@@ -697,17 +708,16 @@ static void on_done(void *owner, size_t si, const transport_result *r)
     roll_second(w, r->done_ns);
     record_done(w, s, r);
     int32_t user = s->req.user;
-    if (w->stopping) {
-        w->free_slots[w->nfree++] = si;
-        if (w->inflight == 0)
-            finish(w);
-        return;
-    }
     if (w->qlen) {
         pending p = queue_pop(w);
         send_on_slot(w, si, &p);
     } else {
         w->free_slots[w->nfree++] = si;
+    }
+    if (w->stopping) {
+        if (w->inflight == 0)
+            finish(w);
+        return;
     }
     if (user >= 0)
         user_next(w, (uint32_t)user, r->done_ns);
@@ -1119,6 +1129,15 @@ int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
     if (e.budget <= 0) {
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
+    }
+    if (o->http2 && strncmp(plan->target, "http:", 5) == 0 &&
+        curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
+        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
+         * connection fails every request after the first one. */
+        crest_error("HTTP/2 without TLS (prior knowledge) is broken in libcurl %s (reused "
+                    "connections fail; fixed in 8.0, curl/curl#10643): use an https:// target "
+                    "for --http2, or HTTP/1.1", curl_version_info(CURLVERSION_NOW)->version);
+        return CREST_EXIT_RUN;
     }
     e.nthreads = o->threads > 0 ? o->threads : default_threads();
     if (e.nthreads > e.budget)

@@ -35,7 +35,7 @@ int arrival_clock_init(arrival_clock *c, const load_plan *p, int poisson, unsign
     if (poisson)
         c->next = rng_exponential(r, c->stride);
     else
-        c->next = index;
+        c->next = index + 0.5;   /* mid-unit: no arrival lands on a phase edge */
     return 0;
 }
 
@@ -49,6 +49,8 @@ void arrival_clock_free(arrival_clock *c)
  * in the form that is stable for rising, falling and flat rates. */
 static double solve_step(double need, double r0, double r1, double h)
 {
+    if (need <= 0)
+        return 0;
     double a = (r1 - r0) / (2 * h);
     double disc = r0 * r0 + 4 * a * need;
     if (disc < 0)

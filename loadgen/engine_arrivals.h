@@ -3,9 +3,11 @@
  *
  * The expected number of arrivals up to time t is the integral of the
  * plan's rate, Lambda(t), over its open-loop phases (closed-loop phases add
- * nothing). Uniform arrivals happen where Lambda reaches an integer;
- * thread k of COUNT takes integers k, k+COUNT, ... so the threads together
- * produce exactly the uniform sequence. Poisson arrivals are exponential
+ * nothing). Uniform arrivals happen where Lambda reaches n + 1/2 (the middle
+ * of each unit, so a whole number of expected arrivals gives exactly that
+ * many, and none lands on a phase edge); thread k of COUNT takes n = k,
+ * k+COUNT, ... so the threads together produce exactly the uniform
+ * sequence. Poisson arrivals are exponential
  * gaps in "operational time" (Lambda), mean COUNT per thread, so that the
  * superposition of the threads is a Poisson process of the plan's rate. */
 #ifndef CREST_ENGINE_ARRIVALS_H

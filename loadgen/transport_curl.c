@@ -41,6 +41,7 @@ typedef struct curl_slot {
     size_t index;
     long key;                   /* key of the request last set up, -1 none */
     int busy;
+    int attempts;               /* times libcurl was about to send the current request */
     struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
 } curl_slot;
 
@@ -72,6 +73,21 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
     if (fd != CURL_SOCKET_BAD)
         t->opened++;
     return fd;
+}
+
+/* libcurl silently re-sends a request whose reused connection died before
+ * any answer (a server reset, a stale keep-alive). That would make the
+ * server see more requests than crest sent and hide the failure; so a
+ * second attempt is refused here and the request counts as reset. */
+static int before_send(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+                       int conn_primary_port, int conn_local_port)
+{
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    curl_slot *s = clientp;
+    return ++s->attempts > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 static int classify(CURL *e, CURLcode rc)
@@ -110,6 +126,7 @@ static int classify(CURL *e, CURLcode rc)
             return NETERR_RESET;
         return NETERR_OTHER;
     case CURLE_GOT_NOTHING:
+    case CURLE_ABORTED_BY_CALLBACK:   /* a retry refused by before_send */
         return NETERR_RESET;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -254,6 +271,8 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     CURLcode rc = CURLE_OK;
 #define SET(opt, val) if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, val)
     SET(CURLOPT_PRIVATE, (char *)s);
+    SET(CURLOPT_PREREQFUNCTION, before_send);
+    SET(CURLOPT_PREREQDATA, s);
     SET(CURLOPT_NOSIGNAL, 1L);
     SET(CURLOPT_PROXY, "");
     SET(CURLOPT_NOPROGRESS, 1L);
@@ -268,8 +287,12 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_TCP_NODELAY, 1L);
     if (t->resolve)
         SET(CURLOPT_RESOLVE, t->resolve);
-    if (t->cfg.http2)
+    /* libcurl would negotiate h2 on https by default: HTTP/2 is opt-in. */
+    if (t->cfg.http2) {
         SET(CURLOPT_PIPEWAIT, 1L);
+    } else {
+        SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    }
     if (t->cfg.insecure) {
         SET(CURLOPT_SSL_VERIFYPEER, 0L);
         SET(CURLOPT_SSL_VERIFYHOST, 0L);
@@ -386,6 +409,7 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
             return -1;
         s->key = req->key;
     }
+    s->attempts = 0;
     if (curl_multi_add_handle(t->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# bench/run.sh: crest against wrk and h2load on the same nginx, then crest's
+# peak memory at 10k connections. `make bench` runs `bench/run.sh bin/crest`.
+#
+# nginx (one worker) and the load generator are each pinned to their own
+# core with taskset; every generator gets the same connections and
+# duration, one thread, HTTP/1.1 keep-alive, a small static file. Prints
+# requests/s for each and crest's ratio to wrk. No pass/fail: numbers only.
+#
+#   bench/run.sh [CREST] (env: CONNECTIONS=64 DURATION=10 BIG_CONNECTIONS=10000)
+set -u
+CREST=$(realpath "${1:-bin/crest}")
+CONNECTIONS=${CONNECTIONS:-64}
+DURATION=${DURATION:-10}
+BIG=${BIG_CONNECTIONS:-10000}
+TMP=$(mktemp -d /tmp/crest-bench.XXXXXX)
+chmod 755 "$TMP"
+NGINX_PID=
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+for tool in nginx wrk h2load taskset jq python3; do
+    command -v "$tool" > /dev/null || [ -x "/usr/sbin/$tool" ] ||
+        { echo "bench: '$tool' is missing (make deps installs it)" >&2; exit 3; }
+done
+cores=$(nproc)
+SERVER_CPU=0
+CLIENT_CPU=$(( cores > 1 ? 1 : 0 ))
+[ "$cores" -gt 1 ] || echo "bench: one core only: server and generator share it" >&2
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$TMP/html" "$TMP/logs"
+echo "hello from nginx" > "$TMP/html/index.html"
+cat > "$TMP/nginx.conf" <<NGINX
+worker_processes 1;
+worker_rlimit_nofile 30000;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log crit;
+events { worker_connections 25000; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $TMP/body;
+    server { listen 127.0.0.1:$PORT backlog=16384; root $TMP/html; }
+}
+NGINX
+( ulimit -n "$(ulimit -Hn)"; exec taskset -c "$SERVER_CPU" /usr/sbin/nginx -c "$TMP/nginx.conf" -p "$TMP" ) &
+NGINX_PID=$!
+for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
+    sleep 0.05
+done
+URL="http://127.0.0.1:$PORT/index.html"
+
+echo "bench: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, $CONNECTIONS connections, ${DURATION}s, 1 thread"
+
+taskset -c "$CLIENT_CPU" "$CREST" run --url "$URL" -c "$CONNECTIONS" -d "${DURATION}s" \
+    --threads 1 --quiet --out "$TMP/crest.json" > "$TMP/crest.log" 2>&1
+crest_rps=$(jq -r '.summary.rate' "$TMP/crest.json" 2>/dev/null)
+crest_p99=$(jq -r '.summary.latency_ms.p99' "$TMP/crest.json" 2>/dev/null)
+crest_cpu=$(jq -r '.generator.busiest_thread_cpu' "$TMP/crest.json" 2>/dev/null)
+
+taskset -c "$CLIENT_CPU" wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" "$URL" > "$TMP/wrk.log" 2>&1
+wrk_rps=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.log")
+
+taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c "$CONNECTIONS" -D "$DURATION" "$URL" > "$TMP/h2load.log" 2>&1
+h2load_rps=$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i == "req/s,") print $(i-1)}' "$TMP/h2load.log")
+
+printf "%-8s %12s\n" tool "req/s"
+printf "%-8s %12.0f   (p99 %s ms, generator thread %.0f%% busy)\n" crest "${crest_rps:-0}" \
+    "${crest_p99:-?}" "$(awk -v c="${crest_cpu:-0}" 'BEGIN {print c * 100}')"
+printf "%-8s %12.0f\n" wrk "${wrk_rps:-0}"
+printf "%-8s %12.0f\n" h2load "${h2load_rps:-0}"
+awk -v c="${crest_rps:-0}" -v w="${wrk_rps:-0}" \
+    'BEGIN { if (w > 0) printf "crest/wrk ratio: %.2f\n", c / w }'
+
+# Peak memory of crest holding BIG connections (closed loop, a short run).
+(ulimit -n "$(ulimit -Hn)"; /usr/bin/time -v -o "$TMP/time.log" taskset -c "$CLIENT_CPU" \
+    "$CREST" run --url "$URL" -c "$BIG" -d 5s --threads 1 --timeout 10s --quiet \
+    --out "$TMP/big.json" > "$TMP/big.log" 2>&1)
+rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.log")
+opened=$(jq -r '.generator.connections_opened' "$TMP/big.json" 2>/dev/null)
+big_rps=$(jq -r '.summary.rate' "$TMP/big.json" 2>/dev/null)
+printf "crest at %d connections: %s connections opened, %.0f req/s, peak RSS %.1f MiB\n" \
+    "$BIG" "${opened:-?}" "${big_rps:-0}" "$(awk -v k="${rss:-0}" 'BEGIN {print k / 1024}')"

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test_run.sh: `crest run` measures correctly: its counts match what real
+# servers saw, open-loop rates are delivered, latency counts from the
+# intended send time, and failures are counted by kind without crashing.
+# Generous --max-loop-lag bounds: CI machines are shared, and these tests
+# check the measurements, not the generator's health.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/run_helpers.sh"
+
+test_counts_match_testbed() {
+    start_testbed
+    crest_run "$TMP/tb.json" --url "$TESTBED_URL/cms/home" -R 400 -d 2s --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    local served sent
+    served=$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.cms.requests)
+    assert_eq "$(json "$TMP/tb.json" .summary.scheduled)" 800 "scheduled"
+    assert_eq "$(json "$TMP/tb.json" .summary.sent)" "$served" "sent vs testbed requests"
+    assert_eq "$(json "$TMP/tb.json" .summary.ok)" "$served" "ok vs testbed requests"
+    # Closed loop against the same server: counts still match exactly.
+    curl -s -X POST "$TESTBED_URL/__stats/reset" > /dev/null
+    crest_run "$TMP/tb2.json" --url "$TESTBED_URL/product/detail" -c 8 -d 1s --max-loop-lag 1s --quiet
+    served=$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.product.requests)
+    assert_eq "$(json "$TMP/tb2.json" .summary.ok)" "$served" "closed loop ok vs testbed requests"
+    assert_cmp "$served > 50" "closed loop sent a reasonable number of requests"
+    assert_eq "$(json "$TMP/tb2.json" .generator.connections_opened)" 8 "connections opened"
+}
+
+test_nginx_counts_and_rate() {
+    start_nginx "access_log $TMP/access.log;"
+    crest_run "$TMP/ng.json" --url "$NGINX_URL/index.html" -R 2000 -d 5s --threads 1 \
+        --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    local lines
+    lines=$(wc -l < "$TMP/access.log")
+    assert_eq "$(json "$TMP/ng.json" .summary.scheduled)" 10000 "scheduled at 2000/s for 5 s"
+    assert_eq "$lines" 10000 "nginx access log lines"
+    assert_eq "$(json "$TMP/ng.json" .summary.ok)" "$lines" "ok vs nginx access log"
+    assert_eq "$(json "$TMP/ng.json" '.summary.status."2xx"')" "$lines" "2xx"
+    # Rate within 1%: every full second in the series, and the whole run.
+    assert_near "$(json "$TMP/ng.json" .summary.rate)" 2000 0.01 "overall rate"
+    for t in 0 1 2 3; do
+        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].offered")" 2000 0.01 "offered in second $t"
+        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].completed")" 2000 0.01 "completed in second $t"
+    done
+    # What nginx saw per wall-clock second (the inner, complete seconds).
+    awk -F'[][]' '{ split($2, a, " "); n[a[1]]++ } END { for (s in n) print s, n[s] }' \
+        "$TMP/access.log" | sort | sed '1d;$d' > "$TMP/persec"
+    [ "$(wc -l < "$TMP/persec")" -ge 3 ] || fail "expected at least 3 inner seconds in the access log"
+    while read -r _ count; do
+        assert_near "$count" 2000 0.01 "requests nginx saw in one second"
+    done < "$TMP/persec"
+}
+
+test_stages_and_warmup() {
+    start_nginx
+    crest_run "$TMP/st.json" --url "$NGINX_URL/index.html" --stages 1s:0-1000,1s:1000 \
+        --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    # A ramp 0 -> 1000 over 1 s is 500 requests, then 1000: 1500 exactly.
+    assert_eq "$(json "$TMP/st.json" .summary.scheduled)" 1500 "scheduled over the stages"
+    assert_near "$(json "$TMP/st.json" .timeseries[0].target_rate)" 500 0.01 "target rate mid-ramp"
+    assert_near "$(json "$TMP/st.json" .timeseries[0].offered)" 500 0.01 "offered during the ramp"
+    crest_run "$TMP/wu.json" --url "$NGINX_URL/index.html" -R 500 -d 2s --warmup 1s \
+        --max-loop-lag 1s --quiet
+    assert_eq "$(json "$TMP/wu.json" .summary.scheduled)" 500 "only the measured second counts"
+    assert_eq "$(json "$TMP/wu.json" '.timeseries | length')" 1 "one measured second"
+    # Closed loop with think time: 4 connections x (1 s / 100 ms) = about 40.
+    crest_run "$TMP/th.json" --url "$NGINX_URL/index.html" -c 4 --think 100ms -d 1s \
+        --threads 1 --max-loop-lag 1s --quiet
+    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) >= 36 && $(json "$TMP/th.json" .summary.scheduled) <= 44" \
+        "closed loop with think time paces each connection"
+}
+
+# 1000 req/s; the subsystem holds every answer for 500 ms every 2 s. A
+# request intended x ms into a stall waits 500 - x ms: a quarter of the
+# requests wait uniformly 0..500 ms. Over whole cycles the top 10% are
+# those that waited >= 300 ms (p90 ~ 300 ms) and the top 1% >= 480 ms
+# (p99 ~ 480 ms), plus the few ms it takes to drain the backlog. Service
+# time stays small: only the requests already on the 64 connections are
+# held by the server; the rest wait in crest's queue (connection wait).
+test_coordinated_omission() {
+    cat > "$TMP/stall.json" <<JSON
+{"subsystems": {"cms": {"workers": 128, "faults": {"stall": {"every_s": 2, "for_ms": 500}}}}}
+JSON
+    start_testbed --config "$TMP/stall.json"
+    wait_testbed_phase 2 0.6   # start just after a stall: the run covers 3 whole cycles
+    crest_run "$TMP/co.json" --url "$TESTBED_URL/cms/home" -R 1000 -d 6s --max-loop-lag 1s --quiet
+    assert_eq "$(json "$TMP/co.json" .summary.ok)" 6000 "every request answered"
+    local p90 p99 s90
+    p90=$(json "$TMP/co.json" .summary.latency_ms.p90)
+    p99=$(json "$TMP/co.json" .summary.latency_ms.p99)
+    s90=$(json "$TMP/co.json" .summary.service_time_ms.p90)
+    assert_cmp "$p90 >= 270 && $p90 <= 370" "latency p90 near 300 ms (got $p90)"
+    assert_cmp "$p99 >= 460 && $p99 <= 560" "latency p99 near 480 ms (got $p99)"
+    assert_cmp "$s90 < 60" "service time p90 stays small (got $s90)"
+    assert_eq "$(json "$TMP/co.json" .generator.connection_wait_warning)" true "connection wait warned"
+}
+
+test_refused_connections() {
+    local port
+    port=$(free_port)
+    crest_run "$TMP/ref.json" --url "http://127.0.0.1:$port/" -R 200 -d 1s --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "a run against a dead port completes (no gates given)"
+    assert_eq "$(json "$TMP/ref.json" .summary.scheduled)" 200 "scheduled"
+    assert_eq "$(json "$TMP/ref.json" .summary.net_errors_by_kind.refused)" 200 "refused counted"
+    assert_eq "$(json "$TMP/ref.json" .summary.ok)" 0 "nothing ok"
+}
+
+test_resets_counted() {
+    cat > "$TMP/reset.json" <<JSON
+{"subsystems": {"cart": {"workers": 64, "faults": {"reset_fraction": 0.3}}}}
+JSON
+    start_testbed --config "$TMP/reset.json"
+    crest_run "$TMP/rst.json" --url "$TESTBED_URL/cart/view" -R 300 -d 1s --max-loop-lag 1s --quiet
+    local resets requests
+    resets=$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.cart.resets)
+    requests=$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.cart.requests)
+    # libcurl would re-send a request whose reused connection was reset;
+    # crest refuses that retry, so the server sees exactly what was sent.
+    assert_eq "$requests" 300 "testbed saw each request once"
+    assert_cmp "$resets > 30" "the testbed reset some requests ($resets)"
+    assert_eq "$(json "$TMP/rst.json" .summary.net_errors_by_kind.reset)" "$resets" "resets counted as resets"
+    assert_eq "$(( $(json "$TMP/rst.json" .summary.ok) + resets ))" 300 "ok + resets = scheduled"
+}
+
+test_garbage_server() {
+    local port
+    port=$(free_port)
+    python3 - "$port" > /dev/null 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(128)
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(4096); c.sendall(b"\x00\x01garbage that is not HTTP\r\n\r\n")
+    except OSError:
+        pass
+    c.close()
+PY
+    PIDS+=("$!")
+    wait_port "$port"
+    crest_run "$TMP/gb.json" --url "http://127.0.0.1:$port/" -R 100 -d 1s --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    assert_eq "$(json "$TMP/gb.json" .summary.net_errors)" 100 "every answer is a network error"
+    assert_eq "$(json "$TMP/gb.json" .summary.net_errors_by_kind.protocol)" 100 "classified as protocol errors"
+}
+
+run_tests
