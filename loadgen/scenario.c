@@ -159,6 +159,9 @@ static int get_string(const loader *L, const char *base, const cJSON *obj, const
     return 0;
 }
 
+static int check_unique(const loader *L, const char *path, const cJSON *obj);
+
+/* V must be an object (with at least one entry when NONEMPTY), each key once. */
 static int expect_object(const loader *L, const char *path, const cJSON *v, int nonempty)
 {
     char f[96];
@@ -166,7 +169,26 @@ static int expect_object(const loader *L, const char *path, const cJSON *v, int 
         return fail(L, path, "expected an object; found %s", found(v, f, sizeof f));
     if (nonempty && !v->child)
         return fail(L, path, "empty; expected at least one entry");
+    return check_unique(L, path, v);
+}
+
+/* cJSON keeps duplicate keys; the first would win silently. */
+static int check_unique(const loader *L, const char *path, const cJSON *obj)
+{
+    for (const cJSON *a = obj ? obj->child : NULL; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (a->string && b->string && strcmp(a->string, b->string) == 0)
+                return fail(L, path, "duplicate key '%s'; expected each key once", a->string);
     return 0;
+}
+
+/* Unknown keys are errors (a typo must never silently change a drill). */
+static int check_keys(const loader *L, const char *path, const cJSON *obj,
+                      const char *const *allowed)
+{
+    if (check_unique(L, path, obj) != 0)
+        return -1;
+    return jsonio_check_keys(L->file, path, obj, allowed);
 }
 
 /* Names that become tags, endpoint names and feeder names: no '.', ':' or
@@ -214,7 +236,7 @@ static int load_feeders(loader *L, const cJSON *root)
                         "feeder name");
         if (L->plan->nfeeders == PLAN_MAX_FEEDERS)
             return fail(L, path, "too many feeders; expected at most %d", PLAN_MAX_FEEDERS);
-        if (expect_object(L, path, f, 0) != 0 || jsonio_check_keys(L->file, path, f, keys) != 0)
+        if (expect_object(L, path, f, 0) != 0 || check_keys(L, path, f, keys) != 0)
             return -1;
         const char *file = NULL, *mode = "sequential";
         if (get_string(L, path, f, "file", 1, &file) < 0 || get_string(L, path, f, "mode", 0, &mode) < 0)
@@ -304,7 +326,7 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
                                           "OPTIONS", NULL};
     char f[96], sub[320];
-    if (expect_object(L, path, e, 0) != 0 || jsonio_check_keys(L->file, path, e, keys) != 0)
+    if (expect_object(L, path, e, 0) != 0 || check_keys(L, path, e, keys) != 0)
         return -1;
     const char *name = NULL, *method = "GET", *upath = NULL;
     if (get_string(L, path, e, "name", 1, &name) < 0)
@@ -370,7 +392,7 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
         return -1;
     snprintf(s->name, sizeof s->name, "%s", sj->string);
     s->slo_error_rate = -1;
-    if (expect_object(L, path, sj, 0) != 0 || jsonio_check_keys(L->file, path, sj, keys) != 0)
+    if (expect_object(L, path, sj, 0) != 0 || check_keys(L, path, sj, keys) != 0)
         return -1;
     const char *desc;
     if (get_string(L, path, sj, "description", 0, &desc) < 0)
@@ -390,7 +412,7 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
     const cJSON *slo = cJSON_GetObjectItemCaseSensitive(sj, "slo");
     if (slo) {
         snprintf(sub, sizeof sub, "%s.slo", path);
-        if (expect_object(L, sub, slo, 0) != 0 || jsonio_check_keys(L->file, sub, slo, slo_keys) != 0)
+        if (expect_object(L, sub, slo, 0) != 0 || check_keys(L, sub, slo, slo_keys) != 0)
             return -1;
         if (get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
             return -1;
@@ -834,7 +856,7 @@ static int parse_phase(loader *L, size_t index, const cJSON *pj)
                                        "mix", NULL};
     char path[64], f[96];
     snprintf(path, sizeof path, "phases[%zu]", index);
-    if (expect_object(L, path, pj, 0) != 0 || jsonio_check_keys(L->file, path, pj, keys) != 0)
+    if (expect_object(L, path, pj, 0) != 0 || check_keys(L, path, pj, keys) != 0)
         return -1;
     const char *name = NULL;
     char defname[32];
@@ -1123,7 +1145,7 @@ static int load(loader *L, const cJSON *root)
     char f[96];
     if (!cJSON_IsObject(root))
         return fail(L, "", "expected a JSON object at the top; found %s", found(root, f, sizeof f));
-    if (jsonio_check_keys(L->file, "", root, keys) != 0)
+    if (check_keys(L, "", root, keys) != 0)
         return -1;
     const char *schema = NULL, *name = NULL, *desc, *arrivals = "poisson";
     if (get_string(L, "", root, "schema", 0, &schema) < 0)
