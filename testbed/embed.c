@@ -138,8 +138,17 @@ int testbed_spawn(const char *config, testbed_process *out)
     }
     close(fds[0]);
     if (port < 0) {
+        /* A child that closed its output is exiting (bad config: status 2,
+         * its message already on stderr); give it a moment to be reaped. */
         int status;
-        pid_t done = waitpid(pid, &status, WNOHANG);
+        pid_t done = 0;
+        for (int i = 0; i < 100 && done == 0; i++) {
+            done = waitpid(pid, &status, WNOHANG);
+            if (done == 0) {
+                struct timespec ts = {0, 10 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+        }
         if (done == pid) {
             char desc[64];
             describe_exit(status, desc, sizeof desc);

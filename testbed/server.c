@@ -28,6 +28,7 @@
 #include "common/error.h"
 #include "testbed/server.h"
 #include "testbed/sim.h"
+#include "testbed/stats.h"
 
 #define SCRATCH_SIZE 65536       /* one read */
 #define IN_CAP 65536             /* unparsed input kept while a request waits */
@@ -53,7 +54,7 @@ struct testbed_server {
     sim_subsystem *subs[TESTBED_NSUB];
     conn *conns;                 /* every open connection (and ones awaiting a worker) */
     double started;              /* clock_now_s() at start, for uptime */
-    uint64_t pings, stats_requests, not_found, bad_requests, connections;
+    testbed_other_counters other;
     http_parser_settings settings;
     char scratch[SCRATCH_SIZE];
 };
@@ -81,6 +82,7 @@ struct conn {
     int message_done;
     int keep_alive;
     int head;                    /* HEAD: headers only */
+    int http10;                  /* HTTP/1.0: keep-alive must be said explicitly */
     /* State. */
     int waiting;                 /* the request is with subsystem `sub` */
     int sub;
@@ -190,7 +192,8 @@ static void respond(conn *c, int status, const char *extra, const char *body, si
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                      "Content-Length: %zu\r\n%s%s\r\n",
                      status, reason(status), body_len, extra,
-                     c->keep_alive ? "" : "Connection: close\r\n");
+                     !c->keep_alive ? "Connection: close\r\n"
+                     : c->http10 ? "Connection: keep-alive\r\n" : "");
     c->out_len += (size_t)n;
     memcpy(c->out + c->out_len, body, send_body);
     c->out_len += send_body;
@@ -306,7 +309,7 @@ static int dispatch(conn *c)
     }
     switch (r) {
     case ROUTE_PING:
-        srv->pings++;
+        srv->other.ping++;
         respond(c, 200, "", "{\"ok\":true}\n", 12);
         break;
     case ROUTE_STATS:
@@ -314,7 +317,7 @@ static int dispatch(conn *c)
             respond_json(c, 405, "Allow: GET, HEAD\r\n", "{\"error\":\"use GET\"}\n");
             break;
         }
-        srv->stats_requests++;
+        srv->other.stats++;
         respond_stats(c);
         break;
     case ROUTE_STATS_RESET:
@@ -324,11 +327,11 @@ static int dispatch(conn *c)
         }
         for (int i = 0; i < TESTBED_NSUB; i++)
             sim_reset_counters(srv->subs[i]);
-        srv->pings = srv->stats_requests = srv->not_found = srv->bad_requests = 0;
+        memset(&srv->other, 0, sizeof srv->other);
         respond(c, 200, "", "{\"reset\":true}\n", 15);
         break;
     default:
-        srv->not_found++;
+        srv->other.not_found++;
         respond_json(c, 404, "", "{\"error\":\"not found\"}\n");
         break;
     }
@@ -405,6 +408,7 @@ static int on_headers_complete(http_parser *p)
     if (c->in_value)
         header_done(c);
     c->head = p->method == HTTP_HEAD;
+    c->http10 = p->http_major == 1 && p->http_minor == 0;
     /* curl waits a second for this before sending a body over 1 KiB. */
     if (c->expect_continue && p->http_major == 1 && p->http_minor >= 1 &&
         out_reserve(c, 32) == 0) {
@@ -451,7 +455,7 @@ static int conn_parse(conn *c)
             continue;
         }
         if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || n == 0) {
-            c->srv->bad_requests++;
+            c->srv->other.bad_requests++;
             c->keep_alive = 0;
             c->head = 0;
             respond_json(c, 400, "", "{\"error\":\"%s\"}\n",
@@ -624,7 +628,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         if (srv->conns)
             srv->conns->prev = c;
         srv->conns = c;
-        srv->connections++;
+        srv->other.connections_accepted++;
         ev_io_start(loop, &c->rio);
     }
 }
@@ -726,74 +730,8 @@ int testbed_server_port(const testbed_server *srv)
     return srv->port;
 }
 
-/* ---- /__stats ---------------------------------------------------------- */
-
-static void add_counters(cJSON *o, const sim_counters *n, long in_flight, long queued, long busy)
-{
-    cJSON_AddNumberToObject(o, "requests", (double)n->requests);
-    cJSON_AddNumberToObject(o, "served", (double)n->served);
-    cJSON_AddNumberToObject(o, "degraded", (double)n->degraded);
-    cJSON_AddNumberToObject(o, "rejected_503", (double)n->rejected_503);
-    cJSON_AddNumberToObject(o, "rejected_429", (double)n->rejected_429);
-    cJSON_AddNumberToObject(o, "errors_500", (double)n->errors_500);
-    cJSON_AddNumberToObject(o, "resets", (double)n->resets);
-    cJSON_AddNumberToObject(o, "abandoned", (double)n->abandoned);
-    cJSON_AddNumberToObject(o, "stalled", (double)n->stalled);
-    cJSON_AddNumberToObject(o, "queue_high_water", (double)n->queue_high_water);
-    cJSON_AddNumberToObject(o, "in_flight", (double)in_flight);
-    cJSON_AddNumberToObject(o, "queued", (double)queued);
-    cJSON_AddNumberToObject(o, "busy_workers", (double)busy);
-}
-
 cJSON *testbed_server_stats(const testbed_server *srv)
 {
-    cJSON *doc = cJSON_CreateObject();
-    cJSON *subs = cJSON_AddObjectToObject(doc, "subsystems");
-    cJSON *total = cJSON_CreateObject();
-    if (!subs || !total) {
-        cJSON_Delete(total);
-        cJSON_Delete(doc);
-        return NULL;
-    }
-    cJSON_AddStringToObject(doc, "schema", "crest.testbed-stats/1");
-    cJSON_AddNumberToObject(doc, "uptime_s", clock_now_s() - srv->started);
-    sim_counters sum = {0};
-    long sum_flight = 0, sum_queued = 0, sum_busy = 0;
-    for (int i = 0; i < TESTBED_NSUB; i++) {
-        const sim_subsystem *s = srv->subs[i];
-        const sim_counters *n = sim_get_counters(s);
-        const subsystem_config *cfg = sim_config(s);
-        cJSON *o = cJSON_AddObjectToObject(subs, sim_name(s));
-        if (!o)
-            continue;
-        add_counters(o, n, sim_in_flight(s), sim_queue_length(s), sim_busy_workers(s));
-        cJSON_AddNumberToObject(o, "workers", cfg->workers);
-        cJSON_AddNumberToObject(o, "mean_service_ms", cfg->service.mean_s * 1000.0);
-        cJSON_AddNumberToObject(o, "capacity_rps", subsystem_capacity(cfg));
-        sum.requests += n->requests;
-        sum.served += n->served;
-        sum.degraded += n->degraded;
-        sum.rejected_503 += n->rejected_503;
-        sum.rejected_429 += n->rejected_429;
-        sum.errors_500 += n->errors_500;
-        sum.resets += n->resets;
-        sum.abandoned += n->abandoned;
-        sum.stalled += n->stalled;
-        if (n->queue_high_water > sum.queue_high_water)
-            sum.queue_high_water = n->queue_high_water;
-        sum_flight += sim_in_flight(s);
-        sum_queued += sim_queue_length(s);
-        sum_busy += sim_busy_workers(s);
-    }
-    add_counters(total, &sum, sum_flight, sum_queued, sum_busy);
-    cJSON_AddItemToObject(doc, "total", total);
-    cJSON *other = cJSON_AddObjectToObject(doc, "other");
-    if (other) {
-        cJSON_AddNumberToObject(other, "ping", (double)srv->pings);
-        cJSON_AddNumberToObject(other, "stats", (double)srv->stats_requests);
-        cJSON_AddNumberToObject(other, "not_found", (double)srv->not_found);
-        cJSON_AddNumberToObject(other, "bad_requests", (double)srv->bad_requests);
-        cJSON_AddNumberToObject(other, "connections_accepted", (double)srv->connections);
-    }
-    return doc;
+    double uptime = clock_now_s() - srv->started;
+    return testbed_stats_json(srv->subs, TESTBED_NSUB, &srv->other, uptime);
 }

@@ -10,7 +10,7 @@ typedef struct worker {
     ev_timer timer;
     sim_subsystem *sub;
     sim_job *job;        /* NULL when free */
-    double end;          /* virtual time the current job is due */
+    double end;          /* virtual time the current job is due (since start) */
 } worker;
 
 struct sim_subsystem {
@@ -78,14 +78,17 @@ void sim_subsystem_free(sim_subsystem *s)
     free(s);
 }
 
-/* T pushed past any stall window it falls in. */
-static double after_stalls(const sim_subsystem *s, double t)
+/* REL (seconds since the start) pushed past any stall window it falls in.
+ * Virtual times are kept relative to the start: loop time is seconds since
+ * 1970, where a double resolves only ~0.2 us and sums of service times
+ * would drift. */
+static double after_stalls(const sim_subsystem *s, double rel)
 {
     for (;;) {
-        double end = fault_window_end(&s->cfg.stall, t - s->start);
-        if (end < 0)
-            return t;
-        t = s->start + end;
+        double end = fault_window_end(&s->cfg.stall, rel);
+        if (end <= rel)    /* -1: outside every window */
+            return rel;
+        rel = end;
     }
 }
 
@@ -97,13 +100,13 @@ static void start_job(sim_subsystem *s, worker *w, sim_job *job, double start)
     job->stalled = begin > start || held > end;
     w->job = job;
     w->end = held;
-    ev_timer_set(&w->timer, held - ev_now(s->loop), 0.);
+    ev_timer_set(&w->timer, held - (ev_now(s->loop) - s->start), 0.);
     ev_timer_start(s->loop, &w->timer);
 }
 
-static int in_error_burst(const sim_subsystem *s, double t)
+static int in_error_burst(const sim_subsystem *s, double rel)
 {
-    return fault_window_end(&s->cfg.error_burst, t - s->start) >= 0;
+    return fault_window_end(&s->cfg.error_burst, rel) >= 0;
 }
 
 static void worker_due(struct ev_loop *loop, ev_timer *t, int revents)
@@ -117,7 +120,9 @@ static void worker_due(struct ev_loop *loop, ev_timer *t, int revents)
     w->job = NULL;
 
     /* Hand the worker its next job before answering: the answer may submit
-     * the connection's next request, which must queue behind this one. */
+     * the connection's next request, which must queue behind this one. A
+     * job that waited starts when this one was due, not when the timer
+     * fired, so timer lateness never costs throughput. */
     sim_job *next = s->head;
     if (next) {
         s->head = next->next;
@@ -125,13 +130,14 @@ static void worker_due(struct ev_loop *loop, ev_timer *t, int revents)
             s->tail = NULL;
         s->queued--;
         next->next = NULL;
-        start_job(s, w, next, next->arrival > end ? next->arrival : end);
+        double arrived = next->arrival - s->start;
+        start_job(s, w, next, arrived > end ? arrived : end);
     } else {
         s->free_workers[s->nfree++] = w;
     }
 
     sim_outcome outcome = in_error_burst(s, end) ? SIM_ERROR_500 : SIM_OK;
-    job->done_at = end;
+    job->done_at = s->start + end;
     if (job->stalled)
         s->n.stalled++;
     if (job->abandoned)
@@ -145,7 +151,7 @@ static void worker_due(struct ev_loop *loop, ev_timer *t, int revents)
 
 sim_outcome sim_submit(sim_subsystem *s, sim_job *job)
 {
-    double now = ev_now(s->loop);
+    double now = ev_now(s->loop), rel = now - s->start;
     job->next = NULL;
     job->arrival = now;
     job->done_at = 0;
@@ -153,7 +159,7 @@ sim_outcome sim_submit(sim_subsystem *s, sim_job *job)
     job->stalled = 0;
     s->n.requests++;
 
-    if (in_error_burst(s, now)) {
+    if (in_error_burst(s, rel)) {
         s->n.errors_500++;
         return SIM_ERROR_500;
     }
@@ -166,7 +172,7 @@ sim_outcome sim_submit(sim_subsystem *s, sim_job *job)
         return SIM_REJECT_429;
     }
     if (s->nfree > 0) {
-        start_job(s, s->free_workers[--s->nfree], job, now);
+        start_job(s, s->free_workers[--s->nfree], job, rel);
         return SIM_QUEUED;
     }
     if (s->cfg.degrade && s->queued >= s->cfg.degrade_above) {

@@ -2,6 +2,7 @@
  * commands use as their default target. Parses the options, loads the
  * config, runs the server (server.c) on libev's default loop until SIGINT
  * or SIGTERM, then frees everything and exits 0. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,8 +91,10 @@ int cmd_testbed(int argc, char **argv)
     }
     char host[64];
     int port;
-    if (parse_listen(listen_arg, host, sizeof host, &port) != 0) {
-        crest_error("--listen: '%s' is not HOST:PORT; expected e.g. 127.0.0.1:8080 "
+    struct in_addr ignored;
+    if (parse_listen(listen_arg, host, sizeof host, &port) != 0 ||
+        inet_pton(AF_INET, host, &ignored) != 1) {
+        crest_error("--listen: '%s' is not IPV4-ADDRESS:PORT; expected e.g. 127.0.0.1:8080 "
                     "(port 0..65535, 0 picks a free port)", listen_arg);
         return CREST_EXIT_USAGE;
     }
@@ -128,10 +131,13 @@ int cmd_testbed(int argc, char **argv)
 
     ev_run(loop, 0);
 
+    /* Stopping the watchers restores the default action; a second signal
+     * during the (short) clean-up must not turn a clean stop into a kill. */
     ev_signal_stop(loop, &sigint);
     ev_signal_stop(loop, &sigterm);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
     testbed_server_free(srv);
     ev_loop_destroy(loop);
-    fprintf(stderr, "crest testbed: stopped\n");
     return CREST_EXIT_OK;
 }
