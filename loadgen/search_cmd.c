@@ -3,9 +3,10 @@
  *
  * It turns a plan into search steps: each step replaces the plan's phases
  * with one constant-rate open-loop phase (warm-up + measured window), runs
- * it through engine_run, and judges the run against the SLO with
- * threshold_eval on the subsystem's tag. search.c decides which rate to try
- * next; capacity.c writes capacity.json. With --sweep a closed-loop
+ * it through engine_run, and judges the run: the SLO with threshold_eval on
+ * the subsystem's tag (the error bound counting shed responses too), and
+ * whether the system kept up with the arrivals (kept_up). search.c decides
+ * which rate to try next; capacity.c writes capacity.json. With --sweep a closed-loop
  * concurrency sweep per subsystem feeds usl_fit_points. See
  * docs/capacity-format.md for what the numbers mean. */
 #include <getopt.h>
