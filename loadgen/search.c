@@ -9,9 +9,10 @@
  * Narrowing is a bisection, helped by what an overloaded step measured: a
  * saturated system serves about its capacity whatever it is offered, so
  * the ok throughput of a failing step is an estimate of the capacity. The
- * search probes just below that estimate and then gallops upward from the
- * pass in tolerance-sized, doubling increments, which usually closes the
- * bracket in two steps instead of five or six. Only measured steps move
+ * search probes just below that estimate (or, when the estimate is about
+ * the highest pass, starts from that pass) and then gallops upward in
+ * increments of 1, 1, 2, 4, ... tolerances, which usually closes the
+ * bracket in two or three steps instead of five or six. Only measured steps move
  * the bracket, so a wrong estimate costs steps, never correctness: the
  * invariant pass < next < fail holds for every probe. */
 #include <math.h>
@@ -162,6 +163,16 @@ static double saturation_estimate(const search_state *st, const search_step *s)
     return guess;
 }
 
+/* A failing step that served clearly less than offered, but about what the
+ * highest pass already sustained: the system saturates right above the
+ * pass, so galloping up from it beats bisecting the whole bracket. */
+static int saturated_near_pass(const search_state *st, const search_step *s)
+{
+    double tol = st->cfg->tolerance;
+    return s->ok_rps > 0 && s->ok_rps < s->rate * (1 - tol) &&
+           s->ok_rps * (1 - tol / 3) <= st->pass * (1 + tol / 2);
+}
+
 static void finish(search_state *st, enum step_outcome why)
 {
     search_result *r = st->out;
@@ -229,22 +240,25 @@ int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_re
     /* 3. narrow */
     double tol = cfg->tolerance;
     double estimate = saturation_estimate(&st, st.last);
-    double gallop = 0; /* > 0: next probe is pass * (1 + gallop * tol) */
+    int galloping = isnan(estimate) && saturated_near_pass(&st, st.last);
+    int ngallop = 0;     /* probes so far in this gallop: 1, 1, 2, 4, ... tolerances up */
     int estimates_used = 0;
     while (!bracket_closed(&st)) {
         double mid = (st.pass + st.fail) / 2, next = mid;
         if (!isnan(estimate) && estimates_used < 2) {
             next = estimate;
             estimates_used++;
-            gallop = 1;
-        } else if (gallop > 0) {
+            galloping = 1;
+            ngallop = 0;
+        } else if (galloping) {
             /* Slightly under a full tolerance, so one failure closes the
              * bracket despite floating-point rounding. */
-            next = st.pass * (1 + gallop * tol * 0.98);
-            gallop *= 2;
+            double k = ngallop < 2 ? 1 : (double)(1 << (ngallop - 1));
+            next = st.pass * (1 + k * tol * 0.98);
+            ngallop++;
             if (next >= mid) {
                 next = mid;
-                gallop = 0;
+                galloping = 0;
             }
         }
         estimate = NAN;
@@ -254,8 +268,9 @@ int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_re
             return 0;
         }
         if (o == STEP_FAIL) {
-            gallop = 0;
             estimate = saturation_estimate(&st, st.last);
+            galloping = isnan(estimate) && saturated_near_pass(&st, st.last);
+            ngallop = 0;
         }
     }
     finish(&st, STEP_PASS);

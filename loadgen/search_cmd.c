@@ -3,9 +3,10 @@
  *
  * It turns a plan into search steps: each step replaces the plan's phases
  * with one constant-rate open-loop phase (warm-up + measured window), runs
- * it through engine_run, and judges the run against the SLO with
- * threshold_eval on the subsystem's tag. search.c decides which rate to try
- * next; capacity.c writes capacity.json. With --sweep a closed-loop
+ * it through engine_run, and judges the run: the SLO with threshold_eval on
+ * the subsystem's tag (the error bound counting shed responses too), and
+ * whether the system kept up with the arrivals (kept_up). search.c decides
+ * which rate to try next; capacity.c writes capacity.json. With --sweep a closed-loop
  * concurrency sweep per subsystem feeds usl_fit_points. See
  * docs/capacity-format.md for what the numbers mean. */
 #include <getopt.h>
@@ -91,7 +92,7 @@ static void usage(FILE *f)
         "                       when the SLO has no error bound)\n"
         "  --step DUR           measured window per step (default 5s)\n"
         "  --warmup DUR         discarded warm-up before each window (default 1s)\n"
-        "  --pause DUR          drain pause between steps (default 1s)\n"
+        "  --pause DUR          drain pause between steps (default 0.5s)\n"
         "  --tolerance FRAC     stop when (fail - pass) / pass <= FRAC (default 3%%)\n"
         "  --start-rate R       first step, requests/s (default 100)\n"
         "  --max-rate R         never step above R (default 1000000)\n"
@@ -217,7 +218,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
     search_config_init(&o->cfg);
     o->step_s = 5;
     o->warmup_s = 1;
-    o->pause_s = 1;
+    o->pause_s = 0.5;
     o->timeout_s = 5;
     o->connections = 256;
     o->seed = 1;
@@ -882,6 +883,34 @@ static int check_only(const search_opts *o, const load_plan *full)
     return 0;
 }
 
+/* A tag in --slo must name a subsystem of the search ("adhoc" for --url):
+ * a typo would otherwise drop that bound silently. */
+static int check_slo_tags(const search_opts *o, const load_plan *p)
+{
+    if (!o->slo)
+        return 0;
+    threshold_set set = {0};
+    char err[256];
+    int rc = 0;
+    if (threshold_set_add(&set, o->slo, err, sizeof err) != 0) {
+        crest_error("--slo: %s", err);
+        rc = -1;
+    }
+    for (size_t i = 0; rc == 0 && i < set.count; i++) {
+        const char *tag = set.items[i].tag;
+        int known = !tag[0];
+        for (size_t k = 0; k < p->nsubsystems && !known; k++)
+            known = strcmp(p->subsystems[k].name, tag) == 0;
+        if (!known) {
+            crest_error("--slo '%s': no subsystem '%s' in %s", set.items[i].expr, tag,
+                        o->scenario ? o->scenario : "an ad hoc search (its tag is 'adhoc')");
+            rc = -1;
+        }
+    }
+    threshold_set_free(&set);
+    return rc;
+}
+
 /* Builds the plan and SLO for one job. 0, or CREST_EXIT_USAGE (said why). */
 static int prepare_job(const search_opts *o, const char *name, const char *target,
                        step_ctx *cx, capacity_subsystem *s)
@@ -896,6 +925,10 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     }
     if (!p)
         return CREST_EXIT_USAGE;
+    if (!o->scenario && check_slo_tags(o, p) != 0) {
+        plan_free(p);
+        return CREST_EXIT_USAGE;
+    }
     /* A scenario's own gates and abort rules are for `crest run`: a search
      * step is meant to overload the system and must run its full window. */
     threshold_set_free(&p->thresholds);
@@ -970,7 +1003,7 @@ int cmd_search(int argc, char **argv)
         full = scenario_load(o.scenario, &so);
         if (!full)
             return CREST_EXIT_USAGE;
-        if (check_only(&o, full) != 0) {
+        if (check_only(&o, full) != 0 || check_slo_tags(&o, full) != 0) {
             plan_free(full);
             return CREST_EXIT_USAGE;
         }

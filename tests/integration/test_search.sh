@@ -97,6 +97,10 @@ test_bad_input() {
     "$CREST" search --url http://127.0.0.1:9/ --slo 'p99<<5' > "$TMP/e4.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "bad --slo exits 2"
     rc=0
+    "$CREST" search "$TMP/scenario.json" --slo 'crat:p99<1s' > "$TMP/e6.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "--slo naming an unknown subsystem exits 2"
+    grep -q "crat" "$TMP/e6.log" || fail "error names the unknown tag"
+    rc=0
     "$CREST" search "$TMP/scenario.json" --tolerance 150% > "$TMP/e5.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "bad --tolerance exits 2"
     grep -q -- "--tolerance" "$TMP/e5.log" || fail "error names --tolerance"

@@ -226,6 +226,24 @@ static void test_errors_above_rate(void **state)
 
 /* The generator saturates at 600/s on a system good for 1000/s: the
  * result is "at least" the last clean pass, never a capacity claim. */
+/* Saturation right above a passing rate (800 passes, 1600 serves 800):
+ * one probe a tolerance above the pass closes the bracket. */
+static void test_saturation_at_pass_gallops(void **state)
+{
+    (void)state;
+    sim s = sim_new(0, 1000, 14);
+    s.error_above = 800;
+    search_config c;
+    search_config_init(&c);
+    search_result r;
+    assert_int_equal(search_run(&c, sim_step, &s, &r), 0);
+    assert_consistent(&r, c.tolerance);
+    assert_true(r.capacity_rps == 800);
+    /* 100 200 400 800 1600, then 823.5 */
+    assert_int_equal(r.nsteps, 6);
+    search_result_free(&r);
+}
+
 static void test_generator_limited_never_claims(void **state)
 {
     (void)state;
@@ -427,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_noisy_many_capacities),
         cmocka_unit_test(test_rate_limiter_is_shed),
         cmocka_unit_test(test_errors_above_rate),
+        cmocka_unit_test(test_saturation_at_pass_gallops),
         cmocka_unit_test(test_generator_limited_never_claims),
         cmocka_unit_test(test_generator_limited_while_narrowing),
         cmocka_unit_test(test_generator_hiccup_retried),
