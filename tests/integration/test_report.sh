@@ -38,28 +38,6 @@ if re.search(r"<script|<link\b|<img\b|<iframe|<object|<embed|@import|url\(\s*['\
 PY
 }
 
-ensure_chromium() {
-    command -v chromium > /dev/null && return 0
-    echo "# installing chromium (apt-get install -y chromium)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > "$TMP/apt.log" 2>&1 ||
-        { apt-get update -qq > /dev/null 2>&1 &&
-          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > "$TMP/apt.log" 2>&1; } ||
-        { tail -5 "$TMP/apt.log" >&2; fail "chromium could not be installed"; }
-}
-
-# chromium_shot HTML PNG LOG [DOM]
-chromium_shot() {
-    local dom=${4:-/dev/null}
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$TMP/chr.$RANDOM" --enable-logging=stderr --v=0 \
-        --screenshot="$2" --window-size=1280,4000 "file://$1" > /dev/null 2> "$3"
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-        --disable-background-networking --disable-component-update --disable-sync \
-        --user-data-dir="$TMP/chr.$RANDOM" --enable-logging=stderr --v=0 \
-        --dump-dom "file://$1" > "$dom" 2>> "$3"
-}
-
 test_help() {
     "$CREST" report --help | grep -q "usage: crest report"
 }
