@@ -621,7 +621,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
             w->user_active[k.user] = 0;
             continue;
         }
-        pending p = make_pending(w, k.at_ns, now, (int32_t)k.user, w->phase_now);
+        pending p = make_pending(w, k.at_ns, clock_now_ns(), (int32_t)k.user, w->phase_now);
         dispatch(w, &p);
     }
     if (budget <= 0) {
