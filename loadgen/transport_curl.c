@@ -8,13 +8,15 @@
  *   - header lists are built in slot-owned curl_slist nodes, never with
  *     curl_slist_append per request;
  *   - CURLOPT_NOSIGNAL, no proxy lookups, no verbose/progress callbacks;
- *   - CURLMOPT_MAXCONNECTS pinned to the connection budget so warm
- *     connections are never evicted; the engine never adds more handles
- *     than it has connections, so libcurl's own queue is never used;
+ *   - at most GROUP_SLOTS slots per multi handle (see below), each multi's
+ *     CURLMOPT_MAXCONNECTS pinned to its slots so warm connections are
+ *     never evicted; the engine never adds more handles than it has
+ *     connections, so libcurl's own queue is never used;
  *   - DNS pinned with CURLOPT_RESOLVE;
+ *   - libcurl's silent re-send on a dead reused connection is refused
+ *     (before_send), so the server sees each request once;
  *   - sockets opened are counted (connections_opened) through
  *     CURLOPT_OPENSOCKETFUNCTION.
- *   - at most GROUP_SLOTS slots per multi handle (see below).
  * The structures libev needs per socket come from a free list, so steady
  * state allocates nothing in crest. */
 #include <errno.h>
