@@ -16,12 +16,14 @@
 
 #include "cli/commands.h"
 #include "common/error.h"
+#include "common/jsonio.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
 #include "loadgen/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/scenario.h"
+#include "reports/compare.h"
 #include "testbed/embed.h"
 
 #define MAX_LIST 64
@@ -66,7 +68,10 @@ static void usage(FILE *out)
         "                        cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\n"
         "                        errors shed rate dropped)\n"
         "      --abort EXPR      stop the run within a second once EXPR holds (errors>5%%)\n"
-        "      --quiet           no live progress, one-line verdict\n\n"
+        "      --quiet           no live progress, one-line verdict\n"
+        "      --baseline FILE   compare with an earlier results.json at the end; a real\n"
+        "                        regression (beyond the allowance and significant) exits 1\n"
+        "      --max-regression SPEC  allowance, e.g. 'p99=10%%,rate=5%%,errors=0.5%%'\n\n"
         "exit: 0 all gates pass, 1 a gate failed or an abort rule fired, 2 bad usage,\n"
         "      3 could not run, interrupted, or inconclusive (generator-limited)\n");
 }
@@ -75,7 +80,7 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
     OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
 };
 
 static const struct option long_opts[] = {
@@ -107,6 +112,8 @@ static const struct option long_opts[] = {
     {"grace", required_argument, NULL, OPT_GRACE},
     {"target", required_argument, NULL, OPT_TARGET},
     {"only", required_argument, NULL, OPT_ONLY},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -118,6 +125,7 @@ typedef struct run_args {
     const char *thresholds[MAX_LIST], *aborts[MAX_LIST], *only[MAX_LIST + 1];
     size_t nthresholds, naborts, nonly;
     const char *scenario, *target, *out;
+    const char *baseline, *max_regression;
     int duration_set;
 } run_args;
 
@@ -257,6 +265,8 @@ static int parse_args(int argc, char **argv, run_args *a)
             if (push(a->only, &a->nonly, "--only", optarg) != 0)
                 return -1;
             break;
+        case OPT_BASELINE: a->baseline = optarg; break;
+        case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
         case 'h':
         case OPT_HELP: return 1;
         case ':':
@@ -352,6 +362,27 @@ static char *join_command(int argc, char **argv)
     return s;
 }
 
+/* results.json, with the baseline verdict under "baseline" when there is one. */
+static int write_results(const char *path, const run_result *r, const results_meta *m,
+                         const compare_report *regression)
+{
+    if (!regression)
+        return results_write(path, r, m);
+    cJSON *root = results_to_json(r, m);
+    cJSON *verdict = compare_report_to_json(regression);
+    if (!root || !verdict) {
+        cJSON_Delete(root);
+        cJSON_Delete(verdict);
+        crest_error("out of memory writing '%s'", path);
+        return -1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
+    cJSON_AddItemToObject(root, "baseline", verdict);
+    int rc = jsonio_write_file(path, root);
+    cJSON_Delete(root);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -363,6 +394,19 @@ int cmd_run(int argc, char **argv)
     if (pr != 0)
         return CREST_EXIT_USAGE;
 
+    /* The baseline is read before any traffic: a bad file is bad input. */
+    compare_allowance allowance;
+    compare_allowance_default(&allowance);
+    run_result baseline;
+    int have_baseline = 0;
+    if (a.max_regression && compare_allowance_parse(a.max_regression, &allowance) != 0)
+        return CREST_EXIT_USAGE;
+    if (a.baseline) {
+        if (results_read(a.baseline, &baseline) != 0)
+            return CREST_EXIT_USAGE;
+        have_baseline = 1;
+    }
+
     load_plan *plan;
     if (a.scenario) {
         a.only[a.nonly] = NULL;
@@ -371,10 +415,10 @@ int cmd_run(int argc, char **argv)
     } else {
         plan = adhoc_plan(&a.adhoc);
     }
-    if (!plan)
-        return CREST_EXIT_USAGE;
-    if (add_gates(plan, &a) != 0) {
+    if (!plan || add_gates(plan, &a) != 0) {
         plan_free(plan);
+        if (have_baseline)
+            run_result_free(&baseline);
         return CREST_EXIT_USAGE;
     }
 
@@ -383,6 +427,8 @@ int cmd_run(int argc, char **argv)
     if (!plan->target) {
         if (testbed_spawn(NULL, &tb) != 0) {
             plan_free(plan);
+            if (have_baseline)
+                run_result_free(&baseline);
             return CREST_EXIT_RUN;
         }
         have_tb = 1;
@@ -399,13 +445,23 @@ int cmd_run(int argc, char **argv)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK) {
         plan_free(plan);
+        if (have_baseline)
+            run_result_free(&baseline);
         return rc;
     }
 
     threshold_result *th = calloc(plan->thresholds.count ? plan->thresholds.count : 1, sizeof *th);
     char *command = join_command(argc, argv);
-    if (!th || !command) {
+    compare_report regression = {0};
+    int have_regression = 0;
+    if (have_baseline) {
+        have_regression = compare_run_results(a.baseline, &baseline, "this run", &r, &allowance,
+                                              &regression) == 0;
+        run_result_free(&baseline);
+    }
+    if (!th || !command || (have_baseline && !have_regression)) {
         crest_error("out of memory");
+        compare_report_free(&regression);
         free(th);
         free(command);
         run_result_free(&r);
@@ -425,6 +481,11 @@ int cmd_run(int argc, char **argv)
         progress_summary(stdout, &r, th, plan->thresholds.count);
     }
 
+    if (have_regression) {
+        printf("\nBaseline comparison (%s):\n", a.baseline);
+        compare_report_print(&regression, stdout);
+    }
+
     int exit_code = CREST_EXIT_OK;
     if (r.interrupted) {
         crest_error("interrupted: results cover the run up to the signal");
@@ -438,6 +499,11 @@ int cmd_run(int argc, char **argv)
     } else if (failed) {
         crest_error("%zu of %zu thresholds failed", failed, plan->thresholds.count);
         exit_code = CREST_EXIT_GATE;
+    } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
+        crest_error("%s", regression.exit_code == CREST_EXIT_GATE
+                              ? "regression against the baseline"
+                              : "a change beyond the allowance could not be tested (run too short)");
+        exit_code = regression.exit_code;
     }
 
     if (a.out) {
@@ -447,9 +513,11 @@ int cmd_run(int argc, char **argv)
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
         };
-        if (results_write(a.out, &r, &m) != 0 && exit_code == CREST_EXIT_OK)
+        if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
+            exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;
     }
+    compare_report_free(&regression);
     free(th);
     free(command);
     run_result_free(&r);

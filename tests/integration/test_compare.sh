@@ -138,10 +138,15 @@ test_real_runs_against_the_testbed() {
     "$CREST" run --url "$fast/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
         --out "$TMP/fast.json" --quiet > /dev/null 2>&1
     r1=$?
+    # `crest run --baseline` gates at the end of the run itself (exit 1) and
+    # stores the verdict in its results.json.
     "$CREST" run --url "$slow/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
-        --out "$TMP/slow.json" --quiet > /dev/null 2>&1
+        --baseline "$TMP/fast.json" --out "$TMP/slow.json" > "$TMP/slow.out" 2>&1
     r2=$?
-    assert_cmp "($r1 == 0 || $r1 == 3) && ($r2 == 0 || $r2 == 3)" "crest run exit codes $r1 $r2" || return 1
+    assert_cmp "($r1 == 0 || $r1 == 3) && ($r2 == 1 || $r2 == 3)" "crest run exit codes $r1 $r2" || return 1
+    grep -q "Baseline comparison" "$TMP/slow.out" || fail "run --baseline printed no comparison"
+    assert_eq "$(json "$TMP/slow.json" .baseline.schema)" "crest.compare/1" "baseline verdict in results.json"
+    assert_cmp "$(json "$TMP/slow.json" .baseline.regressions) >= 1" "regressions recorded by run --baseline"
     "$CREST" compare "$TMP/fast.json" "$TMP/fast.json" > "$TMP/self.out" 2>&1
     local self_rc=$?
     "$CREST" compare "$TMP/fast.json" "$TMP/slow.json" --json "$TMP/real.json" > "$TMP/real.out" 2>&1
