@@ -333,7 +333,10 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
         enum status_class sc = status_class_of(r->status);
         c[i]->status[sc]++;
         iv[i]->status[sc]++;
-        if (plan_is_shed(plan, tag, r->status)) {
+        /* A degraded answer (2xx/3xx with the subsystem's shed header) was
+         * refused work too, only politer than a 429. */
+        if (plan_is_shed(plan, tag, r->status) ||
+            (r->shed_header && (sc == STATUS_2XX || sc == STATUS_3XX))) {
             c[i]->shed++;
             iv[i]->shed++;
         } else if (sc == STATUS_2XX || sc == STATUS_3XX) {
@@ -398,6 +401,8 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
     tr.body = rr->body;
     tr.body_len = rr->body_len;
     tr.has_body = rr->has_body;
+    tr.shed_header = e->plan->subsystems[tag_of(w, p->endpoint)].shed_header;
+    tr.shed_header_len = tr.shed_header ? strlen(tr.shed_header) : 0;
     s->sent_ns = clock_now_ns();
     roll_second(w, s->sent_ns);
     if (p->measured) {

@@ -28,8 +28,10 @@ void plan_free(load_plan *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->nsubsystems; i++)
+    for (size_t i = 0; i < p->nsubsystems; i++) {
         free(p->subsystems[i].name);
+        free(p->subsystems[i].shed_header);
+    }
     for (size_t i = 0; i < p->nendpoints; i++) {
         plan_endpoint *e = &p->endpoints[i];
         free(e->name);

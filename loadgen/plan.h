@@ -74,6 +74,9 @@ typedef struct plan_subsystem {
     double slo_error_rate;    /* < 0: none */
     int shed_status[8];       /* statuses counted as shed, not errors (e.g. 429) */
     size_t nshed;
+    char *shed_header;        /* owned, or NULL: a 2xx/3xx answer carrying this response
+                                 header (value not empty, not "0") counts as shed, e.g.
+                                 "X-Degraded" from a degradation plan answering from cache */
     double calls_per_pv;      /* requests one page view causes (0: unknown) */
 } plan_subsystem;
 
@@ -146,7 +149,9 @@ size_t plan_pick_endpoint(const load_plan *p, size_t phase, rng *r);
  * run out of rows (the request must not be sent; count it as dropped). */
 int plan_render(const load_plan *p, size_t endpoint, uint64_t seq, rng *r, rendered_request *out);
 
-/* 1 when STATUS is shed for SUBSYSTEM (e.g. a rate limiter's 429), else 0. */
+/* 1 when STATUS is shed for SUBSYSTEM (e.g. a rate limiter's 429), else 0.
+ * (A degraded answer marked by the subsystem's shed_header is recognized by
+ * the transport, see transport.h, and counted as shed by the engine.) */
 int plan_is_shed(const load_plan *p, size_t subsystem, long status);
 
 /* Adds a subsystem / endpoint; returns its index (grows the arrays). The

@@ -45,6 +45,7 @@ typedef struct parsed_subsystem {
     double calls_per_pv, slo_p99_ms, slo_error_rate;
     int shed[MAX_SHED];
     size_t nshed;
+    char shed_header[128];    /* "" none */
     parsed_endpoint *endpoints;
     size_t nendpoints;
     int keep;                 /* survives --only */
@@ -204,6 +205,15 @@ static int check_name(const loader *L, const char *path, const char *name, const
     return 0;
 }
 
+/* An HTTP field name: a non-empty token (RFC 9110 5.1). */
+static int is_header_name(const char *name)
+{
+    int ok = name[0] != '\0';
+    for (const char *c = name; ok && *c; c++)
+        ok = isalnum((unsigned char)*c) || strchr("!#$%&'*+-.^_`|~", *c);
+    return ok;
+}
+
 static char *resolve_path(const loader *L, const char *rel)
 {
     if (rel[0] == '/')
@@ -297,10 +307,7 @@ static int parse_headers(const loader *L, const char *base, const cJSON *hs, par
         snprintf(hpath, sizeof hpath, "%s.%s", path, h->string);
         if (pe->nheaders == PLAN_MAX_HEADERS)
             return fail(L, hpath, "too many headers; expected at most %d", PLAN_MAX_HEADERS);
-        int ok = h->string[0] != '\0';
-        for (const char *c = h->string; ok && *c; c++)
-            ok = isalnum((unsigned char)*c) || strchr("!#$%&'*+-.^_`|~", *c);
-        if (!ok)
+        if (!is_header_name(h->string))
             return fail(L, hpath, "expected a header name (letters, digits, '-'); found '%s'",
                         h->string);
         if (!cJSON_IsString(h))
@@ -384,7 +391,7 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
 static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
 {
     static const char *const keys[] = {"description", "weight", "calls_per_pv", "slo", "shed",
-                                       "thresholds", "abort", "endpoints", NULL};
+                                       "shed_header", "thresholds", "abort", "endpoints", NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", NULL};
     char path[128], sub[192], f[96];
     snprintf(path, sizeof path, "subsystems.%s", sj->string);
@@ -444,6 +451,18 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
                 return fail(L, sub, "too many statuses; expected at most %d", MAX_SHED);
             s->shed[s->nshed++] = (int)st->valuedouble;
         }
+    }
+    const char *sh;
+    int has_sh = get_string(L, path, sj, "shed_header", 0, &sh);
+    if (has_sh < 0)
+        return -1;
+    if (has_sh == 0) {
+        snprintf(sub, sizeof sub, "%s.shed_header", path);
+        if (!is_header_name(sh) || strlen(sh) >= sizeof s->shed_header)
+            return fail(L, sub, "expected a response header name (1-%zu letters, digits or "
+                        "!#$%%&'*+-.^_`|~), e.g. \"X-Degraded\"; found \"%s\"",
+                        sizeof s->shed_header - 1, sh);
+        snprintf(s->shed_header, sizeof s->shed_header, "%s", sh);
     }
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(sj, "endpoints");
     snprintf(sub, sizeof sub, "%s.endpoints", path);
@@ -543,6 +562,8 @@ static void build_subsystems(loader *L)
         ps->slo_error_rate = s->slo_error_rate;
         memcpy(ps->shed_status, s->shed, sizeof s->shed);
         ps->nshed = s->nshed;
+        if (s->shed_header[0] && !(ps->shed_header = strdup(s->shed_header)))
+            abort();   /* as plan_add_subsystem: no way on without memory */
         double sum = 0;
         for (size_t e = 0; e < s->nendpoints; e++)
             sum += s->endpoints[e].weight;

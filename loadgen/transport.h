@@ -33,12 +33,18 @@ typedef struct transport_request {
     const char *body;
     size_t body_len;
     int has_body;
+    const char *shed_header;    /* a response header marking a degraded answer (e.g.
+                                   "X-Degraded"), or NULL: response headers are not
+                                   inspected at all (the usual, cheaper case) */
+    size_t shed_header_len;
 } transport_request;
 
 typedef struct transport_result {
     long status;                /* HTTP status, 0 when the request failed below HTTP */
     int net_error;              /* -1, or an enum net_error_kind (stats.h) */
     uint64_t done_ns;           /* CLOCK_MONOTONIC when the transport saw it end */
+    int shed_header;            /* 1: the final response carried the request's shed_header
+                                   with a value other than empty or "0" (shed_header.h) */
 } transport_result;
 
 /* Called on the loop's thread when the request in SLOT ended; the slot is

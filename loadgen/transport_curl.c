@@ -16,7 +16,10 @@
  *   - libcurl's silent re-send on a dead reused connection is refused
  *     (before_send), so the server sees each request once;
  *   - sockets opened are counted (connections_opened) through
- *     CURLOPT_OPENSOCKETFUNCTION.
+ *     CURLOPT_OPENSOCKETFUNCTION;
+ *   - response headers are looked at only for requests that name a
+ *     shed_header (a degraded-answer marker): only then does the slot's
+ *     handle get a header callback, a compare into a flag, no copies.
  * The structures libev needs per socket come from a free list, so steady
  * state allocates nothing in crest. */
 #include <errno.h>
@@ -29,6 +32,7 @@
 #include <ev.h>
 
 #include "common/clock.h"
+#include "loadgen/shed_header.h"
 #include "loadgen/stats.h"
 #include "loadgen/transport.h"
 
@@ -61,6 +65,10 @@ typedef struct curl_slot {
     long key;                   /* key of the request last set up, -1 none */
     int busy;
     int attempts;               /* times libcurl was about to send the current request */
+    const char *watch;          /* shed header name of the current request, NULL none */
+    size_t watch_len;
+    int header_cb;              /* the header callback is installed on the easy handle */
+    int watch_hit;              /* the current response carries the shed header */
     struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
 } curl_slot;
 
@@ -81,6 +89,19 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     (void)ptr;
     (void)userdata;
     return size * nmemb;
+}
+
+/* One whole header line per call (libcurl guarantees it). A status line
+ * starts a new response, so an interim 1xx cannot mark the final answer. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
+{
+    curl_slot *s = userdata;
+    size_t len = size * nitems;
+    if (shed_header_is_status_line(buf, len))
+        s->watch_hit = 0;
+    else if (shed_header_match(buf, len, s->watch, s->watch_len))
+        s->watch_hit = 1;
+    return len;
 }
 
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
@@ -173,10 +194,12 @@ static void check_done(curl_group *g)
         CURLcode rc = msg->data.result;
         curl_slot *s = NULL;
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
-        transport_result r = {.status = 0, .net_error = -1, .done_ns = clock_now_ns()};
-        if (rc == CURLE_OK)
+        transport_result r = {.status = 0, .net_error = -1, .done_ns = clock_now_ns(),
+                              .shed_header = 0};
+        if (rc == CURLE_OK) {
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
-        else
+            r.shed_header = s->watch && s->watch_hit;
+        } else
             r.net_error = classify(e, rc);
         curl_multi_remove_handle(g->multi, e);
         s->busy = 0;
@@ -434,6 +457,20 @@ static int setup_request(transport *t, curl_slot *s, const transport_request *re
         n++;
     }
     SET(CURLOPT_HTTPHEADER, n ? &s->nodes[0] : NULL);
+    /* The header callback only where a shed header is watched; taken off
+     * again (with its data, else libcurl hands headers to the write
+     * callback) when the slot moves to an endpoint that watches none. */
+    s->watch = req->shed_header;
+    s->watch_len = req->shed_header_len;
+    if (s->watch && !s->header_cb) {
+        SET(CURLOPT_HEADERFUNCTION, on_header);
+        SET(CURLOPT_HEADERDATA, s);
+        s->header_cb = rc == CURLE_OK;
+    } else if (!s->watch && s->header_cb) {
+        SET(CURLOPT_HEADERFUNCTION, (curl_write_callback)NULL);
+        SET(CURLOPT_HEADERDATA, (void *)NULL);
+        s->header_cb = rc != CURLE_OK;
+    }
 #undef SET
     return rc == CURLE_OK ? 0 : -1;
 }
@@ -448,6 +485,7 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
         s->key = req->key;
     }
     s->attempts = 0;
+    s->watch_hit = 0;
     if (curl_multi_add_handle(s->g->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;

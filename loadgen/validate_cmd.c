@@ -99,14 +99,18 @@ static void print_plan(const load_plan *p, const char *const *only)
         size_t n = 0;
         for (size_t e = 0; e < p->nendpoints; e++)
             n += p->endpoints[e].subsystem == s;
-        char slo[24] = "-", err[24] = "-", shed[64] = "-";
+        char slo[24] = "-", err[24] = "-", shed[192] = "-";
         if (ps->slo_p99_ms > 0)
             snprintf(slo, sizeof slo, "%gms", ps->slo_p99_ms);
         if (ps->slo_error_rate >= 0)
             snprintf(err, sizeof err, "%g%%", ps->slo_error_rate * 100);
-        for (size_t k = 0, used = 0; k < ps->nshed && used < sizeof shed; k++)
+        size_t used = 0;
+        for (size_t k = 0; k < ps->nshed && used < sizeof shed; k++)
             used += (size_t)snprintf(shed + used, sizeof shed - used, "%s%d", k ? "," : "",
                                      ps->shed_status[k]);
+        if (ps->shed_header && used < sizeof shed)   /* degraded answers marked by a header */
+            snprintf(shed + used, sizeof shed - used, "%shdr:%s", used ? "," : "",
+                     ps->shed_header);
         printf("  %-14s %9zu %9g %9s %10s %s\n", ps->name, n, ps->calls_per_pv, slo, err, shed);
     }
 
