@@ -419,6 +419,57 @@ static void test_rules_target_secrets(void **state)
     plan_free(p);
 }
 
+/* shed_header: carried into the plan per subsystem (NULL where absent);
+ * anything but a header-name string is rejected. */
+static void test_shed_header(void **state)
+{
+    (void)state;
+    const char *path = write_file("degrade.json",
+        "{\"subsystems\": {\n"
+        "  \"seckill\": {\"weight\": 1, \"shed\": [429], \"shed_header\": \"X-Degraded\",\n"
+        "    \"endpoints\": [{\"name\": \"buy\", \"path\": \"/seckill/buy\"}]},\n"
+        "  \"cart\": {\"weight\": 1, \"endpoints\": [{\"name\": \"v\", \"path\": \"/cart/v\"}]}},\n"
+        " \"phases\": [{\"duration\": 1, \"rate\": 10}]}\n");
+    load_plan *p = scenario_load(path, NULL);
+    assert_non_null(p);
+    assert_string_equal(p->subsystems[0].name, "seckill");
+    assert_non_null(p->subsystems[0].shed_header);
+    assert_string_equal(p->subsystems[0].shed_header, "X-Degraded");
+    assert_true(plan_is_shed(p, 0, 429));
+    assert_null(p->subsystems[1].shed_header);
+    plan_free(p);
+    /* --only leaves the kept subsystem's header in place */
+    const char *only[] = {"seckill", NULL};
+    scenario_options o = {.only = only};
+    p = scenario_load(path, &o);
+    assert_non_null(p);
+    assert_int_equal(p->nsubsystems, 1);
+    assert_string_equal(p->subsystems[0].shed_header, "X-Degraded");
+    plan_free(p);
+
+    static const char *const bad[] = {"\"X Degraded\"", "\"\"", "1", "[\"X-Degraded\"]",
+                                      "\"X-Degraded:\"", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512], name[32];
+        snprintf(text, sizeof text,
+                 "{\"subsystems\": {\"a\": {\"weight\": 1, \"shed_header\": %s,"
+                 " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
+                 " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", bad[i]);
+        snprintf(name, sizeof name, "badhdr%zu.json", i);
+        p = scenario_load(write_file(name, text), NULL);
+        if (p)
+            fail_msg("shed_header %s accepted", bad[i]);
+    }
+    char text[512], longname[200];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    snprintf(text, sizeof text,
+             "{\"subsystems\": {\"a\": {\"weight\": 1, \"shed_header\": \"%s\","
+             " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
+             " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", longname);
+    assert_null(scenario_load(write_file("badhdrlong.json", text), NULL));
+}
+
 static void test_bad_scenarios_rejected(void **state)
 {
     (void)state;
@@ -462,6 +513,19 @@ static void test_shipped(void **state)
         assert_null(p->target);
         plan_free(p);
     }
+    /* the flash sale's degraded answers count as shed in both scenarios */
+    for (size_t i = 0; i < 2; i++) {
+        load_plan *sp = scenario_load(files[i], NULL);
+        size_t found_seckill = 0;
+        for (size_t k = 0; k < sp->nsubsystems; k++)
+            if (strcmp(sp->subsystems[k].name, "seckill") == 0) {
+                assert_non_null(sp->subsystems[k].shed_header);
+                assert_string_equal(sp->subsystems[k].shed_header, "X-Degraded");
+                found_seckill++;
+            }
+        assert_int_equal(found_seckill, 1);
+        plan_free(sp);
+    }
     load_plan *p = scenario_load("scenarios/double11.json", NULL);
     assert_int_equal(p->nsubsystems, 10);
     double peak = 0, total = 0;
@@ -500,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_only),
         cmocka_unit_test(test_time_scale_growth),
         cmocka_unit_test(test_rules_target_secrets),
+        cmocka_unit_test(test_shed_header),
         cmocka_unit_test(test_bad_scenarios_rejected),
         cmocka_unit_test(test_shipped),
     };
