@@ -61,7 +61,7 @@ test_shipped_scenarios_valid() {
         grep -qE "^  $sub " "$TMP/double11.out" || fail "double11 lacks $sub"
     done
     grep -qE '^total: 3m00s' "$TMP/double11.out"
-    grep -qE '^  seckill .* 429,503$' "$TMP/double11.out"
+    grep -qE '^  seckill .* 429,503,hdr:X-Degraded$' "$TMP/double11.out"
 }
 
 test_timeline_numbers() {
