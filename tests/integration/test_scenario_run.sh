@@ -6,7 +6,8 @@
 # request, unique rows never reused and their exhaustion counted as dropped.
 # Then a shortened double11.json against the testbed: every subsystem's
 # count in results.json matches the testbed's /__stats; and a shortened
-# seckill.json shows the rate limiter as shed, not errors.
+# seckill.json shows the rate limiter and the degrade mode as shed, not as
+# errors or ok.
 source "$(dirname "$0")/lib.sh"
 
 start_capture() {
@@ -163,8 +164,12 @@ test_double11_matches_testbed_stats() {
 }
 
 test_seckill_sheds() {
-    start_testbed
     mkdir -p "$TMP/sk"
+    # the default limiter, but degrading above 5 waiting (the default 100
+    # is out of reach behind the limiter): the spike's first burst of
+    # tokens queues up and gets degraded answers (200, X-Degraded: 1)
+    echo '{"subsystems": {"seckill": {"degrade": {"queue_above": 5}}}}' > "$TMP/sk/testbed.json"
+    start_testbed --config "$TMP/sk/testbed.json"
     # the flash sale in half the time (rates unchanged: seckill above its 450/s limiter)
     shortened "$ROOT/scenarios/seckill.json" "$TMP/sk/s.json" 2.5 1
     local rc=0
@@ -172,14 +177,19 @@ test_seckill_sheds() {
         > "$TMP/sk/out" 2>&1 || rc=$?
     [ -s "$TMP/sk/r.json" ] || { cat "$TMP/sk/out" >&2; fail "no results (exit $rc)"; }
     curl -s "$TESTBED_URL/__stats" > "$TMP/sk/stats.json"
-    local shed r429 r503 errors
+    local shed r429 r503 deg served errors
     shed=$(json "$TMP/sk/r.json" .subsystems.seckill.shed)
     errors=$(json "$TMP/sk/r.json" .subsystems.seckill.http_errors)
     r429=$(json "$TMP/sk/stats.json" .subsystems.seckill.rejected_429)
     r503=$(json "$TMP/sk/stats.json" .subsystems.seckill.rejected_503)
+    deg=$(json "$TMP/sk/stats.json" .subsystems.seckill.degraded)
+    served=$(json "$TMP/sk/stats.json" .subsystems.seckill.served)
     assert_cmp "$r429 > 0" "the testbed's rate limiter never fired"
+    assert_cmp "$deg > 0" "the testbed never degraded"
     assert_cmp "$shed > 0" "no shed requests in results"
-    assert_eq "$shed" "$((r429 + r503))" "seckill shed vs testbed 429+503"
+    assert_eq "$shed" "$((r429 + r503 + deg))" "seckill shed vs testbed 429+503+degraded"
+    assert_eq "$(json "$TMP/sk/r.json" .subsystems.seckill.ok)" "$((served - deg))" \
+        "seckill ok vs testbed served - degraded (degraded answers are shed)"
     assert_eq "$errors" 0 "seckill http errors (429/503 must count as shed)"
 }
 
