@@ -5,6 +5,8 @@
  * Accounting always balances, per tag and in total:
  *   scheduled = ok + shed + errors + dropped + cancelled
  *   errors    = http_errors + net_errors (timeouts are a net error kind)
+ * shed: a status the subsystem lists as shed (429), or a 2xx/3xx answer
+ * marked degraded by the subsystem's shed_header (still counted in status).
  * dropped: scheduled but never sent (--max-in-flight reached, feeder ran out).
  * cancelled: in flight when the run ended. */
 #ifndef CREST_STATS_H
