@@ -68,7 +68,7 @@ deps:
 	fi
 
 test: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	CREST=$(BIN) UNIT_DIR=$(BUILD)/tests tests/run.sh
 
 unit: all
@@ -78,7 +78,7 @@ integration: all
 	CREST=$(BIN) UNIT_DIR=$(BUILD)/tests tests/run.sh integration
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	scripts/demo.sh $(BIN)
 
 sanitize: deps
@@ -88,7 +88,7 @@ sanitize: deps
 	  CREST=build-san/crest UNIT_DIR=build-san/tests CREST_SANITIZE=1 tests/run.sh
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	bench/run.sh $(BIN)
 
 install: $(BIN)
