@@ -6,33 +6,11 @@
 # plus the failure modes: bad input (2), SIGINT (3, steps kept), a generator
 # that is "limited" on every step (3, never a capacity), --max-rate.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/search_helpers.sh"
 
-write_fixtures() {
-    cat > "$TMP/testbed.json" <<'EOF'
-{"subsystems": {
-  "cart": {"workers": 4, "service_time": {"dist": "fixed", "mean_ms": 10}, "queue_limit": 100000},
-  "coupon": {"workers": 16, "service_time": {"dist": "fixed", "mean_ms": 2}, "queue_limit": 100000,
-             "rate_limit": {"rate": 300, "burst": 20}}
-}}
-EOF
-    cat > "$TMP/scenario.json" <<'EOF'
-{
-  "schema": "crest.scenario/1",
-  "name": "search-test",
-  "target": "testbed",
-  "arrivals": "uniform",
-  "subsystems": {
-    "cart": {"weight": 2, "slo": {"p99_ms": 1000, "error_rate": "1%"},
-             "endpoints": [{"name": "add", "path": "/cart/add"}]},
-    "coupon": {"weight": 1, "slo": {"p99_ms": 1000, "error_rate": "1%"}, "shed": [429],
-               "endpoints": [{"name": "list", "path": "/coupon/list"}]},
-    "member": {"weight": 1, "endpoints": [{"name": "info", "path": "/member/info"}]}
-  },
-  "phases": [{"name": "steady", "duration": "10s", "shape": "constant", "rate": 100}]
-}
-EOF
-}
-write_fixtures
+# member has no SLO: searching it alone is bad input (test_bad_input).
+write_search_fixtures search-test \
+    ',"member": {"weight": 1, "endpoints": [{"name": "info", "path": "/member/info"}]}'
 
 # Uniform arrivals: with Poisson arrivals a 3 s step offers its rate only
 # to +-1/sqrt(rate x step) (+-3% at 400/s), which is as wide as the
