@@ -78,6 +78,19 @@ test_bad_input() {
     "$CREST" search "$TMP/scenario.json" --slo 'crat:p99<1s' > "$TMP/e6.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "--slo naming an unknown subsystem exits 2"
     grep -q "crat" "$TMP/e6.log" || fail "error names the unknown tag"
+    # An --slo too long for the SLO buffer is refused, not cut: cut at 511
+    # characters, this one would end in "errors<1" (a 100% error budget).
+    local long
+    long="$(printf 'p99<1s,%.0s' $(seq 70))p99<1s      ,errors<1%"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ --slo "$long" > "$TMP/e7.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "an --slo longer than the buffer exits 2"
+    grep -q -- "--slo: at most 511 characters, found 512" "$TMP/e7.log" || fail "error gives the limit"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ --slo 'p99<1s' --sweep-levels "$(printf '1,%.0s' $(seq 300))2" \
+        > "$TMP/e8.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "a --sweep-levels longer than the buffer exits 2"
+    grep -q -- "--sweep-levels: at most 511 characters" "$TMP/e8.log" || fail "error gives the levels limit"
     rc=0
     "$CREST" search "$TMP/scenario.json" --tolerance 150% > "$TMP/e5.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "bad --tolerance exits 2"
