@@ -13,11 +13,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/template.h"
 
-static char tmpdir[64];
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -38,21 +38,6 @@ static const char *rows_csv(int n)
     for (int i = 0; i < n; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "r%d,t%d\n", i, i);
     return text;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-tf.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
 }
 
 static void test_modes_parse(void **state)
@@ -242,5 +227,5 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_plan_render_rows),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

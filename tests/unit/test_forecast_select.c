@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "common/rng.h"
 #include "forecast/forecast.h"
 #include "forecast/forecast_file.h"
@@ -235,7 +236,6 @@ static void test_skipped_models_listed_with_reason(void **state)
 
 /* ---- reading history ---- */
 
-static char tmpdir[64];
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -275,21 +275,6 @@ static int read_captured(const char *path, const fc_read_options *o, fc_history 
                          size_t len)
 {
     return read_captured_any(path, o, h, NULL, err, len);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-fc-unit.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 static void test_history_errors_name_line_and_column(void **state)
@@ -434,5 +419,5 @@ int main(void)
         cmocka_unit_test(test_history_missing_gaps_long_until),
         cmocka_unit_test(test_forecast_file_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

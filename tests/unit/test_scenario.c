@@ -15,13 +15,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/scenario.h"
 #include "loadgen/template.h"
 
-static char tmpdir[64];
 
 static const char *write_file(const char *name, const char *text)
 {
@@ -33,21 +33,6 @@ static const char *write_file(const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-ts.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
 }
 
 /* ---- rate curves -------------------------------------------------------- */
@@ -503,5 +488,5 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios_rejected),
         cmocka_unit_test(test_shipped),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
