@@ -5,7 +5,8 @@
  *   #include "unit_tmpdir.h"
  *   ... snprintf(path, sizeof path, "%s/x.json", tmpdir) ...
  *   return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
- */
+ *
+ * Include it after <cmocka.h>. */
 #ifndef CREST_UNIT_TMPDIR_H
 #define CREST_UNIT_TMPDIR_H
 
@@ -28,6 +29,21 @@ static int tmpdir_teardown(void **state)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Writes TEXT to tmpdir/NAME and returns its path: one of 8 static buffers
+ * used in turn, so a test may hold a few paths at once. */
+__attribute__((unused)) static const char *tmpdir_file(const char *name, const char *text)
+{
+    static char paths[8][160];
+    static unsigned next;
+    char *p = paths[next++ % 8];
+    snprintf(p, sizeof paths[0], "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return p;
 }
 
 #endif
