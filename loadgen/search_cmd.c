@@ -1007,14 +1007,6 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     return CREST_EXIT_OK;
 }
 
-static void iso_now(char *buf, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cmd_search(int argc, char **argv)
 {
     search_opts o;
@@ -1054,7 +1046,7 @@ int cmd_search(int argc, char **argv)
     capacity_result cap;
     memset(&cap, 0, sizeof cap);
     char now[32];
-    iso_now(now, sizeof now);
+    clock_wall_iso8601(now, sizeof now);
     cap.started_at = strdup(now);
     cap.scenario = o.scenario ? strdup(o.scenario) : NULL;
     cap.step_s = o.step_s;
