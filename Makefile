@@ -30,7 +30,7 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
             libcjson-dev libhttp-parser-dev
 DEB_RUN   = gnuplot-nox
-DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium
+DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 .PHONY: all deps test unit integration demo sanitize bench install clean
@@ -68,7 +68,7 @@ deps:
 	fi
 
 test: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	CREST=$(BIN) UNIT_DIR=$(BUILD)/tests tests/run.sh
 
 unit: all
@@ -78,7 +78,7 @@ integration: all
 	CREST=$(BIN) UNIT_DIR=$(BUILD)/tests tests/run.sh integration
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	scripts/demo.sh $(BIN)
 
 sanitize: deps
@@ -88,7 +88,7 @@ sanitize: deps
 	  CREST=build-san/crest UNIT_DIR=build-san/tests CREST_SANITIZE=1 tests/run.sh
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) -j2 all
 	bench/run.sh $(BIN)
 
 install: $(BIN)

@@ -1,5 +1,6 @@
 /* jsonio.c: see jsonio.h. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,4 +207,12 @@ int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
         return type_error(file, path, key, "true or false");
     *out = cJSON_IsTrue(item);
     return 0;
+}
+
+void jsonio_add_number_or_null(cJSON *obj, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(obj, key, v);
+    else
+        cJSON_AddNullToObject(obj, key);
 }

@@ -37,6 +37,10 @@ int jsonio_get_string(const char *file, const char *path, const cJSON *obj,
 int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
                     const char *key, int required, int *out);
 
+/* Adds KEY: V to OBJ, or KEY: null when V is NaN or infinite (JSON has no
+ * such numbers; crest's files write "unknown" as null). */
+void jsonio_add_number_or_null(cJSON *obj, const char *key, double v);
+
 /* Reads a whole file into a NUL-terminated buffer the caller frees; LEN may
  * be NULL. Prints an error and returns NULL on failure. */
 char *jsonio_slurp(const char *path, size_t *len);

@@ -17,32 +17,24 @@
 
 /* ---- writing ---- */
 
-static void add_num(cJSON *o, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(o, key, v);
-    else
-        cJSON_AddNullToObject(o, key);
-}
-
 static cJSON *time_value(const fc_history *h, double t, const char *key, double v)
 {
     char buf[40];
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "t", fc_time_format(h->kind, t, buf, sizeof buf));
-    add_num(o, key, v);
+    jsonio_add_number_or_null(o, key, v);
     return o;
 }
 
 static cJSON *point_json(const fc_history *h, const fc_point *p)
 {
     cJSON *o = time_value(h, p->t, "mean", p->mean);
-    add_num(o, "lo80", p->lo80);
-    add_num(o, "hi80", p->hi80);
-    add_num(o, "lo95", p->lo95);
-    add_num(o, "hi95", p->hi95);
+    jsonio_add_number_or_null(o, "lo80", p->lo80);
+    jsonio_add_number_or_null(o, "hi80", p->hi80);
+    jsonio_add_number_or_null(o, "lo95", p->lo95);
+    jsonio_add_number_or_null(o, "hi95", p->hi95);
     if (isfinite(p->actual))
-        add_num(o, "actual", p->actual);
+        jsonio_add_number_or_null(o, "actual", p->actual);
     return o;
 }
 
@@ -56,12 +48,12 @@ static cJSON *model_json(const fc_history *h, const fc_series *s, const fc_model
     }
     cJSON *params = cJSON_AddObjectToObject(o, "params");
     for (int i = 0; i < m->fit.nparam; i++)
-        add_num(params, m->fit.param[i].name, m->fit.param[i].value);
-    add_num(o, "mape", m->bt.mape);
-    add_num(o, "mase", m->bt.mase);
-    add_num(o, "bias_pct", m->bt.bias_pct);
-    add_num(o, "aicc", m->aicc);
-    add_num(o, "mase_common", m->common_mase);
+        jsonio_add_number_or_null(params, m->fit.param[i].name, m->fit.param[i].value);
+    jsonio_add_number_or_null(o, "mape", m->bt.mape);
+    jsonio_add_number_or_null(o, "mase", m->bt.mase);
+    jsonio_add_number_or_null(o, "bias_pct", m->bt.bias_pct);
+    jsonio_add_number_or_null(o, "aicc", m->aicc);
+    jsonio_add_number_or_null(o, "mase_common", m->common_mase);
     cJSON *bt = cJSON_AddObjectToObject(o, "backtest");
     cJSON_AddNumberToObject(bt, "origins", (double)m->bt.norigins);
     cJSON_AddNumberToObject(bt, "failed_origins", (double)m->bt.nfailed);
@@ -73,9 +65,9 @@ static cJSON *model_json(const fc_history *h, const fc_series *s, const fc_model
         cJSON *wj = cJSON_AddObjectToObject(bt, "worst");
         cJSON_AddStringToObject(wj, "from", fc_time_format(h->kind, s->t[w->origin - 1], buf, sizeof buf));
         cJSON_AddStringToObject(wj, "t", fc_time_format(h->kind, s->t[w->target], buf, sizeof buf));
-        add_num(wj, "forecast", w->forecast);
-        add_num(wj, "actual", w->actual);
-        add_num(wj, "error_pct", w->actual != 0 ? (w->actual - w->forecast) / fabs(w->actual) * 100 : NAN);
+        jsonio_add_number_or_null(wj, "forecast", w->forecast);
+        jsonio_add_number_or_null(wj, "actual", w->actual);
+        jsonio_add_number_or_null(wj, "error_pct", w->actual != 0 ? (w->actual - w->forecast) / fabs(w->actual) * 100 : NAN);
     }
     /* The individual forecasts show where a curve missed; skip them when
      * there are too many to read (daily series). */
@@ -87,8 +79,8 @@ static cJSON *model_json(const fc_history *h, const fc_series *s, const fc_model
             cJSON_AddStringToObject(p, "from", fc_time_format(h->kind, s->t[e->origin - 1], buf, sizeof buf));
             cJSON_AddStringToObject(p, "t", fc_time_format(h->kind, s->t[e->target], buf, sizeof buf));
             cJSON_AddNumberToObject(p, "step", (double)e->step);
-            add_num(p, "forecast", e->forecast);
-            add_num(p, "actual", e->actual);
+            jsonio_add_number_or_null(p, "forecast", e->forecast);
+            jsonio_add_number_or_null(p, "actual", e->actual);
             cJSON_AddItemToArray(arr, p);
         }
     }

@@ -483,6 +483,13 @@ int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
                 crest_error("--value '%s' is also the time or series column", o->values[i]);
                 goto out;
             }
+            /* value_cols holds each column once: a repeat would overrun it. */
+            for (size_t j = 0; j < nvalue; j++)
+                if (value_cols[j] == c) {
+                    crest_error("--value '%s' is named twice; expected each column once",
+                                o->values[i]);
+                    goto out;
+                }
             value_cols[nvalue++] = c;
         }
     } else {

@@ -52,9 +52,15 @@ static void full_params(const usl_problem *pb, const gsl_vector *x, double p[NPA
         p[i] = pb->is_free[i] ? gsl_vector_get(x, k++) : pb->fixed[i];
 }
 
+/* The law's denominator: 1 + contention + coherency at load N. */
+static double denominator(double alpha, double beta, double n)
+{
+    return 1 + alpha * (n - 1) + beta * n * (n - 1);
+}
+
 static double model(double alpha, double beta, double gamma, double n)
 {
-    return gamma * n / (1 + alpha * (n - 1) + beta * n * (n - 1));
+    return gamma * n / denominator(alpha, beta, n);
 }
 
 static int residuals(const gsl_vector *x, void *data, gsl_vector *f)
@@ -64,7 +70,7 @@ static int residuals(const gsl_vector *x, void *data, gsl_vector *f)
     full_params(pb, x, p);
     for (size_t i = 0; i < pb->n; i++) {
         double n = pb->load[i];
-        double d = 1 + p[P_ALPHA] * (n - 1) + p[P_BETA] * n * (n - 1);
+        double d = denominator(p[P_ALPHA], p[P_BETA], n);
         double r = d > 0 ? p[P_GAMMA] * n / d - pb->throughput[i] : UNDEFINED_RESIDUAL;
         gsl_vector_set(f, i, isfinite(r) ? r : UNDEFINED_RESIDUAL);
     }
@@ -78,7 +84,7 @@ static int jacobian(const gsl_vector *x, void *data, gsl_matrix *J)
     full_params(pb, x, p);
     for (size_t i = 0; i < pb->n; i++) {
         double n = pb->load[i];
-        double d = 1 + p[P_ALPHA] * (n - 1) + p[P_BETA] * n * (n - 1);
+        double d = denominator(p[P_ALPHA], p[P_BETA], n);
         double col[NPARAMS] = {0, 0, 0};
         if (d > 0) {
             col[P_GAMMA] = n / d;

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "common/csvio.h"
 #include "common/error.h"
+#include "common/jsonio.h"
 #include "common/version.h"
 #include "forecast/usl.h"
 
@@ -160,14 +161,6 @@ static int read_points(const csv_table *t, int lc, int xc, double *load, double 
 }
 
 /* JSON has no NaN or infinity: those become null (not estimated, no bound). */
-static void add_number(cJSON *obj, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(obj, key, v);
-    else
-        cJSON_AddNullToObject(obj, key);
-}
-
 static int print_json(const char *path, const usl_fit *f)
 {
     cJSON *root = cJSON_CreateObject();
@@ -176,18 +169,18 @@ static int print_json(const char *path, const usl_fit *f)
     cJSON_AddStringToObject(root, "schema", "crest.usl/1");
     cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
     cJSON_AddStringToObject(root, "input", path);
-    add_number(root, "alpha", f->alpha);
-    add_number(root, "beta", f->beta);
-    add_number(root, "gamma", f->gamma);
-    add_number(root, "alpha_se", f->alpha_se);
-    add_number(root, "beta_se", f->beta_se);
-    add_number(root, "gamma_se", f->gamma_se);
-    add_number(root, "n_star", f->n_star);
-    add_number(root, "x_max", f->x_max);
-    add_number(root, "amdahl_limit", f->alpha > 0 ? f->gamma / f->alpha : INFINITY);
-    add_number(root, "residual_se", f->residual_se);
+    jsonio_add_number_or_null(root, "alpha", f->alpha);
+    jsonio_add_number_or_null(root, "beta", f->beta);
+    jsonio_add_number_or_null(root, "gamma", f->gamma);
+    jsonio_add_number_or_null(root, "alpha_se", f->alpha_se);
+    jsonio_add_number_or_null(root, "beta_se", f->beta_se);
+    jsonio_add_number_or_null(root, "gamma_se", f->gamma_se);
+    jsonio_add_number_or_null(root, "n_star", f->n_star);
+    jsonio_add_number_or_null(root, "x_max", f->x_max);
+    jsonio_add_number_or_null(root, "amdahl_limit", f->alpha > 0 ? f->gamma / f->alpha : INFINITY);
+    jsonio_add_number_or_null(root, "residual_se", f->residual_se);
     cJSON_AddNumberToObject(root, "df", (double)(f->n - 3));
-    add_number(root, "r_squared", f->r_squared);
+    jsonio_add_number_or_null(root, "r_squared", f->r_squared);
     cJSON_AddNumberToObject(root, "n", (double)f->n);
     cJSON_AddBoolToObject(root, "poor_fit", f->poor_fit);
     if (f->poor_fit)

@@ -64,14 +64,6 @@ const capacity_subsystem *capacity_find(const capacity_result *c, const char *na
 /* ---- writing ---- */
 
 /* Unknown (NAN) and infinite numbers are null: JSON has no NaN. */
-static void add_number(cJSON *obj, const char *key, double v)
-{
-    if (isfinite(v))
-        cJSON_AddNumberToObject(obj, key, v);
-    else
-        cJSON_AddNullToObject(obj, key);
-}
-
 static void add_string(cJSON *obj, const char *key, const char *s)
 {
     if (s && *s)
@@ -83,15 +75,15 @@ static void add_string(cJSON *obj, const char *key, const char *s)
 static cJSON *step_to_json(const search_step *s)
 {
     cJSON *o = cJSON_CreateObject();
-    add_number(o, "rate", s->rate);
-    add_number(o, "sent_rps", s->sent_rps);
-    add_number(o, "achieved_rps", s->achieved_rps);
-    add_number(o, "ok_rps", s->ok_rps);
-    add_number(o, "p50_ms", s->p50_ms);
-    add_number(o, "p90_ms", s->p90_ms);
-    add_number(o, "p99_ms", s->p99_ms);
-    add_number(o, "error_rate", s->error_rate);
-    add_number(o, "shed_rate", s->shed_rate);
+    jsonio_add_number_or_null(o, "rate", s->rate);
+    jsonio_add_number_or_null(o, "sent_rps", s->sent_rps);
+    jsonio_add_number_or_null(o, "achieved_rps", s->achieved_rps);
+    jsonio_add_number_or_null(o, "ok_rps", s->ok_rps);
+    jsonio_add_number_or_null(o, "p50_ms", s->p50_ms);
+    jsonio_add_number_or_null(o, "p90_ms", s->p90_ms);
+    jsonio_add_number_or_null(o, "p99_ms", s->p99_ms);
+    jsonio_add_number_or_null(o, "error_rate", s->error_rate);
+    jsonio_add_number_or_null(o, "shed_rate", s->shed_rate);
     cJSON_AddBoolToObject(o, "pass", s->pass);
     add_string(o, "reason", s->pass ? NULL : search_limit_name(s->reason));
     add_string(o, "why", s->why);
@@ -106,23 +98,23 @@ static cJSON *usl_to_json(const capacity_usl *u)
         return cJSON_CreateNull();
     const usl_fit *f = &u->fit;
     cJSON *o = cJSON_CreateObject();
-    add_number(o, "alpha", f->alpha);
-    add_number(o, "beta", f->beta);
-    add_number(o, "gamma", f->gamma);
-    add_number(o, "alpha_se", f->alpha_se);
-    add_number(o, "beta_se", f->beta_se);
-    add_number(o, "gamma_se", f->gamma_se);
-    add_number(o, "residual_se", f->residual_se);
-    add_number(o, "r_squared", f->r_squared);
-    add_number(o, "n_star", f->n_star);
-    add_number(o, "x_max", f->x_max);
+    jsonio_add_number_or_null(o, "alpha", f->alpha);
+    jsonio_add_number_or_null(o, "beta", f->beta);
+    jsonio_add_number_or_null(o, "gamma", f->gamma);
+    jsonio_add_number_or_null(o, "alpha_se", f->alpha_se);
+    jsonio_add_number_or_null(o, "beta_se", f->beta_se);
+    jsonio_add_number_or_null(o, "gamma_se", f->gamma_se);
+    jsonio_add_number_or_null(o, "residual_se", f->residual_se);
+    jsonio_add_number_or_null(o, "r_squared", f->r_squared);
+    jsonio_add_number_or_null(o, "n_star", f->n_star);
+    jsonio_add_number_or_null(o, "x_max", f->x_max);
     cJSON_AddBoolToObject(o, "poor_fit", f->poor_fit);
     add_string(o, "warning", f->warning);
     cJSON *points = cJSON_AddArrayToObject(o, "points");
     for (size_t i = 0; i < u->npoints; i++) {
         cJSON *p = cJSON_CreateObject();
-        add_number(p, "n", u->load[i]);
-        add_number(p, "throughput", u->throughput[i]);
+        jsonio_add_number_or_null(p, "n", u->load[i]);
+        jsonio_add_number_or_null(p, "throughput", u->throughput[i]);
         cJSON_AddItemToArray(points, p);
     }
     return o;
@@ -133,17 +125,17 @@ static cJSON *subsystem_to_json(const capacity_subsystem *s)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", s->name);
     cJSON *slo = cJSON_AddObjectToObject(o, "slo");
-    add_number(slo, "p99_ms", s->slo_p99_ms);
-    add_number(slo, "error_rate", s->slo_error_rate);
+    jsonio_add_number_or_null(slo, "p99_ms", s->slo_p99_ms);
+    jsonio_add_number_or_null(slo, "error_rate", s->slo_error_rate);
     add_string(slo, "expr", s->slo_expr);
-    add_number(o, "capacity_rps", s->capacity_rps);
-    add_number(o, "upper_bound_rps", s->upper_bound_rps);
+    jsonio_add_number_or_null(o, "capacity_rps", s->capacity_rps);
+    jsonio_add_number_or_null(o, "upper_bound_rps", s->upper_bound_rps);
     cJSON_AddBoolToObject(o, "at_least", s->at_least);
     cJSON_AddStringToObject(o, "limited_by", search_limit_name(s->limited_by));
     add_string(o, "limiting_subsystem", s->limiting_tag);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     cJSON_AddBoolToObject(o, "interrupted", s->interrupted);
-    add_number(o, "duration_s", s->duration_s);
+    jsonio_add_number_or_null(o, "duration_s", s->duration_s);
     cJSON *steps = cJSON_AddArrayToObject(o, "steps");
     for (size_t i = 0; i < s->nsteps; i++)
         cJSON_AddItemToArray(steps, step_to_json(&s->steps[i]));
@@ -165,11 +157,11 @@ int capacity_write(const char *path, const capacity_result *c)
     add_string(root, "target", c->target);
     cJSON_AddBoolToObject(root, "interrupted", c->interrupted);
     cJSON *set = cJSON_AddObjectToObject(root, "settings");
-    add_number(set, "step_s", c->step_s);
-    add_number(set, "warmup_s", c->warmup_s);
-    add_number(set, "tolerance", c->tolerance);
-    add_number(set, "max_rate", c->max_rate);
-    add_number(set, "start_rate", c->start_rate);
+    jsonio_add_number_or_null(set, "step_s", c->step_s);
+    jsonio_add_number_or_null(set, "warmup_s", c->warmup_s);
+    jsonio_add_number_or_null(set, "tolerance", c->tolerance);
+    jsonio_add_number_or_null(set, "max_rate", c->max_rate);
+    jsonio_add_number_or_null(set, "start_rate", c->start_rate);
     cJSON_AddNumberToObject(set, "connections", c->connections);
     cJSON_AddNumberToObject(set, "threads", c->threads);
     cJSON *subs = cJSON_AddArrayToObject(root, "subsystems");

@@ -1068,14 +1068,6 @@ static void watch(engine *e, run_result *out)
         progress_end(stdout, tty);
 }
 
-static void iso_now(char *buf, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Fills OUT's generator health from the threads and the merged latency. */
 static void judge_generator(engine *e, run_result *out)
 {
@@ -1223,7 +1215,7 @@ int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
 
     /* Everything is ready: fix the timeline a little in the future so all
      * threads start on the same instant. */
-    iso_now(out->started_at, sizeof out->started_at);
+    clock_wall_iso8601(out->started_at, sizeof out->started_at);
     snprintf(out->target, sizeof out->target, "%s", plan->target);
     e.t0_ns = clock_now_ns() + 20 * 1000 * 1000;
     e.end_ns = e.t0_ns + (uint64_t)(e.duration_s * 1e9);

@@ -11,6 +11,7 @@
  * docs/capacity-format.md for what the numbers mean. */
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@
 #define FULL_LINK "full-link"
 #define MAX_ONLY 64
 #define MAX_LEVELS 32
+/* Longest --slo (and --sweep-levels) text: a longer one is refused, not cut
+ * (a cut "errors<1%" would read as errors<1, i.e. 100%). */
+#define OPT_TEXT_MAX 512
 /* An SLO without an error bound still must not count fast failures as
  * served: a step that answers 500s in a millisecond is not capacity. */
 #define DEFAULT_ERROR_BUDGET "errors<1%"
@@ -148,7 +152,12 @@ static int parse_int(const char *flag, const char *s, int lo, int *out)
 
 static int parse_levels(const char *s, search_opts *o)
 {
-    char buf[512];
+    char buf[OPT_TEXT_MAX];
+    if (strlen(s) >= sizeof buf) {
+        crest_error("--sweep-levels: at most %d characters, found %zu", OPT_TEXT_MAX - 1,
+                    strlen(s));
+        return -1;
+    }
     snprintf(buf, sizeof buf, "%s", s);
     o->nlevels = 0;
     char *save = NULL;
@@ -353,6 +362,10 @@ static int parse_options(int argc, char **argv, search_opts *o)
         crest_error("--only and --target apply to a scenario, not to --url");
         return -1;
     }
+    if (o->slo && strlen(o->slo) >= OPT_TEXT_MAX) {
+        crest_error("--slo: at most %d characters, found %zu", OPT_TEXT_MAX - 1, strlen(o->slo));
+        return -1;
+    }
     if (o->url && !o->slo) {
         crest_error("--url needs --slo, e.g. --slo 'p99<50ms,errors<1%%'");
         return -1;
@@ -548,6 +561,25 @@ static void format_value(const threshold *t, double v, char *buf, size_t len)
     }
 }
 
+/* Appends to the step's explanation, "; " between parts; what does not fit
+ * in out->why is cut. *USED is the length written so far (it may pass the
+ * buffer's size: snprintf's count). */
+static void why_append(search_step *out, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void why_append(search_step *out, size_t *used, const char *fmt, ...)
+{
+    const size_t cap = sizeof out->why;
+    if (*used && *used < cap)
+        *used += (size_t)snprintf(out->why + *used, cap - *used, "; ");
+    if (*used >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    *used += (size_t)vsnprintf(out->why + *used, cap - *used, fmt, ap);
+    va_end(ap);
+}
+
 static void sleep_interruptible(double seconds)
 {
     double until = clock_now_s() + seconds;
@@ -659,7 +691,7 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->why[0] = '\0';
     if (c->ok + c->shed + c->errors == 0) {
         unserved_failed = 1;
-        used += (size_t)snprintf(out->why, sizeof out->why, "no responses");
+        why_append(out, &used, "no responses");
     }
     for (size_t i = 0; i < cx->slo.count; i++) {
         const threshold *t = &cx->slo.items[i];
@@ -681,10 +713,8 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         }
         char val[32];
         format_value(t, v, val, sizeof val);
-        if (used < sizeof out->why)
-            used += (size_t)snprintf(out->why + used, sizeof out->why - used, "%s%s %s (%s%s)",
-                                     used ? "; " : "", t->expr, "broken", val,
-                                     t->metric == METRIC_ERRORS ? " errors+shed" : "");
+        why_append(out, &used, "%s broken (%s%s)", t->expr, val,
+                   t->metric == METRIC_ERRORS ? " errors+shed" : "");
     }
     for (size_t k = 0; k < cx->plan->nsubsystems; k++) {
         long tag = (long)k;
@@ -699,15 +729,11 @@ static int search_step_run(void *ctx, double rate, search_step *out)
             worst_ratio = ratio;
             tag_behind = cx->plan->subsystems[k].name;
         }
-        if (used < sizeof out->why)
-            used += (size_t)snprintf(out->why + used, sizeof out->why - used,
-                                     "%s%s: falling behind (completed %.1f%% of arrivals: the "
-                                     "queue grows)",
-                                     used ? "; " : "", cx->plan->subsystems[k].name, ratio * 100);
+        why_append(out, &used, "%s: falling behind (completed %.1f%% of arrivals: the queue grows)",
+                   cx->plan->subsystems[k].name, ratio * 100);
     }
-    if (out->generator_limited && used < sizeof out->why)
-        snprintf(out->why + used, sizeof out->why - used, "%sgenerator-limited: %.200s",
-                 used ? "; " : "", r.generator.reason);
+    if (out->generator_limited)
+        why_append(out, &used, "generator-limited: %.200s", r.generator.reason);
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
@@ -862,14 +888,19 @@ static int only_has(const search_opts *o, const char *name)
     return 0;
 }
 
+static int plan_has_subsystem(const load_plan *p, const char *name)
+{
+    for (size_t k = 0; k < p->nsubsystems; k++)
+        if (strcmp(p->subsystems[k].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 /* Checks --only against the scenario's subsystems. */
 static int check_only(const search_opts *o, const load_plan *full)
 {
     for (size_t i = 0; i < o->nonly; i++) {
-        int known = strcmp(o->only[i], FULL_LINK) == 0;
-        for (size_t k = 0; k < full->nsubsystems && !known; k++)
-            known = strcmp(full->subsystems[k].name, o->only[i]) == 0;
-        if (!known) {
+        if (strcmp(o->only[i], FULL_LINK) != 0 && !plan_has_subsystem(full, o->only[i])) {
             char list[512] = "";
             size_t used = 0;
             for (size_t k = 0; k < full->nsubsystems && used < sizeof list; k++)
@@ -898,10 +929,7 @@ static int check_slo_tags(const search_opts *o, const load_plan *p)
     }
     for (size_t i = 0; rc == 0 && i < set.count; i++) {
         const char *tag = set.items[i].tag;
-        int known = !tag[0];
-        for (size_t k = 0; k < p->nsubsystems && !known; k++)
-            known = strcmp(p->subsystems[k].name, tag) == 0;
-        if (!known) {
+        if (tag[0] && !plan_has_subsystem(p, tag)) {
             crest_error("--slo '%s': no subsystem '%s' in %s", set.items[i].expr, tag,
                         o->scenario ? o->scenario : "an ad hoc search (its tag is 'adhoc')");
             rc = -1;
@@ -935,7 +963,7 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     threshold_set_free(&p->aborts);
     cx->plan = p;
     cx->tag = -1;
-    char text[512], all[2048] = "";
+    char text[OPT_TEXT_MAX], all[2048] = "";
     size_t used = 0;
     int any = 0;
     for (size_t i = 0; i < p->nsubsystems; i++) {
@@ -979,14 +1007,6 @@ static int prepare_job(const search_opts *o, const char *name, const char *targe
     return CREST_EXIT_OK;
 }
 
-static void iso_now(char *buf, size_t len)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cmd_search(int argc, char **argv)
 {
     search_opts o;
@@ -1026,7 +1046,7 @@ int cmd_search(int argc, char **argv)
     capacity_result cap;
     memset(&cap, 0, sizeof cap);
     char now[32];
-    iso_now(now, sizeof now);
+    clock_wall_iso8601(now, sizeof now);
     cap.started_at = strdup(now);
     cap.scenario = o.scenario ? strdup(o.scenario) : NULL;
     cap.step_s = o.step_s;

@@ -126,6 +126,11 @@ int threshold_parse(const char *expr, threshold *out, char *err, size_t errlen)
         }
     } else {
         char num[64];
+        if (strlen(v) >= sizeof num) {
+            snprintf(err, errlen, "threshold '%s': expected a number of at most %zu characters",
+                     out->expr, sizeof num - 1);
+            return -1;
+        }
         snprintf(num, sizeof num, "%s", v);
         size_t n = strlen(num);
         if (out->metric == METRIC_RATE && n > 2 && strcmp(num + n - 2, "/s") == 0)

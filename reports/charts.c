@@ -62,6 +62,14 @@ static int script_end(script *s)
     return rc == 0 && s->text ? 0 : -1;
 }
 
+/* Drops a script that will not be drawn. */
+static void script_discard(script *s)
+{
+    fclose(s->f);
+    s->f = NULL;
+    free(s->text);
+}
+
 static void val(FILE *f, double v)
 {
     if (isnan(v) || isinf(v))
@@ -169,41 +177,6 @@ static double *matrix(size_t n, size_t ncols)
     return m;
 }
 
-static int rate_chart(chart_set *cs, const rep_results *r)
-{
-    size_t n = r->npoints, nc = 5;
-    double *m = matrix(n, nc);
-    if (!m)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const rep_point *p = &r->points[i];
-        double row[] = {p->t, p->target_rate, p->offered, p->completed, p->ok};
-        memcpy(m + i * nc, row, sizeof row);
-    }
-    static const series_style st[] = {{"target", "#6b7280", 1, 0},
-                                      {"offered", "#2563eb", 0, 0},
-                                      {"achieved (completed)", "#f59e0b", 0, 0},
-                                      {"successful (ok)", "#16a34a", 0, 0}};
-    script s;
-    if (script_begin(&s, 600, 340) != 0) {
-        free(m);
-        return -1;
-    }
-    fputs("set xlabel 'time (s)'\nset ylabel 'requests per second'\nset yrange [0:*]\n", s.f);
-    int plotted = plot_matrix(s.f, "rate", m, n, nc, st);
-    free(m);
-    if (!plotted) {
-        fclose(s.f);
-        free(s.text);
-        return 0;
-    }
-    return add_chart(cs, CHART_RUN, 0, &s,
-                     "Offered load should track the target; achieved below offered means the "
-                     "target queued or dropped work, successful below achieved means errors "
-                     "or shedding.",
-                     "Request rate over time");
-}
-
 /* Logscale y when every value is positive and they span a wide range. */
 static void maybe_log_y(FILE *f, const double *m, size_t n, size_t nc)
 {
@@ -224,38 +197,82 @@ static void maybe_log_y(FILE *f, const double *m, size_t n, size_t nc)
         fputs("set yrange [0:*]\n", f);
 }
 
-static int latency_chart(chart_set *cs, const rep_results *r)
+/* One row of a time chart: the second, then its four series. */
+#define TIME_CHART_COLS 5
+typedef void (*time_row_fn)(const rep_point *p, double row[TIME_CHART_COLS]);
+
+/* Four per-second series of the run against time, as ST names them; the y
+ * axis goes logarithmic when LOG_Y allows and the values call for it. 0
+ * also when nothing was plotted (no chart then), -1 on failure. */
+static int time_chart(chart_set *cs, const rep_results *r, const char *name, time_row_fn fill,
+                      const series_style st[TIME_CHART_COLS - 1], const char *ylabel, int log_y,
+                      const char *caption, const char *title)
 {
-    size_t n = r->npoints, nc = 5;
+    size_t n = r->npoints, nc = TIME_CHART_COLS;
     double *m = matrix(n, nc);
     if (!m)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        const rep_point *p = &r->points[i];
-        double row[] = {p->t, p->p50, p->p90, p->p99, p->max};
-        memcpy(m + i * nc, row, sizeof row);
-    }
-    static const series_style st[] = {{"p50", "#16a34a", 0, 0},
-                                      {"p90", "#2563eb", 0, 0},
-                                      {"p99", "#f59e0b", 0, 0},
-                                      {"max", "#dc2626", 1, 0}};
+    for (size_t i = 0; i < n; i++)
+        fill(&r->points[i], m + i * nc);
     script s;
     if (script_begin(&s, 600, 340) != 0) {
         free(m);
         return -1;
     }
-    fputs("set xlabel 'time (s)'\nset ylabel 'latency (ms)'\n", s.f);
-    maybe_log_y(s.f, m, n, nc);
-    int plotted = plot_matrix(s.f, "lat", m, n, nc, st);
+    fprintf(s.f, "set xlabel 'time (s)'\nset ylabel '%s'\n", ylabel);
+    if (log_y)
+        maybe_log_y(s.f, m, n, nc);
+    else
+        fputs("set yrange [0:*]\n", s.f);
+    int plotted = plot_matrix(s.f, name, m, n, nc, st);
     free(m);
     if (!plotted) {
-        fclose(s.f);
-        free(s.text);
+        script_discard(&s);
         return 0;
     }
-    return add_chart(cs, CHART_RUN, 0, &s,
-                     "Latency measured from the intended send time (no coordinated omission).",
-                     "Latency over time");
+    return add_chart(cs, CHART_RUN, 0, &s, caption, "%s", title);
+}
+
+static void rate_row(const rep_point *p, double row[TIME_CHART_COLS])
+{
+    row[0] = p->t;
+    row[1] = p->target_rate;
+    row[2] = p->offered;
+    row[3] = p->completed;
+    row[4] = p->ok;
+}
+
+static int rate_chart(chart_set *cs, const rep_results *r)
+{
+    static const series_style st[] = {{"target", "#6b7280", 1, 0},
+                                      {"offered", "#2563eb", 0, 0},
+                                      {"achieved (completed)", "#f59e0b", 0, 0},
+                                      {"successful (ok)", "#16a34a", 0, 0}};
+    return time_chart(cs, r, "rate", rate_row, st, "requests per second", 0,
+                      "Offered load should track the target; achieved below offered means the "
+                      "target queued or dropped work, successful below achieved means errors "
+                      "or shedding.",
+                      "Request rate over time");
+}
+
+static void latency_row(const rep_point *p, double row[TIME_CHART_COLS])
+{
+    row[0] = p->t;
+    row[1] = p->p50;
+    row[2] = p->p90;
+    row[3] = p->p99;
+    row[4] = p->max;
+}
+
+static int latency_chart(chart_set *cs, const rep_results *r)
+{
+    static const series_style st[] = {{"p50", "#16a34a", 0, 0},
+                                      {"p90", "#2563eb", 0, 0},
+                                      {"p99", "#f59e0b", 0, 0},
+                                      {"max", "#dc2626", 1, 0}};
+    return time_chart(cs, r, "lat", latency_row, st, "latency (ms)", 1,
+                      "Latency measured from the intended send time (no coordinated omission).",
+                      "Latency over time");
 }
 
 /* One spectrum line from an encoded histogram: x = 1/(1-p). Returns the
@@ -347,8 +364,7 @@ static int spectrum_chart(chart_set *cs, const rep_results *r)
     }
     fputc('\n', s.f);
     if (!plotted) {
-        fclose(s.f);
-        free(s.text);
+        script_discard(&s);
         return 0;
     }
     return add_chart(cs, CHART_RUN, 0, &s,
@@ -437,8 +453,7 @@ static int errors_chart(chart_set *cs, const rep_results *r)
                                         "dropped, per second, by kind.",
                            "Errors and shed requests by kind");
         else {
-            fclose(s.f);
-            free(s.text);
+            script_discard(&s);
         }
     }
     free(m);
@@ -841,8 +856,7 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
     }
     fputs("EOD\n", f);
     if (!any) {
-        fclose(f);
-        free(s.text);
+        script_discard(&s);
         return 0;
     }
     fputs("set xtics (", f);

@@ -297,6 +297,23 @@ static void counts_table(FILE *f, const rep_block *t)
         fputs("</table>\n", f);
 }
 
+/* The numbers of one row of the subsystems table, and the row's end. */
+static void block_cells(FILE *f, const rep_block *b)
+{
+    cell_num(f, b->scheduled, 0);
+    cell_num(f, b->rate, 1);
+    cell_num(f, b->ok, 0);
+    cell_pct(f, b->error_rate);
+    cell_pct(f, b->shed_rate);
+    cell_num(f, b->dropped, 0);
+    cell_num(f, b->latency.p50, 2);
+    cell_num(f, b->latency.p90, 2);
+    cell_num(f, b->latency.p99, 2);
+    cell_num(f, b->latency.p999, 2);
+    cell_num(f, b->latency.max, 2);
+    fputs("</tr>\n", f);
+}
+
 static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_results *r = in->results;
@@ -363,32 +380,11 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
             fputs("<tr><td class=\"t\">", f);
             text_html(f, s->name);
             fputs("</td>", f);
-            cell_num(f, s->scheduled, 0);
-            cell_num(f, s->rate, 1);
-            cell_num(f, s->ok, 0);
-            cell_pct(f, s->error_rate);
-            cell_pct(f, s->shed_rate);
-            cell_num(f, s->dropped, 0);
-            cell_num(f, s->latency.p50, 2);
-            cell_num(f, s->latency.p90, 2);
-            cell_num(f, s->latency.p99, 2);
-            cell_num(f, s->latency.p999, 2);
-            cell_num(f, s->latency.max, 2);
-            fputs("</tr>\n", f);
+            block_cells(f, s);
         }
         fputs("<tr><td class=\"t\"><strong>all</strong></td>", f);
-        cell_num(f, t->scheduled, 0);
-        cell_num(f, t->rate, 1);
-        cell_num(f, t->ok, 0);
-        cell_pct(f, t->error_rate);
-        cell_pct(f, t->shed_rate);
-        cell_num(f, t->dropped, 0);
-        cell_num(f, t->latency.p50, 2);
-        cell_num(f, t->latency.p90, 2);
-        cell_num(f, t->latency.p99, 2);
-        cell_num(f, t->latency.p999, 2);
-        cell_num(f, t->latency.max, 2);
-        fputs("</tr>\n</table>\n", f);
+        block_cells(f, t);
+        fputs("</table>\n", f);
     }
     baseline_table(f, in, &r->baseline);
     counts_table(f, t);

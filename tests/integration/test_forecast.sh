@@ -91,6 +91,9 @@ test_bad_input_exit_2_with_file_line_column() {
     printf 'year,tps\n2015,10\n20x6,12\n' > "$TMP/badt.csv"
     expect_error 2 "badt.csv:3: error: column 'year'" "$TMP/badt.csv" --time year
     expect_error 2 "no value column 'nope'" "$TMALL" --time year --value nope
+    # a repeated --value column once overran the column list (ASan: heap overflow)
+    expect_error 2 "--value 'gmv_bn_rmb' is named twice" "$TMALL" --time year \
+        --value gmv_bn_rmb,gmv_bn_rmb,gmv_bn_rmb,gmv_bn_rmb,gmv_bn_rmb,gmv_bn_rmb
     expect_error 2 "no time column 'date'" "$TMALL" --time date
     expect_error 2 "cannot open" "$TMP/missing.csv" --time year
     expect_error 2 "--time COL is required" "$TMALL"

@@ -46,6 +46,19 @@ users_scenario() {
 JSON
 }
 
+# run_users DIR ROWS MODE: starts a capture server, writes the users
+# scenario into $TMP/DIR and runs it there with one thread (results in
+# $TMP/DIR/r.json, output in $TMP/DIR/out); sets RC to crest's exit code.
+run_users() {
+    local dir="$TMP/$1"
+    start_capture
+    users_scenario "$dir/s.json" "$2" "$3"
+    RC=0
+    "$CREST" run "$dir/s.json" --target "$CAPTURE_URL" --out "$dir/r.json" --quiet \
+        --threads 1 > "$dir/out" 2>&1 || RC=$?
+    sleep 0.3    # the capture server's log catches up
+}
+
 # The user id a logged request names in its path or body, and its header.
 ids_in_log() { # LOG -> "pathOrBodyId headerId" lines
     awk -F'\t' '{ id = ""; if (match($2, /u[0-9][0-9][0-9][0-9]/)) id = substr($2, RSTART, RLENGTH);
@@ -54,13 +67,8 @@ ids_in_log() { # LOG -> "pathOrBodyId headerId" lines
 }
 
 test_unique_users_on_the_wire() {
-    start_capture
-    users_scenario "$TMP/u1/s.json" 300 unique
-    local rc=0
-    "$CREST" run "$TMP/u1/s.json" --target "$CAPTURE_URL" --out "$TMP/u1/r.json" --quiet \
-        --threads 1 > "$TMP/u1/out" 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$TMP/u1/out" >&2; fail "run exit $rc"; }
-    sleep 0.3
+    run_users u1 300 unique
+    [ "$RC" -eq 0 ] || [ "$RC" -eq 3 ] || { cat "$TMP/u1/out" >&2; fail "run exit $RC"; }
     local n distinct mismatched
     n=$(wc -l < "$CAPTURE_LOG")
     assert_eq "$n" 150 "requests captured"
@@ -84,13 +92,8 @@ test_unique_users_on_the_wire() {
 }
 
 test_unique_exhaustion_drops() {
-    start_capture
-    users_scenario "$TMP/u2/s.json" 100 unique
-    local rc=0
-    "$CREST" run "$TMP/u2/s.json" --target "$CAPTURE_URL" --out "$TMP/u2/r.json" --quiet \
-        --threads 1 > "$TMP/u2/out" 2>&1 || rc=$?
-    [ -s "$TMP/u2/r.json" ] || { cat "$TMP/u2/out" >&2; fail "no results (exit $rc)"; }
-    sleep 0.3
+    run_users u2 100 unique
+    [ -s "$TMP/u2/r.json" ] || { cat "$TMP/u2/out" >&2; fail "no results (exit $RC)"; }
     assert_eq "$(wc -l < "$CAPTURE_LOG")" 100 "requests sent with the 100 rows"
     assert_eq "$(ids_in_log "$CAPTURE_LOG" | awk '{print $1}' | sort -u | wc -l)" 100 "distinct ids"
     assert_eq "$(json "$TMP/u2/r.json" .summary.dropped)" 50 "requests dropped once rows ran out"
@@ -98,13 +101,8 @@ test_unique_exhaustion_drops() {
 }
 
 test_sequential_wraps() {
-    start_capture
-    users_scenario "$TMP/u3/s.json" 50 sequential
-    local rc=0
-    "$CREST" run "$TMP/u3/s.json" --target "$CAPTURE_URL" --out "$TMP/u3/r.json" --quiet \
-        --threads 1 > "$TMP/u3/out" 2>&1 || rc=$?
-    [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$TMP/u3/out" >&2; fail "run exit $rc"; }
-    sleep 0.3
+    run_users u3 50 sequential
+    [ "$RC" -eq 0 ] || [ "$RC" -eq 3 ] || { cat "$TMP/u3/out" >&2; fail "run exit $RC"; }
     assert_eq "$(wc -l < "$CAPTURE_LOG")" 150 "requests captured"
     # 150 requests over 50 rows: every user exactly 3 times
     assert_eq "$(ids_in_log "$CAPTURE_LOG" | awk '{print $1}' | sort | uniq -c | awk '$1 != 3' | wc -l)" \

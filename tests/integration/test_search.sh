@@ -6,33 +6,11 @@
 # plus the failure modes: bad input (2), SIGINT (3, steps kept), a generator
 # that is "limited" on every step (3, never a capacity), --max-rate.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/search_helpers.sh"
 
-write_fixtures() {
-    cat > "$TMP/testbed.json" <<'EOF'
-{"subsystems": {
-  "cart": {"workers": 4, "service_time": {"dist": "fixed", "mean_ms": 10}, "queue_limit": 100000},
-  "coupon": {"workers": 16, "service_time": {"dist": "fixed", "mean_ms": 2}, "queue_limit": 100000,
-             "rate_limit": {"rate": 300, "burst": 20}}
-}}
-EOF
-    cat > "$TMP/scenario.json" <<'EOF'
-{
-  "schema": "crest.scenario/1",
-  "name": "search-test",
-  "target": "testbed",
-  "arrivals": "uniform",
-  "subsystems": {
-    "cart": {"weight": 2, "slo": {"p99_ms": 1000, "error_rate": "1%"},
-             "endpoints": [{"name": "add", "path": "/cart/add"}]},
-    "coupon": {"weight": 1, "slo": {"p99_ms": 1000, "error_rate": "1%"}, "shed": [429],
-               "endpoints": [{"name": "list", "path": "/coupon/list"}]},
-    "member": {"weight": 1, "endpoints": [{"name": "info", "path": "/member/info"}]}
-  },
-  "phases": [{"name": "steady", "duration": "10s", "shape": "constant", "rate": 100}]
-}
-EOF
-}
-write_fixtures
+# member has no SLO: searching it alone is bad input (test_bad_input).
+write_search_fixtures search-test \
+    ',"member": {"weight": 1, "endpoints": [{"name": "info", "path": "/member/info"}]}'
 
 # Uniform arrivals: with Poisson arrivals a 3 s step offers its rate only
 # to +-1/sqrt(rate x step) (+-3% at 400/s), which is as wide as the
@@ -100,6 +78,19 @@ test_bad_input() {
     "$CREST" search "$TMP/scenario.json" --slo 'crat:p99<1s' > "$TMP/e6.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "--slo naming an unknown subsystem exits 2"
     grep -q "crat" "$TMP/e6.log" || fail "error names the unknown tag"
+    # An --slo too long for the SLO buffer is refused, not cut: cut at 511
+    # characters, this one would end in "errors<1" (a 100% error budget).
+    local long
+    long="$(printf 'p99<1s,%.0s' $(seq 70))p99<1s      ,errors<1%"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ --slo "$long" > "$TMP/e7.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "an --slo longer than the buffer exits 2"
+    grep -q -- "--slo: at most 511 characters, found 512" "$TMP/e7.log" || fail "error gives the limit"
+    rc=0
+    "$CREST" search --url http://127.0.0.1:9/ --slo 'p99<1s' --sweep-levels "$(printf '1,%.0s' $(seq 300))2" \
+        > "$TMP/e8.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "a --sweep-levels longer than the buffer exits 2"
+    grep -q -- "--sweep-levels: at most 511 characters" "$TMP/e8.log" || fail "error gives the levels limit"
     rc=0
     "$CREST" search "$TMP/scenario.json" --tolerance 150% > "$TMP/e5.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "bad --tolerance exits 2"

@@ -5,29 +5,9 @@
 #   cart   4 workers x fixed 10 ms = 400/s
 #   coupon 16 workers x fixed 2 ms = 8000/s behind a 300/s rate limit
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/search_helpers.sh"
 
-cat > "$TMP/testbed.json" <<'EOF'
-{"subsystems": {
-  "cart": {"workers": 4, "service_time": {"dist": "fixed", "mean_ms": 10}, "queue_limit": 100000},
-  "coupon": {"workers": 16, "service_time": {"dist": "fixed", "mean_ms": 2}, "queue_limit": 100000,
-             "rate_limit": {"rate": 300, "burst": 20}}
-}}
-EOF
-cat > "$TMP/scenario.json" <<'EOF'
-{
-  "schema": "crest.scenario/1",
-  "name": "search-sweep-test",
-  "target": "testbed",
-  "arrivals": "uniform",
-  "subsystems": {
-    "cart": {"weight": 2, "slo": {"p99_ms": 1000, "error_rate": "1%"},
-             "endpoints": [{"name": "add", "path": "/cart/add"}]},
-    "coupon": {"weight": 1, "slo": {"p99_ms": 1000, "error_rate": "1%"}, "shed": [429],
-               "endpoints": [{"name": "list", "path": "/coupon/list"}]}
-  },
-  "phases": [{"name": "steady", "duration": "10s", "shape": "constant", "rate": 100}]
-}
-EOF
+write_search_fixtures search-sweep-test
 
 # Other jobs share this machine: a generator stall (loop lag) is re-run up
 # to three times instead of ending the search as generator-limited.

@@ -12,24 +12,9 @@
 
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/capacity.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/crest-capacity.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 static void write_text(const char *path, const char *text)
 {
@@ -92,7 +77,7 @@ static void test_round_trip(void **state)
     s->limiting_tag = strdup("order");
 
     char path[128];
-    snprintf(path, sizeof path, "%s/capacity.json", dir);
+    snprintf(path, sizeof path, "%s/capacity.json", tmpdir);
     assert_int_equal(capacity_write(path, &c), 0);
 
     capacity_result r;
@@ -144,7 +129,7 @@ static void test_round_trip(void **state)
 static void expect_rejected(const char *name, const char *text)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/%s.json", dir, name);
+    snprintf(path, sizeof path, "%s/%s.json", tmpdir, name);
     write_text(path, text);
     capacity_result r;
     assert_int_equal(capacity_read(path, &r), -1);
@@ -178,7 +163,7 @@ static void test_minimal_file(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/minimal.json", dir);
+    snprintf(path, sizeof path, "%s/minimal.json", tmpdir);
     write_text(path, "{\"schema\": \"crest.capacity/1\", \"subsystems\": [{\"name\": \"cart\", "
                      "\"capacity_rps\": 800, \"upper_bound_rps\": 820, \"at_least\": false, "
                      "\"limited_by\": \"latency\"}]}");
@@ -198,5 +183,5 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_files),
         cmocka_unit_test(test_minimal_file),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -1,4 +1,5 @@
 /* test_common.c: the shared helpers in common/ (units, CSV tables, JSON I/O). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,6 +131,19 @@ static void test_json_roundtrip_and_keys(void **state)
     free(path);
 }
 
+static void test_json_number_or_null(void **state)
+{
+    (void)state;
+    cJSON *o = cJSON_CreateObject();
+    jsonio_add_number_or_null(o, "x", 2.5);
+    jsonio_add_number_or_null(o, "nan", NAN);
+    jsonio_add_number_or_null(o, "inf", INFINITY);
+    char *text = cJSON_PrintUnformatted(o);
+    assert_string_equal(text, "{\"x\":2.5,\"nan\":null,\"inf\":null}");
+    free(text);
+    cJSON_Delete(o);
+}
+
 static void test_json_syntax_error(void **state)
 {
     (void)state;
@@ -163,6 +177,7 @@ int main(void)
         cmocka_unit_test(test_csv_table),
         cmocka_unit_test(test_csv_ragged_row_is_an_error),
         cmocka_unit_test(test_json_roundtrip_and_keys),
+        cmocka_unit_test(test_json_number_or_null),
         cmocka_unit_test(test_json_syntax_error),
         cmocka_unit_test(test_rng_uniform_and_exponential),
     };

@@ -13,23 +13,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/template.h"
-
-static char tmpdir[64];
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[8][160];
-    static int k;
-    char *p = path[k++ % 8];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
 
 static const char *rows_csv(int n)
 {
@@ -38,21 +25,6 @@ static const char *rows_csv(int n)
     for (int i = 0; i < n; i++)
         used += (size_t)snprintf(text + used, sizeof text - used, "r%d,t%d\n", i, i);
     return text;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-tf.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
 }
 
 static void test_modes_parse(void **state)
@@ -72,7 +44,7 @@ static void test_modes_parse(void **state)
 static void test_sequential_order(void **state)
 {
     (void)state;
-    feeder *f = feeder_load("u", write_file("seq.csv", rows_csv(5)), FEEDER_SEQUENTIAL);
+    feeder *f = feeder_load("u", tmpdir_file("seq.csv", rows_csv(5)), FEEDER_SEQUENTIAL);
     assert_non_null(f);
     assert_int_equal(feeder_rows(f), 5);
     assert_int_equal(feeder_column(f, "token"), 1);
@@ -96,7 +68,7 @@ static void test_sequential_order(void **state)
 static void test_random_coverage(void **state)
 {
     (void)state;
-    feeder *f = feeder_load("u", write_file("rnd.csv", rows_csv(10)), FEEDER_RANDOM);
+    feeder *f = feeder_load("u", tmpdir_file("rnd.csv", rows_csv(10)), FEEDER_RANDOM);
     assert_non_null(f);
     rng r;
     rng_seed(&r, 42);
@@ -117,7 +89,7 @@ static void test_random_coverage(void **state)
 static void test_unique_exhaustion(void **state)
 {
     (void)state;
-    feeder *f = feeder_load("u", write_file("uniq.csv", rows_csv(50)), FEEDER_UNIQUE);
+    feeder *f = feeder_load("u", tmpdir_file("uniq.csv", rows_csv(50)), FEEDER_UNIQUE);
     assert_non_null(f);
     rng r;
     rng_seed(&r, 1);
@@ -160,7 +132,7 @@ static void test_unique_threads(void **state)
 {
     (void)state;
     enum { ROWS = 3000, THREADS = 4 };
-    feeder *f = feeder_load("u", write_file("uniqt.csv", rows_csv(ROWS)), FEEDER_UNIQUE);
+    feeder *f = feeder_load("u", tmpdir_file("uniqt.csv", rows_csv(ROWS)), FEEDER_UNIQUE);
     assert_non_null(f);
     int *hits = calloc(ROWS, sizeof *hits);
     worker w[THREADS];
@@ -188,9 +160,9 @@ static void test_bad_files(void **state)
     char missing[160];
     snprintf(missing, sizeof missing, "%s/nope.csv", tmpdir);
     assert_null(feeder_load("u", missing, FEEDER_SEQUENTIAL));
-    assert_null(feeder_load("u", write_file("hdr.csv", "id,token\n"), FEEDER_SEQUENTIAL));
-    assert_null(feeder_load("u", write_file("ragged.csv", "id,token\na,b\nc\n"), FEEDER_SEQUENTIAL));
-    assert_null(feeder_load("u", write_file("empty.csv", ""), FEEDER_SEQUENTIAL));
+    assert_null(feeder_load("u", tmpdir_file("hdr.csv", "id,token\n"), FEEDER_SEQUENTIAL));
+    assert_null(feeder_load("u", tmpdir_file("ragged.csv", "id,token\na,b\nc\n"), FEEDER_SEQUENTIAL));
+    assert_null(feeder_load("u", tmpdir_file("empty.csv", ""), FEEDER_SEQUENTIAL));
 }
 
 /* plan_render: one feeder row shared by the path and the headers of a
@@ -199,7 +171,7 @@ static void test_plan_render_rows(void **state)
 {
     (void)state;
     load_plan *p = plan_new("test");
-    p->feeders[0] = feeder_load("user", write_file("pr.csv", rows_csv(3)), FEEDER_UNIQUE);
+    p->feeders[0] = feeder_load("user", tmpdir_file("pr.csv", rows_csv(3)), FEEDER_UNIQUE);
     p->nfeeders = 1;
     assert_non_null(p->feeders[0]);
     char err[256];
@@ -242,5 +214,5 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_plan_render_rows),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "common/rng.h"
 #include "forecast/forecast.h"
 #include "forecast/forecast_file.h"
@@ -235,19 +236,6 @@ static void test_skipped_models_listed_with_reason(void **state)
 
 /* ---- reading history ---- */
 
-static char tmpdir[64];
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 /* Runs fc_history_read (or, with H NULL, forecast_file_read into FF) with
  * stderr captured into ERR. */
 static int read_captured_any(const char *path, const fc_read_options *o, fc_history *h,
@@ -277,21 +265,6 @@ static int read_captured(const char *path, const fc_read_options *o, fc_history 
     return read_captured_any(path, o, h, NULL, err, len);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-fc-unit.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 static void test_history_errors_name_line_and_column(void **state)
 {
     (void)state;
@@ -299,27 +272,27 @@ static void test_history_errors_name_line_and_column(void **state)
     char err[1024];
     const char *values[] = {"pv"};
     fc_read_options o = {.time_col = "date", .values = values, .nvalues = 1};
-    const char *p = write_file("bad.csv", "date,pv\n2026-01-01,100\n2026-01-02,12x\n");
+    const char *p = tmpdir_file("bad.csv", "date,pv\n2026-01-01,100\n2026-01-02,12x\n");
     assert_int_equal(read_captured(p, &o, &h, err, sizeof err), -1);
     fc_history_free(&h);
     assert_non_null(strstr(err, "bad.csv:3:"));
     assert_non_null(strstr(err, "column 'pv'"));
     assert_non_null(strstr(err, "12x"));
 
-    p = write_file("badtime.csv", "date,pv\n2026-01-01,100\n2026-13-02,120\n");
+    p = tmpdir_file("badtime.csv", "date,pv\n2026-01-01,100\n2026-13-02,120\n");
     assert_int_equal(read_captured(p, &o, &h, err, sizeof err), -1);
     fc_history_free(&h);
     assert_non_null(strstr(err, "badtime.csv:3:"));
     assert_non_null(strstr(err, "column 'date'"));
 
-    p = write_file("dup.csv", "date,pv\n2026-01-01,100\n2026-01-01,120\n");
+    p = tmpdir_file("dup.csv", "date,pv\n2026-01-01,100\n2026-01-01,120\n");
     assert_int_equal(read_captured(p, &o, &h, err, sizeof err), -1);
     fc_history_free(&h);
     assert_non_null(strstr(err, "dup.csv:3:"));
     assert_non_null(strstr(err, "line 2"));
 
     fc_read_options ow = {.time_col = "year"};
-    p = write_file("window.csv", "year,gmv,window\n2018,1,1 day\n2019,2,1 day\n2020,5,11 days\n");
+    p = tmpdir_file("window.csv", "year,gmv,window\n2018,1,1 day\n2019,2,1 day\n2020,5,11 days\n");
     assert_int_equal(read_captured(p, &ow, &h, err, sizeof err), -1);
     fc_history_free(&h);
     assert_non_null(strstr(err, "window.csv:4:"));
@@ -340,7 +313,7 @@ static void test_history_missing_gaps_long_until(void **state)
     fc_history h;
     char err[1024];
     /* Empty cells are skipped with a note; a gap keeps its real width. */
-    const char *p = write_file("gaps.csv",
+    const char *p = tmpdir_file("gaps.csv",
                                "date,pv,uv\n2026-01-01,100,10\n2026-01-02,,11\n"
                                "2026-01-05,130,13\n2026-01-03,110,\n");
     fc_read_options o = {.time_col = "date"};
@@ -355,7 +328,7 @@ static void test_history_missing_gaps_long_until(void **state)
     fc_history_free(&h);
 
     /* Long format: one series per value of the series column; --until. */
-    p = write_file("long.csv", "svc,year,tps\ncart,2017,1\npay,2017,5\ncart,2018,2\n"
+    p = tmpdir_file("long.csv", "svc,year,tps\ncart,2017,1\npay,2017,5\ncart,2018,2\n"
                                "pay,2018,6\ncart,2019,3\npay,2019,7\n");
     const char *values[] = {"tps"};
     fc_read_options ol = {.time_col = "year", .series_col = "svc", .values = values,
@@ -376,7 +349,7 @@ static void test_forecast_file_round_trip(void **state)
     (void)state;
     fc_history h;
     char err[1024];
-    const char *p = write_file("tm.csv", "year,gmv\n2012,19.1\n2013,35.0\n2014,57.1\n2015,91.2\n"
+    const char *p = tmpdir_file("tm.csv", "year,gmv\n2012,19.1\n2013,35.0\n2014,57.1\n2015,91.2\n"
                                          "2016,120.7\n2017,168.2\n2018,213.5\n");
     fc_read_options o = {.time_col = "year"};
     assert_int_equal(read_captured(p, &o, &h, err, sizeof err), 0);
@@ -408,12 +381,12 @@ static void test_forecast_file_round_trip(void **state)
     fc_history_free(&h);
 
     /* A wrong schema is refused with the file named. */
-    p = write_file("other.json", "{\"schema\": \"crest.plan/1\"}");
+    p = tmpdir_file("other.json", "{\"schema\": \"crest.plan/1\"}");
     assert_int_equal(read_captured_any(p, NULL, NULL, &ff, err, sizeof err), -1);
     assert_non_null(strstr(err, "other.json"));
     assert_non_null(strstr(err, "crest.forecast/1"));
     forecast_file_free(&ff);
-    p = write_file("noseries.json", "{\"schema\": \"crest.forecast/1\", \"input\": \"x\", "
+    p = tmpdir_file("noseries.json", "{\"schema\": \"crest.forecast/1\", \"input\": \"x\", "
                                     "\"time_kind\": \"year\", \"unit\": \"year\", "
                                     "\"unit_seconds\": 1, \"series\": [{\"id\": 3}]}");
     assert_int_equal(read_captured_any(p, NULL, NULL, &ff, err, sizeof err), -1);
@@ -434,5 +407,5 @@ int main(void)
         cmocka_unit_test(test_history_missing_gaps_long_until),
         cmocka_unit_test(test_forecast_file_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

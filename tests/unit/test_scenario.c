@@ -15,40 +15,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/feeder.h"
 #include "loadgen/plan.h"
 #include "loadgen/scenario.h"
 #include "loadgen/template.h"
-
-static char tmpdir[64];
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[8][160];
-    static int k;
-    char *p = path[k++ % 8];
-    snprintf(p, 160, "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "w");
-    fputs(text, f);
-    fclose(f);
-    return p;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-ts.XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
-}
 
 /* ---- rate curves -------------------------------------------------------- */
 
@@ -271,7 +243,7 @@ static void check_shares(const load_plan *p, size_t phase, const double *want)
 static void test_mix(void **state)
 {
     (void)state;
-    load_plan *p = scenario_load(write_file("mix.json", mix_scenario), NULL);
+    load_plan *p = scenario_load(tmpdir_file("mix.json", mix_scenario), NULL);
     assert_non_null(p);
     assert_string_equal(p->target, "http://127.0.0.1:9");
     assert_int_equal(p->nendpoints, 3);
@@ -292,7 +264,7 @@ static void test_mix(void **state)
 static void test_only(void **state)
 {
     (void)state;
-    const char *path = write_file("only.json", mix_scenario);
+    const char *path = tmpdir_file("only.json", mix_scenario);
     const char *only[] = {"a", NULL};
     scenario_options o = {.only = only};
     load_plan *p = scenario_load(path, &o);
@@ -315,8 +287,8 @@ static void test_only(void **state)
 static void test_time_scale_growth(void **state)
 {
     (void)state;
-    write_file("shape.csv", "t,rate\n0,1\n30,3\n60,2\n");
-    const char *path = write_file("scaled.json",
+    tmpdir_file("shape.csv", "t,rate\n0,1\n30,3\n60,2\n");
+    const char *path = tmpdir_file("scaled.json",
         "{\"time_scale\": 60, \"growth\": 1.5, \"arrivals\": \"uniform\",\n"
         " \"subsystems\": {\"s\": {\"weight\": 1, \"endpoints\": [{\"name\": \"e\", \"path\": \"/s\"}]}},\n"
         " \"phases\": [\n"
@@ -370,7 +342,7 @@ static void test_time_scale_growth(void **state)
 static void test_rules_target_secrets(void **state)
 {
     (void)state;
-    const char *path = write_file("rules.json",
+    const char *path = tmpdir_file("rules.json",
         "{\"target\": \"testbed\", \"secret_headers\": [\"X-Api-Key\", \"cookie\"],\n"
         " \"subsystems\": {\n"
         "  \"cart\": {\"weight\": 1, \"shed\": [429, 503], \"slo\": {\"p99_ms\": 300, \"error_rate\": \"0.5%\"},\n"
@@ -495,7 +467,7 @@ static void test_bad_scenarios_rejected(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char name[32];
         snprintf(name, sizeof name, "bad%zu.json", i);
-        load_plan *p = scenario_load(write_file(name, bad[i]), NULL);
+        load_plan *p = scenario_load(tmpdir_file(name, bad[i]), NULL);
         if (p)
             fail_msg("bad scenario %zu loaded: %s", i, bad[i]);
     }
@@ -568,5 +540,5 @@ int main(void)
         cmocka_unit_test(test_bad_scenarios_rejected),
         cmocka_unit_test(test_shipped),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

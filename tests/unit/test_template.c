@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "unit_tmpdir.h"
 #include "loadgen/feeder.h"
 #include "loadgen/template.h"
 
@@ -45,14 +46,11 @@ void *realloc(void *p, size_t n)
 #define COUNT_ALLOCS 0
 #endif
 
-static char tmpdir[64];
 static feeder *users;
 
 static int setup(void **state)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/crest-tt.XXXXXX");
-    if (!mkdtemp(tmpdir))
+    if (tmpdir_setup(state) != 0)
         return -1;
     char path[128];
     snprintf(path, sizeof path, "%s/users.csv", tmpdir);
@@ -65,11 +63,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    (void)state;
     feeder_free(users);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-    return system(cmd);
+    return tmpdir_teardown(state);
 }
 
 static template *compile_ok(const char *text)

@@ -64,6 +64,9 @@ static void test_parse_rejects(void **state)
         {"rate>-5", "non-negative"},
         {":p99<1s", "subsystem name"},
         {"ca rt:p99<1s", "subsystem name"},
+        /* longer than the value buffer: refused, never cut into another number */
+        {"rate>1000000000000000000000000000000000000000000000000000000000000000000000/s",
+         "at most"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         threshold t;
