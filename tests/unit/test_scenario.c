@@ -396,7 +396,7 @@ static void test_rules_target_secrets(void **state)
 static void test_shed_header(void **state)
 {
     (void)state;
-    const char *path = write_file("degrade.json",
+    const char *path = tmpdir_file("degrade.json",
         "{\"subsystems\": {\n"
         "  \"seckill\": {\"weight\": 1, \"shed\": [429], \"shed_header\": \"X-Degraded\",\n"
         "    \"endpoints\": [{\"name\": \"buy\", \"path\": \"/seckill/buy\"}]},\n"
@@ -428,7 +428,7 @@ static void test_shed_header(void **state)
                  " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
                  " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", bad[i]);
         snprintf(name, sizeof name, "badhdr%zu.json", i);
-        p = scenario_load(write_file(name, text), NULL);
+        p = scenario_load(tmpdir_file(name, text), NULL);
         if (p)
             fail_msg("shed_header %s accepted", bad[i]);
     }
@@ -439,7 +439,7 @@ static void test_shed_header(void **state)
              "{\"subsystems\": {\"a\": {\"weight\": 1, \"shed_header\": \"%s\","
              " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
              " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", longname);
-    assert_null(scenario_load(write_file("badhdrlong.json", text), NULL));
+    assert_null(scenario_load(tmpdir_file("badhdrlong.json", text), NULL));
 }
 
 static void test_bad_scenarios_rejected(void **state)
