@@ -199,8 +199,9 @@ static void check_done(curl_group *g)
         if (rc == CURLE_OK) {
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
             r.shed_header = s->watch && s->watch_hit;
-        } else
+        } else {
             r.net_error = classify(e, rc);
+        }
         curl_multi_remove_handle(g->multi, e);
         s->busy = 0;
         t->cfg.done(t->cfg.owner, s->index, &r);
