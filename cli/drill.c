@@ -202,6 +202,27 @@ static int run_stage(const char *name, argv_builder *b)
     return rc;
 }
 
+/* Prints the plan's table (the shortfalls) and the overall verdict from the
+ * report's summary.txt, so the drill ends with its answer on the terminal. */
+static void print_verdict(const char *summary_path)
+{
+    FILE *f = fopen(summary_path, "r");
+    if (!f)
+        return;
+    char line[2048];
+    int in_plan = 0;
+    printf("\n");
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Plan (", 6) == 0)
+            in_plan = 1;
+        if (in_plan || strncmp(line, "Overall verdict", 15) == 0)
+            fputs(line, stdout);
+        if (in_plan && strstr(line, "plan verdict:"))
+            in_plan = 0;
+    }
+    fclose(f);
+}
+
 static void stage_argv(argv_builder *b, const char *stage)
 {
     memset(b, 0, sizeof *b);
@@ -319,6 +340,11 @@ int cmd_drill(int argc, char **argv)
     argv_add(&b, "%s", a.out_dir);
     argv_add(&b, "--out=%s", a.out_dir);
     report_rc = run_stage("report", &b);
+
+    char summary[1024];
+    snprintf(summary, sizeof summary, "%s/summary.txt", a.out_dir);
+    if (report_rc == CREST_EXIT_OK)
+        print_verdict(summary);
 
     printf("\ndrill: stages: search %d, replay %d, forecast %d, plan %d, report %d\n", search_rc,
            run_rc, forecast_rc, plan_rc, report_rc);

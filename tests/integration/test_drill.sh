@@ -31,6 +31,9 @@ test_drill_writes_every_stage() {
     assert_eq "$(json "$TMP/drill/forecast.json" .schema)" "crest.forecast/1" "forecast schema"
     assert_eq "$(json "$TMP/drill/plan.json" .schema)" "crest.plan/1" "plan schema"
     grep -q "report at $TMP/drill/index.html" "$TMP/drill.out"
+    # the drill ends with the plan's table and the verdict
+    grep -q "plan verdict: shortfall" "$TMP/drill.out" || fail "no shortfall table at the end"
+    grep -q "^Overall verdict" "$TMP/drill.out" || fail "no overall verdict at the end"
     # every stage reported its progress
     for stage in validate "capacity search" "festival replay" forecast plan report; do
         grep -q "=== drill: $stage finished" "$TMP/drill.out" || fail "stage $stage missing"
