@@ -85,6 +85,7 @@ static cJSON *step_to_json(const search_step *s)
     jsonio_add_number_or_null(o, "error_rate", s->error_rate);
     jsonio_add_number_or_null(o, "shed_rate", s->shed_rate);
     cJSON_AddBoolToObject(o, "pass", s->pass);
+    cJSON_AddBoolToObject(o, "far_below_slo", s->far_below_slo);
     add_string(o, "reason", s->pass ? NULL : search_limit_name(s->reason));
     add_string(o, "why", s->why);
     add_string(o, "failed_subsystem", s->tag);
@@ -230,7 +231,7 @@ static int read_step(reader *rd, const cJSON *o, search_step *s)
     static const char *const keys[] = {"rate", "sent_rps", "achieved_rps", "ok_rps", "p50_ms",
                                        "p90_ms", "p99_ms", "error_rate", "shed_rate", "pass",
                                        "reason", "why", "failed_subsystem", "generator_limited",
-                                       NULL};
+                                       "far_below_slo", NULL};
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
         return -1;
     memset(s, 0, sizeof *s);
@@ -245,6 +246,7 @@ static int read_step(reader *rd, const cJSON *o, search_step *s)
         get_nullable(rd, o, "error_rate", &s->error_rate) != 0 ||
         get_nullable(rd, o, "shed_rate", &s->shed_rate) != 0 ||
         jsonio_get_bool(rd->file, rd->path, o, "pass", 1, &s->pass) != 0 ||
+        jsonio_get_bool(rd->file, rd->path, o, "far_below_slo", 0, &s->far_below_slo) < 0 ||
         jsonio_get_bool(rd->file, rd->path, o, "generator_limited", 0, &s->generator_limited) <
             0 ||
         get_limit(rd, o, "reason", 1, &s->reason) != 0 ||

@@ -216,7 +216,8 @@ int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_re
             out->at_least = 1;
             return 0;
         }
-        rate = fmin(rate * 2, cfg->max_rate);
+        int far = st.out->nsteps > 0 && st.out->steps[st.out->nsteps - 1].far_below_slo;
+        rate = fmin(rate * (far ? SEARCH_FAR_PROBE_FACTOR : SEARCH_PROBE_FACTOR), cfg->max_rate);
     }
     if (o != STEP_FAIL) {
         finish(&st, o);

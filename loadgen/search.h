@@ -44,6 +44,8 @@ typedef struct search_step {
     char why[256];           /* human text, e.g. "cart:p99<50ms (812.3ms)" */
     char tag[64];            /* full-link: the subsystem whose SLO broke first, else "" */
     int interrupted;         /* 1: stopped by SIGINT; the step is discarded */
+    int far_below_slo;       /* 1: passed with every latency bound under a quarter used and
+                                nothing shed or failed: the probe may jump 4x, not 2x */
 } search_step;
 
 /* Runs one step at RATE and fills OUT (zeroed by the caller, rate set).
@@ -73,6 +75,14 @@ typedef struct search_result {
     search_step *steps;      /* every step run, in order (owned; free with search_result_free) */
     size_t nsteps;
 } search_result;
+
+/* While probing upward the rate doubles; after a step that was far below
+ * its SLO (search_step.far_below_slo) it quadruples: latency that low says
+ * the system is nowhere near its limit, and an overshoot costs one failing
+ * step whose served throughput then aims the narrowing. */
+#define SEARCH_PROBE_FACTOR 2
+#define SEARCH_FAR_PROBE_FACTOR 4
+#define SEARCH_FAR_LATENCY_USE 0.25
 
 /* Runs the search. Returns 0 (even when interrupted or generator-limited:
  * see OUT), or -1 when CFG is invalid or memory ran out. OUT is always

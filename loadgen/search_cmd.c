@@ -684,6 +684,7 @@ static int search_step_run(void *ctx, double rate, search_step *out)
         return -1;
     }
     int latency_failed = 0, unserved_failed = 0;
+    double latency_use = 0;   /* the largest measured / bound over latency SLOs */
     /* Full link: which subsystem to blame, per kind of failure. */
     const char *tag_errors = NULL, *tag_latency = NULL, *tag_behind = NULL;
     double worst_ratio = 2;
@@ -702,6 +703,9 @@ static int search_step_run(void *ctx, double rate, search_step *out)
             run_result_free(&r);
             return -1;
         }
+        if (t->metric != METRIC_ERRORS && t->metric != METRIC_SHED && t->metric != METRIC_RATE &&
+            t->metric != METRIC_DROPPED && t->value > 0 && v / t->value > latency_use)
+            latency_use = v / t->value;
         if (holds)
             continue;
         if (t->metric == METRIC_ERRORS) {
@@ -737,6 +741,8 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
+    out->far_below_slo = out->pass && c->errors == 0 && c->shed == 0 &&
+                         latency_use < SEARCH_FAR_LATENCY_USE;
     /* The subsystem to blame matches the reason: the first whose error
      * budget broke, or the one furthest behind (the saturated one), or the
      * first whose latency bound broke. */

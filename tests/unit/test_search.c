@@ -28,6 +28,7 @@ typedef struct sim {
     int interrupt_at;      /* the Nth call (1-based) is interrupted, 0: never */
     int fail_at;           /* the Nth call cannot run, 0: never */
     int calls;
+    int report_far;        /* 1: steps say when they were far below the SLO */
     rng r;
 } sim;
 
@@ -88,6 +89,8 @@ static int sim_step(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
+    out->far_below_slo = s->report_far && out->pass && errors == 0 && shed == 0 &&
+                         p99_ms < s->slo_p99_ms * SEARCH_FAR_LATENCY_USE;
     snprintf(out->why, sizeof out->why, "%s", search_limit_name(out->reason));
     return 0;
 }
@@ -143,6 +146,30 @@ static void test_queue_relaxed_slo_converges(void **state)
     /* 100..1600 up (5 steps), then the saturation estimate closes it fast */
     assert_true(r.nsteps <= 9);
     search_result_free(&r);
+}
+
+/* Far below the SLO the probe quadruples: fewer steps, same answer. */
+static void test_far_below_slo_probes_faster(void **state)
+{
+    (void)state;
+    search_config c;
+    search_config_init(&c);
+    double truth = mm1_limit(4000, 1000);
+    size_t steps[2];
+    for (int far = 0; far < 2; far++) {
+        sim s = sim_new(4000, 1000, 3);
+        s.report_far = far;
+        search_result r;
+        assert_int_equal(search_run(&c, sim_step, &s, &r), 0);
+        assert_consistent(&r, c.tolerance);
+        assert_true(fabs(r.capacity_rps - truth) / truth <= 0.05);
+        assert_int_equal(r.limited_by, SEARCH_LIMIT_LATENCY);
+        if (far) /* 100 -> 400 -> 1600 -> 6400: quadrupled while far below */
+            assert_true(r.steps[1].rate == 400 && r.steps[2].rate == 1600);
+        steps[far] = r.nsteps;
+        search_result_free(&r);
+    }
+    assert_true(steps[1] < steps[0]);
 }
 
 static void test_queue_strict_slo_below_relaxed(void **state)
@@ -441,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_relaxed_slo_converges),
+        cmocka_unit_test(test_far_below_slo_probes_faster),
         cmocka_unit_test(test_queue_strict_slo_below_relaxed),
         cmocka_unit_test(test_noisy_many_capacities),
         cmocka_unit_test(test_rate_limiter_is_shed),
