@@ -1,5 +1,5 @@
 # crest: one binary (bin/crest) built from the module folders, a cmocka unit
-# test per tests/unit/test_*.c, and bash integration tests in tests/integration.
+# test per tests/unit/<module>/test_<file>.c, and bash integration tests in tests/integration.
 #
 #   make            build bin/crest
 #   make deps       install missing Debian packages (fast no-op when present)
@@ -19,12 +19,12 @@ CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lm -lpthread
 
-MODULES  = common loadgen forecast reports testbed cli
+MODULES  = common loadgen capacity forecast reports testbed cli
 SRC      = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_SRC  = $(filter-out cli/main.c,$(SRC))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
 LIB      = $(BUILD)/libcrest.a
-UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \

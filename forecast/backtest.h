@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "forecast/models.h"
+#include "forecast/growth.h"
 
 typedef struct fc_bt_error {
     size_t origin;     /* the fit used points [0, origin) */

@@ -1,7 +1,7 @@
 /* forecast.h: one series from history to forecast. Fits every model of the
  * family (or the one forced), backtests each, picks by backtest error on
  * common ground, and turns the chosen model's backtest errors into
- * prediction intervals. forecast_cmd.c runs this per series; the JSON
+ * prediction intervals. cli/cmd_forecast.c runs this per series; the JSON
  * writer and the terminal table read the result. */
 #ifndef CREST_FORECAST_FORECAST_H
 #define CREST_FORECAST_FORECAST_H
@@ -10,7 +10,7 @@
 
 #include "forecast/backtest.h"
 #include "forecast/intervals.h"
-#include "forecast/models.h"
+#include "forecast/growth.h"
 #include "forecast/series.h"
 
 typedef struct fc_model_result {

@@ -17,7 +17,7 @@ static int parse_rate(const char *s, double *out)
     return units_parse_double(s, out) == 0 && *out >= 0 ? 0 : -1;
 }
 
-int adhoc_parse_stages(load_plan *p, const char *spec, char *err, size_t errlen)
+int adhoc_parse_stages(loadplan *p, const char *spec, char *err, size_t errlen)
 {
     if (!spec || !*spec) {
         snprintf(err, errlen, "--stages: empty; expected DURATION:RATE or DURATION:FROM-TO, "
@@ -71,7 +71,7 @@ int adhoc_parse_stages(load_plan *p, const char *spec, char *err, size_t errlen)
         }
         char name[32];
         snprintf(name, sizeof name, "stage%d", n);
-        plan_phase *ph = plan_add_phase(p, name, dur);
+        loadplan_phase *ph = loadplan_add_phase(p, name, dur);
         ph->rate.shape = from == to ? SHAPE_CONSTANT : SHAPE_RAMP;
         ph->rate.from = from;
         ph->rate.to = to;
@@ -141,7 +141,7 @@ static int is_secret(const char *header)
     return 0;
 }
 
-static int add_secret(load_plan *p, const char *header)
+static int add_secret(loadplan *p, const char *header)
 {
     size_t n = strcspn(header, ":");
     char **s = realloc(p->secret_headers, (p->nsecret + 1) * sizeof *s);
@@ -155,13 +155,13 @@ static int add_secret(load_plan *p, const char *header)
     return 0;
 }
 
-load_plan *adhoc_plan(const adhoc_options *o)
+loadplan *adhoc_plan(const adhoc_options *o)
 {
     if (!o->url) {
         crest_error("no target: give --url URL or a SCENARIO.json");
         return NULL;
     }
-    load_plan *p = plan_new("adhoc");
+    loadplan *p = loadplan_new("adhoc");
     char *path = NULL, *body = NULL;
     if (!p) {
         crest_error("out of memory");
@@ -183,7 +183,7 @@ load_plan *adhoc_plan(const adhoc_options *o)
             goto err;
         }
     } else if (o->rate > 0) {
-        plan_phase *ph = plan_add_phase(p, "constant", o->duration_s);
+        loadplan_phase *ph = loadplan_add_phase(p, "constant", o->duration_s);
         ph->rate.shape = SHAPE_CONSTANT;
         ph->rate.from = o->rate;
     } else {
@@ -191,7 +191,7 @@ load_plan *adhoc_plan(const adhoc_options *o)
             crest_error("-c/--connections: expected at least 1 connection");
             goto err;
         }
-        plan_phase *ph = plan_add_phase(p, "closed", o->duration_s);
+        loadplan_phase *ph = loadplan_add_phase(p, "closed", o->duration_s);
         ph->connections = o->connections;
         ph->think_s = o->think_s;
     }
@@ -204,7 +204,7 @@ load_plan *adhoc_plan(const adhoc_options *o)
         goto err;
     }
 
-    size_t sub = plan_add_subsystem(p, "adhoc");
+    size_t sub = loadplan_add_subsystem(p, "adhoc");
     template *tpath = compile("--url", path);
     if (!tpath)
         goto err;
@@ -216,10 +216,10 @@ load_plan *adhoc_plan(const adhoc_options *o)
             template_free(tpath);
             goto err;
         }
-    size_t ei = plan_add_endpoint(p, sub, "adhoc.request", method, tpath, 1);
-    plan_endpoint *ep = &p->endpoints[ei];
-    if (o->nheaders > PLAN_MAX_HEADERS) {
-        crest_error("-H: at most %d headers, found %zu", PLAN_MAX_HEADERS, o->nheaders);
+    size_t ei = loadplan_add_endpoint(p, sub, "adhoc.request", method, tpath, 1);
+    loadplan_endpoint *ep = &p->endpoints[ei];
+    if (o->nheaders > LOADPLAN_MAX_HEADERS) {
+        crest_error("-H: at most %d headers, found %zu", LOADPLAN_MAX_HEADERS, o->nheaders);
         goto err;
     }
     for (size_t h = 0; h < o->nheaders; h++) {
@@ -247,9 +247,9 @@ load_plan *adhoc_plan(const adhoc_options *o)
             }
             text = body;
         }
-        if (strlen(text) >= PLAN_BODY_CAP) {
+        if (strlen(text) >= LOADPLAN_BODY_CAP) {
             crest_error("--body: %zu bytes; at most %d are supported", strlen(text),
-                        PLAN_BODY_CAP - 1);
+                        LOADPLAN_BODY_CAP - 1);
             goto err;
         }
         if (!(ep->body = compile("--body", text)))
@@ -257,14 +257,14 @@ load_plan *adhoc_plan(const adhoc_options *o)
     }
     free(path);
     free(body);
-    if (plan_prepare(p) != 0) {
-        plan_free(p);
+    if (loadplan_prepare(p) != 0) {
+        loadplan_free(p);
         return NULL;
     }
     return p;
 err:
     free(path);
     free(body);
-    plan_free(p);
+    loadplan_free(p);
     return NULL;
 }

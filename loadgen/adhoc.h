@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 
 typedef struct adhoc_options {
     const char *url;               /* required: http[s]://host[:port][/path][?query] */
@@ -30,11 +30,11 @@ typedef struct adhoc_options {
 
 /* Builds and prepares the plan (one subsystem "adhoc", one endpoint).
  * Returns NULL after printing an error naming the flag and what was
- * expected. The caller frees the plan with plan_free. */
-load_plan *adhoc_plan(const adhoc_options *o);
+ * expected. The caller frees the plan with loadplan_free. */
+loadplan *adhoc_plan(const adhoc_options *o);
 
 /* Appends the phases of SPEC (see above) to P. 0, or -1 with ERR naming
  * the stage and what was expected. */
-int adhoc_parse_stages(load_plan *p, const char *spec, char *err, size_t errlen);
+int adhoc_parse_stages(loadplan *p, const char *spec, char *err, size_t errlen);
 
 #endif

@@ -76,7 +76,7 @@ typedef struct slot {
     uint64_t sent_ns;
     int busy;
     rendered_request *render;     /* NULL when every endpoint is literal */
-    const char *hdr[PLAN_MAX_HEADERS];
+    const char *hdr[LOADPLAN_MAX_HEADERS];
 } slot;
 
 typedef struct wake {             /* a closed-loop user's next send */
@@ -135,7 +135,7 @@ typedef struct worker {
 } worker;
 
 typedef struct engine {
-    const load_plan *plan;
+    const loadplan *plan;
     engine_options o;
     const transport_ops *tops;
     int nthreads;
@@ -314,7 +314,7 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
     const pending *p = &s->req;
     if (!p->measured)
         return;
-    const load_plan *plan = w->eng->plan;
+    const loadplan *plan = w->eng->plan;
     size_t tag = tag_of(w, p->endpoint);
     counters *c[2] = {&w->res.total.c, &w->res.tags[tag].c};
     second_stats *iv[2] = {&w->iv.total, &w->iv.tags[tag]};
@@ -335,7 +335,7 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
         iv[i]->status[sc]++;
         /* A degraded answer (2xx/3xx with the subsystem's shed header) was
          * refused work too, only politer than a 429. */
-        if (plan_is_shed(plan, tag, r->status) ||
+        if (loadplan_is_shed(plan, tag, r->status) ||
             (r->shed_header && (sc == STATUS_2XX || sc == STATUS_3XX))) {
             c[i]->shed++;
             iv[i]->shed++;
@@ -379,7 +379,7 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
         hdr = e->literal_hdr[p->endpoint];
         tr.key = (long)p->endpoint;
     } else {
-        int rc = plan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        int rc = loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
@@ -491,7 +491,7 @@ static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int3
     p.seq = w->seq++;
     p.user = user;
     p.measured = intended >= w->eng->measure_ns;
-    p.endpoint = (uint32_t)plan_pick_endpoint(w->eng->plan, phase, &w->rng);
+    p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
     return p;
 }
 
@@ -505,12 +505,12 @@ static size_t share(uint64_t total, int nthreads, int id)
 static size_t phase_index_at(const engine *e, uint64_t now)
 {
     double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
-    return plan_phase_at(e->plan, t, NULL);
+    return loadplan_phase_at(e->plan, t, NULL);
 }
 
 static size_t users_wanted(const worker *w, size_t phase)
 {
-    const plan_phase *ph = &w->eng->plan->phases[phase];
+    const loadplan_phase *ph = &w->eng->plan->phases[phase];
     if (ph->connections <= 0)
         return 0;
     size_t n = share((uint64_t)ph->connections, w->eng->nthreads, w->id);
@@ -743,7 +743,7 @@ static void on_done(void *owner, size_t si, const transport_result *r)
 static int worker_setup(worker *w, size_t nslots, size_t nusers)
 {
     engine *e = w->eng;
-    const load_plan *p = e->plan;
+    const loadplan *p = e->plan;
     w->nslots = nslots;
     w->loop = ev_loop_new(EVFLAG_AUTO);
     w->slots = calloc(nslots, sizeof *w->slots);
@@ -930,7 +930,7 @@ out:
     return rc;
 }
 
-static int all_literal(const plan_endpoint *ep)
+static int all_literal(const loadplan_endpoint *ep)
 {
     if (!template_is_literal(ep->path) || (ep->body && !template_is_literal(ep->body)))
         return 0;
@@ -943,7 +943,7 @@ static int all_literal(const plan_endpoint *ep)
 /* Renders every literal endpoint once; the threads share the result. */
 static int prerender(engine *e)
 {
-    const load_plan *p = e->plan;
+    const loadplan *p = e->plan;
     e->is_literal = calloc(p->nendpoints, sizeof *e->is_literal);
     e->literal = calloc(p->nendpoints, sizeof *e->literal);
     e->literal_hdr = calloc(p->nendpoints, sizeof *e->literal_hdr);
@@ -961,13 +961,13 @@ static int prerender(engine *e)
             e->any_dynamic = 1;
             continue;
         }
-        if (plan_render(p, i, 0, &r, &e->literal[i]) != 0) {
+        if (loadplan_render(p, i, 0, &r, &e->literal[i]) != 0) {
             crest_error("endpoint '%s' does not fit the request buffers (URL %d, header %d, "
-                        "body %d bytes)", p->endpoints[i].name, PLAN_URL_CAP, PLAN_HEADER_CAP,
-                        PLAN_BODY_CAP);
+                        "body %d bytes)", p->endpoints[i].name, LOADPLAN_URL_CAP, LOADPLAN_HEADER_CAP,
+                        LOADPLAN_BODY_CAP);
             return -1;
         }
-        e->literal_hdr[i] = calloc(PLAN_MAX_HEADERS, sizeof *e->literal_hdr[i]);
+        e->literal_hdr[i] = calloc(LOADPLAN_MAX_HEADERS, sizeof *e->literal_hdr[i]);
         if (!e->literal_hdr[i])
             return -1;
         for (size_t h = 0; h < e->literal[i].nheaders; h++)
@@ -1004,8 +1004,8 @@ static void snapshot(engine *e, uint64_t now, progress_snapshot *s)
     s->elapsed_s = t;
     s->total_s = e->duration_s;
     double t_in;
-    size_t ph = plan_phase_at(e->plan, t, &t_in);
-    const plan_phase *p = &e->plan->phases[ph];
+    size_t ph = loadplan_phase_at(e->plan, t, &t_in);
+    const loadplan_phase *p = &e->plan->phases[ph];
     s->phase = p->name;
     s->closed_connections = p->connections;
     s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
@@ -1105,7 +1105,7 @@ static void judge_generator(engine *e, run_result *out)
     g->limited = n > 0;
 }
 
-int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
+int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
 {
     engine e;
     memset(&e, 0, sizeof e);
@@ -1173,7 +1173,7 @@ int engine_run(const engine_options *o, const load_plan *plan, run_result *out)
         goto done;
     }
 
-    e.duration_s = plan_duration(plan);
+    e.duration_s = loadplan_duration(plan);
     e.warmup_s = o->warmup_s;
     if (e.warmup_s >= e.duration_s) {
         crest_error("--warmup %gs leaves nothing to measure in a %gs run; expected a warmup "

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
 typedef struct engine_options {
@@ -37,7 +37,7 @@ void engine_options_init(engine_options *o);
  * completed (gates are the caller's), CREST_EXIT_RUN when it could not start
  * (e.g. connections unavailable: says why). An interrupted or aborted run
  * still returns its results with OUT->interrupted / OUT->aborted set. */
-int engine_run(const engine_options *o, const load_plan *plan, run_result *out);
+int engine_run(const engine_options *o, const loadplan *plan, run_result *out);
 
 /* Asks a running engine to stop scheduling (async-signal-safe). */
 void engine_request_stop(void);

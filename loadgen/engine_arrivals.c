@@ -13,7 +13,7 @@
 
 #define GRID_S 0.01
 
-int arrival_clock_init(arrival_clock *c, const load_plan *p, int poisson, unsigned index,
+int arrival_clock_init(arrival_clock *c, const loadplan *p, int poisson, unsigned index,
                        unsigned count, rng *r)
 {
     c->plan = p;
@@ -68,9 +68,9 @@ static double solve_step(double need, double r0, double r1, double h)
  * steps only. -1 past the end of the plan. */
 static double advance_to(arrival_clock *c, double target)
 {
-    const load_plan *p = c->plan;
+    const loadplan *p = c->plan;
     while (c->phase < p->nphases) {
-        const plan_phase *ph = &p->phases[c->phase];
+        const loadplan_phase *ph = &p->phases[c->phase];
         double start = c->phase_start[c->phase];
         double end = start + ph->duration_s;
         if (ph->connections > 0 || c->t >= end) {

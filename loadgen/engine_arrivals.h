@@ -14,10 +14,10 @@
 #define CREST_ENGINE_ARRIVALS_H
 
 #include "common/rng.h"
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 
 typedef struct arrival_clock {
-    const load_plan *plan;
+    const loadplan *plan;
     double *phase_start;   /* owned: start of each phase, seconds */
     double end_s;          /* plan duration */
     size_t phase;          /* phase of the integration cursor */
@@ -31,7 +31,7 @@ typedef struct arrival_clock {
 
 /* 0, or -1 when out of memory. R is used for Poisson gaps only (may be
  * NULL for uniform). Free with arrival_clock_free. */
-int arrival_clock_init(arrival_clock *c, const load_plan *p, int poisson, unsigned index,
+int arrival_clock_init(arrival_clock *c, const loadplan *p, int poisson, unsigned index,
                        unsigned count, rng *r);
 void arrival_clock_free(arrival_clock *c);
 

@@ -44,7 +44,7 @@ void interval_clear(interval *iv)
     memset(iv->tags, 0, iv->ntags * sizeof *iv->tags);
 }
 
-int second_store_init(second_store *s, const load_plan *p, double warmup_s, size_t nseconds,
+int second_store_init(second_store *s, const loadplan *p, double warmup_s, size_t nseconds,
                       int nthreads)
 {
     memset(s, 0, sizeof *s);
@@ -121,8 +121,8 @@ static double target_rate_at(const second_store *s, size_t sec)
 {
     double t_in;
     double t = s->warmup_s + (double)sec + 0.5;
-    size_t ph = plan_phase_at(s->plan, t, &t_in);
-    const plan_phase *p = &s->plan->phases[ph];
+    size_t ph = loadplan_phase_at(s->plan, t, &t_in);
+    const loadplan_phase *p = &s->plan->phases[ph];
     if (p->connections > 0)
         return 0;
     return rate_curve_at(&p->rate, t_in, p->duration_s);

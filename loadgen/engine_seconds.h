@@ -16,7 +16,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
 #define SECONDS_RING 8
@@ -37,7 +37,7 @@ void interval_clear(interval *iv);
 
 typedef struct second_store {
     pthread_mutex_t mu;
-    const load_plan *plan;
+    const loadplan *plan;
     double warmup_s;
     size_t ntags;
     size_t nseconds;            /* capacity of the arrays below */
@@ -50,7 +50,7 @@ typedef struct second_store {
     run_result live;            /* counters and latency of the run so far */
 } second_store;
 
-int second_store_init(second_store *s, const load_plan *p, double warmup_s, size_t nseconds,
+int second_store_init(second_store *s, const loadplan *p, double warmup_s, size_t nseconds,
                       int nthreads);
 void second_store_free(second_store *s);
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 #include "loadgen/results.h"
 #include "loadgen/stats.h"
 

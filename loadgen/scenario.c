@@ -1,5 +1,5 @@
 /* scenario.c: loads a scenario file (docs/scenario-format.md) into a
- * load_plan. Everything is checked here, before any traffic: unknown keys,
+ * loadplan. Everything is checked here, before any traffic: unknown keys,
  * types, ranges, shapes, feeder files and columns, templates, thresholds,
  * and that the rendered requests fit the engine's buffers. Every error
  * names the file and the JSON path (syntax errors: file:line:col from
@@ -34,7 +34,7 @@
 typedef struct parsed_endpoint {
     char name[64];
     char method[16];
-    template *path, *headers[PLAN_MAX_HEADERS], *body;
+    template *path, *headers[LOADPLAN_MAX_HEADERS], *body;
     size_t nheaders;
     double weight;            /* relative, within the subsystem */
 } parsed_endpoint;
@@ -56,7 +56,7 @@ typedef struct loader {
     const char *file;
     char *dir;                /* directory of FILE, for relative paths */
     const scenario_options *opts;
-    load_plan *plan;
+    loadplan *plan;
     double time_scale, growth;
     parsed_subsystem *subs;
     size_t nsubs;
@@ -244,8 +244,8 @@ static int load_feeders(loader *L, const cJSON *root)
         if (strcmp(f->string, "random") == 0)
             return fail(L, path, "'random' is reserved for ${random.int(...)}; expected another "
                         "feeder name");
-        if (L->plan->nfeeders == PLAN_MAX_FEEDERS)
-            return fail(L, path, "too many feeders; expected at most %d", PLAN_MAX_FEEDERS);
+        if (L->plan->nfeeders == LOADPLAN_MAX_FEEDERS)
+            return fail(L, path, "too many feeders; expected at most %d", LOADPLAN_MAX_FEEDERS);
         if (expect_object(L, path, f, 0) != 0 || check_keys(L, path, f, keys) != 0)
             return -1;
         const char *file = NULL, *mode = "sequential";
@@ -305,8 +305,8 @@ static int parse_headers(const loader *L, const char *base, const cJSON *hs, par
     cJSON_ArrayForEach(h, hs) {
         char hpath[320];
         snprintf(hpath, sizeof hpath, "%s.%s", path, h->string);
-        if (pe->nheaders == PLAN_MAX_HEADERS)
-            return fail(L, hpath, "too many headers; expected at most %d", PLAN_MAX_HEADERS);
+        if (pe->nheaders == LOADPLAN_MAX_HEADERS)
+            return fail(L, hpath, "too many headers; expected at most %d", LOADPLAN_MAX_HEADERS);
         if (!is_header_name(h->string))
             return fail(L, hpath, "expected a header name (letters, digits, '-'); found '%s'",
                         h->string);
@@ -550,20 +550,20 @@ static int parse_subsystems(loader *L, const cJSON *root)
  * the subsystem. */
 static void build_subsystems(loader *L)
 {
-    load_plan *p = L->plan;
+    loadplan *p = L->plan;
     for (size_t i = 0; i < L->nsubs; i++) {
         parsed_subsystem *s = &L->subs[i];
         if (!s->keep)
             continue;
-        s->plan_index = plan_add_subsystem(p, s->name);
-        plan_subsystem *ps = &p->subsystems[s->plan_index];
+        s->plan_index = loadplan_add_subsystem(p, s->name);
+        loadplan_subsystem *ps = &p->subsystems[s->plan_index];
         ps->calls_per_pv = s->calls_per_pv;
         ps->slo_p99_ms = s->slo_p99_ms;
         ps->slo_error_rate = s->slo_error_rate;
         memcpy(ps->shed_status, s->shed, sizeof s->shed);
         ps->nshed = s->nshed;
         if (s->shed_header[0] && !(ps->shed_header = strdup(s->shed_header)))
-            abort();   /* as plan_add_subsystem: no way on without memory */
+            abort();   /* as loadplan_add_subsystem: no way on without memory */
         double sum = 0;
         for (size_t e = 0; e < s->nendpoints; e++)
             sum += s->endpoints[e].weight;
@@ -571,9 +571,9 @@ static void build_subsystems(loader *L)
             parsed_endpoint *pe = &s->endpoints[e];
             char name[160];
             snprintf(name, sizeof name, "%s.%s", s->name, pe->name);
-            size_t k = plan_add_endpoint(p, s->plan_index, name, pe->method, pe->path,
+            size_t k = loadplan_add_endpoint(p, s->plan_index, name, pe->method, pe->path,
                                          s->weight * pe->weight / sum);
-            plan_endpoint *ep = &p->endpoints[k];
+            loadplan_endpoint *ep = &p->endpoints[k];
             memcpy(ep->headers, pe->headers, sizeof pe->headers);
             ep->nheaders = pe->nheaders;
             ep->body = pe->body;
@@ -775,7 +775,7 @@ static int parse_shape(const loader *L, const char *path, const cJSON *ph, rate_
 /* The per-endpoint weights of a phase's mix override: named subsystems get
  * that share of the mix, named endpoints that weight within their subsystem;
  * everything else keeps its default. */
-static int parse_mix(const loader *L, const char *path, const cJSON *mix, plan_phase *ph,
+static int parse_mix(const loader *L, const char *path, const cJSON *mix, loadplan_phase *ph,
                      double *kept_share)
 {
     char sub[192], f[96];
@@ -889,7 +889,7 @@ static int parse_phase(loader *L, size_t index, const cJSON *pj)
     int rc = get_duration(L, path, pj, "duration", !prof, 1, &duration);
     if (rc < 0)
         return -1;
-    plan_phase *ph = plan_add_phase(L->plan, name ? name : defname, duration);
+    loadplan_phase *ph = loadplan_add_phase(L->plan, name ? name : defname, duration);
     rc = get_number(L, path, pj, "connections", 0, 1, &connections);
     if (rc < 0)
         return -1;
@@ -1097,7 +1097,7 @@ static int parse_secrets(loader *L, const cJSON *root)
         return fail(L, "secret_headers", "expected an array of header names; found %s",
                     found(v, f, sizeof f));
     size_t n = 2 + (size_t)(v ? cJSON_GetArraySize(v) : 0);
-    load_plan *p = L->plan;
+    loadplan *p = L->plan;
     p->secret_headers = calloc(n, sizeof *p->secret_headers);
     if (!p->secret_headers)
         return fail(L, "secret_headers", "out of memory");
@@ -1130,28 +1130,28 @@ static int check_render(loader *L)
     rng_seed(&r, 1);
     render_ctx ctx = {.seq = 1, .rng = &r};
     int rc = 0;
-    const load_plan *p = L->plan;
+    const loadplan *p = L->plan;
     for (size_t i = 0; i < p->nendpoints && rc == 0; i++) {
-        const plan_endpoint *e = &p->endpoints[i];
+        const loadplan_endpoint *e = &p->endpoints[i];
         size_t len = strlen(p->target ? p->target : "");
         const char *what = NULL;
-        if (len >= PLAN_URL_CAP)
+        if (len >= LOADPLAN_URL_CAP)
             what = "the URL";
         memcpy(out->url, p->target ? p->target : "", len + 1);
         if (!what && template_render(e->path, &ctx, out->url, sizeof out->url, &len) != 0)
             what = "the URL";
         for (size_t h = 0; !what && h < e->nheaders; h++) {
             len = 0;
-            if (template_render(e->headers[h], &ctx, out->headers[h], PLAN_HEADER_CAP, &len) != 0)
+            if (template_render(e->headers[h], &ctx, out->headers[h], LOADPLAN_HEADER_CAP, &len) != 0)
                 what = "a header";
         }
         len = 0;
-        if (!what && e->body && template_render(e->body, &ctx, out->body, PLAN_BODY_CAP, &len) != 0)
+        if (!what && e->body && template_render(e->body, &ctx, out->body, LOADPLAN_BODY_CAP, &len) != 0)
             what = "the body";
         if (what) {
             rc = fail(L, "subsystems", "endpoint '%s': %s does not fit the request buffers "
                       "(URL %d, header %d, body %d bytes); expected a smaller request",
-                      e->name, what, PLAN_URL_CAP, PLAN_HEADER_CAP, PLAN_BODY_CAP);
+                      e->name, what, LOADPLAN_URL_CAP, LOADPLAN_HEADER_CAP, LOADPLAN_BODY_CAP);
         }
     }
     free(out);
@@ -1209,23 +1209,23 @@ static int load(loader *L, const cJSON *root)
         return -1;
     if (check_render(L) != 0)
         return -1;
-    return plan_prepare(L->plan);
+    return loadplan_prepare(L->plan);
 }
 
-load_plan *scenario_load(const char *path, const scenario_options *opts)
+loadplan *scenario_load(const char *path, const scenario_options *opts)
 {
     static const scenario_options none = {0};
     loader L = {.file = path, .opts = opts ? opts : &none};
     const char *slash = strrchr(path, '/');
     L.dir = slash ? strndup(path, (size_t)(slash - path) + (slash == path)) : strdup(".");
-    L.plan = plan_new(path);
+    L.plan = loadplan_new(path);
     cJSON *root = jsonio_read_file(path);
     int rc = (!L.dir || !L.plan || !root) ? -1 : load(&L, root);
     cJSON_Delete(root);
     free_parsed(&L);
     free(L.dir);
     if (rc != 0) {
-        plan_free(L.plan);
+        loadplan_free(L.plan);
         return NULL;
     }
     return L.plan;

@@ -1,11 +1,11 @@
 /* scenario.h: Double-11 traffic as files. Loads a scenario JSON (cJSON),
  * its CSV feeders and profiles (libcsv), checks everything (unknown keys,
  * ranges, templates naming unknown feeder columns, missing files) and
- * compiles it into a load_plan. See docs/scenario-format.md. */
+ * compiles it into a loadplan. See docs/scenario-format.md. */
 #ifndef CREST_SCENARIO_H
 #define CREST_SCENARIO_H
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 
 typedef struct scenario_options {
     const char *target;        /* --target URL overrides the file's; NULL keeps it */
@@ -15,7 +15,7 @@ typedef struct scenario_options {
 
 /* Loads PATH. Returns a plan (prepared; target NULL means: start the
  * embedded testbed), or NULL after printing errors naming the file and the
- * line/column or JSON path. Caller frees with plan_free. */
-load_plan *scenario_load(const char *path, const scenario_options *opts);
+ * line/column or JSON path. Caller frees with loadplan_free. */
+loadplan *scenario_load(const char *path, const scenario_options *opts);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "loadgen/plan.h"
+#include "loadgen/loadplan.h"
 
 typedef struct template template;
 
@@ -23,7 +23,7 @@ void template_free(template *t);
 int template_is_literal(const template *t);
 /* The source text, for reports and validate. */
 const char *template_source(const template *t);
-/* Bit i set when the template reads feeder i (so plan_render picks a row). */
+/* Bit i set when the template reads feeder i (so loadplan_render picks a row). */
 unsigned template_feeders_used(const template *t);
 
 /* Appends the rendering to BUF (capacity CAP) at *LEN, keeping BUF

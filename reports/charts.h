@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 enum chart_section { CHART_RUN, CHART_CAPACITY, CHART_FORECAST, CHART_PLAN };
 

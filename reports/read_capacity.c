@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "reports/report_json.h"
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 static int read_steps(rep_capsub *c, const cJSON *arr)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "reports/report_json.h"
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 /* "2026-11-11", "2026-11-11T20:00", "2026-11-11 20:00:00Z" -> Unix seconds. */
 static int parse_time(const char *s, double *out)

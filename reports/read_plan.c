@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "reports/report_json.h"
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 int report_read_plan(report_inputs *in, const cJSON *root, const char *path)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "reports/report_json.h"
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 static void read_latency(const cJSON *obj, rep_latency *l)
 {

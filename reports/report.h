@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 struct chart_set;
 

@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "reports/report_json.h"
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 static const char *const kind_names[REP_NKINDS] = {"results", "capacity", "forecast", "plan"};
 

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "reports/report_model.h"
+#include "reports/report_data.h"
 
 enum rep_level { REP_LEVEL_OK, REP_LEVEL_TIGHT, REP_LEVEL_INCONCLUSIVE, REP_LEVEL_FAIL };
 

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 
-#include "testbed/model.h"
+#include "testbed/servicetime.h"
 
 #define TESTBED_NSUB 10
 

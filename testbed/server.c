@@ -28,7 +28,7 @@
 #include "common/error.h"
 #include "testbed/server.h"
 #include "testbed/sim.h"
-#include "testbed/stats.h"
+#include "testbed/stats_endpoint.h"
 
 #define SCRATCH_SIZE 65536       /* one read */
 #define IN_CAP 65536             /* unparsed input kept while a request waits */

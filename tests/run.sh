@@ -39,11 +39,11 @@ count() { # name logfile rc
 }
 
 if [ "$which_part" = all ] || [ "$which_part" = unit ]; then
-    for bin in "$UNIT_DIR"/test_*; do
+    for bin in "$UNIT_DIR"/*/test_*; do
         [ -x "$bin" ] || continue
-        name=$(basename "$bin")
+        name=$(basename "$(dirname "$bin")")/$(basename "$bin")
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
-        log="$log_dir/$name.log"
+        log="$log_dir/${name//\//_}.log"
         CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$bin" > "$log" 2>&1
         count "$name" "$log" $?
     done

@@ -1,0 +1,559 @@
+/* cmd_plan.c: `crest plan`, the bridge from a forecast to a capacity verdict.
+ *
+ * Reads forecast.json (the peak), capacity.json (what `crest search`
+ * measured) and the scenario (each subsystem's calls_per_pv), lets
+ * capacity/headroom.c do the arithmetic, then writes plan.json
+ * (docs/plan-format.md) and prints a table. The exit code is the gate:
+ * 1 shortfall, 3 inconclusive (nothing short), 0 ok or tight, 2 bad input.
+ *
+ * forecast.json and capacity.json are read by their producers' readers
+ * (forecast/forecast_file.h, loadgen/capacity.h). The scenario is read
+ * directly for `subsystems.<name>.calls_per_pv`, so that plan works on a
+ * scenario whose feeders are not at hand; it is compiled with scenario_load
+ * only when a profile phase must give the peak factor. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/jsonio.h"
+#include "common/units.h"
+#include "common/version.h"
+#include "forecast/forecast_file.h"
+#include "capacity/headroom.h"
+#include "capacity/capacity_file.h"
+#include "loadgen/scenario.h"
+#include "capacity/search.h"
+
+/* Peak second over the unit's average when neither --peak-factor nor a
+ * profile says otherwise: a conservative guess for daily data (a festival
+ * day's busiest second commonly runs 2-4x the day's mean rate). */
+#define HEADROOM_DEFAULT_PEAK_FACTOR 3.0
+#define HEADROOM_DEFAULT_MARGIN 1.3
+#define FULL_LINK "full-link"
+
+typedef struct plan_args {
+    const char *forecast, *capacity, *scenario, *metric, *series, *out;
+    double peak_factor;    /* 0: not given */
+    double unit_seconds;   /* 0: from the forecast's unit */
+    double margin;
+} plan_args;
+
+/* What plan takes from forecast.json. */
+typedef struct forecast_peak {
+    const char *series_id, *metric, *unit, *t;   /* borrowed from the forecast_file */
+    double mean, hi95;
+} forecast_peak;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: crest plan --forecast FORECAST.json --capacity CAPACITY.json --scenario SCENARIO.json\n"
+        "                  [--metric NAME] [--series ID] [--peak-factor F] [--unit-seconds S]\n"
+        "                  [--margin M] [--out PLAN.json]\n\n"
+        "Turns the forecast peak into per-subsystem demand and holds it against measured capacity:\n"
+        "  demand_rps = peak value / unit seconds x peak factor x calls_per_pv (scenario)\n"
+        "at the forecast's mean and at its upper 95%% bound; headroom = capacity / demand.\n\n"
+        "  --forecast FILE     forecast.json from `crest forecast`\n"
+        "  --capacity FILE     capacity.json from `crest search`\n"
+        "  --scenario FILE     scenario JSON; subsystems.<name>.calls_per_pv gives requests per\n"
+        "                      unit of the forecast metric (per page view for pv)\n"
+        "  --metric NAME       the forecast series whose metric is NAME (default: the only series,\n"
+        "                      else the one whose metric is pv)\n"
+        "  --series ID         the forecast series with this id (overrides --metric)\n"
+        "  --peak-factor F     busiest second over the time unit's mean rate (default %.1f for\n"
+        "                      daily or coarser data, 1 for per-second data)\n"
+        "  --unit-seconds S    seconds in one forecast step (default from the forecast's unit:\n"
+        "                      day 86400, hour 3600, ...). For a rate already per second (tps):\n"
+        "                      --unit-seconds 1 --peak-factor 1\n"
+        "  --margin M          safety margin (default %.1f): headroom below it is `tight`\n"
+        "  --out FILE          write plan.json (schema crest.plan/1)\n\n"
+        "status: ok | tight (headroom < margin, or hi95 demand > capacity) | shortfall (headroom < 1)\n"
+        "        | inconclusive (no capacity measured, or only a generator-limited lower bound)\n"
+        "exit: 0 ok or tight, 1 any shortfall, 2 bad input, 3 inconclusive and nothing short\n",
+        HEADROOM_DEFAULT_PEAK_FACTOR, HEADROOM_DEFAULT_MARGIN);
+}
+
+static int parse_positive(const char *flag, const char *text, double *out)
+{
+    if (units_parse_double(text, out) != 0 || !(*out > 0)) {
+        crest_error("%s: expected a positive number, found '%s'", flag, text);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, plan_args *a)
+{
+    static const struct option options[] = {
+        {"forecast", required_argument, NULL, 'f'}, {"capacity", required_argument, NULL, 'c'},
+        {"scenario", required_argument, NULL, 's'}, {"metric", required_argument, NULL, 'm'},
+        {"series", required_argument, NULL, 'i'},   {"peak-factor", required_argument, NULL, 'p'},
+        {"unit-seconds", required_argument, NULL, 'u'}, {"margin", required_argument, NULL, 'g'},
+        {"out", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->margin = HEADROOM_DEFAULT_MARGIN;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'f': a->forecast = optarg; break;
+        case 'c': a->capacity = optarg; break;
+        case 's': a->scenario = optarg; break;
+        case 'm': a->metric = optarg; break;
+        case 'i': a->series = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'p': if (parse_positive("--peak-factor", optarg, &a->peak_factor)) return -1; break;
+        case 'u': if (parse_positive("--unit-seconds", optarg, &a->unit_seconds)) return -1; break;
+        case 'g':
+            if (parse_positive("--margin", optarg, &a->margin))
+                return -1;
+            if (a->margin < 1) {
+                crest_error("--margin: expected a number >= 1 (e.g. 1.3), found '%s'", optarg);
+                return -1;
+            }
+            break;
+        case 'h': usage(stdout); return 1;
+        default:
+            crest_error("plan: unknown or incomplete option '%s' (see crest plan --help)",
+                        argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        crest_error("plan: unexpected argument '%s' (see crest plan --help)", argv[optind]);
+        return -1;
+    }
+    if (!a->forecast || !a->capacity || !a->scenario) {
+        crest_error("plan: --forecast, --capacity and --scenario are required (see crest plan --help)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Picks the series: --series ID, else --metric NAME, else the only one,
+ * else the one whose metric is "pv". NULL after printing an error. */
+static const forecast_file_series *pick_series(const char *file, const forecast_file *ff,
+                                               const plan_args *a)
+{
+    const forecast_file_series *found = NULL;
+    int matches = 0;
+    for (size_t i = 0; i < ff->nseries; i++) {
+        const forecast_file_series *s = &ff->series[i];
+        int hit;
+        if (a->series)
+            hit = s->id && strcmp(s->id, a->series) == 0;
+        else if (a->metric)
+            hit = s->metric && strcmp(s->metric, a->metric) == 0;
+        else
+            hit = ff->nseries == 1 || (s->metric && strcmp(s->metric, "pv") == 0);
+        if (hit) {
+            if (!found)
+                found = s;
+            matches++;
+        }
+    }
+    if (matches == 1)
+        return found;
+    char ids[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < ff->nseries; i++) {
+        int k = snprintf(ids + used, sizeof ids - used, "%s%s (metric %s)", used ? ", " : "",
+                         ff->series[i].id ? ff->series[i].id : "?",
+                         ff->series[i].metric ? ff->series[i].metric : "?");
+        if (k < 0 || (size_t)k >= sizeof ids - used)
+            break;
+        used += (size_t)k;
+    }
+    if (matches == 0)
+        fprintf(stderr, "%s: error: no series %s '%s' in 'series'; the file has: %s\n", file,
+                a->series ? "with id" : "with metric",
+                a->series ? a->series : a->metric ? a->metric : "pv", ids[0] ? ids : "none");
+    else
+        fprintf(stderr, "%s: error: %d series match; choose one with --series ID: %s\n", file,
+                matches, ids);
+    return NULL;
+}
+
+/* The peak of the chosen series: its `peak`, or else the forecast point
+ * with the highest mean. Strings are borrowed from FF. */
+static int read_forecast(const char *file, const forecast_file *ff, const plan_args *a,
+                         forecast_peak *fp)
+{
+    memset(fp, 0, sizeof *fp);
+    fp->unit = ff->unit;
+    const forecast_file_series *s = pick_series(file, ff, a);
+    if (!s)
+        return -1;
+    fp->series_id = s->id;
+    fp->metric = s->metric;
+    const forecast_point *peak = s->has_peak ? &s->peak : NULL;
+    if (!peak)
+        for (size_t i = 0; i < s->nforecast; i++)
+            if (!peak || s->forecast[i].mean > peak->mean)
+                peak = &s->forecast[i];
+    if (!peak) {
+        fprintf(stderr, "%s: error: series '%s' has neither 'peak' nor 'forecast' points\n",
+                file, s->id ? s->id : "?");
+        return -1;
+    }
+    fp->t = peak->t;
+    fp->mean = peak->mean;
+    fp->hi95 = peak->hi95;
+    if (isnan(fp->hi95)) {
+        crest_warn("%s: series '%s' has no hi95 at its peak; using the mean as the upper bound",
+                   file, s->id ? s->id : "?");
+        fp->hi95 = fp->mean;
+    }
+    if (!(fp->mean >= 0) || !isfinite(fp->mean) || !(fp->hi95 >= 0) || !isfinite(fp->hi95)) {
+        fprintf(stderr, "%s: error: series '%s': the peak's mean and hi95 must be finite numbers "
+                        ">= 0\n", file, s->id ? s->id : "?");
+        return -1;
+    }
+    if (fp->hi95 < fp->mean) {
+        crest_warn("%s: series '%s': hi95 (%g) is below the mean (%g) at the peak; using the mean",
+                   file, s->id ? s->id : "?", fp->hi95, fp->mean);
+        fp->hi95 = fp->mean;
+    }
+    return 0;
+}
+
+/* What plan needs of one capacity.json subsystem (read by loadgen/capacity.c). */
+static void capacity_of(const capacity_result *c, const char *name, headroom_capacity *cap)
+{
+    memset(cap, 0, sizeof *cap);
+    const capacity_subsystem *s = capacity_find(c, name);
+    if (!s)
+        return;
+    cap->measured = 1;
+    cap->passed = isfinite(s->capacity_rps);
+    cap->capacity_rps = cap->passed ? s->capacity_rps : 0;
+    cap->at_least = s->at_least || s->generator_limited;
+    cap->limited_by = search_limit_name(s->limited_by);
+    /* A sweep whose fit failed leaves alpha/beta/gamma null (NAN): not a model. */
+    if (s->usl.present && isfinite(s->usl.fit.alpha) && isfinite(s->usl.fit.beta) &&
+        s->usl.fit.gamma > 0) {
+        cap->has_usl = 1;
+        cap->usl = s->usl.fit;
+    }
+}
+
+/* Reads subsystems.<name>.calls_per_pv from the scenario into ROWS (grown
+ * with realloc; names copied). Subsystems without calls_per_pv are skipped
+ * with a warning: their demand cannot be derived from the forecast.
+ * *HAS_PROFILE says whether a phase has "shape": "profile". */
+static int read_scenario(const char *file, headroom_row **rows, size_t *nrows, int *has_profile)
+{
+    cJSON *root = jsonio_read_file(file);
+    if (!root)
+        return -1;
+    const cJSON *phases = cJSON_GetObjectItemCaseSensitive(root, "phases"), *ph;
+    *has_profile = 0;
+    for (ph = cJSON_IsArray(phases) ? phases->child : NULL; ph; ph = ph->next) {
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(ph, "shape");
+        *has_profile |= cJSON_IsString(shape) && strcmp(shape->valuestring, "profile") == 0;
+    }
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *s;
+    int rc = 0;
+    if (!cJSON_IsObject(subs)) {
+        fprintf(stderr, "%s: error: 'subsystems' must be an object keyed by subsystem name\n",
+                file);
+        cJSON_Delete(root);
+        return -1;
+    }
+    cJSON_ArrayForEach(s, subs) {
+        char path[192];
+        snprintf(path, sizeof path, "subsystems.%s", s->string);
+        double cpp = 0;
+        int got = cJSON_IsObject(s) ? jsonio_get_number(file, path, s, "calls_per_pv", 0, &cpp)
+                                    : -1;
+        if (got < 0 || (got == 0 && !(cpp >= 0))) {
+            if (got == 0 || !cJSON_IsObject(s))
+                fprintf(stderr, "%s: error: '%s%s' must be %s\n", file, path,
+                        cJSON_IsObject(s) ? ".calls_per_pv" : "",
+                        cJSON_IsObject(s) ? "a number >= 0" : "an object");
+            rc = -1;
+            break;
+        }
+        if (got == 1 || cpp == 0) {
+            crest_warn("%s: '%s' has no calls_per_pv; it is left out of the plan", file, path);
+            continue;
+        }
+        if (strlen(s->string) >= sizeof (*rows)->name) {
+            fprintf(stderr, "%s: error: subsystem name '%s' is too long\n", file, s->string);
+            rc = -1;
+            break;
+        }
+        headroom_row *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
+        if (!grown) {
+            crest_error("out of memory");
+            rc = -1;
+            break;
+        }
+        *rows = grown;
+        headroom_row *r = &grown[(*nrows)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->name, sizeof r->name, "%s", s->string);
+        r->calls_per_pv = cpp;
+    }
+    if (rc == 0 && *nrows == 0) {
+        fprintf(stderr, "%s: error: no subsystem has 'calls_per_pv' (requests per unit of the "
+                        "forecast metric); plan cannot derive any demand\n", file);
+        rc = -1;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* The peak factor of the scenario's profile phases (the largest max/mean of
+ * any of them), compiled by the scenario loader so that profiles are read
+ * exactly as `crest run` plays them. 0 when none has a usable profile; -1
+ * when the scenario does not load (errors printed). */
+static double profile_peak_factor(const char *scenario)
+{
+    loadplan *lp = scenario_load(scenario, NULL);
+    if (!lp)
+        return -1;
+    double best = 0;
+    for (size_t i = 0; i < lp->nphases; i++) {
+        const rate_curve *c = &lp->phases[i].rate;
+        if (lp->phases[i].connections > 0 || c->shape != SHAPE_PROFILE)
+            continue;
+        double f = headroom_peak_factor_of_profile(c->profile, c->profile_len);
+        if (f > best)
+            best = f;
+    }
+    loadplan_free(lp);
+    return best;
+}
+
+static cJSON *number_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *plan_json(const plan_args *a, const forecast_peak *fp, double unit_seconds,
+                        double peak_factor, const char *pf_source, const headroom_row *rows,
+                        size_t n, headroom_status verdict)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", "crest.plan/1");
+    cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
+    cJSON_AddStringToObject(root, "forecast", a->forecast);
+    cJSON_AddStringToObject(root, "capacity", a->capacity);
+    cJSON_AddStringToObject(root, "scenario", a->scenario);
+    cJSON_AddStringToObject(root, "series", fp->series_id ? fp->series_id : "");
+    cJSON_AddStringToObject(root, "metric", fp->metric ? fp->metric : "");
+    cJSON *peak = cJSON_AddObjectToObject(root, "forecast_peak");
+    if (fp->t)
+        cJSON_AddStringToObject(peak, "t", fp->t);
+    else
+        cJSON_AddNullToObject(peak, "t");
+    cJSON_AddNumberToObject(peak, "mean", fp->mean);
+    cJSON_AddNumberToObject(peak, "hi95", fp->hi95);
+    cJSON_AddNumberToObject(root, "unit_seconds", unit_seconds);
+    cJSON_AddNumberToObject(root, "peak_factor", peak_factor);
+    cJSON_AddStringToObject(root, "peak_factor_source", pf_source);
+    cJSON_AddNumberToObject(root, "safety_margin", a->margin);
+    cJSON *subs = cJSON_AddArrayToObject(root, "subsystems");
+    for (size_t i = 0; i < n; i++) {
+        const headroom_row *r = &rows[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "name", r->name);
+        cJSON_AddNumberToObject(o, "calls_per_pv", r->calls_per_pv);
+        cJSON_AddNumberToObject(o, "demand_rps", r->demand_rps);
+        cJSON_AddNumberToObject(o, "demand_hi95_rps", r->demand_hi95_rps);
+        cJSON_AddNumberToObject(o, "target_rps", r->target_rps);
+        cJSON_AddItemToObject(o, "capacity_rps",
+                              r->capacity_measured ? cJSON_CreateNumber(r->capacity_rps)
+                                                   : cJSON_CreateNull());
+        cJSON_AddBoolToObject(o, "capacity_at_least", r->capacity_at_least);
+        cJSON_AddBoolToObject(o, "capacity_measured", r->capacity_measured);
+        cJSON_AddItemToObject(o, "headroom", number_or_null(r->headroom));
+        cJSON_AddItemToObject(o, "headroom_hi95", number_or_null(r->headroom_hi95));
+        cJSON_AddStringToObject(o, "status", headroom_status_name(r->status));
+        cJSON_AddNumberToObject(o, "instances_now", r->instances_now);
+        cJSON_AddItemToObject(o, "instances_needed",
+                              r->instances_needed > 0 ? cJSON_CreateNumber((double)r->instances_needed)
+                                                      : cJSON_CreateNull());
+        if (r->scaling_model)
+            cJSON_AddStringToObject(o, "scaling_model", r->scaling_model);
+        else
+            cJSON_AddNullToObject(o, "scaling_model");
+        if (r->scaling_model && strcmp(r->scaling_model, "usl") == 0)
+            cJSON_AddItemToObject(o, "x_max_rps", number_or_null(r->x_max_rps));
+        if (r->assumption[0])
+            cJSON_AddStringToObject(o, "assumption", r->assumption);
+        else
+            cJSON_AddNullToObject(o, "assumption");
+        cJSON_AddStringToObject(o, "notes", r->notes);
+        cJSON_AddItemToArray(subs, o);
+    }
+    cJSON_AddStringToObject(root, "verdict", headroom_status_name(verdict));
+    return root;
+}
+
+static const char *fmt_num(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else if (isinf(v))
+        snprintf(buf, len, "inf");
+    else if (fabs(v) >= 100)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%.2f", v);
+    return buf;
+}
+
+static void print_table(FILE *out, const forecast_peak *fp, double unit_seconds,
+                        double peak_factor, const char *pf_source, double margin,
+                        const headroom_row *rows, size_t n, headroom_status verdict)
+{
+    char b[8][32];
+    fprintf(out, "plan: %s peak %s %s (hi95 %s) at %s; / %g s x peak factor %g (%s); margin %.2fx\n",
+            fp->metric ? fp->metric : "?", fp->series_id ? fp->series_id : "",
+            fmt_num(fp->mean, b[0], sizeof b[0]), fmt_num(fp->hi95, b[1], sizeof b[1]),
+            fp->t ? fp->t : "?", unit_seconds, peak_factor, pf_source, margin);
+    fprintf(out, "%-16s %10s %10s %10s %8s %8s %-12s %9s  %s\n", "subsystem", "demand/s",
+            "hi95/s", "capacity/s", "headroom", "hi95", "status", "instances", "notes");
+    for (size_t i = 0; i < n; i++) {
+        const headroom_row *r = &rows[i];
+        char cap[40], inst[40];
+        if (!r->capacity_measured)
+            snprintf(cap, sizeof cap, "-");
+        else
+            snprintf(cap, sizeof cap, "%s%s", r->capacity_at_least ? ">=" : "",
+                     fmt_num(r->capacity_rps, b[2], sizeof b[2]));
+        if (r->instances_needed > 0)
+            snprintf(inst, sizeof inst, "%d->%ld%s", r->instances_now, r->instances_needed,
+                     r->scaling_model && strcmp(r->scaling_model, "linear") == 0 ? "*" : "");
+        else
+            snprintf(inst, sizeof inst, r->instances_needed < 0 ? "unreach." : "-");
+        fprintf(out, "%-16s %10s %10s %10s %8s %8s %-12s %9s  %s\n", r->name,
+                fmt_num(r->demand_rps, b[3], sizeof b[3]),
+                fmt_num(r->demand_hi95_rps, b[4], sizeof b[4]), cap,
+                fmt_num(r->headroom, b[5], sizeof b[5]), fmt_num(r->headroom_hi95, b[6], sizeof b[6]),
+                headroom_status_name(r->status), inst, r->notes);
+    }
+    int linear = 0;
+    for (size_t i = 0; i < n; i++)
+        linear |= rows[i].scaling_model && strcmp(rows[i].scaling_model, "linear") == 0;
+    if (linear)
+        fprintf(out, "* instances assume linear scaling (no USL sweep measured for that subsystem)\n");
+    fprintf(out, "verdict: %s\n", headroom_status_name(verdict));
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    plan_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc > 0 ? CREST_EXIT_OK : CREST_EXIT_USAGE;
+
+    int exit_code = CREST_EXIT_USAGE;
+    headroom_row *rows = NULL;
+    size_t nrows = 0;
+    cJSON *out_json = NULL;
+    forecast_file forecast;
+    int have_forecast = 0;
+    capacity_result capacity;
+    int have_capacity = 0;
+    forecast_peak fp;
+
+    have_forecast = 1;
+    if (forecast_file_read(a.forecast, &forecast) != 0 ||
+        read_forecast(a.forecast, &forecast, &a, &fp) != 0)
+        goto done;
+    if (capacity_read(a.capacity, &capacity) != 0)
+        goto done;
+    have_capacity = 1;
+    int has_profile = 0;
+    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0)
+        goto done;
+
+    double unit_seconds = a.unit_seconds;
+    if (unit_seconds == 0 && forecast.unit_seconds > 0)
+        unit_seconds = forecast.unit_seconds;
+    if (unit_seconds == 0) {
+        unit_seconds = headroom_unit_seconds(fp.unit);
+        if (unit_seconds == 0) {
+            fprintf(stderr, "%s: error: unknown time unit '%s' in 'unit'; pass --unit-seconds S "
+                            "(seconds in one forecast step)\n",
+                    a.forecast, fp.unit ? fp.unit : "(missing)");
+            goto done;
+        }
+    }
+    double peak_factor = a.peak_factor;
+    const char *pf_source = "flag";
+    if (peak_factor == 0 && has_profile) {
+        peak_factor = profile_peak_factor(a.scenario);
+        if (peak_factor < 0)
+            goto done;
+        pf_source = "profile";
+    }
+    if (peak_factor == 0) {
+        pf_source = "default";
+        peak_factor = unit_seconds <= 1 ? 1.0 : HEADROOM_DEFAULT_PEAK_FACTOR;
+        if (unit_seconds > 1)
+            crest_warn("peak factor %.1f is an assumed default (busiest second over the %g s "
+                       "unit's mean rate); pass --peak-factor from your traffic curve",
+                       peak_factor, unit_seconds);
+    }
+
+    /* A "full-link" capacity row (the whole mix) is held against the sum of
+     * the subsystems' demand. */
+    if (capacity_find(&capacity, FULL_LINK)) {
+        headroom_row *grown = realloc(rows, (nrows + 1) * sizeof *rows);
+        if (!grown)
+            goto done;
+        rows = grown;
+        memset(&rows[nrows], 0, sizeof *rows);
+        snprintf(rows[nrows].name, sizeof rows[nrows].name, FULL_LINK);
+        for (size_t i = 0; i < nrows; i++)
+            rows[nrows].calls_per_pv += rows[i].calls_per_pv;
+        nrows++;
+    }
+
+    for (size_t i = 0; i < nrows; i++) {
+        headroom_row *r = &rows[i];
+        headroom_capacity cap;
+        r->demand_rps = headroom_demand_rps(fp.mean, unit_seconds, peak_factor, r->calls_per_pv);
+        r->demand_hi95_rps = headroom_demand_rps(fp.hi95, unit_seconds, peak_factor, r->calls_per_pv);
+        capacity_of(&capacity, r->name, &cap);
+        headroom_judge(r, &cap, a.margin);
+    }
+    /* Capacity rows the scenario does not know are not silently dropped. */
+    for (size_t k = 0; k < capacity.nsubsystems; k++) {
+        int known = 0;
+        for (size_t i = 0; i < nrows; i++)
+            known |= strcmp(rows[i].name, capacity.subsystems[k].name) == 0;
+        if (!known)
+            crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
+                       a.capacity, capacity.subsystems[k].name, a.scenario);
+    }
+
+    headroom_status verdict = headroom_verdict(rows, nrows);
+    print_table(stdout, &fp, unit_seconds, peak_factor, pf_source, a.margin, rows, nrows, verdict);
+    if (a.out) {
+        out_json = plan_json(&a, &fp, unit_seconds, peak_factor, pf_source, rows, nrows, verdict);
+        if (!out_json || jsonio_write_file(a.out, out_json) != 0) {
+            exit_code = CREST_EXIT_RUN;
+            goto done;
+        }
+    }
+    exit_code = headroom_exit_code(verdict);
+done:
+    cJSON_Delete(out_json);
+    if (have_forecast)
+        forecast_file_free(&forecast);
+    if (have_capacity)
+        capacity_result_free(&capacity);
+    free(rows);
+    return exit_code;
+}

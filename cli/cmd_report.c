@@ -1,0 +1,104 @@
+/* cmd_report.c: `crest report INPUTS... [--out DIR]`: renders a drill's
+ * files into index.html, summary.txt, junit.xml and timeseries.csv
+ * (report.h). Exit codes: 0 written, 2 bad usage or input (the file is
+ * named), 3 the output could not be written. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "reports/report.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: crest report INPUT... [--out DIR] [--title TEXT] [--no-charts]\n"
+          "\n"
+          "Renders a drill's results into a review-ready report.\n"
+          "INPUT is results.json, capacity.json, forecast.json or plan.json (recognised by\n"
+          "their \"schema\"), or a directory holding them (a drill's output directory).\n"
+          "\n"
+          "  -o, --out DIR     where to write (created when missing); defaults to the\n"
+          "                    directory when exactly one directory is given\n"
+          "  -t, --title TEXT  the report's title (default: from the scenario or target)\n"
+          "      --no-charts   tables only, do not run gnuplot\n"
+          "  -h, --help        this help\n"
+          "\n"
+          "Writes DIR/index.html (self-contained: inline CSS and SVG charts drawn by\n"
+          "gnuplot), DIR/summary.txt, DIR/junit.xml and, with results.json,\n"
+          "DIR/timeseries.csv. Charts need gnuplot (apt-get install gnuplot-nox; or set\n"
+          "CREST_GNUPLOT to its path); without it the report says so and keeps its tables.\n"
+          "Exit codes: 0 written, 2 bad usage or input, 3 could not write.\n",
+          f);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"title", required_argument, NULL, 't'},
+        {"no-charts", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *out = NULL;
+    report_options opt = {0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+o:t:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 't': opt.title = optarg; break;
+        case 'n': opt.no_charts = 1; break;
+        case 'h': usage(stdout); return CREST_EXIT_OK;
+        default:
+            crest_error("report: unknown or incomplete option '%s'; see crest report --help",
+                        argv[optind - 1]);
+            return CREST_EXIT_USAGE;
+        }
+    }
+    /* Options may also follow the inputs: collect the rest by hand. */
+    char **inputs = argv + optind;
+    int ninputs = 0;
+    for (int i = optind; i < argc; i++) {
+        if ((strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
+            out = argv[++i];
+        } else if ((strcmp(argv[i], "--title") == 0 || strcmp(argv[i], "-t") == 0) && i + 1 < argc) {
+            opt.title = argv[++i];
+        } else if (strncmp(argv[i], "--out=", 6) == 0) {
+            out = argv[i] + 6;
+        } else if (strcmp(argv[i], "--no-charts") == 0) {
+            opt.no_charts = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return CREST_EXIT_OK;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            crest_error("report: unknown or incomplete option '%s'; see crest report --help",
+                        argv[i]);
+            return CREST_EXIT_USAGE;
+        } else {
+            inputs[ninputs++] = argv[i];
+        }
+    }
+    if (ninputs == 0) {
+        crest_error("report: no input given; expected results.json, capacity.json, "
+                    "forecast.json, plan.json or a drill directory (see crest report --help)");
+        return CREST_EXIT_USAGE;
+    }
+    report_inputs in;
+    if (report_inputs_load(&in, inputs, ninputs) != 0) {
+        report_inputs_free(&in);
+        return CREST_EXIT_USAGE;
+    }
+    if (!out)
+        out = in.single_dir;
+    if (!out) {
+        crest_error("report: --out DIR is required unless the only input is a directory");
+        report_inputs_free(&in);
+        return CREST_EXIT_USAGE;
+    }
+    int rc = report_write(&in, out, &opt);
+    report_inputs_free(&in);
+    return rc;
+}

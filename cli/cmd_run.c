@@ -1,0 +1,526 @@
+/* cmd_run.c: `crest run`: generate load and measure it, either ad hoc
+ * (`--url` flags, built into a plan by adhoc.c) or from a scenario file
+ * (scenario.c). Runs the plan on the engine, prints the summary, evaluates
+ * the gates and writes results.json. A scenario without a target runs
+ * against the embedded testbed, started here and stopped afterwards.
+ *
+ * Exit codes: 0 every gate passed; 1 a threshold failed or an abort rule
+ * stopped the run; 2 bad usage or input; 3 could not run, was interrupted
+ * (SIGINT/SIGTERM: the results so far are still written, marked
+ * "interrupted"), or is inconclusive because the generator was the limit
+ * (this wins over a pass and over a failure). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "common/error.h"
+#include "common/jsonio.h"
+#include "common/units.h"
+#include "loadgen/adhoc.h"
+#include "loadgen/engine.h"
+#include "loadgen/progress.h"
+#include "loadgen/results.h"
+#include "loadgen/scenario.h"
+#include "reports/compare.h"
+#include "testbed/embed.h"
+
+#define MAX_LIST 64
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: crest run --url URL [options]\n"
+        "       crest run SCENARIO.json [--target URL] [--only NAME]... [options]\n\n"
+        "Load model (ad hoc):\n"
+        "  -c, --connections N   closed loop: N connections, one request in flight each\n"
+        "                        (default 64); open loop: the connection cap\n"
+        "      --think D         closed loop: pause between an answer and the next request\n"
+        "  -R, --rate R          open loop: R arrivals per second\n"
+        "      --stages SPEC     open loop: DUR:RATE or DUR:FROM-TO, comma-separated\n"
+        "                        (e.g. 30s:0-5000,60s:5000,10s:5000-20000)\n"
+        "      --arrivals KIND   uniform (default) or poisson\n"
+        "  -d, --duration D      how long (default 10s; --stages sets its own)\n"
+        "      --warmup D        the first D of the timeline is not measured (default 0s)\n"
+        "Request (ad hoc):\n"
+        "      --url URL         http[s]://host[:port]/path?query\n"
+        "  -X, --method M        default GET (POST with --body)\n"
+        "  -H, --header 'K: V'   repeatable\n"
+        "      --body @FILE|TEXT request body\n"
+        "Scenario:\n"
+        "      --target URL      override the scenario's target\n"
+        "      --only NAME       keep only this subsystem (repeatable)\n"
+        "Connection:\n"
+        "      --timeout D       per request, connecting included (default 5s)\n"
+        "      --http2           HTTP/2 (ALPN on https, prior knowledge on http)\n"
+        "      --insecure        do not verify TLS certificates\n"
+        "      --cacert F, --cert F, --key F   TLS files\n"
+        "Generator:\n"
+        "      --threads N       generator threads (default: number of cores)\n"
+        "      --max-in-flight N requests outstanding at most; beyond: dropped (inconclusive)\n"
+        "      --max-loop-lag D  loop lag p99 above D marks the run generator-limited (5ms)\n"
+        "      --grace D         time given to requests in flight at the end (default 2s)\n"
+        "      --seed N          random seed (default 1)\n"
+        "Output and gates:\n"
+        "      --out FILE        results.json (written also when interrupted or aborted)\n"
+        "      --threshold EXPR  gate, repeatable: p99<250ms, errors<0.1%%, rate>1000,\n"
+        "                        cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\n"
+        "                        errors shed rate dropped)\n"
+        "      --abort EXPR      stop the run within a second once EXPR holds (errors>5%%)\n"
+        "      --quiet           no live progress, one-line verdict\n"
+        "      --baseline FILE   compare with an earlier results.json at the end; a real\n"
+        "                        regression (beyond the allowance and significant) exits 1\n"
+        "      --max-regression SPEC  allowance, e.g. 'p99=10%%,rate=5%%,errors=0.5%%'\n\n"
+        "exit: 0 all gates pass, 1 a gate failed or an abort rule fired, 2 bad usage,\n"
+        "      3 could not run, interrupted, or inconclusive (generator-limited)\n");
+}
+
+enum {
+    OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
+    OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
+    OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
+};
+
+static const struct option long_opts[] = {
+    {"url", required_argument, NULL, OPT_URL},
+    {"connections", required_argument, NULL, 'c'},
+    {"duration", required_argument, NULL, 'd'},
+    {"rate", required_argument, NULL, 'R'},
+    {"stages", required_argument, NULL, OPT_STAGES},
+    {"arrivals", required_argument, NULL, OPT_ARRIVALS},
+    {"think", required_argument, NULL, OPT_THINK},
+    {"method", required_argument, NULL, 'X'},
+    {"header", required_argument, NULL, 'H'},
+    {"body", required_argument, NULL, OPT_BODY},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"out", required_argument, NULL, OPT_OUT},
+    {"threshold", required_argument, NULL, OPT_THRESHOLD},
+    {"abort", required_argument, NULL, OPT_ABORT},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"http2", no_argument, NULL, OPT_HTTP2},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"cert", required_argument, NULL, OPT_CERT},
+    {"key", required_argument, NULL, OPT_KEY},
+    {"max-in-flight", required_argument, NULL, OPT_MAX_INFLIGHT},
+    {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct run_args {
+    adhoc_options adhoc;
+    engine_options eng;
+    const char *headers[MAX_LIST];
+    const char *thresholds[MAX_LIST], *aborts[MAX_LIST], *only[MAX_LIST + 1];
+    size_t nthresholds, naborts, nonly;
+    const char *scenario, *target, *out;
+    const char *baseline, *max_regression;
+    int duration_set;
+} run_args;
+
+static int bad(const char *flag, const char *value, const char *expected)
+{
+    crest_error("%s '%s': expected %s", flag, value, expected);
+    return -1;
+}
+
+static int parse_count(const char *flag, const char *v, long lo, long *out)
+{
+    double d;
+    if (units_parse_double(v, &d) != 0 || d < (double)lo || d != (double)(long)d || d > 1e9)
+        return bad(flag, v, lo > 0 ? "a whole number >= 1" : "a whole number >= 0");
+    *out = (long)d;
+    return 0;
+}
+
+static int parse_dur(const char *flag, const char *v, double *out)
+{
+    if (units_parse_duration(v, 1, out) != 0)
+        return bad(flag, v, "a duration such as 30s, 250ms or 2m");
+    return 0;
+}
+
+static int push(const char **list, size_t *n, const char *flag, const char *v)
+{
+    if (*n >= MAX_LIST) {
+        crest_error("%s: given more than %d times", flag, MAX_LIST);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+/* Parses ARGV into A. 0, 1 for --help, -1 on bad usage (printed). */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    engine_options_init(&a->eng);
+    a->adhoc.duration_s = 10;
+    a->adhoc.connections = 64;
+    long n;
+    double d;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":c:d:R:X:H:h", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_URL: a->adhoc.url = optarg; break;
+        case 'c':
+            if (parse_count("-c/--connections", optarg, 1, &n) != 0)
+                return -1;
+            a->adhoc.connections = (int)n;
+            a->eng.connections = (int)n;
+            break;
+        case 'd':
+            if (parse_dur("-d/--duration", optarg, &a->adhoc.duration_s) != 0)
+                return -1;
+            a->duration_set = 1;
+            break;
+        case 'R':
+            if (units_parse_double(optarg, &d) != 0 || d <= 0)
+                return bad("-R/--rate", optarg, "a rate > 0 (requests per second)");
+            a->adhoc.rate = d;
+            break;
+        case OPT_STAGES: a->adhoc.stages = optarg; break;
+        case OPT_ARRIVALS:
+            if (strcmp(optarg, "uniform") == 0)
+                a->adhoc.poisson = 0;
+            else if (strcmp(optarg, "poisson") == 0)
+                a->adhoc.poisson = 1;
+            else
+                return bad("--arrivals", optarg, "uniform or poisson");
+            break;
+        case OPT_THINK:
+            if (parse_dur("--think", optarg, &a->adhoc.think_s) != 0)
+                return -1;
+            break;
+        case 'X': a->adhoc.method = optarg; break;
+        case 'H':
+            if (push(a->headers, &a->adhoc.nheaders, "-H/--header", optarg) != 0)
+                return -1;
+            break;
+        case OPT_BODY: a->adhoc.body = optarg; break;
+        case OPT_TIMEOUT:
+            if (parse_dur("--timeout", optarg, &a->eng.timeout_s) != 0)
+                return -1;
+            if (a->eng.timeout_s < 0.001)
+                return bad("--timeout", optarg, "at least 1ms");
+            break;
+        case OPT_THREADS:
+            if (parse_count("--threads", optarg, 1, &n) != 0)
+                return -1;
+            a->eng.threads = (int)n;
+            break;
+        case OPT_OUT: a->out = optarg; break;
+        case OPT_THRESHOLD:
+            if (push(a->thresholds, &a->nthresholds, "--threshold", optarg) != 0)
+                return -1;
+            break;
+        case OPT_ABORT:
+            if (push(a->aborts, &a->naborts, "--abort", optarg) != 0)
+                return -1;
+            break;
+        case OPT_QUIET: a->eng.quiet = 1; break;
+        case OPT_SEED:
+            if (parse_count("--seed", optarg, 0, &n) != 0)
+                return -1;
+            a->eng.seed = (uint64_t)n;
+            break;
+        case OPT_WARMUP:
+            if (parse_dur("--warmup", optarg, &a->eng.warmup_s) != 0)
+                return -1;
+            break;
+        case OPT_HTTP2: a->eng.http2 = 1; break;
+        case OPT_INSECURE: a->eng.insecure = 1; break;
+        case OPT_CACERT: a->eng.cacert = optarg; break;
+        case OPT_CERT: a->eng.cert = optarg; break;
+        case OPT_KEY: a->eng.key = optarg; break;
+        case OPT_MAX_INFLIGHT:
+            if (parse_count("--max-in-flight", optarg, 1, &n) != 0)
+                return -1;
+            a->eng.max_in_flight = (uint64_t)n;
+            break;
+        case OPT_MAX_LAG:
+            if (parse_dur("--max-loop-lag", optarg, &d) != 0)
+                return -1;
+            a->eng.loop_lag_bound_ms = d * 1000;
+            break;
+        case OPT_GRACE:
+            if (parse_dur("--grace", optarg, &a->eng.grace_s) != 0)
+                return -1;
+            break;
+        case OPT_TARGET: a->target = optarg; break;
+        case OPT_ONLY:
+            if (push(a->only, &a->nonly, "--only", optarg) != 0)
+                return -1;
+            break;
+        case OPT_BASELINE: a->baseline = optarg; break;
+        case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
+        case 'h':
+        case OPT_HELP: return 1;
+        case ':':
+            crest_error("option '%s' needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            crest_error("unknown option '%s' (see crest run --help)", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc)
+        a->scenario = argv[optind++];
+    if (optind < argc) {
+        crest_error("unexpected argument '%s'; expected at most one SCENARIO.json", argv[optind]);
+        return -1;
+    }
+    a->adhoc.headers = a->headers;
+    if (a->scenario) {
+        if (a->adhoc.url) {
+            crest_error("give either --url or a SCENARIO.json, not both");
+            return -1;
+        }
+        if (a->adhoc.rate > 0 || a->adhoc.stages || a->adhoc.nheaders || a->adhoc.body ||
+            a->adhoc.method || a->duration_set || a->adhoc.think_s > 0) {
+            crest_error("-R, --stages, -d, --think, -X, -H and --body describe ad hoc runs; "
+                        "a scenario defines its own load and requests");
+            return -1;
+        }
+    } else {
+        if (!a->adhoc.url) {
+            crest_error("nothing to run: give --url URL or a SCENARIO.json (crest run --help)");
+            return -1;
+        }
+        if (a->target || a->nonly) {
+            crest_error("--target and --only apply to scenarios");
+            return -1;
+        }
+        if (a->adhoc.stages && a->duration_set) {
+            crest_error("--stages sets the duration; drop -d");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Adds the command line's gates to the plan and checks every tag names a
+ * subsystem of the plan. 0 or -1 (printed). */
+static int add_gates(loadplan *p, const run_args *a)
+{
+    char err[256];
+    for (size_t i = 0; i < a->nthresholds; i++)
+        if (threshold_set_add(&p->thresholds, a->thresholds[i], err, sizeof err) != 0) {
+            crest_error("--threshold: %s", err);
+            return -1;
+        }
+    for (size_t i = 0; i < a->naborts; i++)
+        if (threshold_set_add(&p->aborts, a->aborts[i], err, sizeof err) != 0) {
+            crest_error("--abort: %s", err);
+            return -1;
+        }
+    const threshold_set *sets[2] = {&p->thresholds, &p->aborts};
+    for (int s = 0; s < 2; s++)
+        for (size_t i = 0; i < sets[s]->count; i++) {
+            const threshold *t = &sets[s]->items[i];
+            if (!t->tag[0])
+                continue;
+            size_t k;
+            for (k = 0; k < p->nsubsystems; k++)
+                if (strcmp(p->subsystems[k].name, t->tag) == 0)
+                    break;
+            if (k == p->nsubsystems) {
+                crest_error("%s '%s': no subsystem named '%s' in this run",
+                            s ? "--abort" : "--threshold", t->expr, t->tag);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+static char *join_command(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 3;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    strcpy(s, "crest");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* results.json, with the baseline verdict under "baseline" when there is one. */
+static int write_results(const char *path, const run_result *r, const results_meta *m,
+                         const compare_report *regression)
+{
+    if (!regression)
+        return results_write(path, r, m);
+    cJSON *root = results_to_json(r, m);
+    cJSON *verdict = compare_report_to_json(regression);
+    if (!root || !verdict) {
+        cJSON_Delete(root);
+        cJSON_Delete(verdict);
+        crest_error("out of memory writing '%s'", path);
+        return -1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
+    cJSON_AddItemToObject(root, "baseline", verdict);
+    int rc = jsonio_write_file(path, root);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_args a;
+    int pr = parse_args(argc, argv, &a);
+    if (pr == 1) {
+        usage(stdout);
+        return CREST_EXIT_OK;
+    }
+    if (pr != 0)
+        return CREST_EXIT_USAGE;
+
+    /* The baseline is read before any traffic: a bad file is bad input. */
+    compare_allowance allowance;
+    compare_allowance_default(&allowance);
+    run_result baseline;
+    int have_baseline = 0;
+    if (a.max_regression && compare_allowance_parse(a.max_regression, &allowance) != 0)
+        return CREST_EXIT_USAGE;
+    if (a.baseline) {
+        if (results_read(a.baseline, &baseline) != 0)
+            return CREST_EXIT_USAGE;
+        have_baseline = 1;
+    }
+
+    loadplan *plan;
+    if (a.scenario) {
+        a.only[a.nonly] = NULL;
+        scenario_options so = {.target = a.target, .only = a.nonly ? a.only : NULL, .growth = 0};
+        plan = scenario_load(a.scenario, &so);
+    } else {
+        plan = adhoc_plan(&a.adhoc);
+    }
+    if (!plan || add_gates(plan, &a) != 0) {
+        loadplan_free(plan);
+        if (have_baseline)
+            run_result_free(&baseline);
+        return CREST_EXIT_USAGE;
+    }
+
+    testbed_process tb;
+    int have_tb = 0;
+    if (!plan->target) {
+        if (testbed_spawn(NULL, &tb) != 0) {
+            loadplan_free(plan);
+            if (have_baseline)
+                run_result_free(&baseline);
+            return CREST_EXIT_RUN;
+        }
+        have_tb = 1;
+        plan->target = strdup(tb.url);
+        if (!a.eng.quiet)
+            printf("crest: no target given; running against the embedded testbed at %s\n",
+                   tb.url);
+    }
+
+    engine_install_signal_handlers();
+    run_result r;
+    int rc = engine_run(&a.eng, plan, &r);
+    if (have_tb)
+        testbed_stop(&tb);
+    if (rc != CREST_EXIT_OK) {
+        loadplan_free(plan);
+        if (have_baseline)
+            run_result_free(&baseline);
+        return rc;
+    }
+
+    threshold_result *th = calloc(plan->thresholds.count ? plan->thresholds.count : 1, sizeof *th);
+    char *command = join_command(argc, argv);
+    compare_report regression = {0};
+    int have_regression = 0;
+    if (have_baseline) {
+        have_regression = compare_run_results(a.baseline, &baseline, "this run", &r, &allowance,
+                                              &regression) == 0;
+        run_result_free(&baseline);
+    }
+    if (!th || !command || (have_baseline && !have_regression)) {
+        crest_error("out of memory");
+        compare_report_free(&regression);
+        free(th);
+        free(command);
+        run_result_free(&r);
+        loadplan_free(plan);
+        return CREST_EXIT_RUN;
+    }
+    size_t failed = thresholds_evaluate(&plan->thresholds, &r, th);
+
+    if (a.eng.quiet) {
+        printf("crest run: %llu ok, %llu errors, %.1f ok/s, p99 %.2f ms%s%s\n",
+               (unsigned long long)r.total.c.ok, (unsigned long long)r.total.c.errors,
+               r.duration_s > 0 ? (double)r.total.c.ok / r.duration_s : 0,
+               (double)hist_percentile(r.total.h.latency, 99) / 1000.0,
+               r.generator.limited ? "; GENERATOR-LIMITED: " : "",
+               r.generator.limited ? r.generator.reason : "");
+    } else {
+        progress_summary(stdout, &r, th, plan->thresholds.count);
+    }
+
+    if (have_regression) {
+        printf("\nBaseline comparison (%s):\n", a.baseline);
+        compare_report_print(&regression, stdout);
+    }
+
+    int exit_code = CREST_EXIT_OK;
+    if (r.interrupted) {
+        crest_error("interrupted: results cover the run up to the signal");
+        exit_code = CREST_EXIT_RUN;
+    } else if (r.generator.limited) {
+        crest_error("inconclusive: the load generator was the limit (%s)", r.generator.reason);
+        exit_code = CREST_EXIT_RUN;
+    } else if (r.aborted[0]) {
+        crest_error("aborted by rule %s", r.aborted);
+        exit_code = CREST_EXIT_GATE;
+    } else if (failed) {
+        crest_error("%zu of %zu thresholds failed", failed, plan->thresholds.count);
+        exit_code = CREST_EXIT_GATE;
+    } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
+        crest_error("%s", regression.exit_code == CREST_EXIT_GATE
+                              ? "regression against the baseline"
+                              : "a change beyond the allowance could not be tested (run too short)");
+        exit_code = regression.exit_code;
+    }
+
+    if (a.out) {
+        results_meta m = {
+            .command = command, .scenario = a.scenario, .connections = a.eng.connections,
+            .timeout_s = a.eng.timeout_s, .poisson = plan->poisson, .http2 = a.eng.http2,
+            .secret_headers = (const char *const *)plan->secret_headers,
+            .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
+        };
+        if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
+            exit_code == CREST_EXIT_OK)
+            exit_code = CREST_EXIT_RUN;
+    }
+    compare_report_free(&regression);
+    free(th);
+    free(command);
+    run_result_free(&r);
+    loadplan_free(plan);
+    return exit_code;
+}

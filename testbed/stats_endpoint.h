@@ -1,0 +1,25 @@
+/* stats_endpoint.h: the /__stats document (schema crest.testbed-stats/1, described
+ * in docs/testbed.md): every subsystem's counters and configured capacity,
+ * their totals, and the server's own counters for the plain routes. */
+#ifndef CREST_TESTBED_STATS_ENDPOINT_H
+#define CREST_TESTBED_STATS_ENDPOINT_H
+
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "testbed/sim.h"
+
+typedef struct testbed_other_counters {
+    uint64_t ping;                  /* GET /__ping */
+    uint64_t stats;                 /* GET /__stats */
+    uint64_t not_found;             /* 404s */
+    uint64_t bad_requests;          /* unparsable requests (400) */
+    uint64_t connections_accepted;
+} testbed_other_counters;
+
+/* A new document for the NSUBS subsystems SUBS; the caller frees it with
+ * cJSON_Delete. NULL when out of memory. */
+cJSON *testbed_stats_json(sim_subsystem *const *subs, int nsubs,
+                          const testbed_other_counters *other, double uptime_s);
+
+#endif
