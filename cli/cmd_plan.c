@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/units.h"
@@ -77,15 +78,6 @@ static void usage(FILE *out)
         HEADROOM_DEFAULT_PEAK_FACTOR, HEADROOM_DEFAULT_MARGIN);
 }
 
-static int parse_positive(const char *flag, const char *text, double *out)
-{
-    if (units_parse_double(text, out) != 0 || !(*out > 0)) {
-        crest_error("%s: expected a positive number, found '%s'", flag, text);
-        return -1;
-    }
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, plan_args *a)
 {
     static const struct option options[] = {
@@ -108,10 +100,10 @@ static int parse_args(int argc, char **argv, plan_args *a)
         case 'm': a->metric = optarg; break;
         case 'i': a->series = optarg; break;
         case 'o': a->out = optarg; break;
-        case 'p': if (parse_positive("--peak-factor", optarg, &a->peak_factor)) return -1; break;
-        case 'u': if (parse_positive("--unit-seconds", optarg, &a->unit_seconds)) return -1; break;
+        case 'p': if (option_positive("--peak-factor", optarg, &a->peak_factor)) return -1; break;
+        case 'u': if (option_positive("--unit-seconds", optarg, &a->unit_seconds)) return -1; break;
         case 'g':
-            if (parse_positive("--margin", optarg, &a->margin))
+            if (option_positive("--margin", optarg, &a->margin))
                 return -1;
             if (a->margin < 1) {
                 crest_error("--margin: expected a number >= 1 (e.g. 1.3), found '%s'", optarg);

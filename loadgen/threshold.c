@@ -186,17 +186,32 @@ static double percentile_ms(const hist *h, double p)
     return (double)hist_percentile(h, p) / 1000.0;
 }
 
+static const tag_stats *find_tag(const struct run_result *r, const char *tag)
+{
+    if (!tag[0])
+        return &r->total;
+    for (size_t i = 0; i < r->ntags; i++)
+        if (strcmp(r->tags[i].name, tag) == 0)
+            return &r->tags[i];
+    return NULL;
+}
+
+int threshold_holds(double v, enum threshold_op op, double limit)
+{
+    switch (op) {
+    case OP_LT: return v < limit;
+    case OP_LE: return v <= limit;
+    case OP_GT: return v > limit;
+    case OP_GE: return v >= limit;
+    }
+    return 0;
+}
+
 int threshold_eval(const threshold *t, const struct run_result *r, double *value)
 {
-    const tag_stats *ts = &r->total;
-    if (t->tag[0]) {
-        ts = NULL;
-        for (size_t i = 0; i < r->ntags; i++)
-            if (strcmp(r->tags[i].name, t->tag) == 0)
-                ts = &r->tags[i];
-        if (!ts)
-            return -1;
-    }
+    const tag_stats *ts = find_tag(r, t->tag);
+    if (!ts)
+        return -1;
     double v = 0;
     switch (t->metric) {
     case METRIC_P50: v = percentile_ms(ts->h.latency, 50); break;
@@ -213,11 +228,20 @@ int threshold_eval(const threshold *t, const struct run_result *r, double *value
     }
     if (value)
         *value = v;
-    switch (t->op) {
-    case OP_LT: return v < t->value;
-    case OP_LE: return v <= t->value;
-    case OP_GT: return v > t->value;
-    case OP_GE: return v >= t->value;
-    }
-    return 0;
+    return threshold_holds(v, t->op, t->value);
+}
+
+int threshold_eval_slo(const threshold *t, const struct run_result *r, double *value)
+{
+    if (t->metric != METRIC_ERRORS)
+        return threshold_eval(t, r, value);
+    const tag_stats *ts = find_tag(r, t->tag);
+    if (!ts)
+        return -1;
+    const counters *c = &ts->c;
+    double finished = (double)(c->ok + c->shed + c->errors);
+    double v = finished > 0 ? (double)(c->errors + c->shed) / finished : 0;
+    if (value)
+        *value = v;
+    return threshold_holds(v, t->op, t->value);
 }
