@@ -23,6 +23,7 @@
 #include "loadgen/engine.h"
 #include "loadgen/progress.h"
 #include "loadgen/results.h"
+#include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
@@ -461,19 +462,11 @@ int cmd_run(int argc, char **argv)
         compare_report_print(&regression, stdout);
     }
 
-    int exit_code = CREST_EXIT_OK;
-    if (r.interrupted) {
-        crest_error("interrupted: results cover the run up to the signal");
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.generator.limited) {
-        crest_error("inconclusive: the load generator was the limit (%s)", r.generator.reason);
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.aborted[0]) {
-        crest_error("aborted by rule %s", r.aborted);
-        exit_code = CREST_EXIT_GATE;
-    } else if (failed) {
-        crest_error("%zu of %zu thresholds failed", failed, plan->thresholds.count);
-        exit_code = CREST_EXIT_GATE;
+    run_verdict verdict;
+    run_verdict_judge(&r, failed, plan->thresholds.count, &verdict);
+    int exit_code = verdict.exit_code;
+    if (verdict.why[0]) {
+        crest_error("%s", verdict.why);
     } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
         crest_error("%s", regression.exit_code == CREST_EXIT_GATE
                               ? "regression against the baseline"
