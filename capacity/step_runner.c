@@ -138,7 +138,7 @@ static int is_latency_metric(enum threshold_metric m)
 
 /* What broke, across the SLO and the kept-up check. */
 typedef struct step_failures {
-    int latency, unserved;
+    int latency, unserved, behind;
     double latency_use;      /* the largest measured / bound over latency SLOs */
     const char *tag_errors, *tag_latency, *tag_behind;  /* full link: whom to blame */
     double worst_ratio;
@@ -188,7 +188,7 @@ static void judge_kept_up(const step_runner *sr, const run_result *r, search_ste
         step_steady_window(r, tag, sr->settings->step_s, &w);
         if (step_kept_up(&w, sr->settings->kept_up_tolerance, &ratio))
             continue;
-        f->latency = 1;
+        f->behind = 1;
         if (ratio < f->worst_ratio) {
             f->worst_ratio = ratio;
             f->tag_behind = name;
@@ -235,7 +235,7 @@ int step_judge(const step_runner *sr, const run_result *r, search_step *out)
     judge_kept_up(sr, r, out, &f);
     if (out->generator_limited)
         why_append(out, &f.why_used, "generator-limited: %.200s", r->generator.reason);
-    out->reason = search_classify(out->generator_limited, f.latency, f.unserved,
+    out->reason = search_classify(out->generator_limited, f.latency, f.behind, f.unserved,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
     out->far_below_slo = out->pass && c->errors == 0 && c->shed == 0 &&
@@ -245,7 +245,7 @@ int step_judge(const step_runner *sr, const run_result *r, search_step *out)
      * first whose latency bound broke. */
     const char *blame = out->reason == SEARCH_LIMIT_ERRORS || out->reason == SEARCH_LIMIT_SHED
                             ? f.tag_errors
-                        : out->reason == SEARCH_LIMIT_LATENCY
+                        : out->reason == SEARCH_LIMIT_LATENCY || out->reason == SEARCH_LIMIT_QUEUE
                             ? (f.tag_behind ? f.tag_behind : f.tag_latency)
                             : NULL;
     if (sr->tag < 0 && blame)

@@ -1,23 +1,28 @@
 /* cmd_run.c: `crest run`: generate load and measure it, either ad hoc
- * (`--url` flags, built into a plan by adhoc.c) or from a scenario file
- * (scenario.c). Runs the plan on the engine, prints the summary, evaluates
- * the gates and writes results.json. A scenario without a target runs
- * against the embedded testbed, started here and stopped afterwards.
+ * (a URL, as wrk takes it, built into a plan by adhoc.c) or from a
+ * scenario file (scenario.c). Checks the output path, runs the plan on the
+ * engine, prints the summary, evaluates the gates and writes results.json.
+ * A scenario without a target runs against the embedded testbed, started
+ * here and stopped afterwards.
  *
- * Exit codes: 0 every gate passed; 1 a threshold failed or an abort rule
- * stopped the run; 2 bad usage or input; 3 could not run, was interrupted
- * (SIGINT/SIGTERM: the results so far are still written, marked
- * "interrupted"), or is inconclusive because the generator was the limit
- * (this wins over a pass and over a failure). */
+ * Exit codes (decided by loadgen/run_verdict.c): 0 every gate passed; 1 a
+ * threshold failed, an abort rule stopped the run, nothing succeeded, or
+ * (with no threshold at all) errors above 1%; 2 bad usage or input (an
+ * unwritable --out included, before any traffic); 3 could not run (the
+ * target never answered), was interrupted (SIGINT/SIGTERM: the results so
+ * far are still written, marked "interrupted"), or is inconclusive because
+ * the generator was the limit (this wins over a pass and over a failure). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/outpath.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
@@ -30,94 +35,73 @@
 
 #define MAX_LIST 64
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: crest run --url URL [options]\n"
-        "       crest run SCENARIO.json [--target URL] [--only NAME]... [options]\n\n"
-        "Load model (ad hoc):\n"
-        "  -c, --connections N   closed loop: N connections, one request in flight each\n"
-        "                        (default 64); open loop: the connection cap\n"
-        "      --think D         closed loop: pause between an answer and the next request\n"
-        "  -R, --rate R          open loop: R arrivals per second\n"
-        "      --stages SPEC     open loop: DUR:RATE or DUR:FROM-TO, comma-separated\n"
-        "                        (e.g. 30s:0-5000,60s:5000,10s:5000-20000)\n"
-        "      --arrivals KIND   uniform (default) or poisson\n"
-        "  -d, --duration D      how long (default 10s; --stages sets its own)\n"
-        "      --warmup D        the first D of the timeline is not measured (default 0s)\n"
-        "Request (ad hoc):\n"
-        "      --url URL         http[s]://host[:port]/path?query\n"
-        "  -X, --method M        default GET (POST with --body)\n"
-        "  -H, --header 'K: V'   repeatable\n"
-        "      --body @FILE|TEXT request body\n"
-        "Scenario:\n"
-        "      --target URL      override the scenario's target\n"
-        "      --only NAME       keep only this subsystem (repeatable)\n"
-        "Connection:\n"
-        "      --timeout D       per request, connecting included (default 5s)\n"
-        "      --http2           HTTP/2 (ALPN on https, prior knowledge on http)\n"
-        "      --insecure        do not verify TLS certificates\n"
-        "      --cacert F, --cert F, --key F   TLS files\n"
-        "Generator:\n"
-        "      --threads N       generator threads (default: number of cores)\n"
-        "      --max-in-flight N requests outstanding at most; beyond: dropped (inconclusive)\n"
-        "      --max-loop-lag D  loop lag p99 above D marks the run generator-limited (5ms)\n"
-        "      --grace D         time given to requests in flight at the end (default 2s)\n"
-        "      --seed N          random seed (default 1)\n"
-        "Output and gates:\n"
-        "      --out FILE        results.json (written also when interrupted or aborted)\n"
-        "      --threshold EXPR  gate, repeatable: p99<250ms, errors<0.1%%, rate>1000,\n"
-        "                        cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\n"
-        "                        errors shed rate dropped)\n"
-        "      --abort EXPR      stop the run within a second once EXPR holds (errors>5%%)\n"
-        "      --quiet           no live progress, one-line verdict\n"
-        "      --baseline FILE   compare with an earlier results.json at the end; a real\n"
-        "                        regression (beyond the allowance and significant) exits 1\n"
-        "      --max-regression SPEC  allowance, e.g. 'p99=10%%,rate=5%%,errors=0.5%%'\n\n"
-        "exit: 0 all gates pass, 1 a gate failed or an abort rule fired, 2 bad usage,\n"
-        "      3 could not run, interrupted, or inconclusive (generator-limited)\n");
-}
-
 enum {
-    OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
-    OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
+    OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT,
+    OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
+    OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION
 };
 
-static const struct option long_opts[] = {
-    {"url", required_argument, NULL, OPT_URL},
-    {"connections", required_argument, NULL, 'c'},
-    {"duration", required_argument, NULL, 'd'},
-    {"rate", required_argument, NULL, 'R'},
-    {"stages", required_argument, NULL, OPT_STAGES},
-    {"arrivals", required_argument, NULL, OPT_ARRIVALS},
-    {"think", required_argument, NULL, OPT_THINK},
-    {"method", required_argument, NULL, 'X'},
-    {"header", required_argument, NULL, 'H'},
-    {"body", required_argument, NULL, OPT_BODY},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"out", required_argument, NULL, OPT_OUT},
-    {"threshold", required_argument, NULL, OPT_THRESHOLD},
-    {"abort", required_argument, NULL, OPT_ABORT},
-    {"quiet", no_argument, NULL, OPT_QUIET},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"warmup", required_argument, NULL, OPT_WARMUP},
-    {"http2", no_argument, NULL, OPT_HTTP2},
-    {"insecure", no_argument, NULL, OPT_INSECURE},
-    {"cacert", required_argument, NULL, OPT_CACERT},
-    {"cert", required_argument, NULL, OPT_CERT},
-    {"key", required_argument, NULL, OPT_KEY},
-    {"max-in-flight", required_argument, NULL, OPT_MAX_INFLIGHT},
-    {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
-    {"grace", required_argument, NULL, OPT_GRACE},
-    {"target", required_argument, NULL, OPT_TARGET},
-    {"only", required_argument, NULL, OPT_ONLY},
-    {"baseline", required_argument, NULL, OPT_BASELINE},
-    {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
-    {"help", no_argument, NULL, OPT_HELP},
-    {NULL, 0, NULL, 0},
+static const cli_option run_options[] = {
+    {"connections", 'c', "N", 'c', "closed loop: N connections, one request in flight each\n"
+     "(default 64); open loop: the connection cap", "Load model (ad hoc)"},
+    {"think", 0, "DUR", OPT_THINK, "closed loop: pause between an answer and the next request", 0},
+    {"rate", 'R', "R", 'R', "open loop: R arrivals per second", 0},
+    {"stages", 0, "SPEC", OPT_STAGES, "open loop: DUR:RATE or DUR:FROM-TO, comma-separated\n"
+     "(e.g. 30s:0-5000,60s:5000,10s:5000-20000)", 0},
+    {"arrivals", 0, "KIND", OPT_ARRIVALS, "uniform (default) or poisson", 0},
+    {"duration", 'd', "DUR", 'd', "how long (default 10s; 1m30s works; --stages sets its own)", 0},
+    {"warmup", 0, "DUR", OPT_WARMUP, "the first DUR of the timeline is not measured (default 0s)",
+     0},
+    {"url", 0, "URL", OPT_URL, "http[s]://host[:port]/path?query (or give it as the operand)",
+     "Request (ad hoc)"},
+    {"method", 'X', "M", 'X', "default GET (POST with --body)", 0},
+    {"header", 'H', "'K: V'", 'H', "repeatable", 0},
+    {"body", 0, "@FILE|TEXT", OPT_BODY, "request body", 0},
+    {"target", 0, "URL", OPT_TARGET, "override the scenario's target", "Scenario"},
+    {"only", 0, "NAME", OPT_ONLY, "keep only this subsystem (repeatable)", 0},
+    {"timeout", 0, "DUR", OPT_TIMEOUT, "per request, connecting included (default 5s)",
+     "Connection"},
+    {"http2", 0, NULL, OPT_HTTP2, "HTTP/2 (ALPN on https, prior knowledge on http)", 0},
+    {"insecure", 0, NULL, OPT_INSECURE, "do not verify TLS certificates", 0},
+    {"cacert", 0, "FILE", OPT_CACERT, "CA certificates to verify the server with", 0},
+    {"cert", 0, "FILE", OPT_CERT, "client certificate", 0},
+    {"key", 0, "FILE", OPT_KEY, "client certificate's key", 0},
+    {"threads", 't', "N", 't', "generator threads (default: number of cores)", "Generator"},
+    {"max-in-flight", 0, "N", OPT_MAX_INFLIGHT,
+     "requests outstanding at most; beyond: dropped (inconclusive)", 0},
+    {"max-loop-lag", 0, "DUR", OPT_MAX_LAG,
+     "loop lag p99 above DUR marks the run generator-limited (5ms)", 0},
+    {"grace", 0, "DUR", OPT_GRACE, "time given to requests in flight at the end (default 2s)", 0},
+    {"seed", 0, "N", OPT_SEED, "random seed (default 1)", 0},
+    {"out", 'o', "FILE", 'o', "results.json, or - for stdout (the human output then goes to\n"
+     "stderr); checked before any traffic, written also when interrupted", "Output and gates"},
+    {"threshold", 0, "EXPR", OPT_THRESHOLD,
+     "gate, repeatable: p99<250ms, errors<0.1%, rate>1000,\n"
+     "cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\nerrors shed rate dropped)", 0},
+    {"abort", 0, "EXPR", OPT_ABORT, "stop the run within a second once EXPR holds (errors>5%)", 0},
+    {"quiet", 'q', NULL, 'q', "no live progress, one-line verdict", 0},
+    {"baseline", 0, "FILE", OPT_BASELINE,
+     "compare with an earlier results.json at the end; a real\n"
+     "regression (beyond the allowance and significant) exits 1", 0},
+    {"max-regression", 0, "SPEC", OPT_MAX_REGRESSION,
+     "allowance, e.g. 'p99=10%,rate=5%,errors=0.5%' (needs --baseline)", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command run_command = {
+    .name = "run",
+    .summary = "generate load (ad hoc URL or SCENARIO.json) and measure it",
+    .synopsis = "crest run [options] URL\n"
+                "crest run SCENARIO.json [--target URL] [--only NAME]... [options]",
+    .options = run_options,
+    .noptions = sizeof run_options / sizeof run_options[0],
+    .footer = "Without any --threshold a run fails (exit 1) when errors exceed 1% of the\n"
+              "answers; a run where nothing succeeded fails; a run the target never answered\n"
+              "could not run (exit 3).\n"
+              "exit: 0 all gates pass, 1 a gate failed or an abort rule fired, 2 bad usage,\n"
+              "      3 could not run, interrupted, or inconclusive (generator-limited)",
+    .positional = "file",
 };
 
 typedef struct run_args {
@@ -137,132 +121,130 @@ static int bad(const char *flag, const char *value, const char *expected)
     return -1;
 }
 
-/* Parses ARGV into A. 0, 1 for --help, -1 on bad usage (printed). */
-static int parse_args(int argc, char **argv, run_args *a)
+/* The load model's flags. 0 handled, -1 bad value (printed), 1 not one. */
+static int parse_load_flag(int c, const char *v, run_args *a)
 {
-    memset(a, 0, sizeof *a);
-    engine_options_init(&a->eng);
-    a->adhoc.duration_s = 10;
-    a->adhoc.connections = 64;
     long n;
     double d;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:d:R:X:H:h", long_opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_URL: a->adhoc.url = optarg; break;
-        case 'c':
-            if (option_count("-c/--connections", optarg, 1, 1000000000L, &n) != 0)
-                return -1;
-            a->adhoc.connections = (int)n;
-            a->eng.connections = (int)n;
-            break;
-        case 'd':
-            if (option_duration("-d/--duration", optarg, 1, &a->adhoc.duration_s) != 0)
-                return -1;
-            a->duration_set = 1;
-            break;
-        case 'R':
-            if (units_parse_double(optarg, &d) != 0 || d <= 0)
-                return bad("-R/--rate", optarg, "a rate > 0 (requests per second)");
-            a->adhoc.rate = d;
-            break;
-        case OPT_STAGES: a->adhoc.stages = optarg; break;
-        case OPT_ARRIVALS:
-            if (strcmp(optarg, "uniform") == 0)
-                a->adhoc.poisson = 0;
-            else if (strcmp(optarg, "poisson") == 0)
-                a->adhoc.poisson = 1;
-            else
-                return bad("--arrivals", optarg, "uniform or poisson");
-            break;
-        case OPT_THINK:
-            if (option_duration("--think", optarg, 1, &a->adhoc.think_s) != 0)
-                return -1;
-            break;
-        case 'X': a->adhoc.method = optarg; break;
-        case 'H':
-            if (option_push(a->headers, &a->adhoc.nheaders, MAX_LIST, "-H/--header", optarg) != 0)
-                return -1;
-            break;
-        case OPT_BODY: a->adhoc.body = optarg; break;
-        case OPT_TIMEOUT:
-            if (option_duration("--timeout", optarg, 1, &a->eng.timeout_s) != 0)
-                return -1;
-            if (a->eng.timeout_s < 0.001)
-                return bad("--timeout", optarg, "at least 1ms");
-            break;
-        case OPT_THREADS:
-            if (option_count("--threads", optarg, 1, 1000000000L, &n) != 0)
-                return -1;
-            a->eng.threads = (int)n;
-            break;
-        case OPT_OUT: a->out = optarg; break;
-        case OPT_THRESHOLD:
-            if (option_push(a->thresholds, &a->nthresholds, MAX_LIST, "--threshold", optarg) != 0)
-                return -1;
-            break;
-        case OPT_ABORT:
-            if (option_push(a->aborts, &a->naborts, MAX_LIST, "--abort", optarg) != 0)
-                return -1;
-            break;
-        case OPT_QUIET: a->eng.quiet = 1; break;
-        case OPT_SEED:
-            if (option_count("--seed", optarg, 0, 1000000000L, &n) != 0)
-                return -1;
-            a->eng.seed = (uint64_t)n;
-            break;
-        case OPT_WARMUP:
-            if (option_duration("--warmup", optarg, 1, &a->eng.warmup_s) != 0)
-                return -1;
-            break;
-        case OPT_HTTP2: a->eng.http2 = 1; break;
-        case OPT_INSECURE: a->eng.insecure = 1; break;
-        case OPT_CACERT: a->eng.cacert = optarg; break;
-        case OPT_CERT: a->eng.cert = optarg; break;
-        case OPT_KEY: a->eng.key = optarg; break;
-        case OPT_MAX_INFLIGHT:
-            if (option_count("--max-in-flight", optarg, 1, 1000000000L, &n) != 0)
-                return -1;
-            a->eng.max_in_flight = (uint64_t)n;
-            break;
-        case OPT_MAX_LAG:
-            if (option_duration("--max-loop-lag", optarg, 1, &d) != 0)
-                return -1;
-            a->eng.loop_lag_bound_ms = d * 1000;
-            break;
-        case OPT_GRACE:
-            if (option_duration("--grace", optarg, 1, &a->eng.grace_s) != 0)
-                return -1;
-            break;
-        case OPT_TARGET: a->target = optarg; break;
-        case OPT_ONLY:
-            if (option_push(a->only, &a->nonly, MAX_LIST, "--only", optarg) != 0)
-                return -1;
-            break;
-        case OPT_BASELINE: a->baseline = optarg; break;
-        case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
-        case 'h':
-        case OPT_HELP: return 1;
-        case ':':
-            crest_error("option '%s' needs a value", argv[optind - 1]);
+    switch (c) {
+    case 'c':
+        if (option_count("-c/--connections", v, 1, 1000000000L, &n) != 0)
             return -1;
-        default:
-            crest_error("unknown option '%s' (see crest run --help)", argv[optind - 1]);
+        a->adhoc.connections = (int)n;
+        a->eng.connections = (int)n;
+        return 0;
+    case 'd':
+        a->duration_set = 1;
+        return option_duration("-d/--duration", v, 1, &a->adhoc.duration_s);
+    case 'R':
+        if (units_parse_double(v, &d) != 0 || d <= 0)
+            return bad("-R/--rate", v, "a rate > 0 (requests per second)");
+        a->adhoc.rate = d;
+        return 0;
+    case OPT_STAGES: a->adhoc.stages = v; return 0;
+    case OPT_ARRIVALS:
+        if (strcmp(v, "uniform") != 0 && strcmp(v, "poisson") != 0)
+            return bad("--arrivals", v, "uniform or poisson");
+        a->adhoc.poisson = strcmp(v, "poisson") == 0;
+        return 0;
+    case OPT_THINK: return option_duration("--think", v, 1, &a->adhoc.think_s);
+    case OPT_WARMUP: return option_duration("--warmup", v, 1, &a->eng.warmup_s);
+    case OPT_URL: a->adhoc.url = v; return 0;
+    case 'X': a->adhoc.method = v; return 0;
+    case 'H': return option_push(a->headers, &a->adhoc.nheaders, MAX_LIST, "-H/--header", v);
+    case OPT_BODY: a->adhoc.body = v; return 0;
+    case OPT_TARGET: a->target = v; return 0;
+    case OPT_ONLY: return option_push(a->only, &a->nonly, MAX_LIST, "--only", v);
+    default: return 1;
+    }
+}
+
+/* The generator's and the connection's flags, as parse_load_flag. */
+static int parse_engine_flag(int c, const char *v, run_args *a)
+{
+    long n;
+    double d;
+    switch (c) {
+    case OPT_TIMEOUT:
+        if (option_duration("--timeout", v, 1, &a->eng.timeout_s) != 0)
             return -1;
+        return a->eng.timeout_s < 0.001 ? bad("--timeout", v, "at least 1ms") : 0;
+    case 't':
+        if (option_count("-t/--threads", v, 1, 1000000000L, &n) != 0)
+            return -1;
+        a->eng.threads = (int)n;
+        return 0;
+    case OPT_SEED:
+        if (option_count("--seed", v, 0, 1000000000L, &n) != 0)
+            return -1;
+        a->eng.seed = (uint64_t)n;
+        return 0;
+    case OPT_HTTP2: a->eng.http2 = 1; return 0;
+    case OPT_INSECURE: a->eng.insecure = 1; return 0;
+    case OPT_CACERT: a->eng.cacert = v; return 0;
+    case OPT_CERT: a->eng.cert = v; return 0;
+    case OPT_KEY: a->eng.key = v; return 0;
+    case OPT_MAX_INFLIGHT:
+        if (option_count("--max-in-flight", v, 1, 1000000000L, &n) != 0)
+            return -1;
+        a->eng.max_in_flight = (uint64_t)n;
+        return 0;
+    case OPT_MAX_LAG:
+        if (option_duration("--max-loop-lag", v, 1, &d) != 0)
+            return -1;
+        a->eng.loop_lag_bound_ms = d * 1000;
+        return 0;
+    case OPT_GRACE: return option_duration("--grace", v, 1, &a->eng.grace_s);
+    default: return 1;
+    }
+}
+
+/* Output and gates, as parse_load_flag. */
+static int parse_output_flag(int c, const char *v, run_args *a)
+{
+    switch (c) {
+    case 'o': a->out = v; return 0;
+    case OPT_THRESHOLD:
+        return option_push(a->thresholds, &a->nthresholds, MAX_LIST, "--threshold", v);
+    case OPT_ABORT: return option_push(a->aborts, &a->naborts, MAX_LIST, "--abort", v);
+    case 'q': a->eng.quiet = 1; return 0;
+    case OPT_BASELINE: a->baseline = v; return 0;
+    case OPT_MAX_REGRESSION: a->max_regression = v; return 0;
+    default: return 1;
+    }
+}
+
+/* The operand: a URL (wrk's `crest run http://host/path`) or a scenario. */
+static int take_operands(int argc, char **argv, run_args *a)
+{
+    if (optind < argc) {
+        const char *op = argv[optind++];
+        if (option_is_url(op)) {
+            if (a->adhoc.url)
+                return bad("URL operand", op, "one URL: --url was given too");
+            a->adhoc.url = op;
+        } else {
+            a->scenario = op;
         }
     }
-    if (optind < argc)
-        a->scenario = argv[optind++];
     if (optind < argc) {
-        crest_error("unexpected argument '%s'; expected at most one SCENARIO.json", argv[optind]);
+        crest_error("unexpected argument '%s'; expected at most one URL or SCENARIO.json",
+                    argv[optind]);
         return -1;
     }
-    a->adhoc.headers = a->headers;
+    return 0;
+}
+
+/* Flags that only make sense together. 0 or -1 (printed). */
+static int check_combinations(run_args *a)
+{
+    if (a->max_regression && !a->baseline) {
+        crest_error("--max-regression needs --baseline FILE (the run to compare with)");
+        return -1;
+    }
     if (a->scenario) {
         if (a->adhoc.url) {
-            crest_error("give either --url or a SCENARIO.json, not both");
+            crest_error("give either a URL or a SCENARIO.json, not both");
             return -1;
         }
         if (a->adhoc.rate > 0 || a->adhoc.stages || a->adhoc.nheaders || a->adhoc.body ||
@@ -271,20 +253,54 @@ static int parse_args(int argc, char **argv, run_args *a)
                         "a scenario defines its own load and requests");
             return -1;
         }
-    } else {
-        if (!a->adhoc.url) {
-            crest_error("nothing to run: give --url URL or a SCENARIO.json (crest run --help)");
-            return -1;
-        }
-        if (a->target || a->nonly) {
-            crest_error("--target and --only apply to scenarios");
-            return -1;
-        }
-        if (a->adhoc.stages && a->duration_set) {
-            crest_error("--stages sets the duration; drop -d");
-            return -1;
-        }
+        return 0;
     }
+    if (!a->adhoc.url) {
+        crest_error("nothing to run: give a URL or a SCENARIO.json (crest run --help)");
+        return -1;
+    }
+    if (a->target || a->nonly) {
+        crest_error("--target and --only apply to scenarios");
+        return -1;
+    }
+    if (a->adhoc.stages && a->duration_set) {
+        crest_error("--stages sets the duration; drop -d");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses ARGV into A. 0, 1 for --help, -1 on bad usage (printed). */
+static int parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    engine_options_init(&a->eng);
+    a->adhoc.duration_s = 10;
+    a->adhoc.connections = 64;
+    struct option longs[CLI_MAX_OPTIONS + 1];
+    char shorts[128];
+    cli_getopt_spec(&run_command, ":", longs, shorts, sizeof shorts);
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == 'h')
+            return 1;
+        int rc = parse_load_flag(c, optarg, a);
+        if (rc == 1)
+            rc = parse_engine_flag(c, optarg, a);
+        if (rc == 1)
+            rc = parse_output_flag(c, optarg, a);
+        if (rc == 1)
+            return cli_bad_option(&run_command, c, argc, argv);
+        if (rc != 0)
+            return -1;
+    }
+    a->adhoc.headers = a->headers;
+    if (take_operands(argc, argv, a) != 0 || check_combinations(a) != 0)
+        return -1;
+    if (a->out && outpath_check("-o/--out", a->out) != 0)
+        return -1;
     return 0;
 }
 
@@ -359,111 +375,120 @@ static int write_results(const char *path, const run_result *r, const results_me
     return rc;
 }
 
-int cmd_run(int argc, char **argv)
-{
+/* Everything one `crest run` holds between its stages. */
+typedef struct run_state {
     run_args a;
-    int pr = parse_args(argc, argv, &a);
-    if (pr == 1) {
-        usage(stdout);
-        return CREST_EXIT_OK;
-    }
-    if (pr != 0)
-        return CREST_EXIT_USAGE;
-
-    /* The baseline is read before any traffic: a bad file is bad input. */
     compare_allowance allowance;
-    compare_allowance_default(&allowance);
     run_result baseline;
-    int have_baseline = 0;
-    if (a.max_regression && compare_allowance_parse(a.max_regression, &allowance) != 0)
-        return CREST_EXIT_USAGE;
-    if (a.baseline) {
-        if (results_read(a.baseline, &baseline) != 0)
-            return CREST_EXIT_USAGE;
-        have_baseline = 1;
-    }
-
+    int have_baseline;
     loadplan *plan;
-    if (a.scenario) {
-        a.only[a.nonly] = NULL;
-        scenario_options so = {.target = a.target, .only = a.nonly ? a.only : NULL, .growth = 0};
-        plan = scenario_load(a.scenario, &so);
-    } else {
-        plan = adhoc_plan(&a.adhoc);
-    }
-    if (!plan || add_gates(plan, &a) != 0) {
-        loadplan_free(plan);
-        if (have_baseline)
-            run_result_free(&baseline);
-        return CREST_EXIT_USAGE;
-    }
+    run_result r;
+    int have_result;
+} run_state;
 
+static void run_state_free(run_state *s)
+{
+    if (s->have_baseline)
+        run_result_free(&s->baseline);
+    if (s->have_result)
+        run_result_free(&s->r);
+    loadplan_free(s->plan);
+}
+
+/* Reads the baseline and builds the plan with its gates: all before any
+ * traffic, so bad input costs nothing. 0 or an exit code. */
+static int prepare(run_state *s)
+{
+    compare_allowance_default(&s->allowance);
+    if (s->a.max_regression && compare_allowance_parse(s->a.max_regression, &s->allowance) != 0)
+        return CREST_EXIT_USAGE;
+    if (s->a.baseline) {
+        if (results_read(s->a.baseline, &s->baseline) != 0)
+            return CREST_EXIT_USAGE;
+        s->have_baseline = 1;
+    }
+    if (s->a.scenario) {
+        s->a.only[s->a.nonly] = NULL;
+        scenario_options so = {.target = s->a.target, .only = s->a.nonly ? s->a.only : NULL,
+                               .growth = 0};
+        s->plan = scenario_load(s->a.scenario, &so);
+    } else {
+        s->plan = adhoc_plan(&s->a.adhoc);
+    }
+    if (!s->plan || add_gates(s->plan, &s->a) != 0)
+        return CREST_EXIT_USAGE;
+    return 0;
+}
+
+/* Runs the plan, on the embedded testbed when it names no target. */
+static int execute(run_state *s)
+{
     testbed_process tb;
     int have_tb = 0;
-    if (!plan->target) {
-        if (testbed_spawn(NULL, &tb) != 0) {
-            loadplan_free(plan);
-            if (have_baseline)
-                run_result_free(&baseline);
+    if (!s->plan->target) {
+        if (testbed_spawn(NULL, &tb) != 0)
             return CREST_EXIT_RUN;
-        }
         have_tb = 1;
-        plan->target = strdup(tb.url);
-        if (!a.eng.quiet)
+        s->plan->target = strdup(tb.url);
+        if (!s->a.eng.quiet)
             printf("crest: no target given; running against the embedded testbed at %s\n",
                    tb.url);
     }
-
     engine_install_signal_handlers();
-    run_result r;
-    int rc = engine_run(&a.eng, plan, &r);
+    int rc = engine_run(&s->a.eng, s->plan, &s->r);
     if (have_tb)
         testbed_stop(&tb);
-    if (rc != CREST_EXIT_OK) {
-        loadplan_free(plan);
-        if (have_baseline)
-            run_result_free(&baseline);
-        return rc;
-    }
+    s->have_result = rc == CREST_EXIT_OK;
+    return rc;
+}
 
+static void print_outcome(const run_state *s, const threshold_result *th,
+                          const compare_report *regression)
+{
+    const run_result *r = &s->r;
+    if (s->a.eng.quiet) {
+        char ok[32], p99[32];
+        printf("crest run: %s ok, %llu errors, %.1f ok/s, p99 %s%s%s\n",
+               units_format_count((double)r->total.c.ok, ok, sizeof ok),
+               (unsigned long long)r->total.c.errors,
+               r->duration_s > 0 ? (double)r->total.c.ok / r->duration_s : 0,
+               units_format_duration((double)hist_percentile(r->total.h.latency, 99) / 1e6,
+                                     p99, sizeof p99),
+               r->generator.limited ? "; GENERATOR-LIMITED: " : "",
+               r->generator.limited ? r->generator.reason : "");
+    } else {
+        progress_summary(stdout, r, th, s->plan->thresholds.count);
+    }
+    if (regression && !s->a.eng.quiet) {
+        printf("\nBaseline comparison (%s):\n", s->a.baseline);
+        compare_report_print(regression, stdout);
+    }
+    fflush(stdout);
+}
+
+/* Judges the run, prints it and writes results.json. The exit code. */
+static int conclude(run_state *s, int argc, char **argv)
+{
+    const loadplan *plan = s->plan;
     threshold_result *th = calloc(plan->thresholds.count ? plan->thresholds.count : 1, sizeof *th);
     char *command = join_command(argc, argv);
     compare_report regression = {0};
     int have_regression = 0;
-    if (have_baseline) {
-        have_regression = compare_run_results(a.baseline, &baseline, "this run", &r, &allowance,
-                                              &regression) == 0;
-        run_result_free(&baseline);
-    }
-    if (!th || !command || (have_baseline && !have_regression)) {
+    if (s->have_baseline)
+        have_regression = compare_run_results(s->a.baseline, &s->baseline, "this run", &s->r,
+                                              &s->allowance, &regression) == 0;
+    if (!th || !command || (s->have_baseline && !have_regression)) {
         crest_error("out of memory");
         compare_report_free(&regression);
         free(th);
         free(command);
-        run_result_free(&r);
-        loadplan_free(plan);
         return CREST_EXIT_RUN;
     }
-    size_t failed = thresholds_evaluate(&plan->thresholds, &r, th);
-
-    if (a.eng.quiet) {
-        printf("crest run: %llu ok, %llu errors, %.1f ok/s, p99 %.2f ms%s%s\n",
-               (unsigned long long)r.total.c.ok, (unsigned long long)r.total.c.errors,
-               r.duration_s > 0 ? (double)r.total.c.ok / r.duration_s : 0,
-               (double)hist_percentile(r.total.h.latency, 99) / 1000.0,
-               r.generator.limited ? "; GENERATOR-LIMITED: " : "",
-               r.generator.limited ? r.generator.reason : "");
-    } else {
-        progress_summary(stdout, &r, th, plan->thresholds.count);
-    }
-
-    if (have_regression) {
-        printf("\nBaseline comparison (%s):\n", a.baseline);
-        compare_report_print(&regression, stdout);
-    }
+    size_t failed = thresholds_evaluate(&plan->thresholds, &s->r, th);
+    print_outcome(s, th, have_regression ? &regression : NULL);
 
     run_verdict verdict;
-    run_verdict_judge(&r, failed, plan->thresholds.count, &verdict);
+    run_verdict_judge(&s->r, failed, plan->thresholds.count, &verdict);
     int exit_code = verdict.exit_code;
     if (verdict.why[0]) {
         crest_error("%s", verdict.why);
@@ -473,22 +498,42 @@ int cmd_run(int argc, char **argv)
                               : "a change beyond the allowance could not be tested (run too short)");
         exit_code = regression.exit_code;
     }
-
-    if (a.out) {
+    if (s->a.out) {
         results_meta m = {
-            .command = command, .scenario = a.scenario, .connections = a.eng.connections,
-            .timeout_s = a.eng.timeout_s, .poisson = plan->poisson, .http2 = a.eng.http2,
+            .command = command, .scenario = s->a.scenario, .connections = s->a.eng.connections,
+            .timeout_s = s->a.eng.timeout_s, .poisson = plan->poisson, .http2 = s->a.eng.http2,
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
         };
-        if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
+        if (write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;
     }
     compare_report_free(&regression);
     free(th);
     free(command);
-    run_result_free(&r);
-    loadplan_free(plan);
     return exit_code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_state s;
+    memset(&s, 0, sizeof s);
+    int pr = parse_args(argc, argv, &s.a);
+    if (pr == 1) {
+        cli_print_help(stdout, &run_command);
+        return CREST_EXIT_OK;
+    }
+    if (pr != 0)
+        return CREST_EXIT_USAGE;
+    /* `-o -`: results.json owns stdout, everything human goes to stderr. */
+    if (outpath_is_stdout(s.a.out) && outpath_claim_stdout() != 0)
+        return CREST_EXIT_RUN;
+    int rc = prepare(&s);
+    if (rc == 0)
+        rc = execute(&s);
+    if (rc == 0)
+        rc = conclude(&s, argc, argv);
+    run_state_free(&s);
+    return rc;
 }

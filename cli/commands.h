@@ -6,6 +6,8 @@
 #ifndef CREST_COMMANDS_H
 #define CREST_COMMANDS_H
 
+#include "cli/optable.h"
+
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_search(int argc, char **argv);
@@ -16,5 +18,10 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
+
+/* Each command's flag table (cli/optable.h): --help, the man page and the
+ * shell completion are generated from these. */
+extern const cli_command run_command;
+extern const cli_command drill_command;
 
 #endif

@@ -122,3 +122,27 @@ const char *units_format_duration(double seconds, char *buf, int len)
         snprintf(buf, (size_t)len, "%dm%02ds", (int)(seconds / 60), (int)fmod(seconds, 60));
     return buf;
 }
+
+const char *units_format_count(double v, char *buf, int len)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, (size_t)len, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    if (fabs(v) < 1000) {
+        snprintf(buf, (size_t)len, "%.4g", v);
+        return buf;
+    }
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", fabs(v));
+    size_t nd = strlen(digits), k = 0;
+    if (v < 0 && k + 1 < (size_t)len)
+        buf[k++] = '-';
+    for (size_t i = 0; i < nd && k + 2 < (size_t)len; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
+    return buf;
+}

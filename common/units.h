@@ -18,4 +18,9 @@ int units_parse_fraction(const char *s, double *out);
 /* Formats SECONDS for humans ("850us", "12.3ms", "2.50s", "3m05s") into BUF. */
 const char *units_format_duration(double seconds, char *buf, int len);
 
+/* Formats a count or rate for humans the same way everywhere: thousands
+ * separators from 1,000 on ("61,030,915", "5,887,000"), up to 4
+ * significant digits below ("812.3", "0.25"); never an exponent. */
+const char *units_format_count(double v, char *buf, int len);
+
 #endif

@@ -91,6 +91,11 @@ static int split_url(const char *url, char **target, char **path)
         crest_error("--url '%s': expected http://HOST[:PORT][/PATH] or https://...", url);
         return -1;
     }
+    char why[160];
+    if (loadplan_check_target(url, why, sizeof why) != 0) {
+        crest_error("--url '%s': %s", url, why);
+        return -1;
+    }
     const char *host = sep + 3;
     size_t hlen = strcspn(host, "/?#");
     if (hlen == 0) {

@@ -1,7 +1,9 @@
 /* loadplan.c: building, preparing and evaluating load plans (see loadplan.h). The
  * per-request functions (loadplan_pick_endpoint, loadplan_render) run on the hot
  * path: they allocate nothing. */
+#include <curl/curl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -434,4 +436,33 @@ int loadplan_is_shed(const loadplan *p, size_t subsystem, long status)
         if (s->shed_status[i] == status)
             return 1;
     return 0;
+}
+
+int loadplan_check_target(const char *target, char *err, size_t len)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+    if (!u) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, target, 0);
+    if (uc != CURLUE_OK)
+        snprintf(err, len, "%s; expected http[s]://HOST[:PORT][/PATH]", curl_url_strerror(uc));
+    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+             (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+        snprintf(err, len, "expected an http:// or https:// URL");
+    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
+        snprintf(err, len, "missing host; expected http[s]://HOST[:PORT][/PATH]");
+    else if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+             strtol(port, NULL, 10) < 1 || strtol(port, NULL, 10) > 65535)
+        snprintf(err, len, "bad port; expected 1 to 65535");
+    else
+        rc = 0;
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
 }

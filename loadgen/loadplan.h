@@ -164,4 +164,10 @@ loadplan_phase *loadplan_add_phase(loadplan *p, const char *name, double duratio
  * steps); call loadplan_prepare again after adding new ones. */
 void loadplan_clear_phases(loadplan *p);
 
+/* Checks that TARGET is a URL crest can send to: http or https, a host
+ * (not "http://:8080"), a port in 1..65535 when given. 0, or -1 with why
+ * in ERR ("missing host", ...). Bad targets are bad input (exit 2), found
+ * before any traffic rather than as an unreachable target (exit 3). */
+int loadplan_check_target(const char *target, char *err, size_t len);
+
 #endif

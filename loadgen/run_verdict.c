@@ -1,15 +1,29 @@
 /* run_verdict.c: see run_verdict.h. The order matters: a run that could
- * not measure (interrupted, generator-limited) says nothing about the
- * target, so it is inconclusive before any gate is read. */
+ * not measure (interrupted, generator-limited, never answered) says nothing
+ * about the target's latency, so it is inconclusive before any gate is
+ * read; then the user's gates; then the defaults that keep a run without
+ * gates from passing a broken service. */
 #include <stdio.h>
 
 #include "common/error.h"
 #include "loadgen/run_verdict.h"
 
-void run_verdict_judge(const run_result *r, size_t failed, size_t nthresholds, run_verdict *v)
+/* "refused=26088 timeout=3": the network error kinds seen, for the why. */
+static void net_kinds(const counters *c, char *buf, size_t len)
 {
-    v->exit_code = CREST_EXIT_OK;
-    v->why[0] = '\0';
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < NETERR_KINDS && used < len; i++)
+        if (c->net[i])
+            used += (size_t)snprintf(buf + used, len - used, "%s%s=%llu", used ? " " : "",
+                                     net_error_names[i], (unsigned long long)c->net[i]);
+}
+
+/* The run's own facts that make it inconclusive or failed whatever the
+ * gates say. 1 when V was decided. */
+static int judge_unmeasured(const run_result *r, run_verdict *v)
+{
+    const counters *c = &r->total.c;
     if (r->interrupted) {
         snprintf(v->why, sizeof v->why, "interrupted: results cover the run up to the signal");
         v->exit_code = CREST_EXIT_RUN;
@@ -17,11 +31,44 @@ void run_verdict_judge(const run_result *r, size_t failed, size_t nthresholds, r
         snprintf(v->why, sizeof v->why, "inconclusive: the load generator was the limit (%.250s)",
                  r->generator.reason);
         v->exit_code = CREST_EXIT_RUN;
-    } else if (r->aborted[0]) {
+    } else if (c->scheduled > 0 && c->ok + c->shed + c->http_errors == 0) {
+        char kinds[200];
+        net_kinds(c, kinds, sizeof kinds);
+        snprintf(v->why, sizeof v->why,
+                 "could not run: the target never answered (%llu requests, %llu network "
+                 "errors%s%s)", (unsigned long long)c->scheduled,
+                 (unsigned long long)c->net_errors, kinds[0] ? ": " : "", kinds);
+        v->exit_code = CREST_EXIT_RUN;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+void run_verdict_judge(const run_result *r, size_t failed, size_t nthresholds, run_verdict *v)
+{
+    const counters *c = &r->total.c;
+    v->exit_code = CREST_EXIT_OK;
+    v->why[0] = '\0';
+    if (judge_unmeasured(r, v))
+        return;
+    double errors = counters_error_rate(c);
+    if (r->aborted[0]) {
         snprintf(v->why, sizeof v->why, "aborted by rule %.256s", r->aborted);
         v->exit_code = CREST_EXIT_GATE;
     } else if (failed) {
         snprintf(v->why, sizeof v->why, "%zu of %zu thresholds failed", failed, nthresholds);
+        v->exit_code = CREST_EXIT_GATE;
+    } else if (c->scheduled > 0 && c->ok == 0) {
+        snprintf(v->why, sizeof v->why, "nothing succeeded: %llu requests, 0 ok (%llu errors, "
+                 "%llu shed)", (unsigned long long)c->scheduled, (unsigned long long)c->errors,
+                 (unsigned long long)c->shed);
+        v->exit_code = CREST_EXIT_GATE;
+    } else if (nthresholds == 0 && errors > RUN_VERDICT_DEFAULT_MAX_ERRORS) {
+        snprintf(v->why, sizeof v->why,
+                 "errors %.2f%% above the default gate of %.0f%% (no --threshold given; "
+                 "set one such as errors<5%% to choose your own)", errors * 100,
+                 RUN_VERDICT_DEFAULT_MAX_ERRORS * 100);
         v->exit_code = CREST_EXIT_GATE;
     }
 }

@@ -86,7 +86,7 @@ static int sim_step(void *ctx, double rate, search_step *out)
                              s->calls <= s->generator_hiccup;
     int latency_failed = p99_ms >= s->slo_p99_ms;
     int unserved_failed = out->error_rate + out->shed_rate >= s->slo_errors;
-    out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
+    out->reason = search_classify(out->generator_limited, latency_failed, 0, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
     out->far_below_slo = s->report_far && out->pass && errors == 0 && shed == 0 &&
@@ -451,13 +451,15 @@ static void test_bad_config(void **state)
 static void test_classify(void **state)
 {
     (void)state;
-    assert_int_equal(search_classify(1, 1, 1, 0.5, 0.5), SEARCH_LIMIT_GENERATOR);
-    assert_int_equal(search_classify(0, 1, 1, 0.02, 0.01), SEARCH_LIMIT_ERRORS);
-    assert_int_equal(search_classify(0, 0, 1, 0.001, 0.2), SEARCH_LIMIT_SHED);
-    assert_int_equal(search_classify(0, 1, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
-    assert_int_equal(search_classify(0, 0, 0, 0, 0), SEARCH_LIMIT_NONE);
+    assert_int_equal(search_classify(1, 1, 1, 1, 0.5, 0.5), SEARCH_LIMIT_GENERATOR);
+    assert_int_equal(search_classify(0, 1, 1, 1, 0.02, 0.01), SEARCH_LIMIT_ERRORS);
+    assert_int_equal(search_classify(0, 0, 0, 1, 0.001, 0.2), SEARCH_LIMIT_SHED);
+    assert_int_equal(search_classify(0, 1, 0, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
+    assert_int_equal(search_classify(0, 1, 1, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
+    assert_int_equal(search_classify(0, 0, 1, 0, 0, 0), SEARCH_LIMIT_QUEUE);
+    assert_int_equal(search_classify(0, 0, 0, 0, 0, 0), SEARCH_LIMIT_NONE);
     enum search_limit l;
-    for (int i = SEARCH_LIMIT_NONE; i <= SEARCH_LIMIT_MAX_RATE; i++) {
+    for (int i = SEARCH_LIMIT_NONE; i <= SEARCH_LIMIT_QUEUE; i++) {
         assert_int_equal(search_limit_parse(search_limit_name(i), &l), 0);
         assert_int_equal(l, i);
     }
