@@ -997,29 +997,55 @@ static int default_threads(void)
 
 /* ---- watching the run ------------------------------------------------- */
 
-static void snapshot(engine *e, uint64_t now, progress_snapshot *s)
+/* The plan's phase at T seconds into the timeline, into S. */
+static void snapshot_phase(engine *e, double t, progress_snapshot *s)
 {
-    memset(s, 0, sizeof *s);
-    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
-    s->elapsed_s = t;
-    s->total_s = e->duration_s;
     double t_in;
     size_t ph = loadplan_phase_at(e->plan, t, &t_in);
     const loadplan_phase *p = &e->plan->phases[ph];
     s->phase = p->name;
     s->closed_connections = p->connections;
     s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
-    pthread_mutex_lock(&e->store.mu);
-    if (e->store.nfinal) {
-        const second_stats *last = &e->store.seconds[e->store.nfinal - 1];
-        s->achieved_rate = (double)last->completed;
-    }
+}
+
+/* Measured second SEC, final in the store: its own counts, the same numbers
+ * results.json's time series holds. Called with the store locked. */
+static void snapshot_second(engine *e, size_t sec, progress_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    double start = e->warmup_s + (double)sec;
+    double end = fmin(start + 1, e->duration_s);
+    s->elapsed_s = end;
+    s->total_s = e->duration_s;
+    snapshot_phase(e, start + 0.5 * (end - start), s);
+    const second_stats *st = &e->store.seconds[sec];
+    if (st->target_rate > 0)
+        s->target_rate = st->target_rate;
+    s->achieved_rate = end > start ? (double)st->completed / (end - start) : 0;
+    s->has_rate = 1;
     const run_result *live = &e->store.live;
     s->p99_ms = (double)hist_percentile(live->total.h.latency, 99) / 1000.0;
     s->completed = live->total.c.completed;
     s->errors = live->total.c.errors;
     s->dropped = live->total.c.dropped;
+}
+
+/* The warm-up (not measured: no counts) or the grace period after the
+ * plan's end (requests still in flight), at NOW. */
+static void snapshot_outside(engine *e, uint64_t now, progress_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
+    s->total_s = e->duration_s;
+    s->elapsed_s = fmin(t, e->duration_s);
+    snapshot_phase(e, s->elapsed_s, s);
+    pthread_mutex_lock(&e->store.mu);
+    const counters *c = &e->store.live.total.c;
+    s->in_flight = c->sent > c->completed ? c->sent - c->completed : 0;
+    s->errors = c->errors;
     pthread_mutex_unlock(&e->store.mu);
+    s->draining = now >= e->end_ns;
+    s->grace_s = e->o.grace_s;
 }
 
 /* Evaluates the abort rules on the run so far; on a crossing, asks the
@@ -1044,28 +1070,60 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
         crest_error("abort rule crossed: %s; stopping the run", out->aborted);
 }
 
+/* Prints the measured seconds made final since *PRINTED (all of them:
+ * each line is one second of the time series, never stale or repeated). */
+static void print_final_seconds(engine *e, size_t *printed, int tty)
+{
+    pthread_mutex_lock(&e->store.mu);
+    while (*printed < e->store.nfinal) {
+        progress_snapshot s;
+        snapshot_second(e, (*printed)++, &s);
+        progress_print(stdout, e->o.progress_label, &s, tty);
+    }
+    pthread_mutex_unlock(&e->store.mu);
+}
+
+/* The main thread while the workers run: abort rules once a second, and
+ * the progress lines. A line is printed when a measured second becomes
+ * final (so "done N/s" is that second's count, as in the time series, even
+ * on a 1 s run); the warm-up gets one line a second; the grace period one
+ * line in all. */
 static void watch(engine *e, run_result *out)
 {
     int tty = isatty(STDOUT_FILENO);
     uint64_t next_tick = e->t0_ns + NS;
-    int printed = 0;
+    size_t printed = 0;
+    int any = 0, drain_said = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
         uint64_t now = clock_now_ns();
+        if (e->o.quiet) {
+            if (now >= next_tick) {
+                next_tick += NS;
+                check_aborts(e, now, out);
+            }
+            continue;
+        }
+        print_final_seconds(e, &printed, tty);
+        any |= printed > 0;
         if (now < next_tick)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
-        if (!e->o.quiet) {
-            progress_snapshot s;
-            snapshot(e, now, &s);
+        progress_snapshot s;
+        snapshot_outside(e, now, &s);
+        if ((now < e->measure_ns || (s.draining && !drain_said && s.in_flight)) && !out->aborted[0]) {
+            drain_said |= s.draining;
             progress_print(stdout, e->o.progress_label, &s, tty);
-            printed = 1;
+            any = 1;
         }
     }
-    if (printed)
-        progress_end(stdout, tty);
+    if (!e->o.quiet) {
+        print_final_seconds(e, &printed, tty);
+        if (any || printed)
+            progress_end(stdout, tty);
+    }
 }
 
 /* Fills OUT's generator health from the threads and the merged latency. */

@@ -12,14 +12,23 @@
 #include "loadgen/results.h"
 #include "loadgen/stats.h"
 
+/* One line of progress. The engine prints one per measured second once
+ * that second is final (HAS_RATE: ACHIEVED_RATE is that second's answers,
+ * the figure results.json's time series holds), one per second of the
+ * warm-up (nothing measured yet), and one when the plan has ended and the
+ * grace period waits for requests in flight (DRAINING). */
 typedef struct progress_snapshot {
-    double elapsed_s, total_s;
+    double elapsed_s, total_s;  /* the end of the second shown, of the timeline */
     const char *phase;
     int closed_connections;   /* > 0: a closed-loop phase with this many connections */
-    double target_rate;       /* open loop: the plan's rate now */
-    double achieved_rate;     /* answers in the last full second */
+    double target_rate;       /* open loop: the plan's rate in that second */
+    int has_rate;             /* 1: a measured second (achieved_rate, p99_ms are set) */
+    double achieved_rate;     /* answers per second in that second */
     double p99_ms;            /* latency p99 of the run so far */
     uint64_t completed, errors, dropped;
+    int draining;             /* 1: the plan ended; waiting for IN_FLIGHT answers */
+    uint64_t in_flight;
+    double grace_s;           /* the grace period's length */
 } progress_snapshot;
 
 /* One line: rewritten in place when TTY, a plain line otherwise. */
