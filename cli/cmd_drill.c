@@ -404,6 +404,8 @@ int cmd_drill(int argc, char **argv)
     argv_add(&b, "%s", a.scenario);
     if (a.target)
         argv_add(&b, "--target=%s", a.target);
+    if (a.quiet)
+        argv_add(&b, "%s", "--quiet");
     int rc = run_stage("validate", &b);
     if (rc != CREST_EXIT_OK)
         return rc;

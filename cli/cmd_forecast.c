@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
+#include "common/outpath.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/units.h"
@@ -23,39 +25,41 @@
 #define MAX_HORIZON 100000
 #define TABLE_SERIES_MAX 20
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: crest forecast HISTORY.csv --time COL [options]\n"
-        "\n"
-        "Projects metric history (PV, UV, TPS, GMV ...) to a horizon with prediction\n"
-        "intervals; every model is backtested (rolling origin) and the choice explained.\n"
-        "\n"
-        "input:\n"
-        "  --time COL          time column: years (2019), dates (2026-11-11) or date-times\n"
-        "  --value COL[,COL]   metric column(s), repeatable (default: every numeric column)\n"
-        "  --series COL        long format: one series per value of COL\n"
-        "  --where COL=VALUE   keep only rows where COL is VALUE (repeatable)\n"
-        "  --until T           fit on points up to T only (later ones are shown as actuals)\n"
-        "horizon (default --horizon 1):\n"
-        "  --horizon N         N periods after each series' last point\n"
-        "  --at T              up to time T (a year, or a date like 2026-11-11)\n"
-        "models:\n"
-        "  --model NAME        auto (default) | linear | quadratic | cubic | exponential |\n"
-        "                      logistic | gompertz | holt-damped | daily | seasonal-naive\n"
-        "  --family F          auto (default: daily for daily dates, growth otherwise) |\n"
-        "                      growth | daily\n"
-        "  --cap X             logistic saturation, instead of estimating it\n"
-        "  --event MM-DD       a recurring festival day (repeatable), e.g. 11-11\n"
-        "  --events FILE.csv   festivals from a CSV with columns date,name\n"
-        "output:\n"
-        "  --out FILE          forecast.json (schema crest.forecast/1)\n"
-        "  --csv FILE          series,t,mean,lo80,hi80,lo95,hi95\n"
-        "  --quiet             no table, only the summary line\n"
-        "\n"
-        "Intervals (80%%, 95%%) come from the backtest's errors per horizon step.\n"
-        "Exit: 0 ok, 2 bad usage or input (or no series could be forecast).\n");
-}
+static const cli_option forecast_options[] = {
+    {"time", 0, "COL", 't', "time column: years (2019), dates (2026-11-11) or date-times", "Input"},
+    {"value", 0, "COL[,COL]", 'v', "metric column(s), repeatable (default: every numeric column)",
+     0},
+    {"series", 0, "COL", 's', "long format: one series per value of COL", 0},
+    {"where", 0, "COL=VALUE", 'w', "keep only rows where COL is VALUE (repeatable)", 0},
+    {"until", 0, "T", 'u', "fit on points up to T only (later ones are shown as actuals)", 0},
+    {"horizon", 0, "N", 'H', "N periods after each series' last point (default 1)", "Horizon"},
+    {"at", 0, "T", 'a', "up to time T (a year, or a date like 2026-11-11)", 0},
+    {"model", 0, "NAME", 'm', "auto (default) | linear | quadratic | cubic | exponential |\n"
+     "logistic | gompertz | holt-damped | daily | seasonal-naive", "Models"},
+    {"family", 0, "F", 'f', "auto (default: daily for daily dates, growth otherwise) |\n"
+     "growth | daily", 0},
+    {"cap", 0, "X", 'c', "logistic saturation, instead of estimating it", 0},
+    {"event", 0, "MM-DD", 'e', "a recurring festival day (repeatable), e.g. 11-11", 0},
+    {"events", 0, "FILE.csv", 'E', "festivals from a CSV with columns date,name", 0},
+    {"out", 'o', "FILE", 'o', "forecast.json (schema crest.forecast/1); - for stdout", "Output"},
+    {"csv", 0, "FILE", 'C', "series,t,mean,lo80,hi80,lo95,hi95", 0},
+    {"quiet", 'q', NULL, 'q', "no table, only the summary line", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command forecast_command = {
+    .name = "forecast",
+    .summary = "project PV/UV/TPS history to the festival peak",
+    .synopsis = "crest forecast HISTORY.csv --time COL [options]",
+    .description = "Projects metric history (PV, UV, TPS, GMV ...) to a horizon with prediction\n"
+                   "intervals; every model is backtested (rolling origin) and the choice "
+                   "explained.",
+    .options = forecast_options,
+    .noptions = sizeof forecast_options / sizeof forecast_options[0],
+    .footer = "Intervals (80%, 95%) come from the backtest's errors per horizon step.\n"
+              "Exit: 0 ok, 2 bad usage or input (or no series could be forecast).",
+    .positional = "file",
+};
 
 /* Splits comma lists into LIST (pointers into a copy the caller frees). */
 static int add_list(char *arg, const char **list, size_t *n)
@@ -159,17 +163,9 @@ static void print_series_line(const fc_history *h, const fc_series *s, const fc_
 
 int cmd_forecast(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"time", required_argument, NULL, 't'},   {"value", required_argument, NULL, 'v'},
-        {"series", required_argument, NULL, 's'}, {"where", required_argument, NULL, 'w'},
-        {"until", required_argument, NULL, 'u'},  {"horizon", required_argument, NULL, 'H'},
-        {"at", required_argument, NULL, 'a'},     {"model", required_argument, NULL, 'm'},
-        {"family", required_argument, NULL, 'f'}, {"cap", required_argument, NULL, 'c'},
-        {"event", required_argument, NULL, 'e'},  {"events", required_argument, NULL, 'E'},
-        {"out", required_argument, NULL, 'o'},    {"csv", required_argument, NULL, 'C'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shorts[32];
+    cli_getopt_spec(&forecast_command, "+:", longopts, shorts, sizeof shorts);
     fc_read_options ro = {0};
     const char *values[MAX_LIST], *where[MAX_LIST];
     char *copies[MAX_LIST];
@@ -187,7 +183,7 @@ int cmd_forecast(int argc, char **argv)
     optind = 0;
     for (;;) {
         /* '+': stop at the history file, take it, and go on parsing after it. */
-        int ch = getopt_long(argc, argv, "+:h", longopts, NULL);
+        int ch = getopt_long(argc, argv, shorts, longopts, NULL);
         if (ch == -1) {
             if (optind >= argc)
                 break;
@@ -245,17 +241,17 @@ int cmd_forecast(int argc, char **argv)
         case 'C': csv = optarg; break;
         case 'q': quiet = 1; break;
         case 'h':
-            usage(stdout);
+            cli_print_help(stdout, &forecast_command);
             rc = CREST_EXIT_OK;
             goto done;
-        case ':':
-            crest_error("forecast: option '%s' needs a value", argv[optind - 1]);
-            goto done;
         default:
-            crest_error("forecast: unknown option '%s' (see crest forecast --help)", argv[optind - 1]);
+            cli_bad_option(&forecast_command, ch, argc, argv);
             goto done;
         }
     }
+    if ((out && outpath_check("-o/--out", out) != 0) ||
+        (csv && outpath_check("--csv", csv) != 0))
+        goto done;
     if (!history_path) {
         crest_error("forecast: no history file; usage: crest forecast HISTORY.csv --time COL");
         goto done;

@@ -23,5 +23,13 @@ int cmd_testbed(int argc, char **argv);
  * shell completion are generated from these. */
 extern const cli_command run_command;
 extern const cli_command drill_command;
+extern const cli_command search_command;
+extern const cli_command forecast_command;
+extern const cli_command plan_command;
+extern const cli_command compare_command;
+extern const cli_command report_command;
+extern const cli_command usl_command;
+extern const cli_command validate_command;
+extern const cli_command testbed_command;
 
 #endif

@@ -107,7 +107,8 @@ static int write_output(const char *dir, const char *name, enum output what,
         remove(tmp);
         return -1;
     }
-    printf("wrote %s\n", path);
+    if (!opt->quiet)
+        printf("wrote %s\n", path);
     return 0;
 }
 
@@ -139,7 +140,7 @@ int report_write(const report_inputs *in, const char *dir, const report_options 
              write_output(dir, "summary.txt", OUT_SUMMARY, in, opt, &cs) != 0 ||
              write_output(dir, "junit.xml", OUT_JUNIT, in, opt, &cs) != 0 ||
              (in->results && write_output(dir, "timeseries.csv", OUT_CSV, in, opt, &cs) != 0);
-    if (!rc)
+    if (!rc && !opt->quiet)
         printf("charts: %zu drawn%s%s\n", cs.n - failed, failed ? ", failed: " : "",
                failed ? "see warnings" : "");
     charts_free(&cs);
