@@ -89,16 +89,6 @@ int step_kept_up(const step_window *w, double tol, double *ratio)
 
 /* ---- the judge ---- */
 
-static void format_value(const threshold *t, double v, char *buf, size_t len)
-{
-    switch (t->metric) {
-    case METRIC_ERRORS:
-    case METRIC_SHED: snprintf(buf, len, "%.2f%%", v * 100); break;
-    case METRIC_RATE: snprintf(buf, len, "%.1f/s", v); break;
-    case METRIC_DROPPED: snprintf(buf, len, "%.0f", v); break;
-    default: snprintf(buf, len, "%.1fms", v); break;
-    }
-}
 
 /* Appends to the step's explanation, "; " between parts; what does not fit
  * in out->why is cut. *USED may pass the buffer's size (snprintf's count). */
@@ -168,7 +158,7 @@ static int judge_slo(const step_runner *sr, const run_result *r, search_step *ou
             f->tag_latency = f->tag_latency ? f->tag_latency : t->tag;
         }
         char val[32];
-        format_value(t, v, val, sizeof val);
+        threshold_format_value(t, v, val, sizeof val);
         why_append(out, &f->why_used, "%s broken (%s%s)", t->expr, val,
                    t->metric == METRIC_ERRORS ? " errors+shed" : "");
     }

@@ -1060,7 +1060,9 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
     for (size_t i = 0; i < ab->count; i++) {
         double v = 0;
         if (threshold_eval(&ab->items[i], &e->store.live, &v) == 1) {
-            snprintf(out->aborted, sizeof out->aborted, "%s (value %g)", ab->items[i].expr, v);
+            char val[32];
+            snprintf(out->aborted, sizeof out->aborted, "%s (measured %s)", ab->items[i].expr,
+                     threshold_format_value(&ab->items[i], v, val, sizeof val));
             atomic_store(&e->stop, 1);
             break;
         }

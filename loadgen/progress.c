@@ -137,14 +137,15 @@ void progress_summary(FILE *out, const run_result *r, const threshold_result *th
                      "latency counts from the intended time. Raise -c to offer the plan's "
                      "load.\n", g->connections_requested);
     if (nth) {
+        char val[32];
         fprintf(out, "\n  Thresholds:\n");
         for (size_t i = 0; i < nth; i++) {
             const threshold_result *t = &th[i];
             if (t->pass < 0)
                 fprintf(out, "    ?    %-24s unknown subsystem\n", t->t.expr);
             else
-                fprintf(out, "    %s %-24s (measured %g)\n", t->pass ? "pass" : "FAIL",
-                        t->t.expr, t->value);
+                fprintf(out, "    %s %-24s (measured %s)\n", t->pass ? "pass" : "FAIL",
+                        t->t.expr, threshold_format_value(&t->t, t->value, val, sizeof val));
         }
     }
     fflush(out);
