@@ -199,6 +199,30 @@ char *report_redact(const char *s, const char *const *secrets, size_t nsecrets)
     return out;
 }
 
+/* "61030915.5" -> "61,030,915.5" in place (BUF holds 32 bytes): the same
+ * grouping as the terminal's (units_format_count), never an exponent. */
+static void group_thousands(char *buf)
+{
+    char *digits = buf + (buf[0] == '-');
+    size_t nint = strcspn(digits, ".");
+    if (nint <= 3)
+        return;
+    size_t ncommas = (nint - 1) / 3, len = strlen(buf);
+    if (len + ncommas >= 32)
+        return;
+    char out[32];
+    size_t k = 0;
+    if (buf[0] == '-')
+        out[k++] = '-';
+    for (size_t i = 0; i < nint; i++) {
+        if (i && (nint - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    strcpy(out + k, digits + nint);
+    strcpy(buf, out);
+}
+
 const char *fmt_num(char *buf, double v, int decimals)
 {
     if (isnan(v)) {
@@ -223,6 +247,7 @@ const char *fmt_num(char *buf, double v, int decimals)
     }
     if (strcmp(buf, "-0") == 0)
         strcpy(buf, "0");
+    group_thousands(buf);
     return buf;
 }
 
