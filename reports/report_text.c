@@ -271,3 +271,37 @@ const char *fmt_pct(char *buf, double fraction)
     snprintf(buf, 32, "%s%%", fmt_num(num, fraction * 100.0, decimals));
     return buf;
 }
+
+const char *fmt_unit(char *buf, double unit_seconds)
+{
+    static const struct { double s; const char *name; } units[] = {
+        {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}, {604800, "week"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (unit_seconds == units[i].s) {
+            strcpy(buf, units[i].name);
+            return buf;
+        }
+    char n[32];
+    snprintf(buf, 32, "%s s", fmt_num(n, unit_seconds, 0));
+    return buf;
+}
+
+const char *fmt_threshold_value(char *buf, const char *expr, double v)
+{
+    const char *m = expr ? expr : "";
+    const char *colon = strchr(m, ':');
+    if (colon && colon < m + strcspn(m, "<>="))
+        m = colon + 1;
+    size_t len = strcspn(m, "<>= ");
+    char n[32];
+    if ((len == 6 && strncmp(m, "errors", 6) == 0) || (len == 4 && strncmp(m, "shed", 4) == 0))
+        return fmt_pct(buf, v);
+    if (len == 4 && strncmp(m, "rate", 4) == 0) {
+        snprintf(buf, 32, "%s/s", fmt_num(n, v, 1));
+        return buf;
+    }
+    if (len == 7 && strncmp(m, "dropped", 7) == 0)
+        return fmt_num(buf, v, 0);
+    snprintf(buf, 32, "%s ms", fmt_num(n, v, 2));
+    return buf;
+}

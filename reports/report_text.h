@@ -56,5 +56,11 @@ const char *fmt_num(char *buf, double v, int decimals);
 /* Two significant digits, small values in exponent form ("2.1e-05"): p-values. */
 const char *fmt_sig(char *buf, double v);
 const char *fmt_pct(char *buf, double fraction);
+/* "day", "hour", "minute", "second", "week", else "600 s": one forecast
+ * step in words, for "per day" rather than "per 86400 s". */
+const char *fmt_unit(char *buf, double unit_seconds);
+/* A threshold's measured value in the unit of its metric, read from EXPR
+ * ("[tag:]metric<bound"): "76.7 ms", "0.18%", "1,234/s", "12". */
+const char *fmt_threshold_value(char *buf, const char *expr, double v);
 
 #endif

@@ -153,7 +153,7 @@ static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
         for (size_t i = 0; i < r->nthresholds; i++) {
             const rep_threshold *th = &r->thresholds[i];
             if (table_row(&tb, th->pass == 1 ? "PASS" : th->pass == 0 ? "FAIL" : "?", th->expr,
-                          th->tag ? th->tag : "", fmt_num(a, th->value, 3)) != 0)
+                          th->tag ? th->tag : "", fmt_threshold_value(a, th->expr, th->value)) != 0)
                 return -1;
         }
         table_print(f, &tb);
