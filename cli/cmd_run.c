@@ -13,6 +13,7 @@
  * far are still written, marked "interrupted"), or is inconclusive because
  * the generator was the limit (this wins over a pass and over a failure). */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,18 +499,28 @@ static int conclude(run_state *s, int argc, char **argv)
                               : "a change beyond the allowance could not be tested (run too short)");
         exit_code = regression.exit_code;
     }
+    double *slo = calloc(s->r.ntags ? s->r.ntags : 1, sizeof *slo);
+    for (size_t i = 0; slo && i < s->r.ntags; i++) {
+        slo[i] = NAN;
+        for (size_t k = 0; k < plan->nsubsystems; k++)
+            if (strcmp(plan->subsystems[k].name, s->r.tags[i].name) == 0 &&
+                plan->subsystems[k].slo_p99_ms > 0)
+                slo[i] = plan->subsystems[k].slo_p99_ms;
+    }
     if (s->a.out) {
         results_meta m = {
             .command = command, .scenario = s->a.scenario, .connections = s->a.eng.connections,
             .timeout_s = s->a.eng.timeout_s, .poisson = plan->poisson, .http2 = s->a.eng.http2,
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
+            .slo_p99_ms = slo,
         };
         if (write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;
     }
     compare_report_free(&regression);
+    free(slo);
     free(th);
     free(command);
     return exit_code;

@@ -5,6 +5,7 @@
  * whole file. The reader loads it back into a run_result, histograms
  * decoded, so compare and report work from exactly what the run measured
  * (merging results of several generators stays exact). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,8 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON *b = summary_block(&r->tags[i], r->duration_s);
         if (!b)
             goto err;
+        if (m->slo_p99_ms && isfinite(m->slo_p99_ms[i]))
+            cJSON_AddNumberToObject(b, "slo_p99_ms", m->slo_p99_ms[i]);
         cJSON_AddItemToObject(subs, r->tags[i].name, b);
     }
 

@@ -30,6 +30,8 @@ typedef struct results_meta {
     size_t nsecret;
     const threshold_result *thresholds;
     size_t nthresholds;
+    const double *slo_p99_ms;   /* per tag: the subsystem's p99 SLO (NAN: none); may be NULL.
+                                   Written as subsystems.NAME.slo_p99_ms for the report. */
 } results_meta;
 
 /* The JSON document for R (caller frees with cJSON_Delete), or NULL. */

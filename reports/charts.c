@@ -546,7 +546,8 @@ static int subsystem_chart(chart_set *cs, const rep_results *r, const rep_capaci
             if (isfinite(sp->p99) && sp->p99 > p99max)
                 p99max = sp->p99;
         }
-        double slo = subsystem_slo(cap, name);
+        double slo = isfinite(r->subs[sidx].slo_p99_ms) ? r->subs[sidx].slo_p99_ms
+                                                        : subsystem_slo(cap, name);
         fputs("EOD\n", f);
         fputs("set title ", f);
         text_gnuplot(f, name, LABEL_MAX);
