@@ -749,7 +749,9 @@ static void forecast_axis(FILE *f, const rep_forecast *fc)
 {
     if (fc->x_kind == REP_X_TIME) {
         int datetime = fc->time_kind && strcmp(fc->time_kind, "datetime") == 0;
-        fprintf(f, "set xdata time\nset timefmt '%%s'\nset format x %s\nset xtics rotate by -30\n",
+        /* Rotated date labels run right of their tic: room for the last one. */
+        fprintf(f, "set xdata time\nset timefmt '%%s'\nset format x %s\nset xtics rotate by -30\n"
+                   "set rmargin 8\n",
                 datetime ? "\"%m-%d %H:%M\"" : "'%Y-%m-%d'");
     } else if (fc->x_kind == REP_X_INDEX) {
         fputs("set xlabel 'period (position)'\n", f);
