@@ -741,8 +741,8 @@ static int search_step_run(void *ctx, double rate, search_step *out)
     out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
-    out->far_below_slo = out->pass && c->errors == 0 && c->shed == 0 &&
-                         latency_use < SEARCH_FAR_LATENCY_USE;
+    out->far_below_slo = search_far_below_slo(out->pass, (double)c->errors, (double)c->shed,
+                                              latency_use);
     /* The subsystem to blame matches the reason: the first whose error
      * budget broke, or the one furthest behind (the saturated one), or the
      * first whose latency bound broke. */

@@ -54,7 +54,7 @@ test_full_report_files_and_charts() {
              'class="banner fail"' '>SHORTFALL<'; do
         grep -qF "$s" "$OUT/index.html" || fail "index.html lacks $s"
     done
-    ls "$OUT"/*.tmp 2> /dev/null && fail "temp files left" || true
+    if ls "$OUT"/*.tmp 2> /dev/null; then fail "temp files left"; fi
 }
 
 test_secrets_never_written() {
@@ -135,10 +135,10 @@ test_hostile_names_are_inert() {
     report "$DATA/hostile"
     [ ! -e /tmp/crest-pwned ] || fail "a hostile name ran a command"
     grep -q "charts: $FULL_CHARTS drawn" "$OUT.stdout" || { cat "$OUT.stderr" >&2; fail "a chart failed on hostile names"; }
-    grep -q "could not be drawn" "$OUT.stderr" && fail "gnuplot failed" || true
+    if grep "could not be drawn" "$OUT.stderr"; then fail "gnuplot failed"; fi
     svg_checks "$OUT/index.html" "$FULL_CHARTS"
-    grep -qi "<script" "$OUT/index.html" && fail "raw <script> in the HTML" || true
-    grep -q "<img src=x" "$OUT/index.html" && fail "raw markup from the target in the HTML" || true
+    if grep -qi "<script" "$OUT/index.html"; then fail "raw <script> in the HTML"; fi
+    if grep -q "<img src=x" "$OUT/index.html"; then fail "raw markup from the target in the HTML"; fi
     grep -q "cart&lt;script&gt;alert(1)&lt;/script&gt;" "$OUT/index.html"
     grep -q "pay&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;h1&gt;x" "$OUT/index.html"
     # the table structure survived: as many rows in the plan table as plan rows
@@ -167,7 +167,7 @@ test_hostile_page_in_chromium() {
     if grep -E "CONSOLE|Uncaught|Refused to|Content Security Policy" "$TMP/hchromium.log"; then
         fail "console errors (a hostile script ran or was blocked)"
     fi
-    grep -qi "<script" "$TMP/hdom.html" && fail "a <script> element in the DOM" || true
+    if grep -qi "<script" "$TMP/hdom.html"; then fail "a <script> element in the DOM"; fi
     assert_eq "$(grep -o '<svg' "$TMP/hdom.html" | wc -l)" "$FULL_CHARTS" "svg in the DOM"
 }
 
@@ -177,7 +177,9 @@ test_without_gnuplot() {
     grep -q "gnuplot not found" "$OUT.stderr"
     assert_eq "$(grep -c '<svg' "$OUT/index.html")" 0 "svg without gnuplot"
     grep -q 'id="plan"' "$OUT/index.html"
-    [ -s "$OUT/junit.xml" ] && [ -s "$OUT/summary.txt" ] && [ -s "$OUT/timeseries.csv" ]
+    [ -s "$OUT/junit.xml" ]
+    [ -s "$OUT/summary.txt" ]
+    [ -s "$OUT/timeseries.csv" ]
 }
 
 test_directory_renders_into_itself() {
@@ -185,7 +187,9 @@ test_directory_renders_into_itself() {
     mkdir -p "$d"
     cp "$DATA/full/plan.json" "$DATA/full/capacity.json" "$d/"
     "$CREST" report "$d" > /dev/null
-    [ -s "$d/index.html" ] && [ -s "$d/junit.xml" ] && [ -s "$d/summary.txt" ]
+    [ -s "$d/index.html" ]
+    [ -s "$d/junit.xml" ]
+    [ -s "$d/summary.txt" ]
     [ ! -e "$d/timeseries.csv" ]   # no results.json, no series
 }
 
@@ -196,7 +200,8 @@ test_bad_input_exits_2() {
     "$CREST" report "$TMP/odd.json" --out "$TMP/o1" 2> "$TMP/err1"; rc=$?
     set -e
     assert_eq "$rc" 2 "unknown schema"
-    grep -q "odd.json" "$TMP/err1" && grep -q "crest.nonsense/1" "$TMP/err1"
+    grep -q "odd.json" "$TMP/err1"
+    grep -q "crest.nonsense/1" "$TMP/err1"
     printf '{"schema": "crest.plan/1",\n "x": }' > "$TMP/broken.json"
     set +e
     "$CREST" report "$TMP/broken.json" --out "$TMP/o2" 2> "$TMP/err2"; rc=$?
@@ -216,7 +221,8 @@ test_bad_input_exits_2() {
     "$CREST" report "$DATA/full/plan.json" "$DATA/full/plan.json" --out "$TMP/o4" 2> "$TMP/err5"; rc=$?
     set -e
     assert_eq "$rc" 2 "two plans"
-    [ ! -e "$TMP/o1" ] && [ ! -e "$TMP/o2" ]
+    [ ! -e "$TMP/o1" ]
+    [ ! -e "$TMP/o2" ]
 }
 
 # Files written by the real producers (crest run/search/forecast/plan on the
@@ -242,7 +248,7 @@ test_live_run_report() {
         -H 'Authorization: Bearer LIVE-SECRET-9' --out "$TMP/live.json" > /dev/null
     report "$TMP/live.json"
     grep -qE "charts: [0-9]+ drawn$" "$OUT.stdout" || { cat "$OUT.stdout" "$OUT.stderr" >&2; fail "charts"; }
-    grep -q "could not be drawn" "$OUT.stderr" && fail "a chart failed" || true
+    if grep "could not be drawn" "$OUT.stderr"; then fail "a chart failed"; fi
     assert_cmp "$(grep -c '<svg' "$OUT/index.html") >= 4" "charts in the live report"
     if grep -rl "LIVE-SECRET-9" "$OUT"; then fail "the Authorization value reached the report"; fi
     assert_eq "$(($(grep -c ',total,' "$OUT/timeseries.csv")))" "$(jq '.timeseries | length' "$TMP/live.json")" "csv seconds"
@@ -288,7 +294,10 @@ PY
         "$CREST" report "$d" --out "$d/out" > "$d/stdout" 2> "$d/stderr"; rc=$?
         set -e
         [ "$rc" -eq 0 ] || { tail -20 "$d/stderr" >&2; fail "exit $rc on $d"; }
-        grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$d/stderr" && { cat "$d/stderr" >&2; fail "sanitizer on $d"; }
+        if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$d/stderr"; then
+            cat "$d/stderr" >&2
+            fail "sanitizer on $d"
+        fi
         python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$d/out/junit.xml"
         [ -s "$d/out/index.html" ]
     done
