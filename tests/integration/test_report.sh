@@ -244,7 +244,7 @@ test_real_producer_files() {
 # reaches the report (the engine records the command line).
 test_live_run_report() {
     start_testbed
-    "$CREST" run --url "$TESTBED_URL/cms/home" --rate 100 --duration 2s --quiet \
+    "$CREST" run --url "$TESTBED_URL/cms/home" --rate 100 --duration 2s --quiet --max-loop-lag 1s \
         -H 'Authorization: Bearer LIVE-SECRET-9' --out "$TMP/live.json" > /dev/null
     report "$TMP/live.json"
     grep -qE "charts: [0-9]+ drawn$" "$OUT.stdout" || { cat "$OUT.stdout" "$OUT.stderr" >&2; fail "charts"; }
