@@ -182,6 +182,36 @@ test_without_gnuplot() {
     [ -s "$OUT/timeseries.csv" ]
 }
 
+# --title names the page (escaped like every name); --no-charts never runs
+# gnuplot (a CREST_GNUPLOT that leaves a mark would show it) and keeps the
+# tables.
+test_title_and_no_charts() {
+    report "$DATA/full"
+    assert_eq "$(grep -o '<title>[^<]*</title>' "$OUT/index.html")" \
+        "<title>crest report: $(json "$DATA/full/results.json" .scenario)</title>" "default title: the scenario"
+    report "$DATA/full" --title 'Drill <b>2026</b> & co'
+    assert_eq "$(grep -o '<title>[^<]*</title>' "$OUT/index.html")" \
+        '<title>Drill &lt;b&gt;2026&lt;/b&gt; &amp; co</title>' "the page title"
+    assert_eq "$(grep -o '<h1>[^<]*</h1>' "$OUT/index.html")" \
+        '<h1>Drill &lt;b&gt;2026&lt;/b&gt; &amp; co</h1>' "the heading"
+    if grep -q '<b>2026' "$OUT/index.html"; then fail "the title's markup reached the page"; fi
+    printf '#!/bin/sh\ntouch "%s"\nexec gnuplot "$@"\n' "$TMP/gnuplot-ran" > "$TMP/gnuplot-spy"
+    chmod +x "$TMP/gnuplot-spy"
+    CREST_GNUPLOT="$TMP/gnuplot-spy" report "$DATA/full"
+    [ -e "$TMP/gnuplot-ran" ] || fail "the gnuplot spy was not run when charts were asked for"
+    rm -f "$TMP/gnuplot-ran"
+    CREST_GNUPLOT="$TMP/gnuplot-spy" report "$DATA/full" --no-charts
+    [ ! -e "$TMP/gnuplot-ran" ] || fail "--no-charts ran gnuplot"
+    grep -q "charts: 0 drawn" "$OUT.stdout" || fail "charts drawn with --no-charts"
+    assert_eq "$(grep -c '<svg' "$OUT/index.html")" 0 "svg with --no-charts"
+    if grep -q "gnuplot not found" "$OUT.stderr"; then fail "--no-charts reported gnuplot missing"; fi
+    for s in 'id="run"' 'id="capacity"' 'id="plan"' 'class="banner fail"'; do
+        grep -qF "$s" "$OUT/index.html" || fail "index.html lacks $s with --no-charts"
+    done
+    [ -s "$OUT/junit.xml" ]
+    [ -s "$OUT/summary.txt" ]
+}
+
 test_directory_renders_into_itself() {
     local d="$TMP/drill"
     mkdir -p "$d"
