@@ -144,7 +144,7 @@ test_generator_limited_is_not_capacity() {
 test_max_rate_is_at_least() {
     local out="$TMP/max.json"
     "$CREST" search "$TMP/scenario.json" --only cart --step 1s --warmup 0.2s --pause 0.2s \
-        --max-loop-lag 25ms --start-rate 50 --max-rate 120 --testbed-config "$TMP/testbed.json" \
+        --max-loop-lag 25ms --retries 3 --start-rate 50 --max-rate 120 --testbed-config "$TMP/testbed.json" \
         --out "$out" > "$TMP/max.log" 2>&1 || { cat "$TMP/max.log" >&2; return 1; }
     assert_eq "$(json "$out" '.subsystems[0].limited_by')" max_rate "limited by"
     assert_eq "$(json "$out" '.subsystems[0].at_least')" true "at least"
