@@ -67,12 +67,12 @@ static int fail(const loader *L, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(const loader *L, const char *path, const char *fmt, ...)
 {
+    char message[1024];
     va_list ap;
-    fprintf(stderr, "%s: error: %s%s", L->file, path ? path : "", path && *path ? ": " : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    crest_error_at(L->file, 0, "%s%s%s", path ? path : "", path && *path ? ": " : "", message);
     return -1;
 }
 
@@ -1229,4 +1229,69 @@ loadplan *scenario_load(const char *path, const scenario_options *opts)
         return NULL;
     }
     return L.plan;
+}
+
+/* ---- demand (crest plan) ---- */
+
+int scenario_read_demand(const char *file, scenario_demand **rows, size_t *nrows,
+                         int *has_profile)
+{
+    cJSON *root = jsonio_read_file(file);
+    if (!root)
+        return -1;
+    const cJSON *phases = cJSON_GetObjectItemCaseSensitive(root, "phases"), *ph;
+    *has_profile = 0;
+    for (ph = cJSON_IsArray(phases) ? phases->child : NULL; ph; ph = ph->next) {
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(ph, "shape");
+        *has_profile |= cJSON_IsString(shape) && strcmp(shape->valuestring, "profile") == 0;
+    }
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *s;
+    int rc = 0;
+    if (!cJSON_IsObject(subs)) {
+        crest_error_at(file, 0, "'subsystems' must be an object keyed by subsystem name");
+        cJSON_Delete(root);
+        return -1;
+    }
+    cJSON_ArrayForEach(s, subs) {
+        char path[192];
+        snprintf(path, sizeof path, "subsystems.%s", s->string);
+        double cpp = 0;
+        int got = cJSON_IsObject(s) ? jsonio_get_number(file, path, s, "calls_per_pv", 0, &cpp)
+                                    : -1;
+        if (got < 0 || (got == 0 && !(cpp >= 0))) {
+            if (got == 0 || !cJSON_IsObject(s))
+                crest_error_at(file, 0, "'%s%s' must be %s", path,
+                               cJSON_IsObject(s) ? ".calls_per_pv" : "",
+                               cJSON_IsObject(s) ? "a number >= 0" : "an object");
+            rc = -1;
+            break;
+        }
+        if (got == 1 || cpp == 0) {
+            crest_warn("%s: '%s' has no calls_per_pv; it is left out of the plan", file, path);
+            continue;
+        }
+        if (strlen(s->string) >= sizeof (*rows)->name) {
+            crest_error_at(file, 0, "subsystem name '%s' is too long", s->string);
+            rc = -1;
+            break;
+        }
+        scenario_demand *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
+        if (!grown) {
+            crest_error("out of memory");
+            rc = -1;
+            break;
+        }
+        *rows = grown;
+        scenario_demand *r = &grown[(*nrows)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->name, sizeof r->name, "%s", s->string);
+        r->calls_per_pv = cpp;
+    }
+    if (rc == 0 && *nrows == 0) {
+        crest_error_at(file, 0, "no subsystem has 'calls_per_pv' (requests per unit of the "
+                                "forecast metric); plan cannot derive any demand");
+        rc = -1;
+    }
+    cJSON_Delete(root);
+    return rc;
 }

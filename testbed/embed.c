@@ -95,7 +95,7 @@ int testbed_spawn(const char *config, testbed_process *out)
         char *argv[] = {"crest", "testbed", "--listen", "127.0.0.1:0",
                         config ? "--config" : NULL, (char *)config, NULL};
         execv(exe, argv);
-        fprintf(stderr, "crest: error: cannot run %s: %s\n", exe, strerror(errno));
+        crest_error("cannot run %s: %s", exe, strerror(errno));
         _exit(3);
     }
     close(fds[1]);
