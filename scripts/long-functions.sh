@@ -2,14 +2,15 @@
 # long-functions.sh [LIMIT]: C functions longer than LIMIT lines (default 80)
 # in the module folders, longest first. A function may be long for a reason
 # (a getopt switch with one case per flag, a table): say so in a comment
-# containing "long:" on the line before it, and it is listed as explained.
+# containing "long:" just above it, and it is listed as explained.
 limit=${1:-80}
 cd "$(dirname "$0")/.." || exit 2
 for f in common/*.c loadgen/*.c capacity/*.c forecast/*.c reports/*.c testbed/*.c cli/*.c \
          fleet/*.c observe/*.c replay/*.c; do
     [ -f "$f" ] || continue
     awk -v file="$f" -v limit="$limit" '
-        /^[a-zA-Z].*\(/ && !/;[[:space:]]*$/ { name = $0; start = NR; why = prev ~ /long:/ }
+        /long:/ { note = NR }
+        /^[a-zA-Z].*\(/ && !/;[[:space:]]*$/ { name = $0; start = NR; why = note && NR - note <= 4 }
         /^\{/ && start { open = NR }
         /^\}/ && open {
             n = NR - start + 1
@@ -19,5 +20,5 @@ for f in common/*.c loadgen/*.c capacity/*.c forecast/*.c reports/*.c testbed/*.
             }
             open = 0; start = 0
         }
-        { prev = $0 }' "$f"
+        ' "$f"
 done | sort -rn
