@@ -333,95 +333,116 @@ static void print_table(FILE *out, const forecast_peak *fp, double unit_seconds,
     fprintf(out, "verdict: %s\n", headroom_status_name(verdict));
 }
 
+/* Seconds in one forecast step: --unit-seconds, the forecast's own, or its
+ * unit's name. 0 (said why) when none is known. */
+static double unit_seconds_of(const plan_args *a, const forecast_file *forecast,
+                              const forecast_peak *fp)
+{
+    if (a->unit_seconds > 0)
+        return a->unit_seconds;
+    if (forecast->unit_seconds > 0)
+        return forecast->unit_seconds;
+    double u = headroom_unit_seconds(fp->unit);
+    if (u == 0)
+        crest_error_at(a->forecast, 0, "unknown time unit '%s' in 'unit'; pass --unit-seconds S "
+                       "(seconds in one forecast step)", fp->unit ? fp->unit : "(missing)");
+    return u;
+}
+
+/* The peak factor (busiest second over the unit's mean rate): the flag,
+ * the scenario's profile, or a stated default. -1 when the profile does
+ * not load. *SOURCE names where it came from. */
+static double peak_factor_of(const plan_args *a, int has_profile, double unit_seconds,
+                             const char **source)
+{
+    *source = "flag";
+    if (a->peak_factor > 0)
+        return a->peak_factor;
+    if (has_profile) {
+        *source = "profile";
+        double f = profile_peak_factor(a->scenario);
+        if (f != 0)
+            return f;
+    }
+    *source = "default";
+    double f = unit_seconds <= 1 ? 1.0 : HEADROOM_DEFAULT_PEAK_FACTOR;
+    if (unit_seconds > 1)
+        crest_warn("peak factor %.1f is an assumed default (busiest second over the %g s "
+                   "unit's mean rate); pass --peak-factor from your traffic curve",
+                   f, unit_seconds);
+    return f;
+}
+
+/* A "full-link" capacity row (the whole mix) is held against the sum of
+ * the subsystems' demand. 0, or -1 out of memory. */
+static int add_full_link_row(headroom_row **rows, size_t *nrows)
+{
+    headroom_row *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
+    if (!grown)
+        return -1;
+    *rows = grown;
+    headroom_row *fl = &grown[*nrows];
+    memset(fl, 0, sizeof *fl);
+    snprintf(fl->name, sizeof fl->name, FULL_LINK);
+    for (size_t i = 0; i < *nrows; i++)
+        fl->calls_per_pv += grown[i].calls_per_pv;
+    (*nrows)++;
+    return 0;
+}
+
+static void judge_rows(const plan_args *a, const capacity_result *capacity,
+                       const forecast_peak *fp, double unit_seconds, double peak_factor,
+                       headroom_row *rows, size_t nrows)
+{
+    for (size_t i = 0; i < nrows; i++) {
+        headroom_row *r = &rows[i];
+        headroom_capacity cap;
+        r->demand_rps = headroom_demand_rps(fp->mean, unit_seconds, peak_factor, r->calls_per_pv);
+        r->demand_hi95_rps =
+            headroom_demand_rps(fp->hi95, unit_seconds, peak_factor, r->calls_per_pv);
+        capacity_of(capacity, r->name, &cap);
+        headroom_judge(r, &cap, a->margin);
+    }
+    /* Capacity rows the scenario does not know are not silently dropped. */
+    for (size_t k = 0; k < capacity->nsubsystems; k++) {
+        int known = 0;
+        for (size_t i = 0; i < nrows; i++)
+            known |= strcmp(rows[i].name, capacity->subsystems[k].name) == 0;
+        if (!known)
+            crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
+                       a->capacity, capacity->subsystems[k].name, a->scenario);
+    }
+}
+
 int cmd_plan(int argc, char **argv)
 {
     plan_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? CREST_EXIT_OK : CREST_EXIT_USAGE;
-
-    int exit_code = CREST_EXIT_USAGE;
+    int exit_code = CREST_EXIT_USAGE, have_capacity = 0, has_profile = 0;
     headroom_row *rows = NULL;
     size_t nrows = 0;
     forecast_file forecast;
-    int have_forecast = 0;
     capacity_result capacity;
-    int have_capacity = 0;
     forecast_peak fp;
-
-    have_forecast = 1;
+    double unit_seconds = 0, peak_factor = -1;
+    const char *pf_source = NULL;
     if (forecast_file_read(a.forecast, &forecast) != 0 ||
-        read_forecast(a.forecast, &forecast, &a, &fp) != 0)
-        goto done;
-    if (capacity_read(a.capacity, &capacity) != 0)
+        read_forecast(a.forecast, &forecast, &a, &fp) != 0 ||
+        capacity_read(a.capacity, &capacity) != 0)
         goto done;
     have_capacity = 1;
-    int has_profile = 0;
-    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0)
+    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0 ||
+        (unit_seconds = unit_seconds_of(&a, &forecast, &fp)) == 0 ||
+        (peak_factor = peak_factor_of(&a, has_profile, unit_seconds, &pf_source)) < 0)
         goto done;
-
-    double unit_seconds = a.unit_seconds;
-    if (unit_seconds == 0 && forecast.unit_seconds > 0)
-        unit_seconds = forecast.unit_seconds;
-    if (unit_seconds == 0) {
-        unit_seconds = headroom_unit_seconds(fp.unit);
-        if (unit_seconds == 0) {
-            crest_error_at(a.forecast, 0, "unknown time unit '%s' in 'unit'; pass --unit-seconds S "
-                           "(seconds in one forecast step)", fp.unit ? fp.unit : "(missing)");
-            goto done;
-        }
-    }
-    double peak_factor = a.peak_factor;
-    const char *pf_source = "flag";
-    if (peak_factor == 0 && has_profile) {
-        peak_factor = profile_peak_factor(a.scenario);
-        if (peak_factor < 0)
-            goto done;
-        pf_source = "profile";
-    }
-    if (peak_factor == 0) {
-        pf_source = "default";
-        peak_factor = unit_seconds <= 1 ? 1.0 : HEADROOM_DEFAULT_PEAK_FACTOR;
-        if (unit_seconds > 1)
-            crest_warn("peak factor %.1f is an assumed default (busiest second over the %g s "
-                       "unit's mean rate); pass --peak-factor from your traffic curve",
-                       peak_factor, unit_seconds);
-    }
-
-    /* A "full-link" capacity row (the whole mix) is held against the sum of
-     * the subsystems' demand. */
-    if (capacity_find(&capacity, FULL_LINK)) {
-        headroom_row *grown = realloc(rows, (nrows + 1) * sizeof *rows);
-        if (!grown)
-            goto done;
-        rows = grown;
-        memset(&rows[nrows], 0, sizeof *rows);
-        snprintf(rows[nrows].name, sizeof rows[nrows].name, FULL_LINK);
-        for (size_t i = 0; i < nrows; i++)
-            rows[nrows].calls_per_pv += rows[i].calls_per_pv;
-        nrows++;
-    }
-
-    for (size_t i = 0; i < nrows; i++) {
-        headroom_row *r = &rows[i];
-        headroom_capacity cap;
-        r->demand_rps = headroom_demand_rps(fp.mean, unit_seconds, peak_factor, r->calls_per_pv);
-        r->demand_hi95_rps = headroom_demand_rps(fp.hi95, unit_seconds, peak_factor, r->calls_per_pv);
-        capacity_of(&capacity, r->name, &cap);
-        headroom_judge(r, &cap, a.margin);
-    }
-    /* Capacity rows the scenario does not know are not silently dropped. */
-    for (size_t k = 0; k < capacity.nsubsystems; k++) {
-        int known = 0;
-        for (size_t i = 0; i < nrows; i++)
-            known |= strcmp(rows[i].name, capacity.subsystems[k].name) == 0;
-        if (!known)
-            crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
-                       a.capacity, capacity.subsystems[k].name, a.scenario);
-    }
-
+    if (capacity_find(&capacity, FULL_LINK) && add_full_link_row(&rows, &nrows) != 0)
+        goto done;
+    judge_rows(&a, &capacity, &fp, unit_seconds, peak_factor, rows, nrows);
     headroom_status verdict = headroom_verdict(rows, nrows);
     print_table(stdout, &fp, unit_seconds, peak_factor, pf_source, a.margin, rows, nrows, verdict);
+    exit_code = headroom_exit_code(verdict);
     if (a.out) {
         plan_file pf = {.forecast = a.forecast, .capacity = a.capacity, .scenario = a.scenario,
                         .series_id = fp.series_id, .metric = fp.metric, .peak_t = fp.t,
@@ -429,15 +450,11 @@ int cmd_plan(int argc, char **argv)
                         .peak_factor = peak_factor, .safety_margin = a.margin,
                         .peak_factor_source = pf_source, .rows = rows, .nrows = nrows,
                         .verdict = verdict};
-        if (plan_file_write(a.out, &pf) != 0) {
+        if (plan_file_write(a.out, &pf) != 0)
             exit_code = CREST_EXIT_RUN;
-            goto done;
-        }
     }
-    exit_code = headroom_exit_code(verdict);
 done:
-    if (have_forecast)
-        forecast_file_free(&forecast);
+    forecast_file_free(&forecast);
     if (have_capacity)
         capacity_result_free(&capacity);
     free(rows);
