@@ -7,11 +7,6 @@
 #include "common/jsonio.h"
 #include "common/version.h"
 
-static cJSON *number_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
 static cJSON *plan_json(const plan_file *p)
 {
     cJSON *root = cJSON_CreateObject();
@@ -47,8 +42,8 @@ static cJSON *plan_json(const plan_file *p)
                                                    : cJSON_CreateNull());
         cJSON_AddBoolToObject(o, "capacity_at_least", r->capacity_at_least);
         cJSON_AddBoolToObject(o, "capacity_measured", r->capacity_measured);
-        cJSON_AddItemToObject(o, "headroom", number_or_null(r->headroom));
-        cJSON_AddItemToObject(o, "headroom_hi95", number_or_null(r->headroom_hi95));
+        jsonio_add_number_or_null(o, "headroom", r->headroom);
+        jsonio_add_number_or_null(o, "headroom_hi95", r->headroom_hi95);
         cJSON_AddStringToObject(o, "status", headroom_status_name(r->status));
         cJSON_AddNumberToObject(o, "instances_now", r->instances_now);
         cJSON_AddItemToObject(o, "instances_needed",
@@ -59,7 +54,7 @@ static cJSON *plan_json(const plan_file *p)
         else
             cJSON_AddNullToObject(o, "scaling_model");
         if (r->scaling_model && strcmp(r->scaling_model, "usl") == 0)
-            cJSON_AddItemToObject(o, "x_max_rps", number_or_null(r->x_max_rps));
+            jsonio_add_number_or_null(o, "x_max_rps", r->x_max_rps);
         if (r->assumption[0])
             cJSON_AddStringToObject(o, "assumption", r->assumption);
         else
