@@ -20,7 +20,9 @@ test_sigint_writes_interrupted_results() {
     check_accounting "$TMP/int.json"
     local sched
     sched=$(json "$TMP/int.json" .summary.scheduled)
-    assert_cmp "$sched >= 300 && $sched < 900" "results cover the run up to the signal ($sched)"
+    # 300/s for the ~1.5 s before the signal; bounds loose (a loaded machine
+    # may start crest late): something measured, far from the plan's 9000
+    assert_cmp "$sched > 0 && $sched < 4500" "results cover the run up to the signal ($sched)"
     grep -q interrupted "$TMP/int.log" || fail "the terminal says it was interrupted"
 }
 
