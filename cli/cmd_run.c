@@ -21,13 +21,13 @@
 #include "cli/commands.h"
 #include "cli/optable.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/outpath.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
@@ -436,6 +436,7 @@ static int execute(run_state *s)
                    tb.url);
     }
     engine_install_signal_handlers();
+    progress_attach(&s->a.eng);
     int rc = engine_run(&s->a.eng, s->plan, &s->r);
     if (have_tb)
         testbed_stop(&tb);

@@ -168,6 +168,8 @@ static int parse_levels(const char *s, search_opts *o)
 }
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
+/* long: one getopt case per flag, then the cross-flag checks; splitting it
+ * would only scatter the option table. */
 static int parse_options(int argc, char **argv, search_opts *o)
 {
     struct option longopts[CLI_MAX_OPTIONS + 1];

@@ -12,6 +12,26 @@
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
+/* One line of live progress, for whoever shows it (the engine itself
+ * prints nothing: see engine_options.on_second). The engine reports one per
+ * measured second once that second is final (HAS_RATE: ACHIEVED_RATE is
+ * that second's answers, the figure results.json's time series holds), one
+ * per second of the warm-up (nothing measured yet), and one when the plan
+ * has ended and the grace period waits for requests in flight (DRAINING). */
+typedef struct progress_snapshot {
+    double elapsed_s, total_s;  /* the end of the second shown, of the timeline */
+    const char *phase;
+    int closed_connections;   /* > 0: a closed-loop phase with this many connections */
+    double target_rate;       /* open loop: the plan's rate in that second */
+    int has_rate;             /* 1: a measured second (achieved_rate, p99_ms are set) */
+    double achieved_rate;     /* answers per second in that second */
+    double p99_ms;            /* latency p99 of the run so far */
+    uint64_t completed, errors, dropped;
+    int draining;             /* 1: the plan ended; waiting for IN_FLIGHT answers */
+    uint64_t in_flight;
+    double grace_s;           /* the grace period's length */
+} progress_snapshot;
+
 typedef struct engine_options {
     int threads;              /* 0: number of cores */
     int connections;          /* connection cap (-c); closed-loop phases use their own count */
@@ -25,6 +45,11 @@ typedef struct engine_options {
     double grace_s;           /* in-flight grace period at the end / on interrupt */
     int quiet;                /* no live progress */
     const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
+    /* Called once per second from the watching thread (not a generator
+     * thread) unless quiet, and once at the end when it was called at all. */
+    void (*on_second)(void *user, const char *label, const progress_snapshot *s);
+    void (*on_end)(void *user);
+    void *progress_user;
     uint64_t seed;
 } engine_options;
 
