@@ -168,13 +168,120 @@ static int parse_levels(const char *s, search_opts *o)
 }
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
-/* long: one getopt case per flag, then the cross-flag checks; splitting it
- * would only scatter the option table. */
-static int parse_options(int argc, char **argv, search_opts *o)
+/* What is searched and where the result goes. 0 handled, -1 bad value
+ * (printed), 1 not one of these flags. */
+static int scope_flag(int c, const char *v, search_opts *o)
 {
-    struct option longopts[CLI_MAX_OPTIONS + 1];
-    char shorts[64];
-    cli_getopt_spec(&search_command, ":", longopts, shorts, sizeof shorts);
+    switch (c) {
+    case OPT_ONLY:
+        if (o->nonly == MAX_ONLY) {
+            crest_error("--only: at most %d names", MAX_ONLY);
+            return -1;
+        }
+        o->only[o->nonly++] = v;
+        break;
+    case OPT_TARGET: o->target = v; break;
+    case OPT_URL: o->url = v; break;
+    case 'X': o->method = v; break;
+    case 'H':
+        if (o->nheaders == LOADPLAN_MAX_HEADERS) {
+            crest_error("-H: at most %d headers", LOADPLAN_MAX_HEADERS);
+            return -1;
+        }
+        if (!strchr(v, ':')) {
+            crest_error("-H: expected 'Name: value', found '%s'", v);
+            return -1;
+        }
+        o->headers[o->nheaders++] = v;
+        break;
+    case OPT_BODY: o->body = v; break;
+    case OPT_SLO: o->slo = v; break;
+    case OPT_TESTBED_CONFIG: o->testbed_config = v; break;
+    case 'o': o->out = v; break;
+    case 'q': o->quiet = 1; break;
+    case OPT_NAME: o->name = v; break;
+    default: return 1;
+    }
+    return 0;
+}
+
+/* How the search steps and the generator run, as scope_flag. */
+static int search_flag(int c, const char *v, search_opts *o)
+{
+    int n;
+    double d;
+    switch (c) {
+    case OPT_STEP:
+        if (option_duration("--step", v, 0, &o->step_s) != 0)
+            return -1;
+        break;
+    case OPT_WARMUP:
+        if (option_duration("--warmup", v, 1, &o->warmup_s) != 0)
+            return -1;
+        break;
+    case OPT_PAUSE:
+        if (option_duration("--pause", v, 1, &o->pause_s) != 0)
+            return -1;
+        break;
+    case OPT_TIMEOUT:
+        if (option_duration("--timeout", v, 0, &o->timeout_s) != 0)
+            return -1;
+        break;
+    case OPT_TOLERANCE:
+        if (option_fraction("--tolerance", v, &o->cfg.tolerance) != 0)
+            return -1;
+        break;
+    case OPT_START:
+        if (option_positive("--start-rate", v, &o->cfg.start_rate) != 0)
+            return -1;
+        break;
+    case OPT_MAX:
+        if (option_positive("--max-rate", v, &o->cfg.max_rate) != 0)
+            return -1;
+        break;
+    case OPT_MIN:
+        if (option_positive("--min-rate", v, &o->cfg.min_rate) != 0)
+            return -1;
+        break;
+    case 'c':
+        if (option_int("--connections", v, 1, 1000000, &o->connections) != 0)
+            return -1;
+        break;
+    case 't':
+        if (option_int("--threads", v, 1, 1000000, &o->threads) != 0)
+            return -1;
+        break;
+    case OPT_SWEEP: o->sweep = 1; break;
+    case OPT_LEVELS:
+        if (parse_levels(v, o) != 0)
+            return -1;
+        o->sweep = 1;
+        break;
+    case OPT_SWEEP_STEP:
+        if (option_duration("--sweep-step", v, 0, &o->sweep_step_s) != 0)
+            return -1;
+        break;
+    case OPT_SEED:
+        if (option_int("--seed", v, 0, 1000000, &n) != 0)
+            return -1;
+        o->seed = (uint64_t)n;
+        break;
+    case OPT_MAX_LAG:
+        if (option_duration("--max-loop-lag", v, 0, &d) != 0)
+            return -1;
+        o->max_loop_lag_ms = d * 1000;
+        break;
+    case OPT_RETRIES:
+        if (option_int("--retries", v, 0, 1000000, &o->cfg.generator_retries) != 0)
+            return -1;
+        break;
+    default: return 1;
+    }
+    return 0;
+}
+
+static void search_defaults(search_opts *o)
+{
     memset(o, 0, sizeof *o);
     search_config_init(&o->cfg);
     o->step_s = 5;
@@ -187,110 +294,11 @@ static int parse_options(int argc, char **argv, search_opts *o)
     static const double default_levels[] = {1, 2, 4, 8, 16, 32, 64};
     o->nlevels = sizeof default_levels / sizeof default_levels[0];
     memcpy(o->levels, default_levels, sizeof default_levels);
+}
 
-    optind = 1;
-    opterr = 0;
-    int c, n;
-    double v;
-    while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_ONLY:
-            if (o->nonly == MAX_ONLY) {
-                crest_error("--only: at most %d names", MAX_ONLY);
-                return -1;
-            }
-            o->only[o->nonly++] = optarg;
-            break;
-        case OPT_TARGET: o->target = optarg; break;
-        case OPT_URL: o->url = optarg; break;
-        case 'X': o->method = optarg; break;
-        case 'H':
-            if (o->nheaders == LOADPLAN_MAX_HEADERS) {
-                crest_error("-H: at most %d headers", LOADPLAN_MAX_HEADERS);
-                return -1;
-            }
-            if (!strchr(optarg, ':')) {
-                crest_error("-H: expected 'Name: value', found '%s'", optarg);
-                return -1;
-            }
-            o->headers[o->nheaders++] = optarg;
-            break;
-        case OPT_BODY: o->body = optarg; break;
-        case OPT_SLO: o->slo = optarg; break;
-        case OPT_STEP:
-            if (option_duration("--step", optarg, 0, &o->step_s) != 0)
-                return -1;
-            break;
-        case OPT_WARMUP:
-            if (option_duration("--warmup", optarg, 1, &o->warmup_s) != 0)
-                return -1;
-            break;
-        case OPT_PAUSE:
-            if (option_duration("--pause", optarg, 1, &o->pause_s) != 0)
-                return -1;
-            break;
-        case OPT_TIMEOUT:
-            if (option_duration("--timeout", optarg, 0, &o->timeout_s) != 0)
-                return -1;
-            break;
-        case OPT_TOLERANCE:
-            if (option_fraction("--tolerance", optarg, &o->cfg.tolerance) != 0)
-                return -1;
-            break;
-        case OPT_START:
-            if (option_positive("--start-rate", optarg, &o->cfg.start_rate) != 0)
-                return -1;
-            break;
-        case OPT_MAX:
-            if (option_positive("--max-rate", optarg, &o->cfg.max_rate) != 0)
-                return -1;
-            break;
-        case OPT_MIN:
-            if (option_positive("--min-rate", optarg, &o->cfg.min_rate) != 0)
-                return -1;
-            break;
-        case 'c':
-            if (option_int("--connections", optarg, 1, 1000000, &o->connections) != 0)
-                return -1;
-            break;
-        case 't':
-            if (option_int("--threads", optarg, 1, 1000000, &o->threads) != 0)
-                return -1;
-            break;
-        case OPT_SWEEP: o->sweep = 1; break;
-        case OPT_LEVELS:
-            if (parse_levels(optarg, o) != 0)
-                return -1;
-            o->sweep = 1;
-            break;
-        case OPT_SWEEP_STEP:
-            if (option_duration("--sweep-step", optarg, 0, &o->sweep_step_s) != 0)
-                return -1;
-            break;
-        case OPT_TESTBED_CONFIG: o->testbed_config = optarg; break;
-        case OPT_SEED:
-            if (option_int("--seed", optarg, 0, 1000000, &n) != 0)
-                return -1;
-            o->seed = (uint64_t)n;
-            break;
-        case OPT_MAX_LAG:
-            if (option_duration("--max-loop-lag", optarg, 0, &v) != 0)
-                return -1;
-            o->max_loop_lag_ms = v * 1000;
-            break;
-        case OPT_RETRIES:
-            if (option_int("--retries", optarg, 0, 1000000, &o->cfg.generator_retries) != 0)
-                return -1;
-            break;
-        case 'o': o->out = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case OPT_NAME: o->name = optarg; break;
-        case 'h':
-            cli_print_help(stdout, &search_command);
-            return 1;
-        default: return cli_bad_option(&search_command, c, argc, argv);
-        }
-    }
+/* Flags that only make sense together, and the operand. 0 or -1 (printed). */
+static int check_options(int argc, char **argv, search_opts *o)
+{
     if (o->sweep_step_s < 0)
         o->sweep_step_s = o->step_s;
     if (optind < argc) {
@@ -336,6 +344,32 @@ static int parse_options(int argc, char **argv, search_opts *o)
         return -1;
     }
     return 0;
+}
+
+/* 0, 1 for --help (printed), or -1 (error printed). */
+static int parse_options(int argc, char **argv, search_opts *o)
+{
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shorts[64];
+    cli_getopt_spec(&search_command, ":", longopts, shorts, sizeof shorts);
+    search_defaults(o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            cli_print_help(stdout, &search_command);
+            return 1;
+        }
+        int rc = scope_flag(c, optarg, o);
+        if (rc == 1)
+            rc = search_flag(c, optarg, o);
+        if (rc == 1)
+            return cli_bad_option(&search_command, c, argc, argv);
+        if (rc != 0)
+            return -1;
+    }
+    return check_options(argc, argv, o);
 }
 
 /* ---- plans ---- */
