@@ -64,7 +64,7 @@ test_usl_sizes_scale_out_or_says_it_cannot() {
     assert_eq "$RC" 1 "exit code"
     assert_eq "$(status_of search instances_needed)" null "unreachable"
     assert_near "$(status_of search x_max_rps)" 11475.41 1e-4 "X_max"
-    grep -q "cannot reach with scale-out: X_max = 11475" "$TMP/plan.out" || fail "no unreachable note"
+    grep -q "cannot reach with scale-out: X_max = 11,475 rps" "$TMP/plan.out" || fail "no unreachable note"
 }
 
 test_generator_limited_capacity_is_inconclusive_exit_3() {
