@@ -37,7 +37,7 @@ test_ok_plan_exits_0_with_demand_from_the_forecast() {
     # The subsystem without calls_per_pv is left out, with a warning.
     assert_eq "$(json "$TMP/plan.json" '.subsystems | length')" 3 "planned subsystems"
     grep -q "static.*no calls_per_pv" "$TMP/plan.err" || fail "no warning about 'static'"
-    grep -qE '^cart +2000 +2400 +3200 +1.60 +1.33 +ok' "$TMP/plan.out" || fail "table row: $(cat "$TMP/plan.out")"
+    grep -qE '^cart +2,000 +2,400 +3,200 +1.60 +1.33 +ok' "$TMP/plan.out" || fail "table row: $(cat "$TMP/plan.out")"
 }
 
 test_tight_is_reported_but_passes() {

@@ -87,7 +87,7 @@ test_http_errors_and_poisson() {
     # nginx answers POST to a static file with 405: counted as HTTP errors.
     crest_run "$TMP/post.json" --url "$NGINX_URL/index.html" -X POST --body 'qty=1' \
         -H 'Content-Type: application/x-www-form-urlencoded' -R 100 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "exit code"
+    assert_eq "$RC" 1 "exit code (answers came, nothing succeeded: a failed gate)"
     assert_eq "$(json "$TMP/post.json" .summary.http_errors)" 100 "405s are HTTP errors"
     assert_eq "$(json "$TMP/post.json" '.summary.status."4xx"')" 100 "4xx class"
     assert_eq "$(grep -c '"POST /index.html HTTP/1.1" 405' "$TMP/post.log")" 100 "nginx saw the POSTs"
@@ -129,7 +129,7 @@ test_refused_connections() {
     local port
     port=$(free_port)
     crest_run "$TMP/ref.json" --url "http://127.0.0.1:$port/" -R 200 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "a run against a dead port completes (no gates given)"
+    assert_eq "$RC" 3 "a run against a dead port could not run (results still written)"
     assert_eq "$(json "$TMP/ref.json" .summary.scheduled)" 200 "scheduled"
     assert_eq "$(json "$TMP/ref.json" .summary.net_errors_by_kind.refused)" 200 "refused counted"
     assert_eq "$(json "$TMP/ref.json" .summary.ok)" 0 "nothing ok"
@@ -170,7 +170,8 @@ PY
     PIDS+=("$!")
     wait_port "$port"
     crest_run "$TMP/gb.json" --url "http://127.0.0.1:$port/" -R 100 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "exit code"
+    # no HTTP answer at all: the run could not run (docs/gates.md), results still written
+    assert_eq "$RC" 3 "exit code"
     assert_eq "$(json "$TMP/gb.json" .summary.net_errors)" 100 "every answer is a network error"
     assert_eq "$(json "$TMP/gb.json" .summary.net_errors_by_kind.protocol)" 100 "classified as protocol errors"
 }
