@@ -28,7 +28,8 @@ test_strict_slo_adhoc() {
     cat "$TMP/strict.log" >&2
     local cap
     cap=$(json "$out" '.subsystems[0].capacity_rps')
-    assert_eq "$(json "$out" '.subsystems[0].name')" "$TESTBED_URL/cart/add" "named by URL"
+    # an ad hoc URL is searched as subsystem "adhoc" unless --name says which (test_cli.sh)
+    assert_eq "$(json "$out" '.subsystems[0].name')" adhoc "named adhoc"
     assert_eq "$(json "$out" '.subsystems[0].slo.p99_ms')" 50 "slo p99"
     assert_eq "$(json "$out" '.subsystems[0].slo.error_rate')" 0.01 "default error budget added"
     assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "limited by"
@@ -50,7 +51,11 @@ test_full_link_and_sweep() {
     cat "$TMP/full.log" >&2
     assert_eq "$(json "$out" '.subsystems | length')" 1 "only the full link"
     assert_eq "$(json "$out" '.subsystems[0].name')" full-link "name"
-    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "limited by"
+    # at this loose SLO the first failing step breaks p99 (latency) or, p99 still
+    # holding, falls behind its arrivals (queue): both are cart saturating
+    local lim
+    lim=$(json "$out" '.subsystems[0].limited_by')
+    [[ "$lim" == latency || "$lim" == queue ]] || fail "limited by: $lim"
     assert_eq "$(json "$out" '.subsystems[0].limiting_subsystem')" cart "cart breaks first"
     assert_near "$(json "$out" '.subsystems[0].capacity_rps')" 600 0.06 "full-link capacity"
     assert_eq "$(json "$out" '.subsystems[0].usl.points | length')" 5 "one point per level"
