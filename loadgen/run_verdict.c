@@ -1,8 +1,10 @@
 /* run_verdict.c: see run_verdict.h. The order matters: a run that could
- * not measure (interrupted, generator-limited, never answered) says nothing
- * about the target's latency, so it is inconclusive before any gate is
- * read; then the user's gates; then the defaults that keep a run without
- * gates from passing a broken service. */
+ * not measure (interrupted, generator-limited) says nothing about the
+ * target, so it is inconclusive before any gate is read; then the user's
+ * gates (a failed one fails the run, even against a dead target); then a
+ * target that never answered (no passing gate can make that a pass); then
+ * the defaults that keep a run without gates from passing a broken
+ * service. */
 #include <stdio.h>
 
 #include "common/error.h"
@@ -19,11 +21,10 @@ static void net_kinds(const counters *c, char *buf, size_t len)
                                      net_error_names[i], (unsigned long long)c->net[i]);
 }
 
-/* The run's own facts that make it inconclusive or failed whatever the
- * gates say. 1 when V was decided. */
+/* The run's own facts that make it inconclusive whatever the gates say.
+ * 1 when V was decided. */
 static int judge_unmeasured(const run_result *r, run_verdict *v)
 {
-    const counters *c = &r->total.c;
     if (r->interrupted) {
         snprintf(v->why, sizeof v->why, "interrupted: results cover the run up to the signal");
         v->exit_code = CREST_EXIT_RUN;
@@ -31,17 +32,26 @@ static int judge_unmeasured(const run_result *r, run_verdict *v)
         snprintf(v->why, sizeof v->why, "inconclusive: the load generator was the limit (%.250s)",
                  r->generator.reason);
         v->exit_code = CREST_EXIT_RUN;
-    } else if (c->scheduled > 0 && c->ok + c->shed + c->http_errors == 0) {
-        char kinds[200];
-        net_kinds(c, kinds, sizeof kinds);
-        snprintf(v->why, sizeof v->why,
-                 "could not run: the target never answered (%llu requests, %llu network "
-                 "errors%s%s)", (unsigned long long)c->scheduled,
-                 (unsigned long long)c->net_errors, kinds[0] ? ": " : "", kinds);
-        v->exit_code = CREST_EXIT_RUN;
     } else {
         return 0;
     }
+    return 1;
+}
+
+/* No HTTP answer at all (refused, timeouts, DNS, garbage): the run could
+ * not measure the target. 1 when V was decided. */
+static int judge_never_answered(const run_result *r, run_verdict *v)
+{
+    const counters *c = &r->total.c;
+    if (c->scheduled == 0 || c->ok + c->shed + c->http_errors > 0)
+        return 0;
+    char kinds[200];
+    net_kinds(c, kinds, sizeof kinds);
+    snprintf(v->why, sizeof v->why,
+             "could not run: the target never answered (%llu requests, %llu network errors%s%s)",
+             (unsigned long long)c->scheduled, (unsigned long long)c->net_errors,
+             kinds[0] ? ": " : "", kinds);
+    v->exit_code = CREST_EXIT_RUN;
     return 1;
 }
 
@@ -59,6 +69,8 @@ void run_verdict_judge(const run_result *r, size_t failed, size_t nthresholds, r
     } else if (failed) {
         snprintf(v->why, sizeof v->why, "%zu of %zu thresholds failed", failed, nthresholds);
         v->exit_code = CREST_EXIT_GATE;
+    } else if (judge_never_answered(r, v)) {
+        return;
     } else if (c->scheduled > 0 && c->ok == 0) {
         snprintf(v->why, sizeof v->why, "nothing succeeded: %llu requests, 0 ok (%llu errors, "
                  "%llu shed)", (unsigned long long)c->scheduled, (unsigned long long)c->errors,

@@ -35,7 +35,10 @@ test_relaxed_capacity_and_rate_limit() {
     assert_eq "$(json "$out" .schema)" "crest.capacity/1" "schema"
     assert_eq "$(json "$out" '.subsystems | length')" 2 "two subsystems (no full-link with --only)"
     assert_eq "$(json "$out" '.subsystems[0].name')" cart "first subsystem"
-    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "cart limited by"
+    # p99 breaks its loose bound, or (still under it) cart falls behind its arrivals
+    local lim
+    lim=$(json "$out" '.subsystems[0].limited_by')
+    [[ "$lim" == latency || "$lim" == queue ]] || fail "cart limited by: $lim"
     assert_eq "$(json "$out" '.subsystems[0].at_least')" false "cart is a real capacity"
     assert_near "$(json "$out" '.subsystems[0].capacity_rps')" 400 0.05 "cart capacity"
     local cap up
@@ -109,7 +112,7 @@ test_sigint_keeps_steps() {
     pid=$!
     # wait for three finished steps, then interrupt
     for _ in $(seq 1 100); do
-        [ "$(grep -c 'rate ' "$TMP/int.log")" -ge 3 ] && break
+        [ "$(grep -cE '/s ok .* (PASS|FAIL)' "$TMP/int.log")" -ge 3 ] && break
         sleep 0.1
     done
     kill -INT "$pid"

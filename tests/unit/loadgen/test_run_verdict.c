@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -40,6 +41,12 @@ static void test_never_answered_is_could_not_run(void **state)
     /* Thresholds that pass on an empty run (p99 of nothing) change nothing. */
     run_verdict_judge(&r, 0, 2, &v);
     assert_int_equal(v.exit_code, CREST_EXIT_RUN);
+    /* A gate of the user's that failed (errors<1%) fails the run. */
+    run_verdict_judge(&r, 1, 2, &v);
+    assert_int_equal(v.exit_code, CREST_EXIT_GATE);
+    snprintf(r.aborted, sizeof r.aborted, "errors>5%% (measured 100.00%%)");
+    run_verdict_judge(&r, 0, 0, &v);
+    assert_int_equal(v.exit_code, CREST_EXIT_GATE);
 }
 
 static void test_nothing_succeeded_fails(void **state)
