@@ -26,6 +26,7 @@ typedef struct engine_options {
     int quiet;                /* no live progress */
     const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
     uint64_t seed;
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,
