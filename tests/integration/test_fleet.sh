@@ -16,9 +16,9 @@ write_scenario() { # DIR ARRIVALS
 {"schema": "crest.scenario/1", "name": "fleet-it", "arrivals": "$2",
  "feeders": {"user": {"file": "data/users.csv", "mode": "sequential"}},
  "subsystems": {
-   "cms": {"weight": 3, "endpoints": [{"name": "home", "path": "/cms/home"}]},
-   "product": {"weight": 2, "endpoints": [{"name": "detail", "path": "/product/detail?u=\${user.id}"}]},
-   "cart": {"weight": 1, "endpoints": [{"name": "view", "path": "/cart/view?uid=\${user.id}"}]}},
+   "cms": {"calls_per_pv": 3, "slo": {"p99_ms": 2000}, "endpoints": [{"name": "home", "path": "/cms/home"}]},
+   "product": {"calls_per_pv": 2, "slo": {"p99_ms": 2000}, "endpoints": [{"name": "detail", "path": "/product/detail?u=\${user.id}"}]},
+   "cart": {"calls_per_pv": 1, "slo": {"p99_ms": 2000}, "endpoints": [{"name": "view", "path": "/cart/view?uid=\${user.id}"}]}},
  "phases": [{"name": "ramp", "duration": "2s", "shape": "ramp", "from": 50, "to": 150},
             {"name": "steady", "duration": "3s", "shape": "constant", "rate": 150}],
  "thresholds": ["p99<5s", "errors<50%"]}
@@ -90,6 +90,20 @@ test_uniform_fleet_equals_single_machine_plan() {
     "$CREST" report "$d/merged.json" --out "$d/report" --no-charts > "$d/report.out" 2>&1 ||
         fail "crest report on the merged result failed: $(tail -3 "$d/report.out")"
     grep -q "650" "$d/report/summary.txt" || fail "the report does not show the merged count"
+    # a drill whose replay ran as this fleet takes the merged file for its plan and report
+    "$CREST" drill "$d/fleet-it.json" --history "$ROOT/scenarios/history/demo-daily.csv" \
+        --time date --value pv --at 2026-11-11 --event 11-11 --peak-factor 1 \
+        --results "$d/merged.json" --search-arg=--step=0.3s --search-arg=--warmup=0.1s \
+        --search-arg=--pause=0.1s --search-arg=--start-rate=50 --search-arg=--max-rate=100 \
+        --search-arg=--max-loop-lag=1s --out "$d/drill" > "$d/drill.out" 2>&1 || true
+    cmp -s "$d/drill/results.json" "$d/merged.json" ||
+        fail "the drill did not take the merged results: $(tail -5 "$d/drill.out")"
+    grep -q "festival replay: from $d/merged.json" "$d/drill.out" || fail "replay stage not reported"
+    [ -s "$d/drill/summary.txt" ] || fail "the drill wrote no report"
+    local rc
+    "$CREST" drill "$d/fleet-it.json" --history "$ROOT/scenarios/history/demo-daily.csv" \
+        --results "$d/nope.json" --out "$d/drill2" > "$d/drill2.out" 2>&1 && rc=0 || rc=$?
+    assert_eq "$rc" 2 "drill --results with a missing file"
     # compare reads it too (the merged run against itself: no regression)
     "$CREST" compare "$d/merged.json" "$d/merged.json" > "$d/compare.out" 2>&1 ||
         [ $? -eq 3 ] || fail "crest compare on merged results failed: $(tail -3 "$d/compare.out")"
