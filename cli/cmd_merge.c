@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "fleet/merge.h"
-#include "loadgen/progress.h"
+#include "cli/progress.h"
 #include "loadgen/run_verdict.h"
 
 static void usage(FILE *out)

@@ -17,12 +17,12 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
@@ -482,6 +482,7 @@ int cmd_run(int argc, char **argv)
     }
 
     engine_install_signal_handlers();
+    progress_attach(&a.eng);
     run_result r;
     engine_options eng = a.eng;
     eng.seed = shard_seed(&plan->shard, a.eng.seed);
