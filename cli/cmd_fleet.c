@@ -62,7 +62,15 @@ static void usage(FILE *out)
 
 /* ---- manifest ------------------------------------------------------------ */
 
-static int fleet_manifest(int argc, char **argv)
+typedef struct manifest_args {
+    fleet_manifest_options o;
+    const char *run_args[MAX_RUN_ARGS];
+    const char *out;
+    double start_in, start_at;
+} manifest_args;
+
+/* Parses `fleet manifest` flags into A. 0, 1 for --help, -1 (printed). */
+static int parse_manifest_args(int argc, char **argv, manifest_args *a)
 {
     enum { O_SHARDS = 256, O_IMAGE, O_START_IN, O_START_AT, O_NS, O_NAME, O_TARGET, O_WEIGHTS,
            O_THREADS, O_MEMORY, O_RUN_ARG };
@@ -80,81 +88,83 @@ static int fleet_manifest(int argc, char **argv)
         {"out", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    fleet_manifest_options o = {.threads = 2, .connections = 64, .memory = "512Mi"};
-    const char *run_args[MAX_RUN_ARGS], *out = NULL;
-    double start_in = 60, start_at = 0;
+    fleet_manifest_options *o = &a->o;
     long n;
-    int c;
+    int c, rc = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":c:o:h", opts, NULL)) != -1) {
+    while (rc == 0 && (c = getopt_long(argc, argv, ":c:o:h", opts, NULL)) != -1) {
         switch (c) {
         case O_SHARDS:
-            if (option_count("--shards", optarg, 1, SHARD_MAX, &n) != 0)
-                return CREST_EXIT_USAGE;
-            o.shards = (unsigned)n;
+            rc = option_count("--shards", optarg, 1, SHARD_MAX, &n);
+            o->shards = (unsigned)n;
             break;
-        case O_IMAGE: o.image = optarg; break;
-        case O_START_IN:
-            if (option_duration("--start-in", optarg, 1, &start_in) != 0)
-                return CREST_EXIT_USAGE;
-            break;
+        case O_IMAGE: o->image = optarg; break;
+        case O_START_IN: rc = option_duration("--start-in", optarg, 1, &a->start_in); break;
         case O_START_AT:
-            if (shard_parse_time(optarg, &start_at) != 0) {
+            if ((rc = shard_parse_time(optarg, &a->start_at)) != 0)
                 crest_error("--start-at '%s': expected RFC 3339 with a zone or epoch seconds",
                             optarg);
-                return CREST_EXIT_USAGE;
-            }
             break;
-        case O_NS: o.namespace_ = optarg; break;
-        case O_NAME: o.name = optarg; break;
-        case O_TARGET: o.target = optarg; break;
-        case O_WEIGHTS: o.weights = optarg; break;
-        case O_THREADS:
-            if (option_int("--threads", optarg, 1, 1024, &o.threads) != 0)
-                return CREST_EXIT_USAGE;
-            break;
-        case 'c':
-            if (option_int("-c/--connections", optarg, 1, 1000000, &o.connections) != 0)
-                return CREST_EXIT_USAGE;
-            break;
-        case O_MEMORY: o.memory = optarg; break;
+        case O_NS: o->namespace_ = optarg; break;
+        case O_NAME: o->name = optarg; break;
+        case O_TARGET: o->target = optarg; break;
+        case O_WEIGHTS: o->weights = optarg; break;
+        case O_THREADS: rc = option_int("--threads", optarg, 1, 1024, &o->threads); break;
+        case 'c': rc = option_int("-c/--connections", optarg, 1, 1000000, &o->connections); break;
+        case O_MEMORY: o->memory = optarg; break;
         case O_RUN_ARG:
-            if (option_push(run_args, &o.nrun_args, MAX_RUN_ARGS, "--run-arg", optarg) != 0)
-                return CREST_EXIT_USAGE;
+            rc = option_push(a->run_args, &o->nrun_args, MAX_RUN_ARGS, "--run-arg", optarg);
             break;
-        case 'o': out = optarg; break;
-        case 'h': usage(stdout); return CREST_EXIT_OK;
-        case ':': crest_error("option '%s' needs a value", argv[optind - 1]); return CREST_EXIT_USAGE;
+        case 'o': a->out = optarg; break;
+        case 'h': return 1;
+        case ':': crest_error("option '%s' needs a value", argv[optind - 1]); return -1;
         default:
             crest_error("unknown option '%s' (see crest fleet --help)", argv[optind - 1]);
-            return CREST_EXIT_USAGE;
+            return -1;
         }
     }
-    if (optind + 1 != argc || !o.shards || !o.image) {
+    if (rc != 0)
+        return -1;
+    if (optind + 1 != argc || !o->shards || !o->image) {
         crest_error("expected crest fleet manifest SCENARIO.json --shards N --image IMAGE");
-        return CREST_EXIT_USAGE;
+        return -1;
     }
-    o.scenario = argv[optind];
-    o.run_args = run_args;
-    if (o.weights) {
+    o->scenario = argv[optind];
+    o->run_args = a->run_args;
+    return 0;
+}
+
+static int fleet_manifest(int argc, char **argv)
+{
+    manifest_args a = {.o = {.threads = 2, .connections = 64, .memory = "512Mi"},
+                       .start_in = 60};
+    int pr = parse_manifest_args(argc, argv, &a);
+    if (pr == 1) {
+        usage(stdout);
+        return CREST_EXIT_OK;
+    }
+    if (pr != 0)
+        return CREST_EXIT_USAGE;
+    fleet_manifest_options *o = &a.o;
+    if (o->weights) {
         shard_spec spec;
-        char err[256];
-        if (shard_spec_parse("0/1", NULL, NULL, &spec, err, sizeof err) != 0 ||
-            (snprintf(err, sizeof err, "0/%u", o.shards),
-             shard_spec_parse(err, o.weights, NULL, &spec, err, sizeof err)) != 0) {
+        char err[256], text[32];
+        snprintf(text, sizeof text, "0/%u", o->shards);
+        if (shard_spec_parse(text, o->weights, NULL, &spec, err, sizeof err) != 0) {
             crest_error("%s", err);
             return CREST_EXIT_USAGE;
         }
         shard_spec_free(&spec);
     }
-    o.start_at = start_at > 0 ? start_at : start_in > 0 ? (double)time(NULL) + start_in : 0;
-    cJSON *doc = fleet_manifest_build(&o);
+    o->start_at = a.start_at > 0 ? a.start_at
+                  : a.start_in > 0 ? (double)time(NULL) + a.start_in : 0;
+    cJSON *doc = fleet_manifest_build(o);
     if (!doc)
         return CREST_EXIT_USAGE;
     int rc = CREST_EXIT_OK;
-    if (out) {
-        rc = jsonio_write_file(out, doc) == 0 ? CREST_EXIT_OK : CREST_EXIT_RUN;
+    if (a.out) {
+        rc = jsonio_write_file(a.out, doc) == 0 ? CREST_EXIT_OK : CREST_EXIT_RUN;
     } else {
         char *text = cJSON_Print(doc);
         if (!text || printf("%s\n", text) < 0)
