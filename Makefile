@@ -31,7 +31,10 @@ DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev
             libcjson-dev libhttp-parser-dev
 DEB_RUN   = gnuplot-nox
 DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind \
-            nodejs npm
+            nodejs
+# Installed only when the command is missing: NodeSource's nodejs package ships npm itself
+# and conflicts with Debian's npm (the fleet manifest test installs kubernetes-models with it).
+DEB_BY_COMMAND = npm
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 .PHONY: all deps test unit integration demo sanitize bench install clean
@@ -61,6 +64,7 @@ deps:
 	@missing=""; for p in $(DEB_ALL); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
+	for c in $(DEB_BY_COMMAND); do command -v $$c > /dev/null 2>&1 || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "crest: installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
