@@ -3,7 +3,7 @@
 #
 #   make            build bin/crest
 #   make deps       install missing Debian packages (fast no-op when present)
-#   make test       deps + build + the whole suite (ends "N passed, N failed")
+#   make test       deps + build + the whole suite (ends "N passed, N failed, N skipped")
 #   make demo       deps + build + the drill against the embedded testbed
 #   make sanitize   ASan+UBSan build, then the whole suite on it
 #   make bench      crest vs wrk vs h2load against the same nginx

@@ -58,7 +58,6 @@
 #define NS 1000000000ull
 #define HOUSEKEEPING_S 0.02
 #define BATCH 256            /* arrivals handled per wakeup before I/O gets a turn */
-#define CPU_BOUND 0.95       /* busiest thread's CPU share that marks the generator limited */
 
 static volatile sig_atomic_t g_signal_stop;
 
@@ -120,7 +119,14 @@ typedef struct worker {
     ev_timer house;
     ev_timer grace;
 
-    rng rng;
+    /* Separate streams, so that a request depends only on the seed and its
+     * place in the sequence, never on timing (--seed reproduces the request
+     * sequence): arrival times; endpoint picks (one draw per request, in
+     * sequence order); template values, from a stream seeded per request
+     * with its sequence number (requests are rendered when they are sent,
+     * in an order that depends on the connections). */
+    rng arrival_rng, pick_rng;
+    uint64_t render_seed;
     uint64_t seq;
     run_result res;
     interval iv;
@@ -378,7 +384,9 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
         hdr = e->literal_hdr[p->endpoint];
         tr.key = (long)p->endpoint;
     } else {
-        int rc = loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        rng render_rng;
+        rng_seed(&render_rng, w->render_seed ^ (p->seq * 0xd1342543de82ef95ull));
+        int rc = loadplan_render(e->plan, p->endpoint, p->seq, &render_rng, s->render);
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
@@ -490,7 +498,7 @@ static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int3
     p.seq = w->seq++;
     p.user = user;
     p.measured = intended >= w->eng->measure_ns;
-    p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
+    p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->pick_rng);
     return p;
 }
 
@@ -769,9 +777,12 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     free(names);
     if (rc != 0 || interval_init(&w->iv, p->nsubsystems) != 0)
         goto oom;
-    rng_seed(&w->rng, e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1);
+    uint64_t thread_seed = e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1;
+    rng_seed(&w->arrival_rng, thread_seed);
+    rng_seed(&w->pick_rng, thread_seed ^ 0x5851f42d4c957f2dull);
+    w->render_seed = rng_splitmix64(&thread_seed) ^ 0x2545f4914f6cdd1dull;
     if (arrival_clock_init(&w->arrivals, p, p->poisson, (unsigned)w->id, (unsigned)e->nthreads,
-                           &w->rng) != 0)
+                           &w->arrival_rng) != 0)
         goto oom;
     transport_config tc = {
         .loop = w->loop, .nslots = nslots, .max_connections = (int)nslots,
@@ -1092,19 +1103,7 @@ static void judge_generator(engine *e, run_result *out)
     }
     g->loop_lag_p99_ms = (double)hist_percentile(out->total.h.loop_lag, 99) / 1000.0;
     g->conn_wait_warning = waited > 0;
-    char *r = g->reason;
-    size_t left = sizeof g->reason;
-    int n = 0;
-    if (g->loop_lag_p99_ms > e->o.loop_lag_bound_ms)
-        n += snprintf(r + n, left - (size_t)n, "%sloop lag p99 %.2f ms > bound %.2f ms",
-                      n ? "; " : "", g->loop_lag_p99_ms, e->o.loop_lag_bound_ms);
-    if (g->cpu_busiest_thread > CPU_BOUND && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%sa generator thread was %.0f%% busy",
-                      n ? "; " : "", g->cpu_busiest_thread * 100);
-    if (dropped_limit && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
-                      n ? "; " : "", (unsigned long long)dropped_limit);
-    g->limited = n > 0;
+    generator_judge(g, e->o.loop_lag_bound_ms, dropped_limit);
 }
 
 /* Waits (interruptibly) until about LEAD_NS before the monotonic instant AT. */

@@ -86,6 +86,16 @@ typedef struct run_result {
     char target[512];
 } run_result;
 
+/* A generator thread busier than this share of its wall time marks the run
+ * generator-limited. */
+#define GENERATOR_CPU_BOUND 0.95
+
+/* The generator-limited verdict from G's measurements (loop_lag_p99_ms,
+ * cpu_busiest_thread): loop lag p99 above LOOP_LAG_BOUND_MS, a thread more
+ * than GENERATOR_CPU_BOUND busy, or DROPPED_AT_CAP requests dropped at
+ * --max-in-flight. Sets G->limited and G->reason (every cause, "; "). */
+void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap);
+
 /* Initializes R with NTAGS tags named by NAMES (copied). 0 or -1. */
 int run_result_init(run_result *r, size_t ntags, const char *const *names);
 void run_result_free(run_result *r);
