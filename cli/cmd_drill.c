@@ -29,6 +29,9 @@
 #include "common/error.h"
 #include "common/outpath.h"
 #include "reports/verdict.h"
+#include "common/jsonio.h"
+#include "loadgen/results.h"
+
 #include "testbed/embed.h"
 
 #define DRILL_MAX_ARGS 64
@@ -54,6 +57,8 @@ typedef struct drill_args {
     int skip_replay;
     int quiet;                     /* --quiet to the search and the replay */
     const char *threads;           /* --threads to the search and the replay */
+    const char *replay_results;    /* --results: the replay ran elsewhere (a fleet) */
+
 } drill_args;
 
 typedef struct argv_builder {
@@ -86,9 +91,37 @@ static void argv_add_all(argv_builder *b, const char *const *values, int n)
         argv_add(b, "%s", values[i]);
 }
 
+/* The replay measured elsewhere (a fleet's merged results): checked, then
+ * copied to DIR/results.json, where the plan and the report read it. */
+static int use_results(const char *from, const char *to)
+{
+    run_result r;
+    if (results_read(from, &r) != 0)
+        return CREST_EXIT_USAGE;
+    printf("\n== festival replay: from %s (%llu scheduled, %llu ok, %.0f s)\n", from,
+           (unsigned long long)r.total.c.scheduled, (unsigned long long)r.total.c.ok,
+           r.duration_s);
+    run_result_free(&r);
+    size_t len = 0;
+    char *text = jsonio_slurp(from, &len);
+    if (!text)
+        return CREST_EXIT_USAGE;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", to);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fwrite(text, 1, len, f) == len;
+    ok = (f && fclose(f) == 0) && ok && rename(tmp, to) == 0;
+    free(text);
+    if (!ok) {
+        crest_error("%s: cannot write: %s", to, strerror(errno));
+        return CREST_EXIT_RUN;
+    }
+    return CREST_EXIT_OK;
+}
+
 enum {
     OPT_HISTORY = 256, OPT_TARGET, OPT_TESTBED_CONFIG, OPT_FORECAST_ARG, OPT_SEARCH_ARG,
-    OPT_PLAN_ARG, OPT_NO_REPLAY, OPT_TIME, OPT_VALUE, OPT_AT, OPT_EVENT, OPT_PEAK_FACTOR
+    OPT_PLAN_ARG, OPT_NO_REPLAY, OPT_RESULTS, OPT_TIME, OPT_VALUE, OPT_AT, OPT_EVENT, OPT_PEAK_FACTOR
 };
 
 static const cli_option drill_options[] = {
@@ -110,6 +143,8 @@ static const cli_option drill_options[] = {
     {"search-arg", 0, "ARG", OPT_SEARCH_ARG, "pass ARG to `crest search` (repeatable)", 0},
     {"plan-arg", 0, "ARG", OPT_PLAN_ARG, "pass ARG to `crest plan` (repeatable)", 0},
     {"no-replay", 0, NULL, OPT_NO_REPLAY, "skip the festival replay", 0},
+    {"results", 0, "FILE", OPT_RESULTS, "the festival replay's results.json, measured elsewhere\n"
+     "(e.g. `crest merge` of a fleet run): used instead of\nreplaying here (docs/fleet.md)", 0},
     {"help", 'h', NULL, 'h', "this help", 0},
 };
 
@@ -145,6 +180,7 @@ static int drill_flag(int c, const char *v, drill_args *a)
     case OPT_TARGET: a->target = v; return 0;
     case OPT_TESTBED_CONFIG: a->testbed_config = v; return 0;
     case OPT_NO_REPLAY: a->skip_replay = 1; return 0;
+    case OPT_RESULTS: a->replay_results = v; return 0;
     case OPT_TIME: a->time_column = v; return 0;
     case OPT_VALUE: a->value_column = v; return 0;
     case OPT_AT: a->at = v; return 0;
@@ -285,6 +321,10 @@ static void run_load_stages(const drill_args *a, const char *target, const drill
     argv_add(&b, "--out=%s", p->capacity);
     argv_add_all(&b, a->search_args, a->nsearch_args);
     rc->search = run_stage("capacity search", &b);
+    if (!drill_interrupted && a->replay_results) {
+        rc->replay = use_results(a->replay_results, p->results);
+        return;
+    }
     if (drill_interrupted || a->skip_replay)
         return;
     stage_argv(&b, "run");
@@ -410,6 +450,12 @@ int cmd_drill(int argc, char **argv)
     if (rc != CREST_EXIT_OK)
         return rc;
 
+    if (a.replay_results) {   /* bad input stops the drill before any traffic */
+        run_result check;
+        if (results_read(a.replay_results, &check) != 0)
+            return CREST_EXIT_USAGE;
+        run_result_free(&check);
+    }
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);

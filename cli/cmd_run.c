@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/optable.h"
@@ -31,6 +32,7 @@
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
+#include "loadgen/shard.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
 
@@ -40,7 +42,8 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT,
     OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION
+    OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
+    OPT_START_AT
 };
 
 static const cli_option run_options[] = {
@@ -75,6 +78,11 @@ static const cli_option run_options[] = {
      "loop lag p99 above DUR marks the run generator-limited (5ms)", 0},
     {"grace", 0, "DUR", OPT_GRACE, "time given to requests in flight at the end (default 2s)", 0},
     {"seed", 0, "N", OPT_SEED, "random seed (default 1)", 0},
+    {"shard", 0, "I/N", OPT_SHARD, "run shard I (0..N-1) of N: a deterministic 1/N of the plan;\n"
+     "auto/N takes the index from JOB_COMPLETION_INDEX (Kubernetes)", "Fleet (docs/fleet.md)"},
+    {"weights", 0, "W,...", OPT_WEIGHTS, "uneven shards: shard I takes W_I / sum(W) of the work", 0},
+    {"start-at", 0, "TIME", OPT_START_AT, "start the timeline at TIME (RFC 3339 or epoch seconds)\n"
+     "on every shard; a late shard's lateness counts in latency", 0},
     {"out", 'o', "FILE", 'o', "results.json, or - for stdout (the human output then goes to\n"
      "stderr); checked before any traffic, written also when interrupted", "Output and gates"},
     {"threshold", 0, "EXPR", OPT_THRESHOLD,
@@ -113,6 +121,7 @@ typedef struct run_args {
     size_t nthresholds, naborts, nonly;
     const char *scenario, *target, *out;
     const char *baseline, *max_regression;
+    const char *shard, *weights;
     int duration_set;
 } run_args;
 
@@ -200,6 +209,21 @@ static int parse_engine_flag(int c, const char *v, run_args *a)
     }
 }
 
+/* A fleet's flags, as parse_load_flag. */
+static int parse_fleet_flag(int c, const char *v, run_args *a)
+{
+    switch (c) {
+    case OPT_SHARD: a->shard = v; return 0;
+    case OPT_WEIGHTS: a->weights = v; return 0;
+    case OPT_START_AT:
+        if (shard_parse_time(v, &a->eng.start_at) != 0)
+            return bad("--start-at", v, "an absolute time: RFC 3339 with a zone "
+                       "(2026-11-11T00:00:00Z, 2026-11-11T08:00:00+08:00) or epoch seconds");
+        return 0;
+    default: return 1;
+    }
+}
+
 /* Output and gates, as parse_load_flag. */
 static int parse_output_flag(int c, const char *v, run_args *a)
 {
@@ -239,6 +263,10 @@ static int take_operands(int argc, char **argv, run_args *a)
 /* Flags that only make sense together. 0 or -1 (printed). */
 static int check_combinations(run_args *a)
 {
+    if (a->weights && !a->shard) {
+        crest_error("--weights needs --shard I/N");
+        return -1;
+    }
     if (a->max_regression && !a->baseline) {
         crest_error("--max-regression needs --baseline FILE (the run to compare with)");
         return -1;
@@ -292,6 +320,8 @@ static int parse_args(int argc, char **argv, run_args *a)
             rc = parse_engine_flag(c, optarg, a);
         if (rc == 1)
             rc = parse_output_flag(c, optarg, a);
+        if (rc == 1)
+            rc = parse_fleet_flag(c, optarg, a);
         if (rc == 1)
             return cli_bad_option(&run_command, c, argc, argv);
         if (rc != 0)
@@ -376,6 +406,49 @@ static int write_results(const char *path, const run_result *r, const results_me
     return rc;
 }
 
+/* Makes PLAN this run's shard (--shard/--weights). 0 or -1 (printed). */
+static int apply_shard(loadplan *plan, const run_args *a)
+{
+    if (!a->shard)
+        return 0;
+    shard_spec spec;
+    char err[256];
+    if (shard_spec_parse(a->shard, a->weights, getenv("JOB_COMPLETION_INDEX"), &spec, err,
+                         sizeof err) != 0) {
+        crest_error("%s", err);
+        return -1;
+    }
+    loadplan_set_shard(plan, &spec);
+    return 0;
+}
+
+/* What results.json records about this shard (host, start, clock). */
+static void fill_shard_record(shard_record *rec, const run_args *a, const loadplan *plan,
+                              const run_result *r)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->index = plan->shard.index;
+    rec->count = plan->shard.count;
+    snprintf(rec->weights, sizeof rec->weights, "%s", a->weights ? a->weights : "");
+    rec->run_seed = a->eng.seed;
+    rec->seed = shard_seed(&plan->shard, a->eng.seed);
+    if (gethostname(rec->host, sizeof rec->host - 1) != 0)
+        rec->host[0] = '\0';
+    const char *node = getenv("CREST_NODE_NAME");
+    snprintf(rec->node, sizeof rec->node, "%s", node ? node : "");
+    rec->start_at = a->eng.start_at;
+    rec->timeline_start = r->timeline_start;
+    rec->late_s = r->late_s;
+    if (a->scenario) {
+        size_t len = 0;
+        char *text = jsonio_slurp(a->scenario, &len);
+        if (text)
+            shard_digest(text, len, rec->plan_digest);
+        free(text);
+    }
+    shard_clock_read(&rec->clock);
+}
+
 /* Everything one `crest run` holds between its stages. */
 typedef struct run_state {
     run_args a;
@@ -416,7 +489,7 @@ static int prepare(run_state *s)
     } else {
         s->plan = adhoc_plan(&s->a.adhoc);
     }
-    if (!s->plan || add_gates(s->plan, &s->a) != 0)
+    if (!s->plan || add_gates(s->plan, &s->a) != 0 || apply_shard(s->plan, &s->a) != 0)
         return CREST_EXIT_USAGE;
     return 0;
 }
@@ -437,7 +510,13 @@ static int execute(run_state *s)
     }
     engine_install_signal_handlers();
     progress_attach(&s->a.eng);
-    int rc = engine_run(&s->a.eng, s->plan, &s->r);
+    engine_options eng = s->a.eng;
+    eng.seed = shard_seed(&s->plan->shard, s->a.eng.seed);
+    if (shard_spec_active(&s->plan->shard) && !s->a.eng.quiet)
+        printf("crest: shard %u of %u (%.4g%% of the plan, seed %llu)\n", s->plan->shard.index,
+               s->plan->shard.count, shard_fraction(&s->plan->shard) * 100,
+               (unsigned long long)eng.seed);
+    int rc = engine_run(&eng, s->plan, &s->r);
     if (have_tb)
         testbed_stop(&tb);
     s->have_result = rc == CREST_EXIT_OK;
@@ -487,6 +566,9 @@ static int conclude(run_state *s, int argc, char **argv)
         return CREST_EXIT_RUN;
     }
     size_t failed = thresholds_evaluate(&plan->thresholds, &s->r, th);
+    if (s->a.eng.start_at > 0 && s->r.late_s > 0.001)
+        crest_warn("started %.3f s late for --start-at; the lateness counts in latency (the "
+                   "intended times are the shared timeline's)", s->r.late_s);
     print_outcome(s, th, have_regression ? &regression : NULL);
 
     run_verdict verdict;
@@ -516,6 +598,11 @@ static int conclude(run_state *s, int argc, char **argv)
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
             .slo_p99_ms = slo,
         };
+        shard_record rec;
+        if (s->a.shard || s->a.eng.start_at > 0) {
+            fill_shard_record(&rec, &s->a, plan, &s->r);
+            m.shard = &rec;
+        }
         if (write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;

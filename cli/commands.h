@@ -18,6 +18,8 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* Each command's flag table (cli/optable.h): --help, the man page and the
  * shell completion are generated from these. */
@@ -31,5 +33,7 @@ extern const cli_command report_command;
 extern const cli_command usl_command;
 extern const cli_command validate_command;
 extern const cli_command testbed_command;
+extern const cli_command merge_command;
+extern const cli_command fleet_command;
 
 #endif

@@ -520,7 +520,8 @@ static size_t users_wanted(const worker *w, size_t phase)
     const loadplan_phase *ph = &w->eng->plan->phases[phase];
     if (ph->connections <= 0)
         return 0;
-    size_t n = share((uint64_t)ph->connections, w->eng->nthreads, w->id);
+    uint64_t mine = shard_split(&w->eng->plan->shard, (uint64_t)ph->connections);
+    size_t n = share(mine, w->eng->nthreads, w->id);
     return n < w->nusers ? n : w->nusers;
 }
 
@@ -1015,7 +1016,9 @@ static void snapshot_phase(engine *e, double t, progress_snapshot *s)
     const loadplan_phase *p = &e->plan->phases[ph];
     s->phase = p->name;
     s->closed_connections = p->connections;
-    s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
+    s->target_rate = p->connections > 0 ? 0
+                                        : rate_curve_at(&p->rate, t_in, p->duration_s) *
+                                              shard_fraction(&e->plan->shard);
 }
 
 /* Measured second SEC, final in the store: its own counts, the same numbers
@@ -1102,7 +1105,8 @@ static void print_final_seconds(engine *e, size_t *printed)
  * line in all. */
 static void watch(engine *e, run_result *out)
 {
-    uint64_t next_tick = e->t0_ns + NS;
+    uint64_t now0 = clock_now_ns();
+    uint64_t next_tick = (e->t0_ns > now0 ? e->t0_ns : now0) + NS;
     size_t printed = 0;
     int any = 0, drain_said = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
@@ -1163,6 +1167,55 @@ static void judge_generator(engine *e, run_result *out)
     generator_judge(g, e->o.loop_lag_bound_ms, dropped_limit);
 }
 
+/* Waits (interruptibly) until about LEAD_NS before the monotonic instant AT. */
+static void wait_until(uint64_t at, uint64_t lead_ns)
+{
+    for (;;) {
+        uint64_t now = clock_now_ns();
+        if (g_signal_stop || now + lead_ns >= at)
+            return;
+        uint64_t left = at - lead_ns - now;
+        if (left > 100 * 1000 * 1000ull)
+            left = 100 * 1000 * 1000ull;
+        struct timespec ts = {0, (long)left};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double wall_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The monotonic instant of the timeline's t = 0. Without --start-at: a
+ * little in the future, so every thread starts on the same instant. With
+ * it: the wall-clock START_AT, waited for when early; when late, t = 0 lies
+ * in the past and the arrivals already due go out at once, their latency
+ * counted from their (shared) intended times. Records the start in OUT. */
+static uint64_t fix_timeline(const engine_options *o, run_result *out)
+{
+    uint64_t lead = 20 * 1000 * 1000ull;
+    if (o->start_at <= 0) {
+        out->timeline_start = wall_now_s() + (double)lead / 1e9;
+        out->late_s = 0;
+        return clock_now_ns() + lead;
+    }
+    double ahead = o->start_at - wall_now_s();
+    out->late_s = -ahead;
+    out->timeline_start = o->start_at;
+    if (ahead > 0) {
+        wait_until(clock_now_ns() + (uint64_t)(ahead * 1e9), lead);
+        ahead = o->start_at - wall_now_s();   /* re-read: the wall clock may have been stepped */
+    }
+    uint64_t now = clock_now_ns();
+    if (ahead >= 0)
+        return now + (uint64_t)(ahead * 1e9);
+    uint64_t late_ns = (uint64_t)(-ahead * 1e9);
+    return late_ns < now ? now - late_ns : 1;
+}
+
 int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
 {
     engine e;
@@ -1182,8 +1235,10 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     int open = 0, closed_max = 0;
     for (size_t i = 0; i < plan->nphases; i++) {
         if (plan->phases[i].connections > 0) {
-            if (plan->phases[i].connections > closed_max)
-                closed_max = plan->phases[i].connections;
+            /* this shard's users (all of them when not sharded) */
+            int mine = (int)shard_split(&plan->shard, (uint64_t)plan->phases[i].connections);
+            if (mine > closed_max)
+                closed_max = mine;
         } else {
             open = 1;
         }
@@ -1191,6 +1246,8 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     e.budget = closed_max;
     if (open && o->connections > e.budget)
         e.budget = o->connections;
+    if (e.budget <= 0 && shard_spec_active(&plan->shard))
+        e.budget = 1;   /* a shard whose part is empty still runs (and counts) its timeline */
     if (e.budget <= 0) {
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
@@ -1275,7 +1332,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
      * threads start on the same instant. */
     clock_wall_iso8601(out->started_at, sizeof out->started_at);
     snprintf(out->target, sizeof out->target, "%s", plan->target);
-    e.t0_ns = clock_now_ns() + 20 * 1000 * 1000;
+    e.t0_ns = fix_timeline(o, out);
     e.end_ns = e.t0_ns + (uint64_t)(e.duration_s * 1e9);
     e.measure_ns = e.t0_ns + (uint64_t)(e.warmup_s * 1e9);
     double acc = 0;

@@ -51,6 +51,7 @@ typedef struct engine_options {
     void (*on_end)(void *user);
     void *progress_user;
     uint64_t seed;
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,

@@ -81,6 +81,8 @@ typedef struct run_result {
     char aborted[256];       /* abort rule that stopped the run, or "" */
     generator_health generator;
     char started_at[32];     /* ISO 8601 UTC, a label only */
+    double timeline_start;   /* epoch seconds of the timeline's t = 0 (shared with --start-at) */
+    double late_s;           /* with --start-at: how late the generator was ready (<= 0: on time) */
     char target[512];
 } run_result;
 
