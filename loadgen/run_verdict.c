@@ -1,10 +1,10 @@
-/* run_verdict.c: see run_verdict.h. The order matters: a run that could
- * not measure (interrupted, generator-limited) says nothing about the
- * target, so it is inconclusive before any gate is read; then the user's
- * gates (a failed one fails the run, even against a dead target); then a
- * target that never answered (no passing gate can make that a pass); then
- * the defaults that keep a run without gates from passing a broken
- * service. */
+/* run_verdict.c: see run_verdict.h. The order matters: an interrupted run
+ * is inconclusive before anything is read; a target that never answered
+ * could not be measured (a failed gate of the user's still fails it, no
+ * passing one makes it a pass); a generator-limited run says nothing
+ * about the target, so it is inconclusive before any gate is read; then
+ * the user's gates; then the defaults that keep a run without gates from
+ * passing a broken service. */
 #include <stdio.h>
 
 #include "common/error.h"
@@ -21,30 +21,16 @@ static void net_kinds(const counters *c, char *buf, size_t len)
                                      net_error_names[i], (unsigned long long)c->net[i]);
 }
 
-/* The run's own facts that make it inconclusive whatever the gates say.
- * 1 when V was decided. */
-static int judge_unmeasured(const run_result *r, run_verdict *v)
-{
-    if (r->interrupted) {
-        snprintf(v->why, sizeof v->why, "interrupted: results cover the run up to the signal");
-        v->exit_code = CREST_EXIT_RUN;
-    } else if (r->generator.limited) {
-        snprintf(v->why, sizeof v->why, "inconclusive: the load generator was the limit (%.250s)",
-                 r->generator.reason);
-        v->exit_code = CREST_EXIT_RUN;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
 /* No HTTP answer at all (refused, timeouts, DNS, garbage): the run could
  * not measure the target. 1 when V was decided. */
-static int judge_never_answered(const run_result *r, run_verdict *v)
+static int never_answered(const counters *c)
+{
+    return c->scheduled > 0 && c->ok + c->shed + c->http_errors == 0;
+}
+
+static void judge_never_answered(const run_result *r, run_verdict *v)
 {
     const counters *c = &r->total.c;
-    if (c->scheduled == 0 || c->ok + c->shed + c->http_errors > 0)
-        return 0;
     char kinds[200];
     net_kinds(c, kinds, sizeof kinds);
     snprintf(v->why, sizeof v->why,
@@ -52,6 +38,18 @@ static int judge_never_answered(const run_result *r, run_verdict *v)
              (unsigned long long)c->scheduled, (unsigned long long)c->net_errors,
              kinds[0] ? ": " : "", kinds);
     v->exit_code = CREST_EXIT_RUN;
+}
+
+/* The user's own gates. 1 when one failed (V decided). */
+static int judge_gates(const run_result *r, size_t failed, size_t nthresholds, run_verdict *v)
+{
+    if (r->aborted[0])
+        snprintf(v->why, sizeof v->why, "aborted by rule %.256s", r->aborted);
+    else if (failed)
+        snprintf(v->why, sizeof v->why, "%zu of %zu thresholds failed", failed, nthresholds);
+    else
+        return 0;
+    v->exit_code = CREST_EXIT_GATE;
     return 1;
 }
 
@@ -60,18 +58,29 @@ void run_verdict_judge(const run_result *r, size_t failed, size_t nthresholds, r
     const counters *c = &r->total.c;
     v->exit_code = CREST_EXIT_OK;
     v->why[0] = '\0';
-    if (judge_unmeasured(r, v))
+    if (r->interrupted) {
+        snprintf(v->why, sizeof v->why, "interrupted: results cover the run up to the signal");
+        v->exit_code = CREST_EXIT_RUN;
+        return;
+    }
+    if (never_answered(c)) {
+        /* The generator's own health is beside the point (a reconnect storm
+         * against a refusing port keeps it busy); a gate of the user's that
+         * failed still fails the run. */
+        if (!judge_gates(r, failed, nthresholds, v))
+            judge_never_answered(r, v);
+        return;
+    }
+    if (r->generator.limited) {
+        snprintf(v->why, sizeof v->why, "inconclusive: the load generator was the limit (%.250s)",
+                 r->generator.reason);
+        v->exit_code = CREST_EXIT_RUN;
+        return;
+    }
+    if (judge_gates(r, failed, nthresholds, v))
         return;
     double errors = counters_error_rate(c);
-    if (r->aborted[0]) {
-        snprintf(v->why, sizeof v->why, "aborted by rule %.256s", r->aborted);
-        v->exit_code = CREST_EXIT_GATE;
-    } else if (failed) {
-        snprintf(v->why, sizeof v->why, "%zu of %zu thresholds failed", failed, nthresholds);
-        v->exit_code = CREST_EXIT_GATE;
-    } else if (judge_never_answered(r, v)) {
-        return;
-    } else if (c->scheduled > 0 && c->ok == 0) {
+    if (c->scheduled > 0 && c->ok == 0) {
         snprintf(v->why, sizeof v->why, "nothing succeeded: %llu requests, 0 ok (%llu errors, "
                  "%llu shed)", (unsigned long long)c->scheduled, (unsigned long long)c->errors,
                  (unsigned long long)c->shed);

@@ -41,6 +41,12 @@ static void test_never_answered_is_could_not_run(void **state)
     /* Thresholds that pass on an empty run (p99 of nothing) change nothing. */
     run_verdict_judge(&r, 0, 2, &v);
     assert_int_equal(v.exit_code, CREST_EXIT_RUN);
+    /* A reconnect storm keeps the generator busy: the target's silence is
+     * still the verdict. */
+    r.generator.limited = 1;
+    run_verdict_judge(&r, 0, 0, &v);
+    assert_int_equal(v.exit_code, CREST_EXIT_RUN);
+    assert_non_null(strstr(v.why, "never answered"));
     /* A gate of the user's that failed (errors<1%) fails the run. */
     run_verdict_judge(&r, 1, 2, &v);
     assert_int_equal(v.exit_code, CREST_EXIT_GATE);
