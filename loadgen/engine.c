@@ -107,6 +107,9 @@ typedef struct worker {
 
     arrival_clock arrivals;
     uint64_t next_arrival_ns;     /* UINT64_MAX: none */
+    void *feed;                   /* the plan's feed reader of this thread, or NULL */
+    uint32_t feed_endpoint;       /* endpoint of the next arrival from the feed */
+    int feed_done;                /* the feed has no more arrivals for this thread */
 
     uint8_t *user_active;         /* per closed-loop user of this thread */
     size_t nusers;                /* capacity */
@@ -379,7 +382,8 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
         hdr = e->literal_hdr[p->endpoint];
         tr.key = (long)p->endpoint;
     } else {
-        int rc = loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        int rc = w->feed ? e->plan->feed->render(w->feed, p->seq, e->plan, &w->rng, s->render)
+                         : loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
@@ -491,7 +495,10 @@ static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int3
     p.seq = w->seq++;
     p.user = user;
     p.measured = intended >= w->eng->measure_ns;
-    p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
+    if (w->feed && user < 0)   /* a recorded arrival: seq is its number in this thread's feed */
+        p.endpoint = w->feed_endpoint;
+    else
+        p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
     return p;
 }
 
@@ -591,6 +598,16 @@ static void arm(worker *w, uint64_t at)
 
 static void advance_arrival(worker *w)
 {
+    if (w->feed) {
+        double at_s;
+        if (w->eng->plan->feed->next(w->feed, &at_s, &w->feed_endpoint) != 1) {
+            w->next_arrival_ns = UINT64_MAX;
+            w->feed_done = 1;
+            return;
+        }
+        w->next_arrival_ns = w->eng->t0_ns + (uint64_t)(at_s > 0 ? at_s * 1e9 : 0);
+        return;
+    }
     double at = arrival_clock_next(&w->arrivals);
     w->next_arrival_ns = at < 0 ? UINT64_MAX : w->eng->t0_ns + (uint64_t)(at * 1e9);
 }
@@ -635,6 +652,10 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
     }
     if (now >= e->end_ns) {
         begin_stop(w, e->end_ns, 1);
+        return;
+    }
+    if (w->feed_done) {   /* a recorded log ends with its last arrival */
+        begin_stop(w, now, 1);
         return;
     }
     arm(w, next_deadline(w, now));
@@ -773,6 +794,8 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     if (arrival_clock_init(&w->arrivals, p, p->poisson, (unsigned)w->id, (unsigned)e->nthreads,
                            &w->rng) != 0)
         goto oom;
+    if (p->feed && !(w->feed = p->feed->open(p->feed_ctx, (unsigned)w->id, (unsigned)e->nthreads)))
+        goto oom;
     transport_config tc = {
         .loop = w->loop, .nslots = nslots, .max_connections = (int)nslots,
         .timeout_s = e->o.timeout_s, .http2 = e->o.http2, .insecure = e->o.insecure,
@@ -817,6 +840,8 @@ static void worker_teardown(worker *w)
     free(w->user_active);
     free(w->heap);
     arrival_clock_free(&w->arrivals);
+    if (w->feed)
+        e->plan->feed->close(w->feed);
     interval_free(&w->iv);
     run_result_free(&w->res);
 }
@@ -957,7 +982,7 @@ static int prerender(engine *e)
                         p->endpoints[i].name, p->endpoints[i].nheaders, TRANSPORT_MAX_HEADERS);
             return -1;
         }
-        if (!all_literal(&p->endpoints[i])) {
+        if (p->feed || !all_literal(&p->endpoints[i])) {   /* a feed renders each arrival */
             e->any_dynamic = 1;
             continue;
         }
@@ -1246,9 +1271,18 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     for (int i = 0; i < e.nthreads; i++)
         run_result_merge(out, &e.workers[i].res);
     uint64_t stop_ns = e.end_ns;
-    for (int i = 0; i < e.nthreads; i++)
-        if (e.workers[i].stop_ns && e.workers[i].stop_ns < stop_ns)
-            stop_ns = e.workers[i].stop_ns;
+    if (plan->feed) {   /* a recorded log ends with the last thread's last arrival */
+        stop_ns = 0;
+        for (int i = 0; i < e.nthreads; i++)
+            if (e.workers[i].stop_ns > stop_ns)
+                stop_ns = e.workers[i].stop_ns;
+        if (stop_ns == 0 || stop_ns > e.end_ns)
+            stop_ns = e.end_ns;
+    } else {
+        for (int i = 0; i < e.nthreads; i++)
+            if (e.workers[i].stop_ns && e.workers[i].stop_ns < stop_ns)
+                stop_ns = e.workers[i].stop_ns;
+    }
     out->duration_s = stop_ns > e.measure_ns ? (double)(stop_ns - e.measure_ns) / 1e9 : 0;
     out->interrupted = g_signal_stop != 0;
     /* Hand the per-second store over, cut to the seconds actually run. */
