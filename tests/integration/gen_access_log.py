@@ -43,6 +43,7 @@ def main():
     f = sys.stdout if out == "-" else open(out, "w")
     per_sec, per_sub = {}, {}
     first = None
+    last = None
     buf = []
     t = 0.0
     while True:
@@ -59,6 +60,7 @@ def main():
         arrival = msec - rt
         if first is None:
             first = math.floor(arrival)
+        last = arrival
         sec = int(math.floor(arrival - first + 1e-9))
         per_sec[sec] = per_sec.get(sec, 0) + 1
         per_sub[(sub, method)] = per_sub.get((sub, method), 0) + 1
@@ -81,7 +83,7 @@ def main():
         for (sub, method), c in per_sub.items():
             subs.setdefault(sub, {})[method] = c
         json.dump({"per_second": [per_sec.get(k, 0) for k in range(n)], "subsystems": subs,
-                   "first": first}, open(opts["--expect"], "w"))
+                   "first": first, "last_offset": last - first}, open(opts["--expect"], "w"))
 
 
 if __name__ == "__main__":
