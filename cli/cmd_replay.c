@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/replay_options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "loadgen/engine.h"
@@ -25,7 +26,6 @@
 #include "replay/replay_session.h"
 #include "testbed/embed.h"
 
-#define MAX_LIST 64
 
 static void usage(FILE *out)
 {
@@ -65,35 +65,10 @@ static void usage(FILE *out)
         "exit: 0 done, 1 a gate failed, 2 bad usage or log, 3 could not run/inconclusive\n");
 }
 
-enum {
-    OPT_FORMAT = 256, OPT_LOG_FORMAT, OPT_FROM, OPT_TO, OPT_STRICT, OPT_SPEED, OPT_SCALE,
-    OPT_MAP, OPT_SCENARIO, OPT_TARGET, OPT_BODY, OPT_MAX_DURATION, OPT_THREADS, OPT_TIMEOUT,
-    OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE, OPT_SEED, OPT_QUIET, OPT_OUT, OPT_REPLAY_OUT,
-    OPT_THRESHOLD, OPT_TO_SCENARIO, OPT_PHASE, OPT_HELP
-};
+enum { OPT_OUT = ROPT_NEXT, OPT_REPLAY_OUT, OPT_THRESHOLD, OPT_TO_SCENARIO, OPT_PHASE, OPT_HELP };
 
 static const struct option long_opts[] = {
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"to", required_argument, NULL, OPT_TO},
-    {"strict", no_argument, NULL, OPT_STRICT},
-    {"speed", required_argument, NULL, OPT_SPEED},
-    {"scale", required_argument, NULL, OPT_SCALE},
-    {"map", required_argument, NULL, OPT_MAP},
-    {"scenario", required_argument, NULL, OPT_SCENARIO},
-    {"target", required_argument, NULL, OPT_TARGET},
-    {"header", required_argument, NULL, 'H'},
-    {"body", required_argument, NULL, OPT_BODY},
-    {"max-duration", required_argument, NULL, OPT_MAX_DURATION},
-    {"connections", required_argument, NULL, 'c'},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"max-in-flight", required_argument, NULL, OPT_MAX_INFLIGHT},
-    {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
-    {"grace", required_argument, NULL, OPT_GRACE},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"quiet", no_argument, NULL, OPT_QUIET},
+    REPLAY_LONG_OPTIONS,
     {"out", required_argument, NULL, OPT_OUT},
     {"replay-out", required_argument, NULL, OPT_REPLAY_OUT},
     {"threshold", required_argument, NULL, OPT_THRESHOLD},
@@ -105,104 +80,23 @@ static const struct option long_opts[] = {
 };
 
 typedef struct replay_args {
-    replay_session_options s;
-    engine_options eng;
-    const char *maps[MAX_LIST], *headers[MAX_LIST], *thresholds[MAX_LIST];
+    replay_flags f;
+    const char *thresholds[REPLAY_MAX_LIST];
     size_t nthresholds;
-    const char *out, *replay_out, *output, *body_arg;
+    const char *out, *replay_out, *output;
     int to_scenario;
     double phase_s;
 } replay_args;
 
-/* Flags shared with `crest shadow --replay`. 1 when C was one of them
- * (handled), 0 when not, -1 on a bad value (printed). */
-static int parse_common(int c, replay_args *a)
-{
-    long n;
-    double d;
-    switch (c) {
-    case OPT_FORMAT: a->s.format = optarg; return 1;
-    case OPT_LOG_FORMAT: a->s.log_format = optarg; return 1;
-    case OPT_FROM: a->s.from = optarg; return 1;
-    case OPT_TO: a->s.to = optarg; return 1;
-    case OPT_STRICT: a->s.strict = 1; return 1;
-    case OPT_SPEED: return option_positive("--speed", optarg, &a->s.speed) == 0 ? 1 : -1;
-    case OPT_SCALE: return option_positive("--scale", optarg, &a->s.scale) == 0 ? 1 : -1;
-    case OPT_MAP:
-        return option_push(a->maps, &a->s.plan.nmaps, MAX_LIST, "--map", optarg) == 0 ? 1 : -1;
-    case OPT_SCENARIO: a->s.plan.scenario = optarg; return 1;
-    case OPT_TARGET: a->s.plan.target = optarg; return 1;
-    case 'H':
-        return option_push(a->headers, &a->s.plan.nheaders, MAX_LIST, "-H/--header", optarg) == 0
-                   ? 1 : -1;
-    case OPT_BODY: a->body_arg = optarg; return 1;
-    case OPT_MAX_DURATION:
-        return option_duration("--max-duration", optarg, 0, &a->s.max_duration_s) == 0 ? 1 : -1;
-    case 'c':
-        if (option_count("-c/--connections", optarg, 1, 1000000000L, &n) != 0)
-            return -1;
-        a->eng.connections = (int)n;
-        return 1;
-    case OPT_THREADS:
-        if (option_count("--threads", optarg, 1, 4096, &n) != 0)
-            return -1;
-        a->eng.threads = (int)n;
-        return 1;
-    case OPT_TIMEOUT: return option_duration("--timeout", optarg, 0, &a->eng.timeout_s) == 0 ? 1 : -1;
-    case OPT_MAX_INFLIGHT:
-        if (option_count("--max-in-flight", optarg, 1, 1000000000L, &n) != 0)
-            return -1;
-        a->eng.max_in_flight = (uint64_t)n;
-        return 1;
-    case OPT_MAX_LAG:
-        if (option_duration("--max-loop-lag", optarg, 0, &d) != 0)
-            return -1;
-        a->eng.loop_lag_bound_ms = d * 1000;
-        return 1;
-    case OPT_GRACE: return option_duration("--grace", optarg, 1, &a->eng.grace_s) == 0 ? 1 : -1;
-    case OPT_SEED:
-        if (option_count("--seed", optarg, 0, 1000000000L, &n) != 0)
-            return -1;
-        a->eng.seed = (uint64_t)n;
-        a->s.seed = (uint64_t)n;
-        return 1;
-    case OPT_QUIET: a->eng.quiet = 1; return 1;
-    }
-    return 0;
-}
-
-/* --body @FILE is read here (cli owns files named on the command line). */
-static int load_body(replay_args *a, char **owned)
-{
-    *owned = NULL;
-    if (!a->body_arg)
-        return 0;
-    if (a->body_arg[0] != '@') {
-        a->s.plan.body = a->body_arg;
-        return 0;
-    }
-    size_t len;
-    *owned = jsonio_slurp(a->body_arg + 1, &len);
-    if (!*owned) {
-        crest_error("--body '%s': cannot read the file", a->body_arg);
-        return -1;
-    }
-    a->s.plan.body = *owned;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, replay_args *a)
 {
     memset(a, 0, sizeof *a);
-    engine_options_init(&a->eng);
-    a->s.speed = 1;
-    a->s.scale = 1;
-    a->s.seed = 1;
+    replay_flags_init(&a->f);
     int c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":c:H:o:h", long_opts, NULL)) != -1) {
-        int r = parse_common(c, a);
+        int r = replay_flags_parse(c, optarg, &a->f);
         if (r < 0)
             return -1;
         if (r > 0)
@@ -211,7 +105,8 @@ static int parse_args(int argc, char **argv, replay_args *a)
         case OPT_OUT: a->out = optarg; break;
         case OPT_REPLAY_OUT: a->replay_out = optarg; break;
         case OPT_THRESHOLD:
-            if (option_push(a->thresholds, &a->nthresholds, MAX_LIST, "--threshold", optarg) != 0)
+            if (option_push(a->thresholds, &a->nthresholds, REPLAY_MAX_LIST, "--threshold",
+                            optarg) != 0)
                 return -1;
             break;
         case OPT_TO_SCENARIO: a->to_scenario = 1; break;
@@ -234,22 +129,16 @@ static int parse_args(int argc, char **argv, replay_args *a)
         crest_error("no log given: crest replay LOG (or '-' for stdin); see crest replay --help");
         return -1;
     }
-    a->s.log = argv[optind++];
+    a->f.s.log = argv[optind++];
     if (optind < argc) {
         crest_error("unexpected argument '%s'; expected one LOG", argv[optind]);
-        return -1;
-    }
-    if (a->s.format && a->s.log_format) {
-        crest_error("give --format or --log-format, not both");
         return -1;
     }
     if (a->to_scenario && !a->output) {
         crest_error("--to-scenario needs -o SCENARIO.json");
         return -1;
     }
-    a->s.plan.maps = a->maps;
-    a->s.plan.headers = a->headers;
-    return 0;
+    return replay_flags_finish(&a->f);
 }
 
 static void print_stats(const replay_session *s, const replay_tracking *t, const run_result *r)
@@ -283,8 +172,8 @@ static int write_replay_json(const replay_args *a, const replay_session *s,
     }
     if (!dest)
         return 0;
-    replay_meta m = {.log = a->s.log, .format = s->have_fmt ? s->fmt.name : NULL,
-                     .speed = s->o.speed, .scale = s->o.scale, .from = a->s.from, .to = a->s.to};
+    replay_meta m = {.log = a->f.s.log, .format = s->have_fmt ? s->fmt.name : NULL,
+                     .speed = s->o.speed, .scale = s->o.scale, .from = a->f.s.from, .to = a->f.s.to};
     if (!m.format && replay_feed_format(s->feed)->name[0])
         m.format = replay_feed_format(s->feed)->name;
     cJSON *doc = replay_result_to_json(&m, replay_session_stats(s), t, r);
@@ -314,13 +203,13 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
             return CREST_EXIT_RUN;
         have_tb = 1;
         s->plan->target = strdup(tb.url);
-        if (!a->eng.quiet)
+        if (!a->f.eng.quiet)
             printf("crest: no target given; replaying against the embedded testbed at %s\n",
                    tb.url);
     }
     engine_install_signal_handlers();
     run_result r;
-    int rc = engine_run(&a->eng, s->plan, &r);
+    int rc = engine_run(&a->f.eng, s->plan, &r);
     if (have_tb)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK)
@@ -348,8 +237,8 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
     if (v.why[0])
         crest_error("%s", v.why);
     if (a->out) {
-        results_meta m = {.command = argc ? argv[0] : "replay", .scenario = a->s.plan.scenario,
-                          .connections = a->eng.connections, .timeout_s = a->eng.timeout_s,
+        results_meta m = {.command = argc ? argv[0] : "replay", .scenario = a->f.s.plan.scenario,
+                          .connections = a->f.eng.connections, .timeout_s = a->f.eng.timeout_s,
                           .secret_headers = (const char *const *)p->secret_headers,
                           .nsecret = p->nsecret, .thresholds = th,
                           .nthresholds = p->thresholds.count};
@@ -372,25 +261,26 @@ int cmd_replay(int argc, char **argv)
         usage(stdout);
         return CREST_EXIT_OK;
     }
-    char *body = NULL;
-    if (pr != 0 || load_body(&a, &body) != 0)
+    if (pr != 0) {
+        replay_flags_free(&a.f);
         return CREST_EXIT_USAGE;
+    }
     if (a.to_scenario) {
-        replay_scenario_options so = {.session = a.s, .output = a.output, .phase_s = a.phase_s};
+        replay_scenario_options so = {.session = a.f.s, .output = a.output, .phase_s = a.phase_s};
         int rc = replay_scenario_derive(&so);
         if (rc == CREST_EXIT_OK)
             printf("crest: wrote %s (check it with: crest validate %s)\n", a.output, a.output);
-        free(body);
+        replay_flags_free(&a.f);
         return rc;
     }
     replay_session s;
-    int rc = replay_session_open(&a.s, &s);
+    int rc = replay_session_open(&a.f.s, &s);
     if (rc == CREST_EXIT_OK && add_gates(s.plan, &a) != 0)
         rc = CREST_EXIT_USAGE;
     if (rc == CREST_EXIT_OK)
         rc = run_replay(&a, &s, argc, argv);
     if (s.plan || s.feed)
         replay_session_close(&s);
-    free(body);
+    replay_flags_free(&a.f);
     return rc;
 }

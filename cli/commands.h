@@ -17,5 +17,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const subcommand subcommands[] = {
     {"drill", cmd_drill, "search, replay, forecast, plan and report in one go"},
     {"testbed", cmd_testbed, "serve the simulated Double-11 mall backend"},
     {"replay", cmd_replay, "replay a recorded access log (or derive a scenario from it)"},
+    {"shadow", cmd_shadow, "send the same traffic to two versions and compare answers"},
 };
 
 static void usage(FILE *out)
@@ -57,6 +58,6 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
     crest_error("unknown command '%s'; expected one of: run, validate, search, usl, forecast, "
-                "plan, report, compare, drill, testbed, replay", argv[1]);
+                "plan, report, compare, drill, testbed, replay, shadow", argv[1]);
     return CREST_EXIT_USAGE;
 }
