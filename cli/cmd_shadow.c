@@ -8,6 +8,7 @@
  * meet their SLOs; 1 either does not; 2 bad usage or input; 3 could not
  * run, interrupted or generator-limited. */
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ static void usage(FILE *out)
         "      crest replay (--format, --log-format, --speed, --scale, --map, --scenario,\n"
         "      --from, --to, --body, -H); engine: -c, --threads, --timeout, --seed, --quiet\n"
         "Output:\n"
-        "      --out FILE        shadow.json (counts, samples, both sides' latency and SLOs)\n\n"
+        "      --out FILE        shadow.json (counts, samples, both sides' latency and SLOs),\n"
+        "                        and the primary's results.json beside it (crest report DIR)\n\n"
         "exit: 0 answers agree and both sides meet their SLOs, 1 mismatches above the\n"
         "      threshold or an SLO missed, 2 bad usage, 3 could not run/inconclusive\n");
 }
@@ -250,6 +252,14 @@ static int run_shadow(shadow_args *a, loadplan *p)
         if (!doc || jsonio_write_file(a->out, doc) != 0)
             exit_code = exit_code == CREST_EXIT_OK ? CREST_EXIT_RUN : exit_code;
         cJSON_Delete(doc);
+        /* the primary's results.json beside it, so `crest report DIR` shows both */
+        char dir[4096], path[4200];
+        snprintf(dir, sizeof dir, "%s", a->out);
+        snprintf(path, sizeof path, "%s/results.json", dirname(dir));
+        results_meta m = {.command = "crest shadow", .scenario = a->scenario,
+                          .connections = a->f.eng.connections, .timeout_s = a->f.eng.timeout_s};
+        if (results_write(path, &prim, &m) != 0 && exit_code == CREST_EXIT_OK)
+            exit_code = CREST_EXIT_RUN;
     }
     run_result_free(&prim);
     run_result_free(&candr);
