@@ -7,11 +7,13 @@
  * Exit codes: 0 done and every gate passed; 1 a gate failed; 2 bad usage,
  * an unreadable log or (with --strict) a bad line; 3 could not run,
  * interrupted, or generator-limited. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -193,6 +195,15 @@ static int add_gates(loadplan *p, const replay_args *a)
     return 0;
 }
 
+/* The directory of --out is created when missing (one level), as report does. */
+static void make_parent_dir(const char *out)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", out);
+    if (mkdir(dirname(dir), 0777) != 0 && errno != EEXIST)
+        crest_warn("cannot create the directory of '%s': %s", out, strerror(errno));
+}
+
 /* Runs the session's plan; prints, judges and writes. */
 static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
 {
@@ -236,6 +247,7 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
     int exit_code = v.exit_code;
     if (v.why[0])
         crest_error("%s", v.why);
+    make_parent_dir(a->out);
     if (a->out) {
         results_meta m = {.command = argc ? argv[0] : "replay", .scenario = a->f.s.plan.scenario,
                           .connections = a->f.eng.connections, .timeout_s = a->f.eng.timeout_s,

@@ -7,11 +7,13 @@
  * Exit codes: 0 the mismatch rate is within --max-mismatch and both sides
  * meet their SLOs; 1 either does not; 2 bad usage or input; 3 could not
  * run, interrupted or generator-limited. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -204,6 +206,15 @@ static void print_diff(const shadow_diff *d, const loadplan *p)
                d->samples[i].body[1]);
 }
 
+/* The directory of --out is created when missing (one level), as report does. */
+static void make_parent_dir(const char *out)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", out);
+    if (mkdir(dirname(dir), 0777) != 0 && errno != EEXIST)
+        crest_warn("cannot create the directory of '%s': %s", out, strerror(errno));
+}
+
 /* Runs PLAN in shadow mode and judges it. */
 static int run_shadow(shadow_args *a, loadplan *p)
 {
@@ -247,6 +258,7 @@ static int run_shadow(shadow_args *a, loadplan *p)
     } else if (v.why[0]) {
         crest_error("%s", v.why);
     }
+    make_parent_dir(a->out);
     if (a->out) {
         cJSON *doc = shadow_diff_to_json(&d, p, p->target, cand, &prim, &candr, a->max_mismatch);
         if (!doc || jsonio_write_file(a->out, doc) != 0)

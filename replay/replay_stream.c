@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/rng.h"
+#include "replay/prefetch.h"
 #include "replay/replay_stream.h"
 
 #define LOOKAHEAD_S 2     /* a second is released once a line this much later was read */
@@ -34,6 +35,7 @@ struct replay_stream {
     int have_fmt;
     FILE *in;
     int own_in;
+    prefetch *ahead;      /* pipes: read ahead in a thread */
     char *line;
     size_t linecap;
     int eof;
@@ -97,6 +99,17 @@ replay_stream *replay_stream_open(const replay_config *c)
             return NULL;
         }
     }
+    if (!replay_path_is_file(c->path)) {
+        /* 16 MiB ahead: seconds of a festival log, whatever the producer does */
+        s->ahead = prefetch_open(fileno(s->in), 1 << 20, 16);
+        if (!s->ahead) {
+            crest_error("cannot start reading '%s' ahead: out of memory", c->path);
+            if (s->own_in)
+                fclose(s->in);
+            free(s);
+            return NULL;
+        }
+    }
     if (c->format) {
         s->fmt = *c->format;
         s->have_fmt = 1;
@@ -111,6 +124,7 @@ void replay_stream_close(replay_stream *s)
 {
     if (!s)
         return;
+    prefetch_close(s->ahead);
     if (s->own_in && s->in)
         fclose(s->in);
     free(s->line);
@@ -262,9 +276,10 @@ static int bad_line(replay_stream *s, const char *why)
  * input (or past --to), -1 error. */
 static int read_one(replay_stream *s)
 {
-    ssize_t n = getline(&s->line, &s->linecap, s->in);
+    FILE *in = s->ahead ? prefetch_stream(s->ahead) : s->in;
+    ssize_t n = getline(&s->line, &s->linecap, in);
     if (n < 0) {
-        if (ferror(s->in)) {
+        if (ferror(in)) {
             crest_error("reading '%s': %m", s->cfg.path);
             return -1;
         }
