@@ -21,7 +21,7 @@
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
+#include "cli/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "replay/replay_scenario.h"
@@ -219,6 +219,7 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
                    tb.url);
     }
     engine_install_signal_handlers();
+    progress_attach(&a->f.eng);
     run_result r;
     int rc = engine_run(&a->f.eng, s->plan, &r);
     if (have_tb)

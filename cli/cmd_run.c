@@ -16,12 +16,12 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
@@ -415,6 +415,7 @@ int cmd_run(int argc, char **argv)
     }
 
     engine_install_signal_handlers();
+    progress_attach(&a.eng);
     run_result r;
     int rc = engine_run(&a.eng, plan, &r);
     if (have_tb)

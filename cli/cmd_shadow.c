@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "cli/replay_options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
@@ -233,6 +234,7 @@ static int run_shadow(shadow_args *a, loadplan *p)
                         .compare = shadow_diff_compare, .ctx = &d, .candidate_out = &candr};
     a->f.eng.shadow = &sh;
     engine_install_signal_handlers();
+    progress_attach(&a->f.eng);
     int rc = engine_run(&a->f.eng, p, &prim);
     if (rc != CREST_EXIT_OK) {
         shadow_diff_free(&d);

@@ -52,7 +52,6 @@
 #include "loadgen/engine.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/engine_seconds.h"
-#include "loadgen/progress.h"
 #include "loadgen/template.h"
 #include "loadgen/transport.h"
 
@@ -1180,7 +1179,6 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
 
 static void watch(engine *e, run_result *out)
 {
-    int tty = isatty(STDOUT_FILENO);
     uint64_t next_tick = e->t0_ns + NS;
     int printed = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
@@ -1191,15 +1189,15 @@ static void watch(engine *e, run_result *out)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
-        if (!e->o.quiet) {
+        if (!e->o.quiet && e->o.on_second) {
             progress_snapshot s;
             snapshot(e, now, &s);
-            progress_print(stdout, e->o.progress_label, &s, tty);
+            e->o.on_second(e->o.progress_user, e->o.progress_label, &s);
             printed = 1;
         }
     }
-    if (printed)
-        progress_end(stdout, tty);
+    if (printed && e->o.on_end)
+        e->o.on_end(e->o.progress_user);
 }
 
 /* Fills OUT's generator health from the threads and the merged latency. */
@@ -1237,6 +1235,24 @@ static void judge_generator(engine *e, run_result *out)
         n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
                       n ? "; " : "", (unsigned long long)dropped_limit);
     g->limited = n > 0;
+}
+
+/* When the run stopped: the first thread to stop (an interrupt, an abort),
+ * or, for a recorded log, the last thread's last arrival. */
+static uint64_t run_stop_ns(const engine *e)
+{
+    uint64_t stop_ns = e->end_ns;
+    if (e->plan->feed) {
+        stop_ns = 0;
+        for (int i = 0; i < e->nthreads; i++)
+            if (e->workers[i].stop_ns > stop_ns)
+                stop_ns = e->workers[i].stop_ns;
+        return stop_ns == 0 || stop_ns > e->end_ns ? e->end_ns : stop_ns;
+    }
+    for (int i = 0; i < e->nthreads; i++)
+        if (e->workers[i].stop_ns && e->workers[i].stop_ns < stop_ns)
+            stop_ns = e->workers[i].stop_ns;
+    return stop_ns;
 }
 
 /* The candidate's result: its own answers, latency and sends; what was
@@ -1412,19 +1428,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
 
     for (int i = 0; i < e.nthreads; i++)
         run_result_merge(out, &e.workers[i].res);
-    uint64_t stop_ns = e.end_ns;
-    if (plan->feed) {   /* a recorded log ends with the last thread's last arrival */
-        stop_ns = 0;
-        for (int i = 0; i < e.nthreads; i++)
-            if (e.workers[i].stop_ns > stop_ns)
-                stop_ns = e.workers[i].stop_ns;
-        if (stop_ns == 0 || stop_ns > e.end_ns)
-            stop_ns = e.end_ns;
-    } else {
-        for (int i = 0; i < e.nthreads; i++)
-            if (e.workers[i].stop_ns && e.workers[i].stop_ns < stop_ns)
-                stop_ns = e.workers[i].stop_ns;
-    }
+    uint64_t stop_ns = run_stop_ns(&e);
     out->duration_s = stop_ns > e.measure_ns ? (double)(stop_ns - e.measure_ns) / 1e9 : 0;
     out->interrupted = g_signal_stop != 0;
     /* Hand the per-second store over, cut to the seconds actually run. */
