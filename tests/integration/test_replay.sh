@@ -56,6 +56,11 @@ assert res["summary"]["scheduled"] == 2 * total_log, (res["summary"]["scheduled"
 span = exp["last_offset"]
 assert abs(res["summary"]["duration_s"] - span) <= 0.01 * span, (res["summary"]["duration_s"], span)
 PY
+    # the report shows the replay vs recorded rate section
+    "$CREST" report "$TMP/rp" --no-charts > "$TMP/rp/report.out" 2>&1 || { cat "$TMP/rp/report.out" >&2; fail "report"; }
+    grep -q 'id="replay"' "$TMP/rp/index.html" || fail "no replay section in index.html"
+    grep -q "<polyline" "$TMP/rp/index.html" || fail "no per-second chart"
+    grep -q "Replay vs recorded rate" "$TMP/rp/summary.txt" || fail "no replay section in summary.txt"
 }
 
 # peak_rss_kb CMD...: the peak resident set of CMD (GNU time).

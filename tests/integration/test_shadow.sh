@@ -34,18 +34,18 @@ test_mismatches_are_the_altered_endpoint_exactly() {
     local rc=0
     "$CREST" shadow --primary "$PRIMARY" --candidate "$CANDIDATE" --replay "$TMP/sh/access.log" \
         --log-format "$FMT" "${MAPS[@]}" --body '{"sku":1}' --ignore trace -c 32 \
-        --max-mismatch 100% --out "$TMP/sh/s.json" --quiet > "$TMP/sh/out" 2>&1 || rc=$?
+        --max-mismatch 100% --out "$TMP/sh/shadow.json" --quiet > "$TMP/sh/out" 2>&1 || rc=$?
     [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$TMP/sh/out" >&2; fail "shadow exit $rc"; }
     local views lines
     views=$(grep -c '"GET /cart/view' "$TMP/sh/access.log")
     lines=$(wc -l < "$TMP/sh/access.log")
-    assert_eq "$(json "$TMP/sh/s.json" .total.compared)" "$lines" "pairs compared"
-    assert_eq "$(json "$TMP/sh/s.json" .total.mismatched)" "$views" "mismatches vs /cart/view lines"
-    assert_eq "$(jq '[.endpoints[] | select(.mismatched > 0) | .endpoint] | join(",")' -r "$TMP/sh/s.json")" \
+    assert_eq "$(json "$TMP/sh/shadow.json" .total.compared)" "$lines" "pairs compared"
+    assert_eq "$(json "$TMP/sh/shadow.json" .total.mismatched)" "$views" "mismatches vs /cart/view lines"
+    assert_eq "$(jq '[.endpoints[] | select(.mismatched > 0) | .endpoint] | join(",")' -r "$TMP/sh/shadow.json")" \
         "cart_view.replay" "the only endpoint that differs"
-    assert_eq "$(jq '.samples | length > 0 and all(.[]; .endpoint == "cart_view.replay")' "$TMP/sh/s.json")" \
+    assert_eq "$(jq '.samples | length > 0 and all(.[]; .endpoint == "cart_view.replay")' "$TMP/sh/shadow.json")" \
         true "samples are from the altered endpoint"
-    jq -e '.samples[0].candidate.body | contains("\"variant\":\"b\"")' "$TMP/sh/s.json" > /dev/null ||
+    jq -e '.samples[0].candidate.body | contains("\"variant\":\"b\"")' "$TMP/sh/shadow.json" > /dev/null ||
         fail "sample candidate body"
     # both sides measured on their own: each testbed saw every request
     local a b
@@ -53,7 +53,13 @@ test_mismatches_are_the_altered_endpoint_exactly() {
     b=$(curl -s "$CANDIDATE/__stats" | jq .total.requests)
     assert_eq "$a" "$lines" "primary requests"
     assert_eq "$b" "$lines" "candidate requests"
-    jq -e '.candidate.p99_ms > 0 and .primary.p99_ms > 0' "$TMP/sh/s.json" > /dev/null || fail "latency per side"
+    jq -e '.candidate.p99_ms > 0 and .primary.p99_ms > 0' "$TMP/sh/shadow.json" > /dev/null || fail "latency per side"
+    # the report: the diff table and the sample pairs
+    "$CREST" report "$TMP/sh" --no-charts > "$TMP/sh/report.out" 2>&1 || { cat "$TMP/sh/report.out" >&2; fail "report"; }
+    grep -q 'id="shadow"' "$TMP/sh/index.html" || fail "no shadow section"
+    grep -q 'cart_view.replay' "$TMP/sh/index.html" || fail "no endpoint row"
+    grep -q 'variant' "$TMP/sh/index.html" || fail "no sample pair"
+    grep -q "Shadow comparison: $lines pairs, $views differ" "$TMP/sh/summary.txt" || fail "summary.txt"
 }
 
 test_whole_body_sees_trace_ids_and_gates() {
