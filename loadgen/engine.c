@@ -58,7 +58,6 @@
 #define NS 1000000000ull
 #define HOUSEKEEPING_S 0.02
 #define BATCH 256            /* arrivals handled per wakeup before I/O gets a turn */
-#define CPU_BOUND 0.95       /* busiest thread's CPU share that marks the generator limited */
 
 static volatile sig_atomic_t g_signal_stop;
 
@@ -129,7 +128,14 @@ typedef struct worker {
     ev_timer house;
     ev_timer grace;
 
-    rng rng;
+    /* Separate streams, so that a request depends only on the seed and its
+     * place in the sequence, never on timing (--seed reproduces the request
+     * sequence): arrival times; endpoint picks (one draw per request, in
+     * sequence order); template values, from a stream seeded per request
+     * with its sequence number (requests are rendered when they are sent,
+     * in an order that depends on the connections). */
+    rng arrival_rng, pick_rng;
+    uint64_t render_seed;
     uint64_t seq;
     run_result res;
     run_result cres;              /* shadow runs: the candidate side */
@@ -463,8 +469,10 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
         hdr = e->literal_hdr[p->endpoint];
         tr.key = (long)p->endpoint;
     } else {
-        int rc = w->feed ? e->plan->feed->render(w->feed, p->seq, e->plan, &w->rng, s->render)
-                         : loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        rng render_rng;
+        rng_seed(&render_rng, w->render_seed ^ (p->seq * 0xd1342543de82ef95ull));
+        int rc = w->feed ? e->plan->feed->render(w->feed, p->seq, e->plan, &render_rng, s->render)
+                         : loadplan_render(e->plan, p->endpoint, p->seq, &render_rng, s->render);
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
@@ -581,7 +589,7 @@ static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int3
     if (w->feed && user < 0)   /* a recorded arrival: seq is its number in this thread's feed */
         p.endpoint = w->feed_endpoint;
     else
-        p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
+        p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->pick_rng);
     return p;
 }
 
@@ -603,7 +611,8 @@ static size_t users_wanted(const worker *w, size_t phase)
     const loadplan_phase *ph = &w->eng->plan->phases[phase];
     if (ph->connections <= 0)
         return 0;
-    size_t n = share((uint64_t)ph->connections, w->eng->nthreads, w->id);
+    uint64_t mine = shard_split(&w->eng->plan->shard, (uint64_t)ph->connections);
+    size_t n = share(mine, w->eng->nthreads, w->id);
     return n < w->nusers ? n : w->nusers;
 }
 
@@ -892,9 +901,12 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     free(names);
     if (rc != 0 || interval_init(&w->iv, p->nsubsystems) != 0)
         goto oom;
-    rng_seed(&w->rng, e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1);
+    uint64_t thread_seed = e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1;
+    rng_seed(&w->arrival_rng, thread_seed);
+    rng_seed(&w->pick_rng, thread_seed ^ 0x5851f42d4c957f2dull);
+    w->render_seed = rng_splitmix64(&thread_seed) ^ 0x2545f4914f6cdd1dull;
     if (arrival_clock_init(&w->arrivals, p, p->poisson, (unsigned)w->id, (unsigned)e->nthreads,
-                           &w->rng) != 0)
+                           &w->arrival_rng) != 0)
         goto oom;
     if (p->feed && !(w->feed = p->feed->open(p->feed_ctx, (unsigned)w->id, (unsigned)e->nthreads)))
         goto oom;
@@ -1141,7 +1153,9 @@ static void snapshot(engine *e, uint64_t now, progress_snapshot *s)
     const loadplan_phase *p = &e->plan->phases[ph];
     s->phase = p->name;
     s->closed_connections = p->connections;
-    s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
+    s->target_rate = p->connections > 0 ? 0
+                                        : rate_curve_at(&p->rate, t_in, p->duration_s) *
+                                              shard_fraction(&e->plan->shard);
     pthread_mutex_lock(&e->store.mu);
     if (e->store.nfinal) {
         const second_stats *last = &e->store.seconds[e->store.nfinal - 1];
@@ -1179,7 +1193,8 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
 
 static void watch(engine *e, run_result *out)
 {
-    uint64_t next_tick = e->t0_ns + NS;
+    uint64_t now0 = clock_now_ns();
+    uint64_t next_tick = (e->t0_ns > now0 ? e->t0_ns : now0) + NS;
     int printed = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
         struct timespec ts = {0, 20 * 1000 * 1000};
@@ -1222,19 +1237,56 @@ static void judge_generator(engine *e, run_result *out)
     }
     g->loop_lag_p99_ms = (double)hist_percentile(out->total.h.loop_lag, 99) / 1000.0;
     g->conn_wait_warning = waited > 0;
-    char *r = g->reason;
-    size_t left = sizeof g->reason;
-    int n = 0;
-    if (g->loop_lag_p99_ms > e->o.loop_lag_bound_ms)
-        n += snprintf(r + n, left - (size_t)n, "%sloop lag p99 %.2f ms > bound %.2f ms",
-                      n ? "; " : "", g->loop_lag_p99_ms, e->o.loop_lag_bound_ms);
-    if (g->cpu_busiest_thread > CPU_BOUND && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%sa generator thread was %.0f%% busy",
-                      n ? "; " : "", g->cpu_busiest_thread * 100);
-    if (dropped_limit && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
-                      n ? "; " : "", (unsigned long long)dropped_limit);
-    g->limited = n > 0;
+    generator_judge(g, e->o.loop_lag_bound_ms, dropped_limit);
+}
+
+/* Waits (interruptibly) until about LEAD_NS before the monotonic instant AT. */
+static void wait_until(uint64_t at, uint64_t lead_ns)
+{
+    for (;;) {
+        uint64_t now = clock_now_ns();
+        if (g_signal_stop || now + lead_ns >= at)
+            return;
+        uint64_t left = at - lead_ns - now;
+        if (left > 100 * 1000 * 1000ull)
+            left = 100 * 1000 * 1000ull;
+        struct timespec ts = {0, (long)left};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double wall_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The monotonic instant of the timeline's t = 0. Without --start-at: a
+ * little in the future, so every thread starts on the same instant. With
+ * it: the wall-clock START_AT, waited for when early; when late, t = 0 lies
+ * in the past and the arrivals already due go out at once, their latency
+ * counted from their (shared) intended times. Records the start in OUT. */
+static uint64_t fix_timeline(const engine_options *o, run_result *out)
+{
+    uint64_t lead = 20 * 1000 * 1000ull;
+    if (o->start_at <= 0) {
+        out->timeline_start = wall_now_s() + (double)lead / 1e9;
+        out->late_s = 0;
+        return clock_now_ns() + lead;
+    }
+    double ahead = o->start_at - wall_now_s();
+    out->late_s = -ahead;
+    out->timeline_start = o->start_at;
+    if (ahead > 0) {
+        wait_until(clock_now_ns() + (uint64_t)(ahead * 1e9), lead);
+        ahead = o->start_at - wall_now_s();   /* re-read: the wall clock may have been stepped */
+    }
+    uint64_t now = clock_now_ns();
+    if (ahead >= 0)
+        return now + (uint64_t)(ahead * 1e9);
+    uint64_t late_ns = (uint64_t)(-ahead * 1e9);
+    return late_ns < now ? now - late_ns : 1;
 }
 
 /* When the run stopped: the first thread to stop (an interrupt, an abort),
@@ -1307,8 +1359,10 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     int open = 0, closed_max = 0;
     for (size_t i = 0; i < plan->nphases; i++) {
         if (plan->phases[i].connections > 0) {
-            if (plan->phases[i].connections > closed_max)
-                closed_max = plan->phases[i].connections;
+            /* this shard's users (all of them when not sharded) */
+            int mine = (int)shard_split(&plan->shard, (uint64_t)plan->phases[i].connections);
+            if (mine > closed_max)
+                closed_max = mine;
         } else {
             open = 1;
         }
@@ -1316,6 +1370,8 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     e.budget = closed_max;
     if (open && o->connections > e.budget)
         e.budget = o->connections;
+    if (e.budget <= 0 && shard_spec_active(&plan->shard))
+        e.budget = 1;   /* a shard whose part is empty still runs (and counts) its timeline */
     if (e.budget <= 0) {
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
@@ -1400,7 +1456,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
      * threads start on the same instant. */
     clock_wall_iso8601(out->started_at, sizeof out->started_at);
     snprintf(out->target, sizeof out->target, "%s", plan->target);
-    e.t0_ns = clock_now_ns() + 20 * 1000 * 1000;
+    e.t0_ns = fix_timeline(o, out);
     e.end_ns = e.t0_ns + (uint64_t)(e.duration_s * 1e9);
     e.measure_ns = e.t0_ns + (uint64_t)(e.warmup_s * 1e9);
     double acc = 0;

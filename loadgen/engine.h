@@ -65,6 +65,7 @@ typedef struct engine_options {
     void *progress_user;
     uint64_t seed;
     engine_shadow *shadow;    /* NULL: a plain run */
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,

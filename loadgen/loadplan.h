@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/rng.h"
+#include "loadgen/shard.h"
 #include "loadgen/threshold.h"
 
 #define LOADPLAN_MAX_HEADERS 16
@@ -122,6 +123,7 @@ typedef struct loadplan {
                                       (open-loop phases only; they give the length and the
                                       target rate shown per second) */
     void *feed_ctx;               /* not owned */
+    shard_spec shard;         /* this generator's part of a fleet run (unsharded: 0 of 1) */
 } loadplan;
 
 /* Buffers an engine slot owns for one request; filled by loadplan_render. */
@@ -164,6 +166,12 @@ double loadplan_duration(const loadplan *p);
 /* Index of the phase at T seconds from the start (the last one past the end),
  * and T relative to that phase's start in *T_IN_PHASE. */
 size_t loadplan_phase_at(const loadplan *p, double t_s, double *t_in_phase);
+
+/* Makes the plan shard SPEC's part of a fleet run (the plan takes over
+ * SPEC's weights): arrivals and closed-loop users are split by the engine,
+ * unique and sequential feeders are restricted to the shard's block of
+ * rows here (loadgen/shard.h). */
+void loadplan_set_shard(loadplan *p, shard_spec *spec);
 
 /* Picks an endpoint by phase PHASE's mix. Constant time in practice. */
 size_t loadplan_pick_endpoint(const loadplan *p, size_t phase, rng *r);
