@@ -201,11 +201,13 @@ static void print_diff(const shadow_diff *d, const loadplan *p)
                    (unsigned long long)d->per[i].mismatched,
                    shadow_mismatch_rate(&d->per[i]) * 100,
                    (unsigned long long)d->per[i].status_differs);
-    for (size_t i = 0; i < d->nsamples && i < 3; i++)
-        printf("  sample %s: %s\n    primary   %ld %.120s\n    candidate %ld %.120s\n",
-               p->endpoints[d->samples[i].endpoint].name, d->samples[i].why,
-               d->samples[i].status[0], d->samples[i].body[0], d->samples[i].status[1],
-               d->samples[i].body[1]);
+    for (size_t i = 0; i < d->nsamples && i < 3; i++) {
+        const shadow_sample *s = &d->samples[i];
+        int n0 = (int)strcspn(s->body[0], "\r\n"), n1 = (int)strcspn(s->body[1], "\r\n");
+        printf("  sample %s: %s\n    primary   %ld %.*s\n    candidate %ld %.*s\n",
+               p->endpoints[s->endpoint].name, s->why, s->status[0], n0 < 120 ? n0 : 120,
+               s->body[0], s->status[1], n1 < 120 ? n1 : 120, s->body[1]);
+    }
 }
 
 /* The directory of --out is created when missing (one level), as report does. */
