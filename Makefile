@@ -20,7 +20,7 @@ CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lm -lpthread
 
-MODULES  = common loadgen capacity forecast reports testbed fleet cli
+MODULES  = common loadgen capacity forecast reports testbed fleet replay cli
 SRC      = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_SRC  = $(filter-out cli/main.c,$(SRC))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
@@ -31,7 +31,7 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
             libcjson-dev libhttp-parser-dev
 DEB_RUN   = gnuplot-nox
-DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind \
+DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind time \
             nodejs
 # Installed only when the command is missing: NodeSource's nodejs package ships npm itself
 # and conflicts with Debian's npm (the fleet manifest test installs kubernetes-models with it).

@@ -18,6 +18,8 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 
@@ -35,5 +37,7 @@ extern const cli_command validate_command;
 extern const cli_command testbed_command;
 extern const cli_command merge_command;
 extern const cli_command fleet_command;
+extern const cli_command replay_command;
+extern const cli_command shadow_command;
 
 #endif

@@ -24,6 +24,8 @@ static const subcommand subcommands[] = {
     {&compare_command, cmd_compare},
     {&drill_command, cmd_drill},
     {&testbed_command, cmd_testbed},
+    {&replay_command, cmd_replay},
+    {&shadow_command, cmd_shadow},
     {&merge_command, cmd_merge},
     {&fleet_command, cmd_fleet},
 };
@@ -94,6 +96,7 @@ int main(int argc, char **argv)
         if (strcmp(cmd, subcommands[i].spec->name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
     crest_error("unknown command '%s'; expected one of: run, validate, search, usl, forecast, "
-                "plan, report, compare, drill, testbed, merge, fleet, completion, manpage", cmd);
+                "plan, report, compare, drill, testbed, replay, shadow, merge, fleet, completion, "
+                "manpage", cmd);
     return CREST_EXIT_USAGE;
 }

@@ -166,6 +166,11 @@ int loadplan_prepare(loadplan *p)
     }
     for (size_t i = 0; i < p->nphases; i++) {
         loadplan_phase *ph = &p->phases[i];
+        if (p->feed && ph->connections > 0) {
+            crest_error_at(p->source, 0, "phase '%s': a replayed log is open loop; expected no "
+                           "connections", ph->name);
+            return -1;
+        }
         free(ph->mix_cumulative);
         ph->mix_cumulative = ph->mix ? cumulative(p, ph->mix) : NULL;
         if (ph->mix && (!ph->mix_cumulative || ph->mix_cumulative[p->nendpoints - 1] <= 0)) {

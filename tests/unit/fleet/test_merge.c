@@ -207,7 +207,7 @@ static void test_frames_survive_prefixes_and_refuse_damage(void **state)
     for (int k = 0; k < 3; k++) {
         memset(payload[k], 'a' + k, sizeof payload[k] - 1);
         payload[k][sizeof payload[k] - 1] = '\0';
-        snprintf(payload[k], 20, "{\"shard\": %d}", k);
+        snprintf(payload[k], 20, "{\"shard\": %c}", '0' + k);
         payload[k][strlen(payload[k])] = ' ';
     }
     char *frames[3];
