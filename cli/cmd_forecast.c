@@ -15,6 +15,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "forecast/evaluate.h"
 #include "forecast/forecast.h"
 #include "forecast/forecast_json.h"
 #include "forecast/series.h"
@@ -41,8 +42,11 @@ static void usage(FILE *out)
         "  --horizon N         N periods after each series' last point\n"
         "  --at T              up to time T (a year, or a date like 2026-11-11)\n"
         "models:\n"
-        "  --model NAME        auto (default) | linear | quadratic | cubic | exponential |\n"
-        "                      logistic | gompertz | holt-damped | daily | seasonal-naive\n"
+        "  --model NAME        auto (default: growth family: a combination of the methods\n"
+        "                      below, weighted by their backtest; daily: the best backtest) |\n"
+        "                      theta | drift | naive | holt-damped | damped-log | linear |\n"
+        "                      quadratic | cubic | exponential | logistic | gompertz |\n"
+        "                      daily | seasonal-naive\n"
         "  --family F          auto (default: daily for daily dates, growth otherwise) |\n"
         "                      growth | daily\n"
         "  --cap X             logistic saturation, instead of estimating it\n"
@@ -52,6 +56,9 @@ static void usage(FILE *out)
         "  --out FILE          forecast.json (schema crest.forecast/1)\n"
         "  --csv FILE          series,t,mean,lo80,hi80,lo95,hi95\n"
         "  --quiet             no table, only the summary line\n"
+        "evaluation:\n"
+        "  --evaluate COL      score on held-out data: fit the rows whose COL is 'train',\n"
+        "                      forecast the 'test' rows, print sMAPE, MASE and coverage\n"
         "\n"
         "Intervals (80%%, 95%%) come from the backtest's errors per horizon step.\n"
         "Exit: 0 ok, 2 bad usage or input (or no series could be forecast).\n");
@@ -157,7 +164,132 @@ static void print_series_line(const fc_history *h, const fc_series *s, const fc_
            fc_time_format(h->kind, p->t, tb, sizeof tb), b, c, d);
 }
 
-int cmd_forecast(int argc, char **argv)
+typedef struct forecast_args {
+    fc_read_options ro;
+    const char *values[MAX_LIST], *where[MAX_LIST];
+    char *copies[MAX_LIST];
+    size_t ncopies;
+    const char *history_path, *at, *model_arg, *family_arg, *out, *csv, *events_file;
+    const char *evaluate;   /* the split column, or NULL */
+    double horizon, cap;
+    int quiet, forced;
+    fc_events events;
+} forecast_args;
+
+static void args_free(forecast_args *a)
+{
+    fc_events_free(&a->events);
+    for (size_t i = 0; i < a->ncopies; i++)
+        free(a->copies[i]);
+}
+
+/* --value and --where keep a copy of their argument (--value splits it). */
+static int add_copy(forecast_args *a, int ch, const char *arg)
+{
+    if (a->ncopies >= MAX_LIST || !(a->copies[a->ncopies] = strdup(arg))) {
+        crest_error("forecast: too many --%s", ch == 'v' ? "value" : "where");
+        return -1;
+    }
+    char *copy = a->copies[a->ncopies++];
+    if (ch == 'w') {
+        if (a->ro.nwhere >= MAX_LIST) {
+            crest_error("forecast: too many --where (at most %d)", MAX_LIST);
+            return -1;
+        }
+        a->where[a->ro.nwhere++] = copy;
+    } else if (add_list(copy, a->values, &a->ro.nvalues) != 0) {
+        crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
+        return -1;
+    }
+    return 0;
+}
+
+/* One option; 0, 1 for --help, -1 after an error. */
+static int take_option(forecast_args *a, int ch, char **argv)
+{
+    switch (ch) {
+    case 't': a->ro.time_col = optarg; return 0;
+    case 'v':
+    case 'w': return add_copy(a, ch, optarg);
+    case 's': a->ro.series_col = optarg; return 0;
+    case 'u': a->ro.until = optarg; return 0;
+    case 'H':
+        if (units_parse_double(optarg, &a->horizon) != 0 || a->horizon < 1 ||
+            a->horizon > MAX_HORIZON || a->horizon != floor(a->horizon)) {
+            crest_error("--horizon '%s': expected a whole number of periods, 1..%d", optarg,
+                        MAX_HORIZON);
+            return -1;
+        }
+        return 0;
+    case 'a': a->at = optarg; return 0;
+    case 'm': a->model_arg = optarg; return 0;
+    case 'f': a->family_arg = optarg; return 0;
+    case 'c':
+        if (units_parse_double(optarg, &a->cap) != 0 || !(a->cap > 0)) {
+            crest_error("--cap '%s': expected a positive number", optarg);
+            return -1;
+        }
+        return 0;
+    case 'e': return fc_events_add_recurring(&a->events, optarg) != 0 ? -1 : 0;
+    case 'E': a->events_file = optarg; return 0;
+    case 'o': a->out = optarg; return 0;
+    case 'C': a->csv = optarg; return 0;
+    case 'q': a->quiet = 1; return 0;
+    case 'V': a->evaluate = optarg; return 0;
+    case 'h': usage(stdout); return 1;
+    case ':': crest_error("forecast: option '%s' needs a value", argv[optind - 1]); return -1;
+    default:
+        crest_error("forecast: unknown option '%s' (see crest forecast --help)", argv[optind - 1]);
+        return -1;
+    }
+}
+
+static int check_args(forecast_args *a)
+{
+    if (!a->history_path) {
+        crest_error("forecast: no history file; usage: crest forecast HISTORY.csv --time COL");
+        return -1;
+    }
+    if (!a->ro.time_col) {
+        crest_error("forecast: --time COL is required (the column holding years, dates or "
+                    "date-times)");
+        return -1;
+    }
+    if (a->at && a->horizon > 0) {
+        crest_error("forecast: give --horizon or --at, not both");
+        return -1;
+    }
+    if (a->evaluate && (a->at || a->horizon > 0 || a->ro.until || a->out || a->csv)) {
+        crest_error("forecast: --evaluate takes the horizon from the test rows; drop --at, "
+                    "--horizon, --until, --out and --csv");
+        return -1;
+    }
+    a->forced = -1;
+    if (strcmp(a->model_arg, "auto") != 0) {
+        fc_model_id m;
+        if (fc_model_parse(a->model_arg, &m) != 0) {
+            crest_error("--model '%s': expected auto, theta, drift, naive, holt-damped, "
+                        "damped-log, linear, quadratic, cubic, exponential, logistic, gompertz, "
+                        "daily or seasonal-naive",
+                        a->model_arg);
+            return -1;
+        }
+        a->forced = (int)m;
+    }
+    if (strcmp(a->family_arg, "auto") && strcmp(a->family_arg, "growth") &&
+        strcmp(a->family_arg, "daily")) {
+        crest_error("--family '%s': expected auto, growth or daily", a->family_arg);
+        return -1;
+    }
+    if (a->events_file && fc_events_read(&a->events, a->events_file) != 0)
+        return -1;
+    a->ro.values = a->values;
+    a->ro.where = a->where;
+    return 0;
+}
+
+/* 0 to go on, 1 after --help, -1 after an error. */
+static int parse_args(int argc, char **argv, forecast_args *a)
 {
     static const struct option longopts[] = {
         {"time", required_argument, NULL, 't'},   {"value", required_argument, NULL, 'v'},
@@ -167,22 +299,10 @@ int cmd_forecast(int argc, char **argv)
         {"family", required_argument, NULL, 'f'}, {"cap", required_argument, NULL, 'c'},
         {"event", required_argument, NULL, 'e'},  {"events", required_argument, NULL, 'E'},
         {"out", required_argument, NULL, 'o'},    {"csv", required_argument, NULL, 'C'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},        {"evaluate", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
-    fc_read_options ro = {0};
-    const char *values[MAX_LIST], *where[MAX_LIST];
-    char *copies[MAX_LIST];
-    size_t ncopies = 0;
-    const char *at = NULL, *model_arg = "auto", *family_arg = "auto", *out = NULL, *csv = NULL;
-    const char *events_file = NULL;
-    double horizon = 0, cap = 0;
-    int quiet = 0, rc = CREST_EXIT_USAGE;
-    fc_events events = {0};
-    fc_history hist = {0};
-    fc_result *results = NULL;
-
-    const char *history_path = NULL;
+    a->model_arg = a->family_arg = "auto";
     opterr = 0;
     optind = 0;
     for (;;) {
@@ -191,132 +311,201 @@ int cmd_forecast(int argc, char **argv)
         if (ch == -1) {
             if (optind >= argc)
                 break;
-            if (history_path) {
+            if (a->history_path) {
                 crest_error("forecast: one history file expected, found '%s' too", argv[optind]);
-                goto done;
+                return -1;
             }
-            history_path = argv[optind++];
+            a->history_path = argv[optind++];
             continue;
         }
-        switch (ch) {
-        case 't': ro.time_col = optarg; break;
-        case 'v':
-        case 'w':
-            if (ncopies >= MAX_LIST || !(copies[ncopies] = strdup(optarg))) {
-                crest_error("forecast: too many --%s", ch == 'v' ? "value" : "where");
-                goto done;
-            }
-            if (ch == 'w') {
-                if (ro.nwhere >= MAX_LIST) {
-                    crest_error("forecast: too many --where (at most %d)", MAX_LIST);
-                    goto done;
-                }
-                where[ro.nwhere++] = copies[ncopies++];
-            } else if (add_list(copies[ncopies++], values, &ro.nvalues) != 0) {
-                crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
-                goto done;
-            }
-            break;
-        case 's': ro.series_col = optarg; break;
-        case 'u': ro.until = optarg; break;
-        case 'H':
-            if (units_parse_double(optarg, &horizon) != 0 || horizon < 1 ||
-                horizon > MAX_HORIZON || horizon != floor(horizon)) {
-                crest_error("--horizon '%s': expected a whole number of periods, 1..%d", optarg,
-                            MAX_HORIZON);
-                goto done;
-            }
-            break;
-        case 'a': at = optarg; break;
-        case 'm': model_arg = optarg; break;
-        case 'f': family_arg = optarg; break;
-        case 'c':
-            if (units_parse_double(optarg, &cap) != 0 || !(cap > 0)) {
-                crest_error("--cap '%s': expected a positive number", optarg);
-                goto done;
-            }
-            break;
-        case 'e':
-            if (fc_events_add_recurring(&events, optarg) != 0)
-                goto done;
-            break;
-        case 'E': events_file = optarg; break;
-        case 'o': out = optarg; break;
-        case 'C': csv = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h':
-            usage(stdout);
-            rc = CREST_EXIT_OK;
-            goto done;
-        case ':':
-            crest_error("forecast: option '%s' needs a value", argv[optind - 1]);
-            goto done;
-        default:
-            crest_error("forecast: unknown option '%s' (see crest forecast --help)", argv[optind - 1]);
-            goto done;
-        }
+        int rc = take_option(a, ch, argv);
+        if (rc != 0)
+            return rc;
     }
-    if (!history_path) {
-        crest_error("forecast: no history file; usage: crest forecast HISTORY.csv --time COL");
-        goto done;
-    }
-    if (!ro.time_col) {
-        crest_error("forecast: --time COL is required (the column holding years, dates or "
-                    "date-times)");
-        goto done;
-    }
-    if (at && horizon > 0) {
-        crest_error("forecast: give --horizon or --at, not both");
-        goto done;
-    }
-    int forced = -1;
-    if (strcmp(model_arg, "auto") != 0) {
-        fc_model_id m;
-        if (fc_model_parse(model_arg, &m) != 0) {
-            crest_error("--model '%s': expected auto, linear, quadratic, cubic, exponential, "
-                        "logistic, gompertz, holt-damped, daily or seasonal-naive",
-                        model_arg);
-            goto done;
-        }
-        forced = (int)m;
-    }
-    if (strcmp(family_arg, "auto") && strcmp(family_arg, "growth") && strcmp(family_arg, "daily")) {
-        crest_error("--family '%s': expected auto, growth or daily", family_arg);
-        goto done;
-    }
-    if (events_file && fc_events_read(&events, events_file) != 0)
-        goto done;
-    ro.values = values;
-    ro.where = where;
+    return check_args(a);
+}
 
-    double started = clock_now_s();
-    if (fc_history_read(history_path, &ro, &hist) != 0)
-        goto done;
+static fc_family choose_family(const forecast_args *a, const fc_history *hist)
+{
+    if (a->forced >= 0)
+        return fc_model_family((fc_model_id)a->forced);
+    if (strcmp(a->family_arg, "auto") == 0)
+        return (hist->kind == FC_TIME_DATE && hist->step == 1) ? FC_FAMILY_DAILY
+                                                               : FC_FAMILY_GROWTH;
+    return strcmp(a->family_arg, "daily") == 0 ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
+}
 
-    fc_family family;
-    if (forced >= 0)
-        family = fc_model_family((fc_model_id)forced);
-    else if (strcmp(family_arg, "auto") == 0)
-        family = (hist.kind == FC_TIME_DATE && hist.step == 1) ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
-    else
-        family = strcmp(family_arg, "daily") == 0 ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
-    if (family == FC_FAMILY_DAILY && hist.kind == FC_TIME_YEAR) {
-        crest_error("forecast: the daily model needs dates; '%s' holds years", hist.time_col);
-        goto done;
+static int check_family(const forecast_args *a, const fc_history *hist, fc_family family)
+{
+    if (family == FC_FAMILY_DAILY && hist->kind == FC_TIME_YEAR) {
+        crest_error("forecast: the daily model needs dates; '%s' holds years", hist->time_col);
+        return -1;
     }
-    if (!events.n && family == FC_FAMILY_DAILY && (forced < 0 || forced == FC_MODEL_DAILY))
-        fprintf(stderr, "crest: note: no --event/--events given: festival days are not modelled "
-                        "(e.g. --event 11-11)\n");
-    if (events.n && family != FC_FAMILY_DAILY)
+    if (!a->events.n && family == FC_FAMILY_DAILY && (a->forced < 0 || a->forced == FC_MODEL_DAILY))
+        crest_note("no --event/--events given: festival days are not modelled (e.g. --event "
+                   "11-11)");
+    if (a->events.n && family != FC_FAMILY_DAILY)
         crest_warn("festivals (--event/--events) only affect the daily model; ignored for "
                    "growth curves");
-    double at_t = 0;
-    if (at && fc_time_parse(at, hist.kind, &at_t) != 0) {
-        crest_error("--at '%s': expected a %s like the '%s' column", at,
-                    fc_time_kind_name(hist.kind), hist.time_col);
-        goto done;
-    }
+    return 0;
+}
 
+static void run_options(const forecast_args *a, const fc_history *hist, fc_family family,
+                        fc_run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->family = family;
+    o->forced = a->forced;
+    o->fit.step = hist->step;
+    o->fit.cap = a->cap;
+    o->fit.events = a->events.n ? &a->events : NULL;
+    o->horizon = a->horizon > 0 ? (size_t)a->horizon : 1;
+}
+
+/* Horizon of series S under --at; 0 or -1 after an error. */
+static int horizon_at(const forecast_args *a, const fc_history *hist, const fc_series *s,
+                      double at_t, size_t *horizon)
+{
+    size_t steps;
+    if (fc_horizon_steps(s->t[s->n - 1], at_t, hist->step, &steps) != 0) {
+        char tb[40];
+        crest_error("--at %s is not after the last point of series '%s' (%s); use --until to "
+                    "hold data back",
+                    a->at, s->id, fc_time_format(hist->kind, s->t[s->n - 1], tb, sizeof tb));
+        return -1;
+    }
+    if (steps > MAX_HORIZON) {
+        crest_error("--at %s is %zu periods away; at most %d", a->at, steps, MAX_HORIZON);
+        return -1;
+    }
+    *horizon = steps;
+    return 0;
+}
+
+/* Forecasts every series into RESULTS; returns an exit code (OK to go on). */
+static int forecast_all(const forecast_args *a, const fc_history *hist, fc_family family,
+                        fc_result *results, size_t *nfailed, size_t *max_h)
+{
+    double at_t = 0;
+    if (a->at && fc_time_parse(a->at, hist->kind, &at_t) != 0) {
+        crest_error("--at '%s': expected a %s like the '%s' column", a->at,
+                    fc_time_kind_name(hist->kind), hist->time_col);
+        return CREST_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < hist->nseries; i++) {
+        const fc_series *s = &hist->series[i];
+        fc_run_options o;
+        run_options(a, hist, family, &o);
+        if (a->at && s->n && horizon_at(a, hist, s, at_t, &o.horizon) != 0)
+            return CREST_EXIT_USAGE;
+        if (o.horizon > *max_h)
+            *max_h = o.horizon;
+        int frc = fc_forecast_series(s, &o, &results[i]);
+        if (frc < 0) {
+            crest_error("out of memory forecasting '%s'", s->id);
+            return CREST_EXIT_RUN;
+        }
+        if (frc > 0) {
+            (*nfailed)++;
+            crest_warn("series '%s': no forecast: %s", s->id, results[i].reason);
+        }
+    }
+    return CREST_EXIT_OK;
+}
+
+/* --evaluate COL: fit the train rows, score the test rows. */
+static int run_evaluate(forecast_args *a)
+{
+    fc_history train = {0}, test = {0};
+    char wtrain[160], wtest[160];
+    int rc = CREST_EXIT_USAGE;
+    snprintf(wtrain, sizeof wtrain, "%s=train", a->evaluate);
+    snprintf(wtest, sizeof wtest, "%s=test", a->evaluate);
+    if (a->ro.nwhere + 1 > MAX_LIST) {
+        crest_error("forecast: too many --where");
+        return rc;
+    }
+    double started = clock_now_s();
+    a->where[a->ro.nwhere++] = wtrain;
+    int read_train = fc_history_read(a->history_path, &a->ro, &train);
+    a->where[a->ro.nwhere - 1] = wtest;
+    if (read_train == 0 && fc_history_read(a->history_path, &a->ro, &test) == 0) {
+        fc_family family = choose_family(a, &train);
+        fc_run_options o;
+        run_options(a, &train, family, &o);
+        fc_eval e;
+        if (check_family(a, &train, family) != 0) {
+            rc = CREST_EXIT_USAGE;
+        } else if (fc_evaluate(&train, &test, &o, &e) != 0) {
+            crest_error("out of memory evaluating '%s'", a->history_path);
+            rc = CREST_EXIT_RUN;
+        } else {
+            printf("evaluate %s (--model %s): %zu series, %zu test points, %zu series skipped%s%s\n"
+                   "  sMAPE %.2f  MASE %.3f  MAPE %.2f  inside 80%% interval %.1f%%  inside 95%% "
+                   "interval %.1f%%  %.2f s\n",
+                   a->history_path, a->model_arg, e.nseries, e.npoints, e.nskipped,
+                   e.nskipped ? " (first: " : "", e.nskipped ? e.first_skipped : "", e.smape,
+                   e.mase, e.mape, 100 * e.cover80, 100 * e.cover95, clock_now_s() - started);
+            if (e.nskipped)
+                printf(")\n");
+            rc = e.nseries ? CREST_EXIT_OK : CREST_EXIT_USAGE;
+        }
+    }
+    fc_history_free(&train);
+    fc_history_free(&test);
+    return rc;
+}
+
+static void print_results(const forecast_args *a, const fc_history *hist, const fc_result *results)
+{
+    if (a->quiet)
+        return;
+    for (size_t i = 0; i < hist->nseries; i++) {
+        if (hist->nseries <= TABLE_SERIES_MAX)
+            print_series_table(hist, &hist->series[i], &results[i]);
+        else
+            print_series_line(hist, &hist->series[i], &results[i]);
+    }
+}
+
+static int write_outputs(const forecast_args *a, const fc_history *hist, const fc_result *results,
+                         fc_family family, size_t max_h)
+{
+    fc_json_meta meta = {
+        .family = family == FC_FAMILY_DAILY ? "daily" : "growth",
+        .model_arg = a->model_arg, .at = a->at, .horizon = max_h,
+        .event_names = (const char *const *)a->events.names, .nevents = a->events.nnames,
+        .cap = a->cap,
+    };
+    if (a->out && fc_json_write(a->out, hist, results, &meta) != 0)
+        return -1;
+    if (a->csv && fc_csv_write(a->csv, hist, results) != 0)
+        return -1;
+    return 0;
+}
+
+int cmd_forecast(int argc, char **argv)
+{
+    forecast_args a = {0};
+    fc_history hist = {0};
+    fc_result *results = NULL;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        args_free(&a);
+        return rc > 0 ? CREST_EXIT_OK : CREST_EXIT_USAGE;
+    }
+    if (a.evaluate) {
+        rc = run_evaluate(&a);
+        args_free(&a);
+        return rc;
+    }
+    rc = CREST_EXIT_USAGE;
+    double started = clock_now_s();
+    if (fc_history_read(a.history_path, &a.ro, &hist) != 0)
+        goto done;
+    fc_family family = choose_family(&a, &hist);
+    if (check_family(&a, &hist, family) != 0)
+        goto done;
     results = calloc(hist.nseries + 1, sizeof *results);
     if (!results) {
         crest_error("out of memory");
@@ -324,69 +513,18 @@ int cmd_forecast(int argc, char **argv)
         goto done;
     }
     size_t nfailed = 0, max_h = 0;
-    for (size_t i = 0; i < hist.nseries; i++) {
-        const fc_series *s = &hist.series[i];
-        fc_run_options o = {.family = family, .forced = forced};
-        o.fit.step = hist.step;
-        o.fit.cap = cap;
-        o.fit.events = events.n ? &events : NULL;
-        o.horizon = horizon > 0 ? (size_t)horizon : 1;
-        if (at && s->n) {
-            size_t steps;
-            if (fc_horizon_steps(s->t[s->n - 1], at_t, hist.step, &steps) != 0) {
-                char tb[40];
-                crest_error("--at %s is not after the last point of series '%s' (%s); use "
-                            "--until to hold data back",
-                            at, s->id, fc_time_format(hist.kind, s->t[s->n - 1], tb, sizeof tb));
-                goto done;
-            }
-            if (steps > MAX_HORIZON) {
-                crest_error("--at %s is %zu periods away; at most %d", at, steps, MAX_HORIZON);
-                goto done;
-            }
-            o.horizon = steps;
-        }
-        if (o.horizon > max_h)
-            max_h = o.horizon;
-        int frc = fc_forecast_series(s, &o, &results[i]);
-        if (frc < 0) {
-            crest_error("out of memory forecasting '%s'", s->id);
-            rc = CREST_EXIT_RUN;
-            goto done;
-        }
-        if (frc > 0) {
-            nfailed++;
-            crest_warn("series '%s': no forecast: %s", s->id, results[i].reason);
-        }
-    }
-    double elapsed = clock_now_s() - started;
-
-    if (!quiet) {
-        if (hist.nseries <= TABLE_SERIES_MAX) {
-            for (size_t i = 0; i < hist.nseries; i++)
-                print_series_table(&hist, &hist.series[i], &results[i]);
-        } else {
-            for (size_t i = 0; i < hist.nseries; i++)
-                print_series_line(&hist, &hist.series[i], &results[i]);
-        }
-    }
-    const char *const *names = (const char *const *)events.names;
-    fc_json_meta meta = {
-        .family = family == FC_FAMILY_DAILY ? "daily" : "growth",
-        .model_arg = model_arg, .at = at, .horizon = max_h,
-        .event_names = names, .nevents = events.nnames, .cap = cap,
-    };
-    if (out && fc_json_write(out, &hist, results, &meta) != 0) {
-        rc = CREST_EXIT_RUN;
+    rc = forecast_all(&a, &hist, family, results, &nfailed, &max_h);
+    if (rc != CREST_EXIT_OK)
         goto done;
-    }
-    if (csv && fc_csv_write(csv, &hist, results) != 0) {
+    double elapsed = clock_now_s() - started;
+    print_results(&a, &hist, results);
+    if (write_outputs(&a, &hist, results, family, max_h) != 0) {
         rc = CREST_EXIT_RUN;
         goto done;
     }
     printf("\nforecast: %zu series (%s models), %zu without a forecast, %.2f s%s%s\n",
            hist.nseries, family == FC_FAMILY_DAILY ? "daily" : "growth", nfailed, elapsed,
-           out ? "; wrote " : "", out ? out : "");
+           a.out ? "; wrote " : "", a.out ? a.out : "");
     rc = nfailed == hist.nseries ? CREST_EXIT_USAGE : CREST_EXIT_OK;
 done:
     if (results)
@@ -394,8 +532,6 @@ done:
             fc_result_free(&results[i]);
     free(results);
     fc_history_free(&hist);
-    fc_events_free(&events);
-    for (size_t i = 0; i < ncopies; i++)
-        free(copies[i]);
+    args_free(&a);
     return rc;
 }

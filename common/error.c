@@ -27,6 +27,14 @@ void crest_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void crest_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    print_message("crest: note: ", fmt, ap);
+    va_end(ap);
+}
+
 void crest_error_at(const char *file, long line, const char *fmt, ...)
 {
     va_list ap;

@@ -19,6 +19,9 @@ enum crest_exit {
 void crest_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "crest: warning: <message>" on stderr. */
 void crest_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "crest: note: <message>" on stderr: something the user should know that
+ * is not wrong (a default taken, an input feature not modelled). */
+void crest_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "<file>:<line>: error: <message>" (line 0 omits it) on stderr. */
 void crest_error_at(const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

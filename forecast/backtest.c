@@ -118,8 +118,6 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
         return -1;
     }
     double step = o->step > 0 ? o->step : 1;
-    double ape_sum = 0, ase_sum = 0, bias_sum = 0, worst = -1;
-    size_t ape_n = 0;
     for (size_t oi = 0; oi < norigins; oi++) {
         size_t k = origins[oi];
         fc_fit fit;
@@ -138,40 +136,52 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                 continue;
             if (h > (double)H)
                 break;
-            double f = fc_fit_predict(&fit, t[j]);
-            if (!isfinite(f) || bt->nerr >= errcap)
-                continue;
-            fc_bt_error *e = &bt->err[bt->nerr];
-            e->origin = k;
-            e->target = j;
-            e->step = (size_t)h;
-            e->forecast = f;
-            e->actual = y[j];
-            e->ase = fabs(y[j] - f) / scale;
-            if (fit.log_space) {
-                if (!(f > 0) || !(y[j] > 0))
-                    continue;
-                e->q = log(y[j] / f);
-            } else {
-                e->q = (y[j] - f) / local;
-            }
-            e->event = daily && fc_events_on(o->events, (long)floor(t[j])) >= 0;
-            ase_sum += e->ase;
-            if (y[j] != 0) {
-                double pe = (y[j] - f) / fabs(y[j]) * 100.0;
-                ape_sum += fabs(pe);
-                bias_sum += pe;
-                ape_n++;
-                if (fabs(pe) > worst) {
-                    worst = fabs(pe);
-                    bt->worst = bt->nerr;
-                }
-            }
-            bt->nerr++;
+            int event = daily && fc_events_on(o->events, (long)floor(t[j])) >= 0;
+            fc_bt_error e = {.origin = k, .target = j, .step = (size_t)h, .event = event,
+                             .forecast = fc_fit_predict(&fit, t[j]), .actual = y[j]};
+            fc_backtest_record(bt, &e, scale, local, fit.log_space, errcap);
         }
         fc_fit_free(&fit);
     }
     free(origins);
+    fc_backtest_summarize(bt);
+    return 0;
+}
+
+int fc_backtest_record(fc_backtest *bt, const fc_bt_error *in, double mase_scale,
+                       double local_scale, int log_space, size_t cap)
+{
+    double f = in->forecast, y = in->actual;
+    if (!isfinite(f) || bt->nerr >= cap)
+        return 0;
+    if (log_space && (!(f > 0) || !(y > 0)))
+        return 0;
+    fc_bt_error *e = &bt->err[bt->nerr++];
+    *e = *in;
+    e->ase = fabs(y - f) / mase_scale;
+    e->q = log_space ? log(y / f) : (y - f) / local_scale;
+    return 1;
+}
+
+void fc_backtest_summarize(fc_backtest *bt)
+{
+    double ape_sum = 0, ase_sum = 0, bias_sum = 0, worst = -1;
+    size_t ape_n = 0;
+    bt->mape = bt->mase = bt->bias_pct = NAN;
+    for (size_t i = 0; i < bt->nerr; i++) {
+        const fc_bt_error *e = &bt->err[i];
+        ase_sum += e->ase;
+        if (e->actual != 0) {
+            double pe = (e->actual - e->forecast) / fabs(e->actual) * 100.0;
+            ape_sum += fabs(pe);
+            bias_sum += pe;
+            ape_n++;
+            if (fabs(pe) > worst) {
+                worst = fabs(pe);
+                bt->worst = i;
+            }
+        }
+    }
     if (bt->nerr) {
         bt->mase = ase_sum / (double)bt->nerr;
         if (ape_n) {
@@ -179,7 +189,6 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
             bt->bias_pct = bias_sum / (double)ape_n;
         }
     }
-    return 0;
 }
 
 double fc_backtest_mase_from(const fc_backtest *bt, size_t from_origin, size_t *count)

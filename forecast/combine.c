@@ -1,0 +1,200 @@
+/* combine.c: see combine.h. The tuning constants were chosen on the M1 and
+ * tourism yearly benchmarks (bench/forecast.sh) and the Tmall rolling
+ * origin; docs/forecast.md gives the figures. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forecast/combine.h"
+
+/* The log score's prior variance, the floor of the per-forecast log-ratio
+ * variance (a member that happened to be consistently good over three
+ * forecasts is not trusted as if it always will be), and the variance
+ * assumed when there is only one forecast. */
+#define PRIOR_VAR 0.25
+#define NOISE_VAR_MIN 0.25
+#define NOISE_VAR_ONE 1.0
+/* Added to both scaled errors before their log ratio (two near-exact
+ * forecasts are a tie, not a 100x difference). */
+#define LOG_EPS 0.05
+/* Prior relative error of a smoothing method and of a curve. */
+#define PRIOR_SMOOTH 1.0
+#define PRIOR_CURVE 1.6
+/* Weight = score^-POWER, for members within CUTOFF x the best score. */
+#define WEIGHT_POWER 2.0
+#define CUTOFF 1.5
+
+static double env_or(const char *name, double def)
+{
+    const char *v = getenv(name);
+    return v && *v ? atof(v) : def;
+}
+
+/* The error of BT at (ORIGIN, TARGET), or NULL: errors are sorted by
+ * origin, then target. */
+static const fc_bt_error *find_error(const fc_backtest *bt, size_t origin, size_t target)
+{
+    size_t lo = 0, hi = bt->nerr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const fc_bt_error *e = &bt->err[mid];
+        if (e->origin < origin || (e->origin == origin && e->target < target))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < bt->nerr && bt->err[lo].origin == origin && bt->err[lo].target == target)
+        return &bt->err[lo];
+    return NULL;
+}
+
+static int has_origin(const fc_backtest *bt, size_t origin)
+{
+    size_t lo = 0, hi = bt->nerr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bt->err[mid].origin < origin)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < bt->nerr && bt->err[lo].origin == origin;
+}
+
+/* Relative error of member M against REF on the forecasts both made whose
+ * actual was known before ORIGIN: the mean and variance of the per-forecast
+ * log ratio of their absolute scaled errors. */
+static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, double *mean,
+                           double *var)
+{
+    double s = 0, ss = 0, own = 0, base = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < m->bt->nerr; i++) {
+        const fc_bt_error *e = &m->bt->err[i];
+        if (e->target >= origin)
+            continue;
+        const fc_bt_error *r = ref ? find_error(ref, e->origin, e->target) : e;
+        if (!r)
+            continue;
+        double rb = ref ? r->ase : 1;
+        double d = log((e->ase + LOG_EPS) / (rb + LOG_EPS));
+        s += d;
+        ss += d * d;
+        own += e->ase;
+        base += rb;
+        c++;
+    }
+    m->nrel = c;
+    m->rel = c && base > 0 ? own / base : NAN;
+    *mean = c ? s / (double)c : 0;
+    *var = c > 1 ? (ss - s * s / (double)c) / (double)(c - 1) : NAN;
+}
+
+size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
+{
+    double tau2 = env_or("CREST_FC_TAU2", PRIOR_VAR), s2min = env_or("CREST_FC_S2MIN", NOISE_VAR_MIN);
+    double pc = env_or("CREST_FC_PRIOR_CURVE", PRIOR_CURVE);
+    double pw = env_or("CREST_FC_POWER", WEIGHT_POWER), cut = env_or("CREST_FC_CUTOFF", CUTOFF);
+    const fc_backtest *ref = naive >= 0 ? m[naive].bt : NULL;
+    double best = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        m[i].weight = 0;
+        m[i].score = INFINITY;
+        if (!m[i].bt) /* not available at this origin */
+            continue;
+        double mean, var;
+        relative_error(&m[i], ref, origin, &mean, &var);
+        double prior = log(m[i].curve ? pc : PRIOR_SMOOTH);
+        if (m[i].nrel) {
+            /* Normal prior on the log score, normal noise: the posterior mean. */
+            double noise = fmax(isfinite(var) ? var : NOISE_VAR_ONE, s2min) / (double)m[i].nrel;
+            m[i].score = exp((tau2 * mean + noise * prior) / (tau2 + noise));
+        } else if (!m[i].curve) {
+            m[i].score = exp(prior);
+        }
+        if (m[i].score < best)
+            best = m[i].score;
+    }
+    size_t used = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(m[i].score <= best * cut))
+            continue;
+        m[i].weight = pow(m[i].score > 1e-9 ? m[i].score : 1e-9, -pw);
+        sum += m[i].weight;
+        used++;
+    }
+    for (size_t i = 0; i < n && sum > 0; i++)
+        m[i].weight /= sum;
+    return used;
+}
+
+/* Combined forecast at (ORIGIN, TARGET) from the members that made one. */
+static double combined_at(const fc_member *m, size_t nm, size_t origin, size_t target)
+{
+    double s = 0, w = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if (!(m[i].weight > 0))
+            continue;
+        const fc_bt_error *e = find_error(m[i].bt, origin, target);
+        if (!e)
+            continue;
+        s += m[i].weight * e->forecast;
+        w += m[i].weight;
+    }
+    return w > 0 ? s / w : NAN;
+}
+
+int fc_combine_backtest(fc_member *m, size_t nm, int naive, const double *t, const double *y,
+                        size_t n, const fc_fit_options *o, size_t H, fc_backtest *bt)
+{
+    memset(bt, 0, sizeof *bt);
+    bt->H = H;
+    int log_space = 1;
+    for (size_t i = 0; i < n; i++)
+        log_space = log_space && y[i] > 0;
+    size_t cap = n * H + 1;
+    const fc_backtest **saved = malloc((nm + 1) * sizeof *saved);
+    bt->err = malloc(cap * sizeof *bt->err);
+    if (!bt->err || !saved) {
+        free(saved);
+        fc_backtest_free(bt);
+        return -1;
+    }
+    for (size_t i = 0; i < nm; i++)
+        saved[i] = m[i].bt;
+    double step = o->step > 0 ? o->step : 1;
+    for (size_t k = 1; k < n; k++) {
+        size_t navail = 0;
+        for (size_t i = 0; i < nm; i++) {
+            m[i].bt = saved[i] && has_origin(saved[i], k) ? saved[i] : NULL;
+            navail += m[i].bt != NULL;
+        }
+        if (!navail)
+            continue;
+        /* The reference must stay visible to score the others. */
+        if (naive >= 0 && !m[naive].bt)
+            continue;
+        if (!fc_combine_weights(m, nm, naive, k))
+            continue;
+        if (!bt->norigins || k < bt->first_origin)
+            bt->first_origin = k;
+        bt->norigins++;
+        double scale = fc_mase_scale(y, k, 1), local = fc_local_scale(y, k, 1);
+        for (size_t j = k; j < n; j++) {
+            double h = round((t[j] - t[k - 1]) / step);
+            if (h < 1)
+                continue;
+            if (h > (double)H)
+                break;
+            fc_bt_error e = {.origin = k, .target = j, .step = (size_t)h,
+                             .forecast = combined_at(m, nm, k, j), .actual = y[j]};
+            fc_backtest_record(bt, &e, scale, local, log_space, cap);
+        }
+    }
+    for (size_t i = 0; i < nm; i++)
+        m[i].bt = saved[i];
+    free(saved);
+    fc_backtest_summarize(bt);
+    return 0;
+}
