@@ -440,14 +440,13 @@ static int run_evaluate(forecast_args *a)
             crest_error("out of memory evaluating '%s'", a->history_path);
             rc = CREST_EXIT_RUN;
         } else {
-            printf("evaluate %s (--model %s): %zu series, %zu test points, %zu series skipped%s%s\n"
+            printf("evaluate %s (--model %s): %zu series, %zu test points, %zu series skipped%s%s%s\n"
                    "  sMAPE %.2f  MASE %.3f  MAPE %.2f  inside 80%% interval %.1f%%  inside 95%% "
                    "interval %.1f%%  %.2f s\n",
                    a->history_path, a->model_arg, e.nseries, e.npoints, e.nskipped,
-                   e.nskipped ? " (first: " : "", e.nskipped ? e.first_skipped : "", e.smape,
+                   e.nskipped ? " (first: " : "", e.nskipped ? e.first_skipped : "",
+                   e.nskipped ? ")" : "", e.smape,
                    e.mase, e.mape, 100 * e.cover80, 100 * e.cover95, clock_now_s() - started);
-            if (e.nskipped)
-                printf(")\n");
             rc = e.nseries ? CREST_EXIT_OK : CREST_EXIT_USAGE;
         }
     }

@@ -7,27 +7,37 @@
 
 #include "forecast/combine.h"
 
-/* The log score's prior variance, the floor of the per-forecast log-ratio
- * variance (a member that happened to be consistently good over three
- * forecasts is not trusted as if it always will be), and the variance
- * assumed when there is only one forecast. */
+/* The log score's prior variance, and the floor of the per-forecast
+ * log-ratio variance: a member that happened to be consistently good over
+ * three forecasts is not trusted as if it always will be (also the
+ * variance assumed when there is only one forecast). */
 #define PRIOR_VAR 0.25
 #define NOISE_VAR_MIN 0.25
-#define NOISE_VAR_ONE 1.0
+/* Backtest forecasts from neighbouring origins share most of their data:
+ * they count as at most this many independent pieces of evidence. */
+#define EFFECTIVE_MAX 5.0
 /* Added to both scaled errors before their log ratio (two near-exact
  * forecasts are a tie, not a 100x difference). */
 #define LOG_EPS 0.05
-/* Prior relative error of a smoothing method and of a curve. */
-#define PRIOR_SMOOTH 1.0
-#define PRIOR_CURVE 1.6
 /* Weight = score^-POWER, for members within CUTOFF x the best score. */
-#define WEIGHT_POWER 2.0
+#define WEIGHT_POWER 4.0
 #define CUTOFF 1.5
 
-static double env_or(const char *name, double def)
+/* Prior relative error (vs naive) of each method on short yearly series,
+ * from the M1, M3, M4 and tourism competitions: drift and theta are the
+ * safest, the trend methods win often but lose big, the naive forecast is
+ * the reference and a growth curve must earn its place with evidence. */
+static double prior_score(fc_model_id m)
 {
-    const char *v = getenv(name);
-    return v && *v ? atof(v) : def;
+    switch (m) {
+    case FC_MODEL_DRIFT: return 0.9;
+    case FC_MODEL_THETA: return 1.0;
+    case FC_MODEL_NAIVE:
+    case FC_MODEL_HOLT_DAMPED:
+    case FC_MODEL_DAMPED_LOG: return 1.3;
+    case FC_MODEL_DRIFT_LOG: return 1.5;
+    default: return 1.6;
+    }
 }
 
 /* The error of BT at (ORIGIN, TARGET), or NULL: errors are sorted by
@@ -92,9 +102,6 @@ static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, 
 
 size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
 {
-    double tau2 = env_or("CREST_FC_TAU2", PRIOR_VAR), s2min = env_or("CREST_FC_S2MIN", NOISE_VAR_MIN);
-    double pc = env_or("CREST_FC_PRIOR_CURVE", PRIOR_CURVE);
-    double pw = env_or("CREST_FC_POWER", WEIGHT_POWER), cut = env_or("CREST_FC_CUTOFF", CUTOFF);
     const fc_backtest *ref = naive >= 0 ? m[naive].bt : NULL;
     double best = INFINITY;
     for (size_t i = 0; i < n; i++) {
@@ -102,13 +109,13 @@ size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
         m[i].score = INFINITY;
         if (!m[i].bt) /* not available at this origin */
             continue;
-        double mean, var;
+        double mean, var, prior = log(prior_score(m[i].model));
         relative_error(&m[i], ref, origin, &mean, &var);
-        double prior = log(m[i].curve ? pc : PRIOR_SMOOTH);
         if (m[i].nrel) {
             /* Normal prior on the log score, normal noise: the posterior mean. */
-            double noise = fmax(isfinite(var) ? var : NOISE_VAR_ONE, s2min) / (double)m[i].nrel;
-            m[i].score = exp((tau2 * mean + noise * prior) / (tau2 + noise));
+            double noise = fmax(isfinite(var) ? var : NOISE_VAR_MIN, NOISE_VAR_MIN) /
+                           fmin((double)m[i].nrel, EFFECTIVE_MAX);
+            m[i].score = exp((PRIOR_VAR * mean + noise * prior) / (PRIOR_VAR + noise));
         } else if (!m[i].curve) {
             m[i].score = exp(prior);
         }
@@ -118,9 +125,9 @@ size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
     size_t used = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!(m[i].score <= best * cut))
+        if (!(m[i].score <= best * CUTOFF))
             continue;
-        m[i].weight = pow(m[i].score > 1e-9 ? m[i].score : 1e-9, -pw);
+        m[i].weight = pow(m[i].score > 1e-9 ? m[i].score : 1e-9, -WEIGHT_POWER);
         sum += m[i].weight;
         used++;
     }
@@ -129,20 +136,33 @@ size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
     return used;
 }
 
+double fc_combine_value(const double *f, const double *w, size_t n)
+{
+    double s = 0, sw = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += w[i] * f[i];
+        sw += w[i];
+    }
+    if (!(sw > 0))
+        return NAN;
+    return s / sw;
+}
+
 /* Combined forecast at (ORIGIN, TARGET) from the members that made one. */
 static double combined_at(const fc_member *m, size_t nm, size_t origin, size_t target)
 {
-    double s = 0, w = 0;
+    double f[FC_MODEL_COUNT], w[FC_MODEL_COUNT];
+    size_t c = 0;
     for (size_t i = 0; i < nm; i++) {
         if (!(m[i].weight > 0))
             continue;
         const fc_bt_error *e = find_error(m[i].bt, origin, target);
         if (!e)
             continue;
-        s += m[i].weight * e->forecast;
-        w += m[i].weight;
+        f[c] = e->forecast;
+        w[c++] = m[i].weight;
     }
-    return w > 0 ? s / w : NAN;
+    return fc_combine_value(f, w, c);
 }
 
 int fc_combine_backtest(fc_member *m, size_t nm, int naive, const double *t, const double *y,

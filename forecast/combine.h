@@ -41,6 +41,10 @@ typedef struct fc_member {
  * plain MASE). Returns the number of members with weight > 0. */
 size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin);
 
+/* The combination of the N forecasts F with weights W (not necessarily
+ * summing to 1); NAN when no weight. */
+double fc_combine_value(const double *f, const double *w, size_t n);
+
 /* The combination's rolling-origin backtest on the N points Y: at every
  * origin, weights from what was known then. T, O and H as fc_backtest_run.
  * 0 or -1 (out of memory). */

@@ -12,6 +12,10 @@
 #include "forecast/forecast.h"
 #include "forecast/smooth.h"
 
+#ifndef INTERVAL_SKIP_PCT
+#define INTERVAL_SKIP_PCT 50
+#endif
+
 static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -222,11 +226,15 @@ static double point_mean(const fc_result *r, double t)
     const fc_model_result *sel = &r->models[r->selected];
     if (sel->model != FC_MODEL_COMBINATION)
         return fc_fit_predict(&sel->fit, t);
-    double v = 0;
-    for (size_t i = 0; i < r->nmodels; i++)
-        if (r->models[i].model != FC_MODEL_COMBINATION && r->models[i].weight > 0)
-            v += r->models[i].weight * fc_fit_predict(&r->models[i].fit, t);
-    return v;
+    double f[FC_MODEL_COUNT], w[FC_MODEL_COUNT];
+    size_t n = 0;
+    for (size_t i = 0; i < r->nmodels; i++) {
+        if (r->models[i].model != FC_MODEL_COMBINATION && r->models[i].weight > 0) {
+            f[n] = fc_fit_predict(&r->models[i].fit, t);
+            w[n++] = r->models[i].weight;
+        }
+    }
+    return fc_combine_value(f, w, n);
 }
 
 static int choose(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
@@ -305,7 +313,12 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
         ss += isfinite(e) ? e * e : 0;
     }
     double resid_q = sqrt(ss / (double)(s->n > (size_t)f->k ? s->n - (size_t)f->k : 1));
-    if (fc_intervals_build(&sel->bt, H, resid_q, &r->iv) != 0)
+    /* The combination's earliest origins are fits on two or three points:
+     * their misses say little about a fit on the whole history. */
+    size_t from = 0;
+    if (sel->model == FC_MODEL_COMBINATION && sel->bt.norigins)
+        from = sel->bt.first_origin + (s->n - sel->bt.first_origin) * (size_t)INTERVAL_SKIP_PCT / 100;
+    if (fc_intervals_build(&sel->bt, H, resid_q, from, &r->iv) != 0)
         return -1;
     return make_points(s, o, H, r);
 }

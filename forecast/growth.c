@@ -19,7 +19,7 @@
 
 static const char *const model_names[FC_MODEL_COUNT] = {
     "linear", "quadratic", "cubic", "exponential", "logistic", "gompertz", "holt-damped",
-    "damped-log", "theta", "drift", "naive", "combination", "daily", "seasonal-naive",
+    "damped-log", "theta", "drift", "drift-log", "naive", "combination", "daily", "seasonal-naive",
 };
 
 const char *fc_model_name(fc_model_id m)
@@ -62,7 +62,8 @@ static int model_k(fc_model_id m, const fc_fit_options *o)
     case FC_MODEL_HOLT_DAMPED:
     case FC_MODEL_DAMPED_LOG: return 4; /* alpha, beta, phi; initial level/trend from data */
     case FC_MODEL_THETA: return 3;       /* line intercept and slope, alpha */
-    case FC_MODEL_DRIFT: return 1;
+    case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG: return 1;
     case FC_MODEL_NAIVE: return 0;
     case FC_MODEL_COMBINATION: return 0;
     case FC_MODEL_DAILY: return 0;
@@ -79,8 +80,12 @@ size_t fc_model_min_points(fc_model_id m, const fc_fit_options *o)
     case FC_MODEL_HOLT_DAMPED:
     case FC_MODEL_DAMPED_LOG: return 6;
     case FC_MODEL_THETA: return 4;
-    case FC_MODEL_DRIFT: return 3;
+    case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG: return 3;
     case FC_MODEL_NAIVE: return 2;
+    case FC_MODEL_LINEAR:
+    case FC_MODEL_QUADRATIC:
+    case FC_MODEL_CUBIC: return (size_t)model_k(m, o) + 1; /* one residual degree of freedom */
     default: return (size_t)model_k(m, o) + 2;
     }
 }
@@ -481,7 +486,7 @@ static int fit_seasonal_naive(const double *t, const double *y, size_t n, fc_fit
 static int needs_positive(fc_model_id m)
 {
     return m == FC_MODEL_EXPONENTIAL || m == FC_MODEL_LOGISTIC || m == FC_MODEL_GOMPERTZ ||
-           m == FC_MODEL_DAILY || m == FC_MODEL_DAMPED_LOG;
+           m == FC_MODEL_DAILY || m == FC_MODEL_DAMPED_LOG || m == FC_MODEL_DRIFT_LOG;
 }
 
 /* Checks N and the values against what M needs; fills F's bookkeeping. */
@@ -595,6 +600,7 @@ double fc_fit_predict(const fc_fit *f, double t)
     case FC_MODEL_DAMPED_LOG:
     case FC_MODEL_THETA:
     case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG:
     case FC_MODEL_NAIVE: {
         double h = round((t - f->tlast) / f->step);
         return fc_smooth_predict(f, h > 0 ? h : 0);

@@ -58,7 +58,18 @@ static void widen_to(fc_band *b, const fc_band *w)
     b->hi95 = fmax(b->hi95, w->hi95);
 }
 
-int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, fc_interval_table *it)
+/* The errors at step H from origins >= FROM into Q; the count. */
+static size_t errors_at(const fc_backtest *bt, size_t h, size_t from, double *q)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < bt->nerr; i++)
+        if (bt->err[i].step == h && bt->err[i].origin >= from)
+            q[m++] = bt->err[i].q;
+    return m;
+}
+
+int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t from_origin,
+                       fc_interval_table *it)
 {
     memset(it, 0, sizeof *it);
     it->H = H;
@@ -71,12 +82,13 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, fc_inter
         fc_intervals_free(it);
         return -1;
     }
-    size_t nempirical = 0, nrms = 0, nextra = 0, last_measured = 0;
+    size_t nempirical = 0, nrms = 0, nextra = 0, last_measured = 0, nall = 0;
     for (size_t h = 1; h <= H; h++) {
-        size_t m = 0;
-        for (size_t i = 0; i < bt->nerr; i++)
-            if (bt->err[i].step == h)
-                q[m++] = bt->err[i].q;
+        size_t m = errors_at(bt, h, from_origin, q);
+        if (m < RMS_MIN) {
+            m = errors_at(bt, h, 0, q);
+            nall += m >= RMS_MIN;
+        }
         if (m >= RMS_MIN) {
             int emp;
             band_from(q, m, &it->step[h - 1], &emp);

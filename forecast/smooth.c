@@ -65,6 +65,7 @@ double fc_ses_best_alpha(const double *z, size_t n)
 
 /* ---- Holt's damped trend ---- */
 
+
 static void holt_params(const double *u, double *alpha, double *beta, double *phi)
 {
     double s0 = 1 / (1 + exp(-u[0])), s1 = 1 / (1 + exp(-u[1])), s2 = 1 / (1 + exp(-u[2]));
@@ -216,25 +217,40 @@ static int fit_theta(const double *x, const double *y, size_t n, fc_fit *f)
     return 0;
 }
 
-static int fit_random_walk(fc_model_id m, const double *x, const double *y, size_t n, fc_fit *f)
+/* Naive, drift (the mean change per period), drift-log (the mean growth
+ * rate per period, compounded). */
+static int fit_random_walk(fc_model_id m, const double *x, const double *y, size_t n, fc_fit *f,
+                           char *why, size_t whylen)
 {
-    double slope = 0;
-    if (m == FC_MODEL_DRIFT) {
+    int logs = m == FC_MODEL_DRIFT_LOG;
+    for (size_t i = 0; logs && i < n; i++) {
+        if (!(y[i] > 0)) {
+            snprintf(why, whylen, "needs positive values, found %g", y[i]);
+            return -1;
+        }
+    }
+    double first = logs ? log(y[0]) : y[0], last = logs ? log(y[n - 1]) : y[n - 1], slope = 0;
+    if (m != FC_MODEL_NAIVE) {
         if (x[n - 1] <= x[0])
             return -1;
-        slope = (y[n - 1] - y[0]) / (x[n - 1] - x[0]);
+        slope = (last - first) / (x[n - 1] - x[0]);
     }
-    f->coef[0] = y[n - 1];
+    f->log_space = logs;
+    f->coef[0] = last;
     f->coef[1] = slope;
     f->fitted[0] = y[0];
     f->rss = 0;
     for (size_t i = 1; i < n; i++) {
-        f->fitted[i] = y[i - 1] + slope * (x[i] - x[i - 1]);
-        f->rss += (y[i] - f->fitted[i]) * (y[i] - f->fitted[i]);
+        double prev = logs ? log(y[i - 1]) : y[i - 1], v = prev + slope * (x[i] - x[i - 1]);
+        f->fitted[i] = logs ? exp(v) : v;
+        double e = logs ? log(y[i] / f->fitted[i]) : y[i] - f->fitted[i];
+        f->rss += e * e;
     }
     add_param(f, "last", y[n - 1]);
     if (m == FC_MODEL_DRIFT)
         add_param(f, "drift_per_period", slope);
+    else if (logs)
+        add_param(f, "growth_per_period", exp(slope) - 1);
     return 0;
 }
 
@@ -289,7 +305,8 @@ int fc_smooth_fit(fc_model_id m, const double *x, const double *y, size_t n, fc_
     switch (m) {
     case FC_MODEL_NAIVE:
     case FC_MODEL_DRIFT:
-        return fit_random_walk(m, x, y, n, f);
+    case FC_MODEL_DRIFT_LOG:
+        return fit_random_walk(m, x, y, n, f, why, whylen);
     case FC_MODEL_THETA:
         return fit_theta(x, y, n, f);
     case FC_MODEL_HOLT_DAMPED:
@@ -307,6 +324,8 @@ double fc_smooth_predict(const fc_fit *f, double h)
     case FC_MODEL_NAIVE:
     case FC_MODEL_DRIFT:
         return f->coef[0] + f->coef[1] * h;
+    case FC_MODEL_DRIFT_LOG:
+        return exp(f->coef[0] + f->coef[1] * h);
     case FC_MODEL_THETA:
         return 0.5 * (f->coef[0] + f->coef[1] * (f->coef[4] + h)) + 0.5 * f->coef[3];
     case FC_MODEL_HOLT_DAMPED:
