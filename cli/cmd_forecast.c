@@ -85,38 +85,89 @@ static void print_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.2f", v);
 }
 
+/* What the table's last number columns hold: what the choice used. */
+typedef enum table_kind { TABLE_FORCED, TABLE_COMBINATION, TABLE_SELECTION } table_kind;
+
+static void worst_miss(const fc_history *h, const fc_series *s, const fc_model_result *m,
+                       char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!m->bt.nerr)
+        return;
+    const fc_bt_error *w = &m->bt.err[m->bt.worst];
+    char tb[40];
+    if (w->actual != 0)
+        snprintf(buf, len, "%s %+.1f%%", fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
+                 (w->actual - w->forecast) / fabs(w->actual) * 100.0);
+}
+
+static void print_model_row(const fc_history *h, const fc_series *s, const fc_result *r,
+                            size_t i, table_kind kind)
+{
+    const fc_model_result *m = &r->models[i];
+    const char *mark = (int)i == r->selected ? "*" : " ";
+    if (!m->fitted) {
+        printf(" %s%-15s skipped: %s\n", mark, fc_model_name(m->model), m->why);
+        return;
+    }
+    char a[40], b[40], c[40], d[40] = "", e[40] = "", g[40] = "", worst[64];
+    print_num(a, sizeof a, m->bt.mape);
+    print_num(b, sizeof b, m->bt.mase);
+    print_num(c, sizeof c, m->bt.bias_pct);
+    if (kind == TABLE_COMBINATION && m->model != FC_MODEL_COMBINATION) {
+        print_num(d, sizeof d, m->nrel ? m->rel : NAN);
+        print_num(g, sizeof g, m->score);
+        snprintf(e, sizeof e, "%.0f%%", 100 * m->weight);
+    } else if (kind == TABLE_SELECTION) {
+        print_num(d, sizeof d, m->common_mase);
+    }
+    worst_miss(h, s, m, worst, sizeof worst);
+    printf(" %s%-15s %8s %7s %7s %9s %6s %7s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a,
+           b, c, d, g, e, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
+}
+
+static void print_point(const fc_history *h, const fc_point *p, const char *label)
+{
+    char a[40], b[40], c[40], d[40], e[40], tb[40];
+    print_num(a, sizeof a, p->mean);
+    print_num(b, sizeof b, p->lo80);
+    print_num(c, sizeof c, p->hi80);
+    print_num(d, sizeof d, p->lo95);
+    print_num(e, sizeof e, p->hi95);
+    printf("  %s %s: %s  80%% [%s, %s]  95%% [%s, %s]", label,
+           fc_time_format(h->kind, p->t, tb, sizeof tb), a, b, c, d, e);
+    if (isfinite(p->actual)) {
+        print_num(a, sizeof a, p->actual);
+        printf("  actual %s (%s the 95%% interval)", a,
+               p->actual >= p->lo95 && p->actual <= p->hi95 ? "inside" : "OUTSIDE");
+    }
+    printf("\n");
+}
+
 static void print_series_table(const fc_history *h, const fc_series *s, const fc_result *r)
 {
-    char a[40], b[40], c[40], d[40], e[40];
+    char a[40], b[40];
     printf("\nseries %s: %zu points %s..%s", s->id, s->n,
            s->n ? fc_time_format(h->kind, s->t[0], a, sizeof a) : "-",
            s->n ? fc_time_format(h->kind, s->t[s->n - 1], b, sizeof b) : "-");
     printf(" (%s)\n", h->unit);
-    printf("  %-15s %9s %8s %8s %11s %9s  %s\n", "model", "MAPE%", "MASE", "bias%", "AICc",
-           "forecasts", "worst miss (+: under)");
-    for (size_t i = 0; i < r->nmodels; i++) {
-        const fc_model_result *m = &r->models[i];
-        const char *mark = (int)i == r->selected ? "*" : " ";
-        if (!m->fitted) {
-            printf(" %s%-15s skipped: %s\n", mark, fc_model_name(m->model), m->why);
-            continue;
-        }
-        print_num(a, sizeof a, m->bt.mape);
-        print_num(b, sizeof b, m->bt.mase);
-        print_num(c, sizeof c, m->bt.bias_pct);
-        print_num(d, sizeof d, m->aicc);
-        char worst[64] = "";
-        if (m->bt.nerr) {
-            const fc_bt_error *w = &m->bt.err[m->bt.worst];
-            char tb[40];
-            if (w->actual != 0)
-                snprintf(worst, sizeof worst, "%s %+.1f%%",
-                         fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
-                         (w->actual - w->forecast) / fabs(w->actual) * 100.0);
-        }
-        printf(" %s%-15s %9s %8s %8s %11s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a, b, c,
-               d, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
-    }
+    table_kind kind = TABLE_FORCED;
+    if (r->selected >= 0 && r->models[r->selected].model == FC_MODEL_COMBINATION)
+        kind = TABLE_COMBINATION;
+    else if (r->nmodels > 1)
+        kind = TABLE_SELECTION;
+    int comb = kind == TABLE_COMBINATION;
+    printf("  %-15s %8s %7s %7s %9s %6s %7s %9s  %s\n", "model", "MAPE%", "MASE", "bias%",
+           comb ? "vs naive" : kind == TABLE_SELECTION ? "MASE used" : "", comb ? "score" : "",
+           comb ? "weight" : "", "forecasts", "worst miss (+: under)");
+    for (size_t i = 0; i < r->nmodels; i++)
+        print_model_row(h, s, r, i, kind);
+    if (kind == TABLE_COMBINATION)
+        printf("  (MAPE, MASE, bias: over every backtest forecast a method made; vs naive: its "
+               "error relative to naive's on the same forecasts; score: that, pulled towards the "
+               "method's usual level)\n");
+    else if (kind == TABLE_SELECTION)
+        printf("  (MASE used: on the forecasts every model made, the number the choice used)\n");
     if (r->selected < 0) {
         printf("  no forecast: %s\n", r->reason);
         return;
@@ -125,26 +176,9 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
     printf("  intervals: %s\n", r->iv.method);
     /* The horizon point, and the peak when it is elsewhere. */
     size_t last = r->npoints - 1;
-    for (int k = 0; k < 2; k++) {
-        size_t i = k == 0 ? last : r->peak;
-        if (k == 1 && i == last)
-            break;
-        const fc_point *p = &r->points[i];
-        print_num(a, sizeof a, p->mean);
-        print_num(b, sizeof b, p->lo80);
-        print_num(c, sizeof c, p->hi80);
-        print_num(d, sizeof d, p->lo95);
-        print_num(e, sizeof e, p->hi95);
-        char tb[40];
-        printf("  %s %s: %s  80%% [%s, %s]  95%% [%s, %s]", k == 0 ? "at" : "peak",
-               fc_time_format(h->kind, p->t, tb, sizeof tb), a, b, c, d, e);
-        if (isfinite(p->actual)) {
-            print_num(a, sizeof a, p->actual);
-            printf("  actual %s (%s the 95%% interval)", a,
-                   p->actual >= p->lo95 && p->actual <= p->hi95 ? "inside" : "OUTSIDE");
-        }
-        printf("\n");
-    }
+    print_point(h, &r->points[last], "at");
+    if (r->peak != last)
+        print_point(h, &r->points[r->peak], "peak");
 }
 
 static void print_series_line(const fc_history *h, const fc_series *s, const fc_result *r)
@@ -155,7 +189,7 @@ static void print_series_line(const fc_history *h, const fc_series *s, const fc_
         return;
     }
     const fc_point *p = &r->points[r->npoints - 1];
-    print_num(a, sizeof a, r->models[r->selected].common_mase);
+    print_num(a, sizeof a, r->models[r->selected].bt.mase);
     print_num(b, sizeof b, p->mean);
     print_num(c, sizeof c, p->lo95);
     print_num(d, sizeof d, p->hi95);

@@ -130,16 +130,17 @@ static int is_curve(fc_model_id m)
     return m <= FC_MODEL_GOMPERTZ;
 }
 
-/* The combination's reason: the members that got weight, best first. */
+/* The combination's reason: the members that got weight, best first, with
+ * the numbers their weight came from. */
 static void combination_reason(fc_result *r, const fc_model_result *c)
 {
-    size_t u = append(r->reason, sizeof r->reason, 0,
-                      "weighted combination: ");
+    size_t u = append(r->reason, sizeof r->reason, 0, "combination of ");
     int shown[FC_MODEL_COUNT] = {0};
     for (size_t k = 0; k < r->nmodels; k++) {
         int best = -1;
         for (size_t i = 0; i < r->nmodels; i++)
-            if (!shown[i] && r->models[i].weight > 0 &&
+            if (!shown[i] && r->models[i].model != FC_MODEL_COMBINATION &&
+                r->models[i].weight > 0 &&
                 (best < 0 || r->models[i].weight > r->models[best].weight))
                 best = (int)i;
         if (best < 0)
@@ -149,16 +150,18 @@ static void combination_reason(fc_result *r, const fc_model_result *c)
         u = append(r->reason, sizeof r->reason, u, "%s%s %.0f%%", k ? ", " : "",
                    fc_model_name(m->model), 100 * m->weight);
         if (m->nrel)
-            u = append(r->reason, sizeof r->reason, u, " (error %.2f x naive's over %zu)",
-                       m->rel, m->nrel);
+            u = append(r->reason, sizeof r->reason, u, " (backtest error %.2f x naive's over %zu "
+                       "forecasts, score %.2f)", m->rel, m->nrel, m->score);
+        else
+            u = append(r->reason, sizeof r->reason, u, " (no backtest yet, score %.2f)", m->score);
     }
     u = append(r->reason, sizeof r->reason, u,
-               "; weight = 1/score^2, score = error vs naive shrunk towards %s with %g forecasts' "
-               "weight, members above 1.5 x the best score left out",
-               "1 (smoothing) or 1.6 (curves)", 8.0);
+               "; a method's score is its backtest error relative to naive's, pulled towards "
+               "its usual level on yearly data; weight ~ 1/score^4, scores above 1.5 x the "
+               "best get none");
     if (isfinite(c->bt.mase))
-        append(r->reason, sizeof r->reason, u,
-               "; its own backtest: MASE %.3g, MAPE %.3g%%", c->bt.mase, c->bt.mape);
+        append(r->reason, sizeof r->reason, u, "; the combination's own backtest: MAPE %.3g%%",
+               c->bt.mape);
 }
 
 /* Auto for the growth family: the combination, added as one more model. */

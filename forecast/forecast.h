@@ -47,7 +47,7 @@ typedef struct fc_result {
     size_t nmodels;
     fc_model_result models[FC_MODEL_COUNT];
     int selected;        /* index into models, -1 when no model could be fitted */
-    char reason[480];    /* why that one (or why none) */
+    char reason[1200];   /* why that one (or why none) */
     fc_interval_table iv;
     double scale;        /* interval scale of the whole history (fc_local_scale) */
     size_t npoints;

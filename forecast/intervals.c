@@ -164,10 +164,12 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t f
                  "is likely too narrow");
     else
         snprintf(it->method, sizeof it->method,
-                 "backtest scaled errors per step: %zu step%s empirical quantiles, %zu "
-                 "t x RMS, %zu grown by sqrt(h)%s",
+                 "from the backtest's misses at each step ahead: %zu step%s from their "
+                 "quantiles (30+ misses), %zu from their spread widened for the few misses "
+                 "seen (Student's t), %zu extended from the last measured step%s%s",
                  nempirical, nempirical == 1 ? "" : "s", nrms, nextra,
-                 it->has_event ? "; festival days also from past festival-day errors" : "");
+                 nall ? " (steps with too few recent misses use all origins)" : "",
+                 it->has_event ? "; festival days also from past festival-day misses" : "");
     return 0;
 }
 
