@@ -88,6 +88,19 @@ static size_t daily_origins(const double *t, size_t n, size_t kmin, size_t H,
     return u;
 }
 
+/* 1 when point J is a festival day whose festival occurred in the first K
+ * points (the model had a multiplier for it), -1 when it had not, else 0. */
+static int festival_seen(const fc_events *ev, const double *t, size_t k, size_t j)
+{
+    int e = fc_events_on(ev, (long)floor(t[j]));
+    if (e < 0)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (fc_events_on(ev, (long)floor(t[i])) == e)
+            return 1;
+    return -1;
+}
+
 int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                     const fc_fit_options *o, size_t H, fc_backtest *bt)
 {
@@ -142,7 +155,7 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                 continue;
             if (h > (double)H)
                 break;
-            int event = daily && fc_events_on(o->events, (long)floor(t[j])) >= 0;
+            int event = daily ? festival_seen(o->events, t, k, j) : 0;
             fc_bt_error e = {.origin = k, .target = j, .step = (size_t)h, .event = event,
                              .forecast = fc_fit_predict(&fit, t[j]), .actual = y[j]};
             fc_backtest_record(bt, &e, scale, local, fit.log_space, errcap);

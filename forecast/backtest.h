@@ -23,7 +23,8 @@ typedef struct fc_bt_error {
     double forecast, actual;
     double q;          /* scaled error: (actual - forecast) / local scale, or log ratio */
     double ase;        /* |actual - forecast| / MASE scale of the origin */
-    int event;         /* target is a festival day */
+    int event;         /* target is a festival day: 1 whose festival the fit had seen,
+                        * -1 one it had not (no multiplier learned yet), 0 not a festival */
 } fc_bt_error;
 
 typedef struct fc_backtest {

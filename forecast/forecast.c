@@ -12,9 +12,10 @@
 #include "forecast/forecast.h"
 #include "forecast/smooth.h"
 
-#ifndef INTERVAL_SKIP_PCT
+/* The combination's intervals use its backtest errors from the later half
+ * of its origins (see fc_forecast_series). */
 #define INTERVAL_SKIP_PCT 50
-#endif
+#define FESTIVAL_UNMEASURED_WIDEN 2.0
 
 static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -265,6 +266,24 @@ static int choose(const fc_series *s, const fc_run_options *o, size_t H, fc_resu
     return 0;
 }
 
+/* A festival day's band: the wider of its step's and the past festival
+ * days' misses; with fewer than two such days measured, the step's band
+ * doubled (the festival's multiplier rests on one or two occurrences). */
+static void festival_band(const fc_interval_table *iv, fc_band *b)
+{
+    if (iv->has_event) {
+        b->lo80 = fmin(b->lo80, iv->event.lo80);
+        b->hi80 = fmax(b->hi80, iv->event.hi80);
+        b->lo95 = fmin(b->lo95, iv->event.lo95);
+        b->hi95 = fmax(b->hi95, iv->event.hi95);
+    } else {
+        b->lo80 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->hi80 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->lo95 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->hi95 *= FESTIVAL_UNMEASURED_WIDEN;
+    }
+}
+
 static int make_points(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
 {
     const fc_model_result *sel = &r->models[r->selected];
@@ -278,12 +297,8 @@ static int make_points(const fc_series *s, const fc_run_options *o, size_t H, fc
         p->t = s->t[s->n - 1] + (double)h * o->fit.step;
         p->mean = point_mean(r, p->t);
         fc_band band = r->iv.step[h - 1];
-        if (daily && r->iv.has_event && fc_events_on(o->fit.events, (long)floor(p->t)) >= 0) {
-            band.lo80 = fmin(band.lo80, r->iv.event.lo80);
-            band.hi80 = fmax(band.hi80, r->iv.event.hi80);
-            band.lo95 = fmin(band.lo95, r->iv.event.lo95);
-            band.hi95 = fmax(band.hi95, r->iv.event.hi95);
-        }
+        if (daily && fc_events_on(o->fit.events, (long)floor(p->t)) >= 0)
+            festival_band(&r->iv, &band);
         fc_band_apply(&band, p->mean, r->scale, sel->fit.log_space, &p->lo80, &p->hi80, &p->lo95,
                       &p->hi95);
         p->actual = NAN;

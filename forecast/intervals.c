@@ -63,7 +63,9 @@ static size_t errors_at(const fc_backtest *bt, size_t h, size_t from, double *q)
 {
     size_t m = 0;
     for (size_t i = 0; i < bt->nerr; i++)
-        if (bt->err[i].step == h && bt->err[i].origin >= from)
+        /* A festival the fit had never seen is a miss the forecast (whose
+         * festivals were all seen) cannot make. */
+        if (bt->err[i].step == h && bt->err[i].origin >= from && bt->err[i].event >= 0)
             q[m++] = bt->err[i].q;
     return m;
 }
@@ -140,7 +142,7 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t f
     size_t me = 0, ndays = 0;
     double ss = 0;
     for (size_t i = 0; i < bt->nerr; i++) {
-        if (!bt->err[i].event)
+        if (bt->err[i].event != 1)
             continue;
         ss += bt->err[i].q * bt->err[i].q;
         q[me++] = (double)bt->err[i].target;
@@ -169,7 +171,9 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t f
                  "seen (Student's t), %zu extended from the last measured step%s%s",
                  nempirical, nempirical == 1 ? "" : "s", nrms, nextra,
                  nall ? " (steps with too few recent misses use all origins)" : "",
-                 it->has_event ? "; festival days also from past festival-day misses" : "");
+                 it->has_event ? "; festival days also from past festival-day misses"
+                               : "; festival days (if any): twice the band, fewer than two past "
+                                 "festival days could be measured");
     return 0;
 }
 

@@ -27,7 +27,7 @@ typedef struct fc_interval_table {
     fc_band *step;     /* H bands, step[h-1] for step h (owned) */
     fc_band event;     /* for festival days */
     int has_event;
-    char method[320];  /* how the bands were made, for the report */
+    char method[400];  /* how the bands were made, for the report */
 } fc_interval_table;
 
 /* Builds bands for steps 1..H from BT's errors from origins >= FROM_ORIGIN
