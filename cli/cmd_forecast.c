@@ -384,6 +384,35 @@ static int check_family(const forecast_args *a, const fc_history *hist, fc_famil
     return 0;
 }
 
+/* Values the family cannot use. The daily models work in logs: a value
+ * <= 0 is an error naming file:line and the column (exit 2), never a
+ * silent switch to the fallback. Growth: the log-scale methods are left
+ * out of that series and a warning names the value; the others proceed. */
+static int check_values(const fc_history *hist, fc_family family)
+{
+    for (size_t i = 0; i < hist->nseries; i++) {
+        const fc_series *s = &hist->series[i];
+        for (size_t j = 0; j < s->n; j++) {
+            if (s->y[j] > 0)
+                continue;
+            if (family == FC_FAMILY_DAILY) {
+                crest_error_at(hist->path, s->line[j],
+                               "column '%s': %g is not a positive number; the daily model "
+                               "works on logarithms (every effect is a multiplier). Fix the "
+                               "value, or empty the cell to skip that day",
+                               s->metric, s->y[j]);
+                return -1;
+            }
+            crest_warn("%s:%ld: column '%s' holds %g (series '%s'): exponential, logistic, "
+                       "gompertz, damped-log and drift-log need positive values and are left "
+                       "out for this series",
+                       hist->path, s->line[j], s->metric, s->y[j], s->id);
+            break;
+        }
+    }
+    return 0;
+}
+
 static void run_options(const forecast_args *a, const fc_history *hist, fc_family family,
                         fc_run_options *o)
 {
@@ -468,7 +497,7 @@ static int run_evaluate(forecast_args *a)
         fc_run_options o;
         run_options(a, &train, family, &o);
         fc_eval e;
-        if (check_family(a, &train, family) != 0) {
+        if (check_family(a, &train, family) != 0 || check_values(&train, family) != 0) {
             rc = CREST_EXIT_USAGE;
         } else if (fc_evaluate(&train, &test, &o, &e) != 0) {
             crest_error("out of memory evaluating '%s'", a->history_path);
@@ -537,7 +566,7 @@ int cmd_forecast(int argc, char **argv)
     if (fc_history_read(a.history_path, &a.ro, &hist) != 0)
         goto done;
     fc_family family = choose_family(&a, &hist);
-    if (check_family(&a, &hist, family) != 0)
+    if (check_family(&a, &hist, family) != 0 || check_values(&hist, family) != 0)
         goto done;
     results = calloc(hist.nseries + 1, sizeof *results);
     if (!results) {
