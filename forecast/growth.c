@@ -241,106 +241,115 @@ static int line_fit(const double *x, const double *z, size_t n, double *a, doubl
     return 0;
 }
 
+/* Exponential: least squares on log y for the start, then NLS on y. */
+static double fit_exponential(curve_data *d, double *lx, double *lz, double *coef)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->y[i] > 0) {
+            lx[k] = d->x[i];
+            lz[k++] = log(d->y[i]);
+        }
+    double a, b;
+    if (line_fit(lx, lz, k, &a, &b) != 0)
+        return INFINITY;
+    double p[2] = {a, b}, s;
+    if (curve_nls(d, 2, p, &s) != 0)
+        return INFINITY;
+    coef[0] = p[0];
+    coef[1] = p[1];
+    return s;
+}
+
+/* A logistic or Gompertz start for saturation K: the other parameters from
+ * the curve's linearization. 0 with C (3 values), or -1. */
+static int saturating_start(const curve_data *d, double K, double *lx, double *lz, double *c)
+{
+    fc_model_id m = d->model;
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->y[i] <= 0 || d->y[i] >= K)
+            continue;
+        lx[k] = d->x[i];
+        lz[k++] = m == FC_MODEL_LOGISTIC ? log(d->y[i] / (K - d->y[i])) : log(-log(d->y[i] / K));
+    }
+    double a, b;
+    if (line_fit(lx, lz, k, &a, &b) != 0)
+        return -1;
+    if (m == FC_MODEL_LOGISTIC) { /* logit = r x - r m */
+        if (b <= 0)
+            return -1;
+        c[0] = log(K);
+        c[1] = log(b);
+        c[2] = -a / b;
+    } else { /* log(-log(y/K)) = log b - c x */
+        if (b >= 0)
+            return -1;
+        c[0] = log(K);
+        c[1] = a;
+        c[2] = log(-b);
+    }
+    return 0;
+}
+
+/* Logistic and Gompertz: several saturation guesses, solved from the most
+ * promising starts only (each solve costs as much as all the start
+ * evaluations together). */
+static double fit_saturating(curve_data *d, double cap_n, double *lx, double *lz, double *coef)
+{
+    static const double kmult[] = {1.05, 1.3, 2.0, 4.0, 10.0};
+    enum { NSTARTS = 5, NRUN = 2 };
+    double ymax = 0, best = INFINITY;
+    for (size_t i = 0; i < d->n; i++)
+        ymax = fmax(ymax, d->y[i]);
+    int fixed = (d->model == FC_MODEL_LOGISTIC && cap_n > 0);
+    size_t nstarts = fixed ? 1 : NSTARTS, np = fixed ? 2 : 3, nready = 0;
+    double start[NSTARTS][3], start_rss[NSTARTS];
+    d->fixed = fixed;
+    d->fixed_cap = fixed ? cap_n : 0;
+    for (size_t s = 0; s < nstarts; s++) {
+        double c[3], r = 0;
+        if (saturating_start(d, fixed ? cap_n : kmult[s] * ymax, lx, lz, c) != 0)
+            continue;
+        for (size_t i = 0; i < d->n; i++) {
+            double e = curve_value(d->model, c, 0, d->x[i]) - d->y[i];
+            r += e * e;
+        }
+        if (!isfinite(r))
+            continue;
+        for (size_t i = 0; i < np; i++)
+            start[nready][i] = c[i + (size_t)fixed];
+        start_rss[nready++] = r;
+    }
+    for (size_t run = 0; run < NRUN && run < nready; run++) {
+        size_t bi = run;
+        for (size_t s = run + 1; s < nready; s++)
+            if (start_rss[s] < start_rss[bi])
+                bi = s;
+        double p[3], r;
+        memcpy(p, start[bi], sizeof p);
+        memcpy(start[bi], start[run], sizeof p);
+        start_rss[bi] = start_rss[run];
+        memcpy(start[run], p, sizeof p);
+        if (curve_nls(d, np, p, &r) == 0 && r < best) {
+            best = r;
+            coef[0] = fixed ? log(cap_n) : p[0];
+            for (size_t i = (size_t)fixed; i < 3; i++)
+                coef[i] = p[i - (size_t)fixed];
+        }
+    }
+    return best;
+}
+
 static int fit_curve(fc_model_id m, const double *x, const double *yn, size_t n, double cap_n,
                      double *coef, double *rss)
 {
     curve_data d = {.model = m, .x = x, .y = yn, .n = n};
-    double ymax = 0;
-    for (size_t i = 0; i < n; i++)
-        ymax = fmax(ymax, yn[i]);
     double *lx = malloc(n * sizeof *lx), *lz = malloc(n * sizeof *lz);
-    if (!lx || !lz) {
-        free(lx);
-        free(lz);
-        return -1;
-    }
     double best = INFINITY;
-    if (m == FC_MODEL_EXPONENTIAL) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (yn[i] > 0) {
-                lx[k] = x[i];
-                lz[k++] = log(yn[i]);
-            }
-        double a, b;
-        if (line_fit(lx, lz, k, &a, &b) == 0) {
-            double p[2] = {a, b}, s;
-            if (curve_nls(&d, 2, p, &s) == 0) {
-                coef[0] = p[0];
-                coef[1] = p[1];
-                best = s;
-            }
-        }
-    } else {
-        /* Several saturation guesses; each linearized for the other parameters. */
-        static const double kmult[] = {1.05, 1.3, 2.0, 4.0, 10.0};
-        enum { NSTARTS = 5, NRUN = 2 };
-        int fixed = (m == FC_MODEL_LOGISTIC && cap_n > 0);
-        size_t nstarts = fixed ? 1 : NSTARTS, np = fixed ? 2 : 3, nready = 0;
-        double start[NSTARTS][3], start_rss[NSTARTS];
-        d.fixed = fixed;
-        d.fixed_cap = fixed ? cap_n : 0;
-        for (size_t s = 0; s < nstarts; s++) {
-            double K = fixed ? cap_n : kmult[s] * ymax;
-            size_t k = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (yn[i] <= 0 || yn[i] >= K)
-                    continue;
-                lx[k] = x[i];
-                lz[k++] = m == FC_MODEL_LOGISTIC ? log(yn[i] / (K - yn[i])) : log(-log(yn[i] / K));
-            }
-            double a, b, c[3];
-            if (line_fit(lx, lz, k, &a, &b) != 0)
-                continue;
-            if (m == FC_MODEL_LOGISTIC) {
-                /* logit = r x - r m */
-                if (b <= 0)
-                    continue;
-                c[0] = log(K);
-                c[1] = log(b);
-                c[2] = -a / b;
-            } else {
-                /* log(-log(y/K)) = log b - c x */
-                if (b >= 0)
-                    continue;
-                c[0] = log(K);
-                c[1] = a;
-                c[2] = log(-b);
-            }
-            double r = 0;
-            for (size_t i = 0; i < n; i++) {
-                double e = curve_value(m, c, 0, x[i]) - yn[i];
-                r += e * e;
-            }
-            if (!isfinite(r))
-                continue;
-            for (size_t i = 0; i < np; i++)
-                start[nready][i] = c[i + (size_t)fixed];
-            start_rss[nready++] = r;
-        }
-        /* Solve from the most promising starts only: each solve costs as
-         * much as all the start evaluations together. */
-        for (size_t run = 0; run < NRUN && run < nready; run++) {
-            size_t bi = run;
-            for (size_t s = run + 1; s < nready; s++)
-                if (start_rss[s] < start_rss[bi])
-                    bi = s;
-            double tmp[3], tr = start_rss[bi];
-            memcpy(tmp, start[bi], sizeof tmp);
-            memcpy(start[bi], start[run], sizeof tmp);
-            start_rss[bi] = start_rss[run];
-            memcpy(start[run], tmp, sizeof tmp);
-            start_rss[run] = tr;
-            double p[3], r;
-            memcpy(p, start[run], sizeof p);
-            if (curve_nls(&d, np, p, &r) == 0 && r < best) {
-                best = r;
-                coef[0] = fixed ? log(cap_n) : p[0];
-                for (size_t i = (size_t)fixed; i < 3; i++)
-                    coef[i] = p[i - (size_t)fixed];
-            }
-        }
-    }
+    if (lx && lz)
+        best = m == FC_MODEL_EXPONENTIAL ? fit_exponential(&d, lx, lz, coef)
+                                         : fit_saturating(&d, cap_n, lx, lz, coef);
     free(lx);
     free(lz);
     if (!isfinite(best))
