@@ -13,16 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
+#include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
+#include "loadgen/shard.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
 
@@ -62,6 +66,12 @@ static void usage(FILE *out)
         "      --max-loop-lag D  loop lag p99 above D marks the run generator-limited (5ms)\n"
         "      --grace D         time given to requests in flight at the end (default 2s)\n"
         "      --seed N          random seed (default 1)\n"
+        "Fleet (docs/fleet.md):\n"
+        "      --shard I/N       run shard I (0..N-1) of N: a deterministic 1/N of the plan\n"
+        "      --shard auto/N    the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)\n"
+        "      --weights W,...   uneven shards: shard I takes W_I / sum(W) of the work\n"
+        "      --start-at TIME   start the timeline at TIME (RFC 3339 or epoch seconds) on\n"
+        "                        every shard; a late shard's lateness counts in latency\n"
         "Output and gates:\n"
         "      --out FILE        results.json (written also when interrupted or aborted)\n"
         "      --threshold EXPR  gate, repeatable: p99<250ms, errors<0.1%%, rate>1000,\n"
@@ -80,7 +90,8 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
     OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
+    OPT_START_AT
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +125,9 @@ static const struct option long_opts[] = {
     {"only", required_argument, NULL, OPT_ONLY},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
+    {"start-at", required_argument, NULL, OPT_START_AT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -126,6 +140,7 @@ typedef struct run_args {
     size_t nthresholds, naborts, nonly;
     const char *scenario, *target, *out;
     const char *baseline, *max_regression;
+    const char *shard, *weights;
     int duration_set;
 } run_args;
 
@@ -133,32 +148,6 @@ static int bad(const char *flag, const char *value, const char *expected)
 {
     crest_error("%s '%s': expected %s", flag, value, expected);
     return -1;
-}
-
-static int parse_count(const char *flag, const char *v, long lo, long *out)
-{
-    double d;
-    if (units_parse_double(v, &d) != 0 || d < (double)lo || d != (double)(long)d || d > 1e9)
-        return bad(flag, v, lo > 0 ? "a whole number >= 1" : "a whole number >= 0");
-    *out = (long)d;
-    return 0;
-}
-
-static int parse_dur(const char *flag, const char *v, double *out)
-{
-    if (units_parse_duration(v, 1, out) != 0)
-        return bad(flag, v, "a duration such as 30s, 250ms or 2m");
-    return 0;
-}
-
-static int push(const char **list, size_t *n, const char *flag, const char *v)
-{
-    if (*n >= MAX_LIST) {
-        crest_error("%s: given more than %d times", flag, MAX_LIST);
-        return -1;
-    }
-    list[(*n)++] = v;
-    return 0;
 }
 
 /* Parses ARGV into A. 0, 1 for --help, -1 on bad usage (printed). */
@@ -177,13 +166,13 @@ static int parse_args(int argc, char **argv, run_args *a)
         switch (c) {
         case OPT_URL: a->adhoc.url = optarg; break;
         case 'c':
-            if (parse_count("-c/--connections", optarg, 1, &n) != 0)
+            if (option_count("-c/--connections", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->adhoc.connections = (int)n;
             a->eng.connections = (int)n;
             break;
         case 'd':
-            if (parse_dur("-d/--duration", optarg, &a->adhoc.duration_s) != 0)
+            if (option_duration("-d/--duration", optarg, 1, &a->adhoc.duration_s) != 0)
                 return -1;
             a->duration_set = 1;
             break;
@@ -202,43 +191,43 @@ static int parse_args(int argc, char **argv, run_args *a)
                 return bad("--arrivals", optarg, "uniform or poisson");
             break;
         case OPT_THINK:
-            if (parse_dur("--think", optarg, &a->adhoc.think_s) != 0)
+            if (option_duration("--think", optarg, 1, &a->adhoc.think_s) != 0)
                 return -1;
             break;
         case 'X': a->adhoc.method = optarg; break;
         case 'H':
-            if (push(a->headers, &a->adhoc.nheaders, "-H/--header", optarg) != 0)
+            if (option_push(a->headers, &a->adhoc.nheaders, MAX_LIST, "-H/--header", optarg) != 0)
                 return -1;
             break;
         case OPT_BODY: a->adhoc.body = optarg; break;
         case OPT_TIMEOUT:
-            if (parse_dur("--timeout", optarg, &a->eng.timeout_s) != 0)
+            if (option_duration("--timeout", optarg, 1, &a->eng.timeout_s) != 0)
                 return -1;
             if (a->eng.timeout_s < 0.001)
                 return bad("--timeout", optarg, "at least 1ms");
             break;
         case OPT_THREADS:
-            if (parse_count("--threads", optarg, 1, &n) != 0)
+            if (option_count("--threads", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->eng.threads = (int)n;
             break;
         case OPT_OUT: a->out = optarg; break;
         case OPT_THRESHOLD:
-            if (push(a->thresholds, &a->nthresholds, "--threshold", optarg) != 0)
+            if (option_push(a->thresholds, &a->nthresholds, MAX_LIST, "--threshold", optarg) != 0)
                 return -1;
             break;
         case OPT_ABORT:
-            if (push(a->aborts, &a->naborts, "--abort", optarg) != 0)
+            if (option_push(a->aborts, &a->naborts, MAX_LIST, "--abort", optarg) != 0)
                 return -1;
             break;
         case OPT_QUIET: a->eng.quiet = 1; break;
         case OPT_SEED:
-            if (parse_count("--seed", optarg, 0, &n) != 0)
+            if (option_count("--seed", optarg, 0, 1000000000L, &n) != 0)
                 return -1;
             a->eng.seed = (uint64_t)n;
             break;
         case OPT_WARMUP:
-            if (parse_dur("--warmup", optarg, &a->eng.warmup_s) != 0)
+            if (option_duration("--warmup", optarg, 1, &a->eng.warmup_s) != 0)
                 return -1;
             break;
         case OPT_HTTP2: a->eng.http2 = 1; break;
@@ -247,26 +236,33 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_CERT: a->eng.cert = optarg; break;
         case OPT_KEY: a->eng.key = optarg; break;
         case OPT_MAX_INFLIGHT:
-            if (parse_count("--max-in-flight", optarg, 1, &n) != 0)
+            if (option_count("--max-in-flight", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->eng.max_in_flight = (uint64_t)n;
             break;
         case OPT_MAX_LAG:
-            if (parse_dur("--max-loop-lag", optarg, &d) != 0)
+            if (option_duration("--max-loop-lag", optarg, 1, &d) != 0)
                 return -1;
             a->eng.loop_lag_bound_ms = d * 1000;
             break;
         case OPT_GRACE:
-            if (parse_dur("--grace", optarg, &a->eng.grace_s) != 0)
+            if (option_duration("--grace", optarg, 1, &a->eng.grace_s) != 0)
                 return -1;
             break;
         case OPT_TARGET: a->target = optarg; break;
         case OPT_ONLY:
-            if (push(a->only, &a->nonly, "--only", optarg) != 0)
+            if (option_push(a->only, &a->nonly, MAX_LIST, "--only", optarg) != 0)
                 return -1;
             break;
         case OPT_BASELINE: a->baseline = optarg; break;
         case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
+        case OPT_SHARD: a->shard = optarg; break;
+        case OPT_WEIGHTS: a->weights = optarg; break;
+        case OPT_START_AT:
+            if (shard_parse_time(optarg, &a->eng.start_at) != 0)
+                return bad("--start-at", optarg, "an absolute time: RFC 3339 with a zone "
+                           "(2026-11-11T00:00:00Z, 2026-11-11T08:00:00+08:00) or epoch seconds");
+            break;
         case 'h':
         case OPT_HELP: return 1;
         case ':':
@@ -276,6 +272,10 @@ static int parse_args(int argc, char **argv, run_args *a)
             crest_error("unknown option '%s' (see crest run --help)", argv[optind - 1]);
             return -1;
         }
+    }
+    if (a->weights && !a->shard) {
+        crest_error("--weights needs --shard I/N");
+        return -1;
     }
     if (optind < argc)
         a->scenario = argv[optind++];
@@ -383,6 +383,49 @@ static int write_results(const char *path, const run_result *r, const results_me
     return rc;
 }
 
+/* Makes PLAN this run's shard (--shard/--weights). 0 or -1 (printed). */
+static int apply_shard(loadplan *plan, const run_args *a)
+{
+    if (!a->shard)
+        return 0;
+    shard_spec spec;
+    char err[256];
+    if (shard_spec_parse(a->shard, a->weights, getenv("JOB_COMPLETION_INDEX"), &spec, err,
+                         sizeof err) != 0) {
+        crest_error("%s", err);
+        return -1;
+    }
+    loadplan_set_shard(plan, &spec);
+    return 0;
+}
+
+/* What results.json records about this shard (host, start, clock). */
+static void fill_shard_record(shard_record *rec, const run_args *a, const loadplan *plan,
+                              const run_result *r)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->index = plan->shard.index;
+    rec->count = plan->shard.count;
+    snprintf(rec->weights, sizeof rec->weights, "%s", a->weights ? a->weights : "");
+    rec->run_seed = a->eng.seed;
+    rec->seed = shard_seed(&plan->shard, a->eng.seed);
+    if (gethostname(rec->host, sizeof rec->host - 1) != 0)
+        rec->host[0] = '\0';
+    const char *node = getenv("CREST_NODE_NAME");
+    snprintf(rec->node, sizeof rec->node, "%s", node ? node : "");
+    rec->start_at = a->eng.start_at;
+    rec->timeline_start = r->timeline_start;
+    rec->late_s = r->late_s;
+    if (a->scenario) {
+        size_t len = 0;
+        char *text = jsonio_slurp(a->scenario, &len);
+        if (text)
+            shard_digest(text, len, rec->plan_digest);
+        free(text);
+    }
+    shard_clock_read(&rec->clock);
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -415,7 +458,7 @@ int cmd_run(int argc, char **argv)
     } else {
         plan = adhoc_plan(&a.adhoc);
     }
-    if (!plan || add_gates(plan, &a) != 0) {
+    if (!plan || add_gates(plan, &a) != 0 || apply_shard(plan, &a) != 0) {
         loadplan_free(plan);
         if (have_baseline)
             run_result_free(&baseline);
@@ -439,8 +482,15 @@ int cmd_run(int argc, char **argv)
     }
 
     engine_install_signal_handlers();
+    progress_attach(&a.eng);
     run_result r;
-    int rc = engine_run(&a.eng, plan, &r);
+    engine_options eng = a.eng;
+    eng.seed = shard_seed(&plan->shard, a.eng.seed);
+    if (shard_spec_active(&plan->shard) && !a.eng.quiet)
+        printf("crest: shard %u of %u (%.4g%% of the plan, seed %llu)\n", plan->shard.index,
+               plan->shard.count, shard_fraction(&plan->shard) * 100,
+               (unsigned long long)eng.seed);
+    int rc = engine_run(&eng, plan, &r);
     if (have_tb)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK) {
@@ -469,6 +519,9 @@ int cmd_run(int argc, char **argv)
         return CREST_EXIT_RUN;
     }
     size_t failed = thresholds_evaluate(&plan->thresholds, &r, th);
+    if (a.eng.start_at > 0 && r.late_s > 0.001)
+        crest_warn("started %.3f s late for --start-at; the lateness counts in latency (the "
+                   "intended times are the shared timeline's)", r.late_s);
 
     if (a.eng.quiet) {
         printf("crest run: %llu ok, %llu errors, %.1f ok/s, p99 %.2f ms%s%s\n",
@@ -486,19 +539,11 @@ int cmd_run(int argc, char **argv)
         compare_report_print(&regression, stdout);
     }
 
-    int exit_code = CREST_EXIT_OK;
-    if (r.interrupted) {
-        crest_error("interrupted: results cover the run up to the signal");
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.generator.limited) {
-        crest_error("inconclusive: the load generator was the limit (%s)", r.generator.reason);
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.aborted[0]) {
-        crest_error("aborted by rule %s", r.aborted);
-        exit_code = CREST_EXIT_GATE;
-    } else if (failed) {
-        crest_error("%zu of %zu thresholds failed", failed, plan->thresholds.count);
-        exit_code = CREST_EXIT_GATE;
+    run_verdict verdict;
+    run_verdict_judge(&r, failed, plan->thresholds.count, &verdict);
+    int exit_code = verdict.exit_code;
+    if (verdict.why[0]) {
+        crest_error("%s", verdict.why);
     } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
         crest_error("%s", regression.exit_code == CREST_EXIT_GATE
                               ? "regression against the baseline"
@@ -513,6 +558,11 @@ int cmd_run(int argc, char **argv)
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
         };
+        shard_record rec;
+        if (a.shard || a.eng.start_at > 0) {
+            fill_shard_record(&rec, &a, plan, &r);
+            m.shard = &rec;
+        }
         if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;

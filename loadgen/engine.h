@@ -12,6 +12,39 @@
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
+struct transport_result;
+
+/* Shadow comparison (crest shadow): every request goes to the plan's target
+ * (the primary) and, at the same intended time, to CANDIDATE (the same
+ * method, path, headers and body under another base URL). Each side is
+ * measured on its own (the primary into engine_run's OUT, the candidate
+ * into CANDIDATE_OUT); when both answers of a request are in, COMPARE gets
+ * them with their bodies (the first BODY_CAP bytes). COMPARE runs on the
+ * generator threads, concurrently: it must be thread-safe. Without a
+ * shadow the transport discards bodies unread and nothing here costs. */
+typedef void (*engine_compare_fn)(void *ctx, uint32_t endpoint,
+                                  const struct transport_result *primary,
+                                  const struct transport_result *candidate);
+typedef struct engine_shadow {
+    const char *candidate;    /* base URL without trailing '/' */
+    size_t body_cap;          /* response bytes kept per side (> 0) */
+    engine_compare_fn compare;
+    void *ctx;
+    run_result *candidate_out;/* initialized and filled by engine_run; the caller frees it */
+} engine_shadow;
+
+/* A live view of the run, taken once per second for whoever shows
+ * progress (the engine itself prints nothing: see engine_options.on_second). */
+typedef struct progress_snapshot {
+    double elapsed_s, total_s;
+    const char *phase;
+    int closed_connections;   /* > 0: a closed-loop phase with this many connections */
+    double target_rate;       /* open loop: the plan's rate now */
+    double achieved_rate;     /* answers in the last full second */
+    double p99_ms;            /* latency p99 of the run so far */
+    uint64_t completed, errors, dropped;
+} progress_snapshot;
+
 typedef struct engine_options {
     int threads;              /* 0: number of cores */
     int connections;          /* connection cap (-c); closed-loop phases use their own count */
@@ -25,7 +58,14 @@ typedef struct engine_options {
     double grace_s;           /* in-flight grace period at the end / on interrupt */
     int quiet;                /* no live progress */
     const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
+    /* Called once per second from the watching thread (not a generator
+     * thread) unless quiet, and once at the end when it was called at all. */
+    void (*on_second)(void *user, const char *label, const progress_snapshot *s);
+    void (*on_end)(void *user);
+    void *progress_user;
     uint64_t seed;
+    engine_shadow *shadow;    /* NULL: a plain run */
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,

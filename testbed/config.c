@@ -75,7 +75,7 @@ double subsystem_capacity(const subsystem_config *s)
 static int bad_value(const char *file, const char *path, const char *key, const char *want,
                      double found)
 {
-    fprintf(stderr, "%s: error: '%s%s%s' must be %s, found %g\n", file, path, *path ? "." : "",
+    crest_error_at(file, 0, "'%s%s%s' must be %s, found %g", path, *path ? "." : "",
             key, want, found);
     return -1;
 }
@@ -112,7 +112,7 @@ static const cJSON *get_optional_object(const char *file, const char *path, cons
         *off = 1;
         return NULL;
     }
-    fprintf(stderr, "%s: error: '%s.%s' must be an object, or null/false to turn it off\n", file,
+    crest_error_at(file, 0, "'%s.%s' must be an object, or null/false to turn it off",
             path, key);
     *err = 1;
     return NULL;
@@ -130,8 +130,8 @@ static int apply_service_time(const char *file, const char *path, const cJSON *s
     if (rc < 0)
         return -1;
     if (rc == 0 && service_dist_parse(name, &kind) != 0) {
-        fprintf(stderr, "%s: error: '%s.dist' must be one of: fixed, exponential, lognormal; "
-                        "found '%s'\n", file, path, name);
+        crest_error_at(file, 0, "'%s.dist' must be one of: fixed, exponential, lognormal; "
+                       "found '%s'", path, name);
         return -1;
     }
     double mean_ms = s->service.mean_s * 1000.0;
@@ -143,8 +143,8 @@ static int apply_service_time(const char *file, const char *path, const cJSON *s
     if (rc < 0)
         return -1;
     if (rc == 0 && kind != SERVICE_LOGNORMAL) {
-        fprintf(stderr, "%s: error: '%s.sigma' applies only to \"dist\": \"lognormal\" "
-                        "(this one is %s)\n", file, path, service_dist_name(kind));
+        crest_error_at(file, 0, "'%s.sigma' applies only to \"dist\": \"lognormal\" "
+                       "(this one is %s)", path, service_dist_name(kind));
         return -1;
     }
     service_dist_init(&s->service, kind, mean_ms / 1000.0, sigma);
@@ -188,7 +188,7 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     static const char *const keys[] = {"workers", "service_time", "queue_limit", "rate_limit",
                                        "degrade", "faults", NULL};
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, path);
+        crest_error_at(file, 0, "'%s' must be an object", path);
         return -1;
     }
     if (jsonio_check_keys(file, path, o, keys) != 0)
@@ -208,8 +208,8 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     if (st) {
         snprintf(sub, sizeof sub, "%s.service_time", path);
         if (!cJSON_IsObject(st)) {
-            fprintf(stderr, "%s: error: '%s' must be an object like {\"dist\": \"lognormal\", "
-                            "\"mean_ms\": 4, \"sigma\": 0.5}\n", file, sub);
+            crest_error_at(file, 0, "'%s' must be an object like {\"dist\": \"lognormal\", "
+                           "\"mean_ms\": 4, \"sigma\": 0.5}", sub);
             return -1;
         }
         if (apply_service_time(file, sub, st, s) != 0)
@@ -283,12 +283,38 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     return 0;
 }
 
+/* "alter": {"path": "/cart/view"} and "trace_ids": true (docs/testbed.md). */
+static int apply_shadow_demo(const char *file, const cJSON *root, testbed_config *c)
+{
+    static const char *const alter_keys[] = {"path", NULL};
+    const cJSON *alter = cJSON_GetObjectItemCaseSensitive(root, "alter");
+    if (alter && !cJSON_IsNull(alter)) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(alter, "path");
+        if (!cJSON_IsObject(alter) || jsonio_check_keys(file, "alter", alter, alter_keys) != 0 ||
+            !cJSON_IsString(path) || path->valuestring[0] != '/' ||
+            strlen(path->valuestring) >= sizeof c->alter_path) {
+            crest_error_at(file, 0, "'alter' must be {\"path\": \"/prefix\"} (a path starting "
+                           "with '/', under %zu characters)", sizeof c->alter_path);
+            return -1;
+        }
+        snprintf(c->alter_path, sizeof c->alter_path, "%s", path->valuestring);
+    }
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(root, "trace_ids");
+    if (tr && !cJSON_IsBool(tr)) {
+        crest_error_at(file, 0, "'trace_ids' must be true or false");
+        return -1;
+    }
+    if (tr)
+        c->trace_ids = cJSON_IsTrue(tr);
+    return 0;
+}
+
 int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
 {
-    static const char *const keys[] = {"subsystems", "seed", NULL};
+    static const char *const keys[] = {"subsystems", "seed", "alter", "trace_ids", NULL};
     if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: the top level must be an object like {\"subsystems\": {...}, "
-                        "\"seed\": 1}\n", file);
+        crest_error_at(file, 0, "the top level must be an object like {\"subsystems\": {...}, "
+                       "\"seed\": 1}");
         return -1;
     }
     if (jsonio_check_keys(file, "", root, keys) != 0)
@@ -298,12 +324,13 @@ int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
                    "an integer in [0, 2^53]", &seed) < 0)
         return -1;
     c->seed = (uint64_t)seed;
+    if (apply_shadow_demo(file, root, c) != 0)
+        return -1;
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
     if (!subs)
         return 0;
     if (!cJSON_IsObject(subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an object keyed by subsystem name\n",
-                file);
+        crest_error_at(file, 0, "'subsystems' must be an object keyed by subsystem name");
         return -1;
     }
     if (jsonio_check_keys(file, "subsystems", subs, testbed_subsystem_names) != 0)
