@@ -15,7 +15,7 @@
 /* The combination's intervals use its backtest errors from the later half
  * of its origins (see fc_forecast_series). */
 #define INTERVAL_SKIP_PCT 50
-#define FESTIVAL_UNMEASURED_WIDEN 2.0
+#define FESTIVAL_UNMEASURED_WIDEN 1.4142135623730951
 
 static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -267,8 +267,10 @@ static int choose(const fc_series *s, const fc_run_options *o, size_t H, fc_resu
 }
 
 /* A festival day's band: the wider of its step's and the past festival
- * days' misses; with fewer than two such days measured, the step's band
- * doubled (the festival's multiplier rests on one or two occurrences). */
+ * days' misses. With fewer than two such days measured, the multiplier
+ * rests on one or two occurrences and carries one day's noise (the
+ * baseline it is compared with rests on hundreds of days): the forecast
+ * day's own noise plus that one, so the step's band grows by sqrt(2). */
 static void festival_band(const fc_interval_table *iv, fc_band *b)
 {
     if (iv->has_event) {

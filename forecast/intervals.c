@@ -180,8 +180,8 @@ int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t f
                  nempirical, nempirical == 1 ? "" : "s", nrms, nextra,
                  nall ? " (steps with too few recent misses use all origins)" : "",
                  it->has_event ? "; festival days also from past festival-day misses"
-                               : "; festival days (if any): twice the band, fewer than two past "
-                                 "festival days could be measured");
+                               : "; festival days (if any): the band x sqrt(2), fewer than two "
+                                 "past festival days could be measured");
     return 0;
 }
 
