@@ -53,6 +53,9 @@ static void usage(FILE *out)
         "      --only NAME       keep only this subsystem (repeatable)\n"
         "Connection:\n"
         "      --timeout D       per request, connecting included (default 5s)\n"
+        "      --transport T     auto (default: native for http://, curl otherwise),\n"
+        "                        native or curl (also the CREST_TRANSPORT variable)\n"
+        "      --max-header-size S  response header blocks above S are errors (64k)\n"
         "      --http2           HTTP/2 (ALPN on https, prior knowledge on http)\n"
         "      --insecure        do not verify TLS certificates\n"
         "      --cacert F, --cert F, --key F   TLS files\n"
@@ -80,7 +83,8 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
     OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_TRANSPORT,
+    OPT_MAX_HEADER
 };
 
 static const struct option long_opts[] = {
@@ -102,6 +106,8 @@ static const struct option long_opts[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"seed", required_argument, NULL, OPT_SEED},
     {"warmup", required_argument, NULL, OPT_WARMUP},
+    {"transport", required_argument, NULL, OPT_TRANSPORT},
+    {"max-header-size", required_argument, NULL, OPT_MAX_HEADER},
     {"http2", no_argument, NULL, OPT_HTTP2},
     {"insecure", no_argument, NULL, OPT_INSECURE},
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -169,7 +175,7 @@ static int parse_args(int argc, char **argv, run_args *a)
     a->adhoc.duration_s = 10;
     a->adhoc.connections = 64;
     long n;
-    double d;
+    double d, sz;
     int c;
     optind = 1;
     opterr = 0;
@@ -240,6 +246,22 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_WARMUP:
             if (parse_dur("--warmup", optarg, &a->eng.warmup_s) != 0)
                 return -1;
+            break;
+        case OPT_TRANSPORT:
+            if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "native") != 0 &&
+                strcmp(optarg, "curl") != 0) {
+                crest_error("--transport: expected auto, native or curl, found '%s'", optarg);
+                return -1;
+            }
+            a->eng.transport = optarg;
+            break;
+        case OPT_MAX_HEADER:
+            if (units_parse_size(optarg, &sz) != 0 || sz < 256) {
+                crest_error("--max-header-size: expected a size of at least 256 bytes such as "
+                            "64k, found '%s'", optarg);
+                return -1;
+            }
+            a->eng.max_header_bytes = (size_t)sz;
             break;
         case OPT_HTTP2: a->eng.http2 = 1; break;
         case OPT_INSECURE: a->eng.insecure = 1; break;

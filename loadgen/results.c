@@ -187,6 +187,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
     cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
     cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
     cJSON_AddNumberToObject(gen, "threads", g->threads);
+    cJSON_AddStringToObject(gen, "transport", g->transport);
     cJSON_AddNumberToObject(gen, "connections_requested", g->connections_requested);
     cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
     cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
@@ -375,6 +376,8 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     if (cJSON_IsString(r))
         reason = r->valuestring;
     snprintf(g->reason, sizeof g->reason, "%s", reason ? reason : "");
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transport");   /* since 0.2 */
+    snprintf(g->transport, sizeof g->transport, "%s", cJSON_IsString(tr) ? tr->valuestring : "");
     g->threads = (int)threads;
     g->connections_requested = (int)req;
     g->connections_opened = (uint64_t)opened;

@@ -63,6 +63,7 @@ typedef struct generator_health {
     double cpu_s;            /* user + system CPU of the process */
     double cpu_busiest_thread; /* fraction 0..1 of the busiest generator thread */
     int threads;
+    char transport[16];      /* the transport that ran ("native", "curl"), "" unknown */
     int connections_requested;
     uint64_t connections_opened;
     double loop_lag_p99_ms;

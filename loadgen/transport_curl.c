@@ -12,7 +12,7 @@
  *     CURLMOPT_MAXCONNECTS pinned to its slots so warm connections are
  *     never evicted; the engine never adds more handles than it has
  *     connections, so libcurl's own queue is never used;
- *   - DNS pinned with CURLOPT_RESOLVE;
+ *   - DNS pinned with CURLOPT_RESOLVE to the address transport.c resolved;
  *   - libcurl's silent re-send on a dead reused connection is refused
  *     (before_send), so the server sees each request once;
  *   - sockets opened are counted (connections_opened) through
@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <curl/curl.h>
 #include <ev.h>
@@ -296,6 +297,33 @@ static int multi_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *
     return 0;
 }
 
+/* Everything but HTTP/2 without TLS on libcurl before 8.0. */
+static int curl_supports(const transport_config *cfg, char *why, size_t whylen)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (cfg->http2 && !cfg->target->tls && v->version_num < 0x080000) {
+        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
+         * connection fails every request after the first one. */
+        snprintf(why, whylen, "HTTP/2 without TLS (prior knowledge) is broken in libcurl %s "
+                 "(reused connections fail; fixed in 8.0, curl/curl#10643): use an https:// "
+                 "target for --http2, or HTTP/1.1", v->version);
+        return 0;
+    }
+    return 1;
+}
+
+/* "host:port:address" for CURLOPT_RESOLVE, or "" when the host is already
+ * an address (nothing to pin). */
+static void resolve_entry(const transport_target *tg, char *out, size_t cap)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    out[0] = '\0';
+    if (inet_pton(AF_INET, tg->host, buf) == 1 || inet_pton(AF_INET6, tg->host, buf) == 1)
+        return;
+    int v6 = tg->addr.ss_family == AF_INET6;
+    snprintf(out, cap, v6 ? "%s:%d:[%s]" : "%s:%d:%s", tg->host, tg->port, tg->address);
+}
+
 static int curl_global(void)
 {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
@@ -367,8 +395,10 @@ static transport *curl_create(const transport_config *cfg, char *err, size_t err
         return NULL;
     }
     t->cfg = *cfg;
-    if (cfg->resolve) {
-        t->resolve = curl_slist_append(NULL, cfg->resolve);
+    char pin[600];
+    resolve_entry(cfg->target, pin, sizeof pin);
+    if (pin[0]) {
+        t->resolve = curl_slist_append(NULL, pin);
         if (!t->resolve) {
             snprintf(err, errlen, "out of memory");
             goto err;
@@ -538,6 +568,7 @@ static void curl_destroy(transport *t)
 
 const transport_ops transport_curl = {
     .name = "curl",
+    .supports = curl_supports,
     .global_init = curl_global,
     .create = curl_create,
     .send = curl_send,
