@@ -265,9 +265,16 @@ static int read_named_counts(const char *file, const char *path, const cJSON *o,
     }
     char sub[256];
     snprintf(sub, sizeof sub, "%s.%s", path, key);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        /* net error kinds added later may be absent from older files */
+        if (names == net_error_names && i >= NETERR_FIRST_LATER && i != NETERR_OTHER &&
+            !cJSON_GetObjectItemCaseSensitive(b, names[i])) {
+            out[i] = 0;
+            continue;
+        }
         if (get_u64(file, sub, b, names[i], &out[i]) != 0)
             return -1;
+    }
     return 0;
 }
 

@@ -14,10 +14,12 @@
 #include <http_parser.h>
 
 #include "loadgen/transport.h"
+#include "loadgen/transport_native.h"
 
 /* In order of preference for "auto": the first that supports a run gets
  * it. A new transport is one more line here. */
 static const transport_ops *const transport_table[] = {
+    &transport_native,
     &transport_curl,
 };
 #define NTRANSPORTS (sizeof transport_table / sizeof transport_table[0])
