@@ -169,7 +169,8 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
-/* 1 tells http-parser the answer has no body (HEAD). */
+/* 1 tells http-parser the answer has no body, whatever Content-Length
+ * says: the answer to HEAD, 1xx, 204 and 304 (RFC 9112 6.3). */
 static int on_headers_complete(http_parser *p)
 {
     native_conn *c = p->data;
@@ -177,15 +178,19 @@ static int on_headers_complete(http_parser *p)
         value_end(c);
     c->headers_done = 1;
     c->status = p->status_code;
-    return c->head_only && p->status_code >= 200 ? 1 : 0;
+    unsigned st = p->status_code;
+    return c->head_only || st == 204 || st == 304 || (st >= 100 && st < 200 && st != 101);
 }
 
 static int on_message_complete(http_parser *p)
 {
     native_conn *c = p->data;
     if (p->status_code >= 100 && p->status_code < 200 && p->status_code != 101) {
-        c->interim++;           /* keep reading for the final answer */
-        c->headers_done = 0;
+        if (++c->interim > MAX_INTERIM) {   /* a storm: stop here */
+            http_parser_pause(p, 1);
+            return 0;
+        }
+        c->headers_done = 0;    /* keep reading for the final answer */
         c->header_bytes = 0;
         return 0;
     }
@@ -234,10 +239,10 @@ static int feed(native_conn *c, const char *data, size_t n, size_t *leftover)
         *leftover = n - used;
         return c->parser.status_code == 101 ? NETERR_PROTOCOL : NO_ERROR;
     }
-    if (err != HPE_OK)
-        return parse_error_kind(err);
     if (c->interim > MAX_INTERIM)
         return NETERR_PROTOCOL;
+    if (err != HPE_OK)
+        return parse_error_kind(err);
     if (!c->headers_done) {
         c->header_bytes += n;
         if (c->header_bytes > t->header_cap)
