@@ -159,7 +159,7 @@ MODES = {
     "reset_after_accept": rst,
     "reset_mid_body": lambda c: one_answer_then(
         c, b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + b"x" * 500,
-        lambda x: (time.sleep(0.05), rst(x))),
+        lambda x: (time.sleep(0.01), rst(x))),
     "close_mid_headers": lambda c: one_answer_then(c, b"HTTP/1.1 200 OK\r\nContent-Le",
                                                    lambda x: x.close()),
     "status_only": lambda c: one_answer_then(c, b"HTTP/1.1 200 OK\r\n", lambda x: x.close()),
