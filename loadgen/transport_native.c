@@ -71,7 +71,8 @@ typedef struct native_conn {
     int complete;
     int interim;                /* 1xx answers seen */
     long status;
-    size_t header_bytes;
+    size_t header_bytes;        /* of the current header block, counted in the callbacks */
+    int too_large;              /* it passed the cap: parsing stopped */
 
     /* shed header watching (transport.h), matched across split callbacks */
     const char *watch;
@@ -134,9 +135,30 @@ static int on_message_begin(http_parser *p)
     return 0;
 }
 
+/* Counts header bytes as they are parsed (names, values, status text and
+ * 4 bytes of ": " and CRLF per line), so the cap holds exactly, however
+ * the block is split across reads. Nonzero stops the parser. */
+static int count_header(native_conn *c, size_t len)
+{
+    c->header_bytes += len;
+    if (c->header_bytes > c->t->header_cap) {
+        c->too_large = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static int on_status(http_parser *p, const char *at, size_t len)
+{
+    (void)at;
+    return count_header(p->data, len + 16);
+}
+
 static int on_header_field(http_parser *p, const char *at, size_t len)
 {
     native_conn *c = p->data;
+    if (count_header(c, len + (c->in_value || c->field_pos == 0 ? 4 : 0)) != 0)
+        return -1;
     if (!c->watch)
         return 0;
     if (c->in_value) {
@@ -154,6 +176,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     native_conn *c = p->data;
+    if (count_header(c, len) != 0)
+        return -1;
     if (!c->watch)
         return 0;
     if (!c->in_value) {
@@ -179,6 +203,8 @@ static int on_headers_complete(http_parser *p)
     c->headers_done = 1;
     c->status = p->status_code;
     unsigned st = p->status_code;
+    if (st < 100)               /* "050": three digits, but no HTTP status */
+        return -1;
     return c->head_only || st == 204 || st == 304 || (st >= 100 && st < 200 && st != 101);
 }
 
@@ -199,6 +225,17 @@ static int on_message_complete(http_parser *p)
     return 0;
 }
 
+static void settings_init(http_parser_settings *st)
+{
+    http_parser_settings_init(st);
+    st->on_message_begin = on_message_begin;
+    st->on_status = on_status;
+    st->on_header_field = on_header_field;
+    st->on_header_value = on_header_value;
+    st->on_headers_complete = on_headers_complete;
+    st->on_message_complete = on_message_complete;
+}
+
 static void parser_reset(native_conn *c)
 {
     http_parser_init(&c->parser, HTTP_RESPONSE);
@@ -209,6 +246,7 @@ static void parser_reset(native_conn *c)
     c->interim = 0;
     c->status = 0;
     c->header_bytes = 0;
+    c->too_large = 0;
     c->watch_hit = 0;
 }
 
@@ -241,13 +279,10 @@ static int feed(native_conn *c, const char *data, size_t n, size_t *leftover)
     }
     if (c->interim > MAX_INTERIM)
         return NETERR_PROTOCOL;
+    if (c->too_large)
+        return NETERR_TOO_LARGE;
     if (err != HPE_OK)
         return parse_error_kind(err);
-    if (!c->headers_done) {
-        c->header_bytes += n;
-        if (c->header_bytes > t->header_cap)
-            return NETERR_TOO_LARGE;
-    }
     return NO_ERROR;
 }
 
@@ -394,6 +429,20 @@ static void failed(native_conn *c, int kind, uint64_t now)
     finish(c, kind, now);
 }
 
+/* What the connection closing means for C's answer: NO_ERROR when it
+ * completes it (a close-delimited body), RESET when nothing came, else
+ * the kind of the cut. */
+static int at_eof(native_conn *c)
+{
+    if (!c->got_bytes)
+        return NETERR_RESET;
+    size_t leftover;
+    int kind = feed(c, NULL, 0, &leftover);
+    if (kind == NO_ERROR && c->complete)
+        return NO_ERROR;
+    return kind == NO_ERROR || kind == NETERR_PROTOCOL ? NETERR_TRUNCATED : kind;
+}
+
 /* EOF from the server (read returned 0). */
 static void on_eof(native_conn *c, uint64_t now)
 {
@@ -401,19 +450,13 @@ static void on_eof(native_conn *c, uint64_t now)
         conn_close(c);
         return;
     }
-    if (!c->got_bytes) {
-        failed(c, NETERR_RESET, now);
-        return;
-    }
-    size_t leftover;
-    int kind = feed(c, NULL, 0, &leftover);   /* close-delimited bodies end here */
-    if (kind == NO_ERROR && c->complete) {
-        conn_close(c);
-        finish(c, NO_ERROR, now);
+    int kind = at_eof(c);
+    if (kind == NETERR_RESET) {  /* nothing came: maybe the idle-close race */
+        failed(c, kind, now);
         return;
     }
     conn_close(c);
-    finish(c, kind == NO_ERROR || kind == NETERR_PROTOCOL ? NETERR_TRUNCATED : kind, now);
+    finish(c, kind, now);
 }
 
 static void on_readable(native_conn *c)
@@ -528,6 +571,41 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
     }
     if (revents & EV_READ)
         on_readable(c);
+}
+
+/* ---- the parsing path, alone ------------------------------------------- */
+
+/* What on_readable and on_eof do with the bytes, minus the socket. */
+int native_parse_answer(const char *data, size_t len, size_t split, int head_only,
+                        size_t header_cap, const char *watch, long *status, int *shed)
+{
+    transport *t = calloc(1, sizeof *t);
+    if (!t)
+        return NETERR_OTHER;
+    t->header_cap = header_cap ? header_cap : DEFAULT_HEADER_CAP;
+    settings_init(&t->settings);
+    native_conn c;
+    memset(&c, 0, sizeof c);
+    c.t = t;
+    c.fd = -1;
+    c.head_only = head_only;
+    c.watch = watch;
+    c.watch_len = watch ? strlen(watch) : 0;
+    parser_reset(&c);
+    if (split > len)
+        split = len;
+    size_t leftover = 0;
+    int kind = NO_ERROR;
+    const size_t cut[3] = {0, split, len};
+    for (int i = 0; i < 2 && kind == NO_ERROR && !c.complete; i++)
+        if (cut[i + 1] > cut[i])
+            kind = feed(&c, data + cut[i], cut[i + 1] - cut[i], &leftover);
+    if (kind == NO_ERROR && !c.complete)     /* then the connection closes */
+        kind = at_eof(&c);
+    *status = kind == NO_ERROR ? c.status : 0;
+    *shed = kind == NO_ERROR && c.watch && c.watch_hit;
+    free(t);
+    return kind;
 }
 
 /* ---- request heads ---------------------------------------------------- */
@@ -733,12 +811,7 @@ static transport *native_create(const transport_config *cfg, char *err, size_t e
     }
     t->cfg = *cfg;
     t->header_cap = cfg->max_header_bytes ? cfg->max_header_bytes : DEFAULT_HEADER_CAP;
-    http_parser_settings_init(&t->settings);
-    t->settings.on_message_begin = on_message_begin;
-    t->settings.on_header_field = on_header_field;
-    t->settings.on_header_value = on_header_value;
-    t->settings.on_headers_complete = on_headers_complete;
-    t->settings.on_message_complete = on_message_complete;
+    settings_init(&t->settings);
     for (size_t i = 0; i < cfg->nslots; i++) {
         native_conn *c = &t->conns[i];
         c->t = t;
