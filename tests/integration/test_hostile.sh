@@ -11,6 +11,7 @@ source "$(dirname "$0")/run_helpers.sh"
 
 HOSTILE="$ROOT/tests/integration/hostile_server.py"
 RSS_BOUND_KB=65536           # 64 MiB: crest runs in ~11-16 MiB against these
+[ -z "${CREST_SANITIZE:-}" ] || RSS_BOUND_KB=262144   # ASan's shadow memory and quarantine
 DURATION=0.3                 # seconds of load per run
 TIMEOUT=3s                   # long: a stalled thread on a loaded machine must not turn a
                              # quick failure into a timeout (the stall modes set 200ms)
