@@ -22,7 +22,10 @@
  *     closed inside it) is counted truncated, not ok; a header block
  *     above the cap is too_large; a storm of 1xx answers is protocol.
  *     It also matches the shed_header (a degraded-answer marker) of
- *     requests that name one: a compare into a flag, no copies.
+ *     requests that name one: a compare into a flag, no copies;
+ *   - response bodies are discarded unread unless the instance was created
+ *     with body_cap (crest shadow): then each slot owns a body_cap buffer,
+ *     allocated once, filled by the write callback, reset per send.
  * The structures libev needs per socket come from a free list, so steady
  * state allocates nothing in crest. */
 #include <errno.h>
@@ -78,6 +81,9 @@ typedef struct curl_slot {
     int status_lines;           /* responses started (1xx included) */
     int headers_ended;          /* the current response's header block ended */
     int too_large;              /* the header block passed the cap: transfer aborted */
+    char *body;                 /* body_cap bytes when bodies are kept, else NULL */
+    size_t body_len;
+    int body_truncated;
     struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
 } curl_slot;
 
@@ -99,6 +105,24 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     (void)ptr;
     (void)userdata;
     return size * nmemb;
+}
+
+/* Keeps the first body_cap bytes of the body (shadow comparison only). A
+ * status line seen by on_header does not reset it: libcurl hands only the
+ * final response's body to the write callback. */
+static size_t keep_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    curl_slot *s = userdata;
+    size_t len = size * nmemb, cap = s->g->t->cfg.body_cap, room = cap - s->body_len;
+    if (len > room) {
+        s->body_truncated = 1;
+        memcpy(s->body + s->body_len, ptr, room);
+        s->body_len = cap;
+    } else {
+        memcpy(s->body + s->body_len, ptr, len);
+        s->body_len += len;
+    }
+    return len;
 }
 
 /* One whole header line per call (libcurl guarantees it). A status line
@@ -254,6 +278,11 @@ static void check_done(curl_group *g)
         } else if (rc == CURLE_OK) {
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
             r.shed_header = s->watch && s->watch_hit;
+            if (s->body) {
+                r.body = s->body;
+                r.body_len = s->body_len;
+                r.body_truncated = s->body_truncated;
+            }
         } else {
             r.net_error = classify(s, e, rc);
         }
@@ -405,7 +434,17 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_NOPROXY, "*");   /* else no_proxy is read from the environment per transfer */
     SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_VERBOSE, 0L);
-    SET(CURLOPT_WRITEFUNCTION, discard_body);
+    if (t->cfg.body_cap) {
+        s->body = malloc(t->cfg.body_cap);
+        if (!s->body) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        SET(CURLOPT_WRITEFUNCTION, keep_body);
+        SET(CURLOPT_WRITEDATA, s);
+    } else {
+        SET(CURLOPT_WRITEFUNCTION, discard_body);
+    }
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, s);
     SET(CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -566,6 +605,8 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
     s->status_lines = 0;
     s->headers_ended = 0;
     s->too_large = 0;
+    s->body_len = 0;
+    s->body_truncated = 0;
     if (curl_multi_add_handle(s->g->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;
@@ -604,6 +645,9 @@ static void curl_destroy(transport *t)
         for (size_t i = 0; i < t->cfg.nslots; i++)
             if (t->slots[i].easy)
                 curl_easy_cleanup(t->slots[i].easy);
+    if (t->slots)
+        for (size_t i = 0; i < t->cfg.nslots; i++)
+            free(t->slots[i].body);
     for (size_t i = 0; i < t->nall; i++) {
         ev_io_stop(t->cfg.loop, &t->all_socks[i]->io);
         free(t->all_socks[i]);

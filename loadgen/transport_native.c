@@ -734,6 +734,9 @@ static int native_supports(const transport_config *cfg, char *why, size_t whylen
         snprintf(why, whylen, "--http2 is not supported (use --transport curl)");
     else if (cfg->cert || cfg->key)
         snprintf(why, whylen, "client certificates need TLS (use --transport curl)");
+    else if (cfg->body_cap)
+        /* a shadow run keeps bodies and sends to a second host */
+        snprintf(why, whylen, "shadow runs (kept bodies, a second host) need curl");
     else
         return 1;
     return 0;
