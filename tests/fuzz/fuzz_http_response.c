@@ -8,8 +8,12 @@
  * a complete answer with a plausible status, or a known error kind.
  *
  *   clang -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
- *       tests/fuzz/fuzz_http_response.c loadgen/transport_native.c \
- *       common/...(see `make fuzz`) -lev -lhttp_parser */
+ *       tests/fuzz/fuzz_http_response.c loadgen/transport_native.c loadgen/transport.c \
+ *       loadgen/transport_curl.c loadgen/stats.c loadgen/shed_header.c common/hist.c \
+ *       common/base64.c -lev -lhttp_parser -lcurl -lm
+ * (or against a clang-built libcrest.a, as `make fuzz` does). 2.56 million runs in
+ * 120 s found one defect (a status "050" taken as an answer; its input is
+ * corpus/http_response/regress-status-below-100). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
