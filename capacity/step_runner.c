@@ -314,10 +314,14 @@ static int never_connected(const step_runner *sr, const run_result *r)
 {
     const counters *c = &step_stats(sr, r)->c;
     if (!(c->ok == 0 && c->shed == 0 && c->errors > 0 &&
-          c->net[NETERR_REFUSED] + c->net[NETERR_DNS] == c->errors))
+          c->net[NETERR_REFUSED] + c->net[NETERR_DNS] + c->net[NETERR_UNREACHABLE] ==
+              c->errors))
         return 0;
     crest_error("%s: every request failed to connect to %s (%s): nothing to search", sr->label,
-                sr->plan->target, c->net[NETERR_DNS] ? "name not resolved" : "connection refused");
+                sr->plan->target,
+                c->net[NETERR_DNS]           ? "name not resolved"
+                : c->net[NETERR_UNREACHABLE] ? "network unreachable"
+                                             : "connection refused");
     return 1;
 }
 

@@ -43,7 +43,7 @@ enum {
     OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
     OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
-    OPT_START_AT
+    OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER
 };
 
 static const cli_option run_options[] = {
@@ -66,6 +66,10 @@ static const cli_option run_options[] = {
     {"only", 0, "NAME", OPT_ONLY, "keep only this subsystem (repeatable)", 0},
     {"timeout", 0, "DUR", OPT_TIMEOUT, "per request, connecting included (default 5s)",
      "Connection"},
+    {"transport", 0, "T", OPT_TRANSPORT, "auto (default: native for http://, curl otherwise),\n"
+     "native or curl", 0},
+    {"max-header-size", 0, "S", OPT_MAX_HEADER, "response header blocks above S are errors (64k)",
+     0},
     {"http2", 0, NULL, OPT_HTTP2, "HTTP/2 (ALPN on https, prior knowledge on http)", 0},
     {"insecure", 0, NULL, OPT_INSECURE, "do not verify TLS certificates", 0},
     {"cacert", 0, "FILE", OPT_CACERT, "CA certificates to verify the server with", 0},
@@ -189,6 +193,18 @@ static int parse_engine_flag(int c, const char *v, run_args *a)
             return -1;
         a->eng.seed = (uint64_t)n;
         return 0;
+    case OPT_TRANSPORT:
+        if (strcmp(v, "auto") != 0 && strcmp(v, "native") != 0 && strcmp(v, "curl") != 0)
+            return bad("--transport", v, "auto, native or curl");
+        a->eng.transport = v;
+        return 0;
+    case OPT_MAX_HEADER: {
+        double sz;
+        if (units_parse_size(v, &sz) != 0 || sz < 256)
+            return bad("--max-header-size", v, "a size of at least 256 bytes such as 64k");
+        a->eng.max_header_bytes = (size_t)sz;
+        return 0;
+    }
     case OPT_HTTP2: a->eng.http2 = 1; return 0;
     case OPT_INSECURE: a->eng.insecure = 1; return 0;
     case OPT_CACERT: a->eng.cacert = v; return 0;

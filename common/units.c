@@ -4,7 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/units.h"
 
@@ -38,6 +40,40 @@ int units_parse_double(const char *s, double *out)
     if (end == s || *skip_space(end) || !isfinite(v))
         return -1;
     *out = v;
+    return 0;
+}
+
+int units_parse_size(const char *s, double *bytes)
+{
+    char *end;
+    s = skip_space(s);
+    if (!*s)
+        return -1;
+    double v = parse_prefix(s, &end);
+    if (end == s || !isfinite(v) || v < 0)
+        return -1;
+    const char *unit = skip_space(end);
+    size_t ulen = strlen(unit);
+    while (ulen && isspace((unsigned char)unit[ulen - 1]))
+        ulen--;
+    double scale = 1;
+    if (ulen > 0) {
+        const char *units = "bkmg";
+        const char *u = strchr(units, tolower((unsigned char)unit[0]));
+        if (!u || !*u)
+            return -1;
+        for (ptrdiff_t i = 0; i < u - units; i++)
+            scale *= 1024;
+        const char *rest = unit + 1;
+        size_t rlen = ulen - 1;
+        if (!(rlen == 0 || (rlen == 1 && tolower((unsigned char)rest[0]) == 'b' && *u != 'b') ||
+              (rlen == 2 && *u != 'b' && strncasecmp(rest, "ib", 2) == 0)))
+            return -1;
+    }
+    double b = v * scale;
+    if (b != floor(b) || b > 9.0e15)
+        return -1;
+    *bytes = b;
     return 0;
 }
 

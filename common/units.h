@@ -12,6 +12,10 @@ int units_parse_double(const char *s, double *out);
  * (1 for "30", 0.001 when bare numbers are milliseconds). 0 or -1. */
 int units_parse_duration(const char *s, double default_unit, double *seconds);
 
+/* A size in bytes: "512", "64k", "1m", "2g" (k = 1024; "kb"/"kib" too).
+ * 0 or -1 (negative, fractional byte counts, overflow, unknown unit). */
+int units_parse_size(const char *s, double *bytes);
+
 /* "0.1%" -> 0.001, "0.001" -> 0.001. 0 or -1. */
 int units_parse_fraction(const char *s, double *out);
 

@@ -2,7 +2,7 @@
  *
  * Threads: the calling thread starts N generator threads and then only
  * watches (progress, abort rules, stop requests). Each generator thread has
- * its own libev loop, its own transport instance (one CURLM) and its own
+ * its own libev loop, its own transport instance and its own
  * share of the connection budget as "slots": a slot is one request in
  * flight on one connection. Admission control is here: a request is handed
  * to the transport only when a slot is free; otherwise it waits in this
@@ -32,7 +32,6 @@
  * queue grows by doubling only when it overflows, i.e. under overload). */
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,7 +43,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <ev.h>
 
 #include "common/clock.h"
@@ -163,7 +161,7 @@ typedef struct engine {
     const char ***literal_hdr;
     int *is_literal;
     int any_dynamic;
-    char resolve[512];
+    transport_target target;      /* parsed and resolved once */
     second_store store;
     int store_ready;
     atomic_int stop;              /* abort rule crossed */
@@ -213,6 +211,8 @@ void engine_options_init(engine_options *o)
     o->loop_lag_bound_ms = 5;
     o->grace_s = 2;
     o->seed = 1;
+    /* Lets a whole suite (or a user) run every command on one transport. */
+    o->transport = getenv("CREST_TRANSPORT");
 }
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -917,7 +917,8 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
         .body_cap = e->o.shadow ? e->o.shadow->body_cap : 0,
         .timeout_s = e->o.timeout_s, .http2 = e->o.http2, .insecure = e->o.insecure,
         .cacert = e->o.cacert, .cert = e->o.cert, .key = e->o.key,
-        .resolve = e->resolve[0] ? e->resolve : NULL, .done = on_done, .owner = w,
+        .max_header_bytes = e->o.max_header_bytes, .target = &e->target, .done = on_done,
+        .owner = w,
     };
     w->tr = e->tops->create(&tc, w->setup_err, sizeof w->setup_err);
     if (!w->tr)
@@ -1021,58 +1022,28 @@ static int ensure_fds(int connections, int threads)
     return 0;
 }
 
-/* Resolves the target's host once and pins it (CURLOPT_RESOLVE), so DNS
- * never shows up in latency. Numeric hosts need no pin. 0 or -1. */
-static int pin_dns(engine *e)
+/* Parses and resolves the target once, then picks the transport that
+ * runs it (--transport, else the first in the table that can). 0, or -1
+ * after saying why. */
+static int choose_transport(engine *e)
 {
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
-    int rc = -1;
-    if (!u || curl_url_set(u, CURLUPART_URL, e->plan->target, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-        crest_error("target '%s' is not a valid URL; expected http[s]://host[:port]",
-                    e->plan->target);
-        goto out;
+    char err[512];
+    if (transport_target_init(&e->target, e->plan->target, err, sizeof err) != 0) {
+        crest_error("%s", err);
+        return -1;
     }
-    char bare[256];
-    snprintf(bare, sizeof bare, "%s", host);
-    size_t n = strlen(bare);
-    if (bare[0] == '[' && n > 2 && bare[n - 1] == ']') {
-        memmove(bare, bare + 1, n - 2);
-        bare[n - 2] = '\0';
+    transport_config probe = {
+        .http2 = e->o.http2, .insecure = e->o.insecure, .cacert = e->o.cacert,
+        .cert = e->o.cert, .key = e->o.key, .timeout_s = e->o.timeout_s,
+        .max_header_bytes = e->o.max_header_bytes, .target = &e->target,
+        .body_cap = e->o.shadow ? e->o.shadow->body_cap : 0,
+    };
+    e->tops = transport_choose(e->o.transport, &probe, err, sizeof err);
+    if (!e->tops) {
+        crest_error("%s", err);
+        return -1;
     }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(bare, NULL, &hints, &res) == 0) {
-        freeaddrinfo(res);
-        rc = 0;   /* already an address */
-        goto out;
-    }
-    hints.ai_flags = 0;
-    int gai = getaddrinfo(bare, NULL, &hints, &res);
-    if (gai != 0 || !res) {
-        crest_error("cannot resolve the target host '%s': %s", bare, gai_strerror(gai));
-        goto out;
-    }
-    char addr[INET6_ADDRSTRLEN + 2];
-    if (getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
-                    NI_NUMERICHOST) != 0) {
-        freeaddrinfo(res);
-        crest_error("cannot resolve the target host '%s'", bare);
-        goto out;
-    }
-    int v6 = res->ai_family == AF_INET6;
-    freeaddrinfo(res);
-    snprintf(e->resolve, sizeof e->resolve, v6 ? "%s:%s:[%s]" : "%s:%s:%s", bare, port, addr);
-    rc = 0;
-out:
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return rc;
+    return 0;
 }
 
 static int all_literal(const loadplan_endpoint *ep)
@@ -1285,6 +1256,7 @@ static void judge_generator(engine *e, run_result *out)
     g->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     g->threads = e->nthreads;
+    snprintf(g->transport, sizeof g->transport, "%s", e->tops->name);
     g->connections_requested = e->budget;
     uint64_t dropped_limit = 0, waited = 0;
     for (int i = 0; i < e->nthreads; i++) {
@@ -1407,7 +1379,6 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     memset(&e, 0, sizeof e);
     e.plan = plan;
     e.o = *o;
-    e.tops = &transport_curl;
     int rc = CREST_EXIT_RUN;
     memset(out, 0, sizeof *out);
 
@@ -1437,15 +1408,8 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
     }
-    if (o->http2 && strncmp(plan->target, "http:", 5) == 0 &&
-        curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
-        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
-         * connection fails every request after the first one. */
-        crest_error("HTTP/2 without TLS (prior knowledge) is broken in libcurl %s (reused "
-                    "connections fail; fixed in 8.0, curl/curl#10643): use an https:// target "
-                    "for --http2, or HTTP/1.1", curl_version_info(CURLVERSION_NOW)->version);
+    if (choose_transport(&e) != 0)
         return CREST_EXIT_RUN;
-    }
     e.nthreads = o->threads > 0 ? o->threads : default_threads();
     if (e.nthreads > e.budget)
         e.nthreads = e.budget;
@@ -1456,8 +1420,6 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         return CREST_EXIT_RUN;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (pin_dns(&e) != 0)
-        return CREST_EXIT_RUN;
     if (prerender(&e) != 0)
         goto done;
 

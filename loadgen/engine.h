@@ -1,8 +1,8 @@
 /* engine.h: runs a load plan against a target and measures it.
  *
- * One libev loop and one libcurl multi handle per thread (multi_socket
- * API), a pool of reused easy handles, the connection budget pinned, and
- * admission control here rather than in libcurl's queue. Every request's
+ * One libev loop and one transport instance per thread (transport.h: the
+ * native HTTP/1.1 one or libcurl's), the connection budget pinned, and
+ * admission control here rather than in the transport. Every request's
  * latency counts from its intended send time. See docs/engine.md. */
 #ifndef CREST_ENGINE_H
 #define CREST_ENGINE_H
@@ -57,6 +57,8 @@ typedef struct engine_options {
     int threads;              /* 0: number of cores */
     int connections;          /* connection cap (-c); closed-loop phases use their own count */
     double timeout_s;         /* per request */
+    const char *transport;    /* "auto" (NULL), "native" or "curl" (transport.h) */
+    size_t max_header_bytes;  /* response header cap (0: the transport's default, 64 KiB) */
     int http2;
     int insecure;
     const char *cacert, *cert, *key;
@@ -77,7 +79,8 @@ typedef struct engine_options {
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,
- * grace 2 s). */
+ * grace 2 s; the transport from the CREST_TRANSPORT environment variable,
+ * else auto). */
 void engine_options_init(engine_options *o);
 
 /* Runs PLAN (prepared, with a target) and fills OUT (initialized here; the

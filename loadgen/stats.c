@@ -11,8 +11,9 @@
 
 const char *const status_class_names[STATUS_CLASSES] = {"2xx", "3xx", "4xx", "429", "5xx",
                                                          "other"};
-const char *const net_error_names[NETERR_KINDS] = {"refused", "reset",    "timeout", "dns",
-                                                   "tls",     "protocol", "other"};
+const char *const net_error_names[NETERR_KINDS] = {
+    "refused", "reset", "timeout", "dns", "tls", "protocol", "truncated", "unreachable",
+    "too_large", "other"};
 
 static void hists_free(latency_hists *h)
 {

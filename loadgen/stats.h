@@ -19,8 +19,17 @@
 
 enum status_class { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_429, STATUS_5XX, STATUS_OTHER,
                     STATUS_CLASSES };
+/* Network errors: the request got no complete, well-formed HTTP answer.
+ * REFUSED/UNREACHABLE/TIMEOUT/RESET also cover connecting; TRUNCATED: the
+ * connection ended inside the answer (headers or body); PROTOCOL: the bytes
+ * were not HTTP or broke its framing; TOO_LARGE: a response header block
+ * above the cap. None of them is ever ok. */
 enum net_error_kind { NETERR_REFUSED, NETERR_RESET, NETERR_TIMEOUT, NETERR_DNS, NETERR_TLS,
-                      NETERR_PROTOCOL, NETERR_OTHER, NETERR_KINDS };
+                      NETERR_PROTOCOL, NETERR_TRUNCATED, NETERR_UNREACHABLE, NETERR_TOO_LARGE,
+                      NETERR_OTHER, NETERR_KINDS };
+/* Kinds from NETERR_FIRST_LATER on were added after results format 1 was
+ * first written: a results file without them reads as 0. */
+#define NETERR_FIRST_LATER NETERR_TRUNCATED
 
 extern const char *const status_class_names[STATUS_CLASSES]; /* "2xx", ..., "429", ... */
 extern const char *const net_error_names[NETERR_KINDS];      /* "refused", "reset", ... */
@@ -63,6 +72,7 @@ typedef struct generator_health {
     double cpu_s;            /* user + system CPU of the process */
     double cpu_busiest_thread; /* fraction 0..1 of the busiest generator thread */
     int threads;
+    char transport[16];      /* the transport that ran ("native", "curl"), "" unknown */
     int connections_requested;
     uint64_t connections_opened;
     double loop_lag_p99_ms;

@@ -23,6 +23,8 @@ test_counts_match_testbed() {
     assert_eq "$(json "$TMP/tb2.json" .summary.ok)" "$served" "closed loop ok vs testbed requests"
     assert_cmp "$served > 50" "closed loop sent a reasonable number of requests"
     assert_eq "$(json "$TMP/tb2.json" .generator.connections_opened)" 8 "connections opened"
+    # auto picks the native transport for http:// (CREST_TRANSPORT overrides)
+    assert_eq "$(json "$TMP/tb2.json" .generator.transport)" "${CREST_TRANSPORT:-native}" "transport"
 }
 
 test_nginx_counts_and_rate() {

@@ -116,6 +116,30 @@ test_bad_usage() {
     grep -q -- "--stages" "$TMP/help.log" || fail "--help lists the options"
 }
 
+# --transport: auto|native|curl; native refuses what it cannot do and says so.
+test_transport_choice() {
+    local rc=0
+    "$CREST" run --url http://127.0.0.1:1/ --transport quic > "$TMP/t1.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "unknown transport"
+    grep -q "auto, native or curl" "$TMP/t1.log" || fail "names the choices: $(cat "$TMP/t1.log")"
+    rc=0
+    "$CREST" run --url https://127.0.0.1:1/ --transport native -d 1s > "$TMP/t2.log" 2>&1 || rc=$?
+    assert_eq "$rc" 3 "native cannot run https"
+    grep -q "native transport cannot run this: https" "$TMP/t2.log" || fail "says why: $(cat "$TMP/t2.log")"
+    rc=0
+    CREST_TRANSPORT=bogus "$CREST" run --url http://127.0.0.1:1/ -d 1s > "$TMP/t3.log" 2>&1 || rc=$?
+    assert_eq "$rc" 3 "a bad CREST_TRANSPORT"
+    grep -q "unknown transport 'bogus'" "$TMP/t3.log" || fail "names it: $(cat "$TMP/t3.log")"
+    rc=0
+    "$CREST" run --url http://127.0.0.1:1/ --max-header-size 12 > "$TMP/t4.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "a header cap too small"
+    start_nginx
+    "$CREST" run --url "$NGINX_URL/index.html" -c 2 -d 0.3s --quiet --transport curl \
+        --out "$TMP/tc.json" > /dev/null 2>&1 || true
+    assert_eq "$(json "$TMP/tc.json" .generator.transport)" curl "curl recorded"
+    assert_cmp "$(json "$TMP/tc.json" .summary.ok) > 0" "curl ran"
+}
+
 test_connections_beyond_limit() {
     start_nginx
     local rc=0

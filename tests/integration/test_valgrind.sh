@@ -100,9 +100,16 @@ test_compare() {
 
 test_run_adhoc() {
     start_testbed
-    vg run run --url "$TESTBED_URL/cart/x" -R 100 -d 2s --quiet --out "$TMP/results.json"
+    vg run run --url "$TESTBED_URL/cart/x" -R 100 -d 2s --quiet --out "$TMP/results.json" \
+        --transport native
     expect_rc 0 3
     assert_eq "$(json "$TMP/results.json" .schema)" "crest.results/1" "results schema"
+    assert_eq "$(json "$TMP/results.json" .generator.transport)" "native" "transport"
+    # the curl transport too, closed loop with a POST body
+    vg run-curl run --url "$TESTBED_URL/cart/add" -c 4 -d 1s --body 'sku=1' --quiet \
+        --out "$TMP/results-curl.json" --transport curl
+    expect_rc 0 3
+    assert_eq "$(json "$TMP/results-curl.json" .generator.transport)" "curl" "transport"
 }
 
 # Feeders, templated paths, headers and bodies, thresholds: the scenario
