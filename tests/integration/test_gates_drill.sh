@@ -22,7 +22,9 @@ test_drill_exit_code_agrees_with_the_verdict() {
     assert_eq "$(json "$TMP/drill/plan.json" .verdict)" "ok" "the plan alone passes"
     assert_eq "$rc" 1 "drill exit code with a failed replay threshold"
     # validate ran against the given target, not the embedded testbed
-    grep -q "embedded testbed" "$TMP/out" && fail "a stage mentions the embedded testbed despite --target"
+    if grep -q "embedded testbed" "$TMP/out"; then
+        fail "a stage mentions the embedded testbed despite --target"
+    fi
     return 0
 }
 
@@ -32,7 +34,9 @@ test_drill_checks_its_output_dir_first() {
         --history "$ROOT/scenarios/history/demo-daily.csv" -o /nonexistent/dir/out \
         > "$TMP/out" 2>&1 || rc=$?
     assert_eq "$rc" 2 "an output directory that cannot be created"
-    grep -q "=== drill" "$TMP/out" && fail "a stage started"
+    if grep -q "=== drill" "$TMP/out"; then
+        fail "a stage started"
+    fi
     return 0
 }
 
