@@ -7,6 +7,7 @@
 #   make demo       deps + build + the drill against the embedded testbed
 #   make sanitize   ASan+UBSan build, then the whole suite on it
 #   make bench      crest vs wrk vs h2load against the same nginx
+#   make fuzz       every libFuzzer harness tests/fuzz/fuzz_*.c for FUZZ_SECONDS each
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -30,10 +31,23 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
             libcjson-dev libhttp-parser-dev
 DEB_RUN   = gnuplot-nox
-DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind
+DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind \
+            $(DEB_FUZZ)
+# libFuzzer: clang and its runtime (Debian 12 ships clang 14).
+DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
-.PHONY: all deps test unit integration demo sanitize bench install clean
+# Fuzz harnesses: every tests/fuzz/fuzz_*.c, linked with libFuzzer against a
+# clang + ASan + UBSan build of the library in $(FUZZ_BUILD) (docs/fuzzing.md).
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 180
+FUZZ_CFLAGS   = -O1 -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all deps test unit integration demo sanitize bench install clean fuzz fuzz-build fuzz-harnesses
 
 all: $(BIN) $(UNIT_BIN)
 
@@ -53,6 +67,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) -lcmocka $(LDLIBS)
 
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_util.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
 -include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d
 
 # Installs only what is missing, so a second run costs a dpkg query.
@@ -68,7 +86,7 @@ deps:
 	fi
 
 test: deps
-	$(MAKE) -j2 all
+	$(MAKE) -j2 all fuzz-build
 	CREST=$(BIN) UNIT_DIR=$(BUILD)/tests tests/run.sh
 
 unit: all
@@ -91,10 +109,19 @@ bench: deps
 	$(MAKE) -j2 all
 	bench/run.sh $(BIN)
 
+fuzz-harnesses: $(FUZZ_BIN)
+
+fuzz-build:
+	$(MAKE) -j2 BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) EXTRA_CFLAGS="$(FUZZ_CFLAGS)" fuzz-harnesses
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BUILD)
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/crest/scenarios
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/crest
 	cp -r scenarios/. $(DESTDIR)$(PREFIX)/share/crest/scenarios/
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
