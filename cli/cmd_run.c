@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/safefile.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
@@ -64,6 +66,8 @@ static void usage(FILE *out)
         "      --seed N          random seed (default 1)\n"
         "Output and gates:\n"
         "      --out FILE        results.json (written also when interrupted or aborted)\n"
+        "      --checkpoint D    while the run lasts, rewrite --out every D with the results\n"
+        "                        so far, marked \"partial\" (default 10s; 0 turns it off)\n"
         "      --threshold EXPR  gate, repeatable: p99<250ms, errors<0.1%%, rate>1000,\n"
         "                        cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\n"
         "                        errors shed rate dropped)\n"
@@ -80,7 +84,7 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
     OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_CHECKPOINT
 };
 
 static const struct option long_opts[] = {
@@ -114,6 +118,7 @@ static const struct option long_opts[] = {
     {"only", required_argument, NULL, OPT_ONLY},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
+    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -166,6 +171,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
     engine_options_init(&a->eng);
+    a->eng.checkpoint_s = 10;
     a->adhoc.duration_s = 10;
     a->adhoc.connections = 64;
     long n;
@@ -266,6 +272,12 @@ static int parse_args(int argc, char **argv, run_args *a)
                 return -1;
             break;
         case OPT_BASELINE: a->baseline = optarg; break;
+        case OPT_CHECKPOINT:
+            if (parse_dur("--checkpoint", optarg, &a->eng.checkpoint_s) != 0)
+                return -1;
+            if (a->eng.checkpoint_s != 0 && (a->eng.checkpoint_s < 1 || a->eng.checkpoint_s > 86400))
+                return bad("--checkpoint", optarg, "0 (off) or a duration from 1s to 24h");
+            break;
         case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
         case 'h':
         case OPT_HELP: return 1;
@@ -362,25 +374,59 @@ static char *join_command(int argc, char **argv)
     return s;
 }
 
-/* results.json, with the baseline verdict under "baseline" when there is one. */
+/* results.json, with the baseline verdict under "baseline" when there is
+ * one. When PATH cannot be written (disk full, directory removed during the
+ * run) the results go to $TMPDIR or stderr instead (said on stderr), never
+ * lost: 0 written to PATH, 1 written elsewhere, -1 not written. */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
                          const compare_report *regression)
 {
-    if (!regression)
-        return results_write(path, r, m);
     cJSON *root = results_to_json(r, m);
-    cJSON *verdict = compare_report_to_json(regression);
-    if (!root || !verdict) {
+    cJSON *verdict = regression ? compare_report_to_json(regression) : NULL;
+    if (!root || (regression && !verdict)) {
         cJSON_Delete(root);
         cJSON_Delete(verdict);
         crest_error("out of memory writing '%s'", path);
         return -1;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
-    cJSON_AddItemToObject(root, "baseline", verdict);
-    int rc = jsonio_write_file(path, root);
+    if (verdict) {
+        cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
+        cJSON_AddItemToObject(root, "baseline", verdict);
+    }
+    char *text = jsonio_print(root, path);
     cJSON_Delete(root);
+    if (!text)
+        return -1;
+    char where[4096];
+    int rc = safefile_write_fallback(path, text, strlen(text), where, sizeof where);
+    free(text);
     return rc;
+}
+
+/* What a checkpoint needs to write the partial results. */
+typedef struct run_checkpoint {
+    const char *path;
+    results_meta meta;
+    int failed;     /* the last write failed (said once, not every 10 s) */
+} run_checkpoint;
+
+/* engine_options.checkpoint: the run so far into --out, marked partial. A
+ * failed write (disk full, directory gone) is said once and the run goes
+ * on; the final write then looks for a place that works. */
+static void write_checkpoint(const run_result *so_far, void *ctx)
+{
+    run_checkpoint *cp = ctx;
+    cJSON *root = results_to_json(so_far, &cp->meta);
+    char *text = root ? jsonio_print(root, cp->path) : NULL;
+    cJSON_Delete(root);
+    int rc = text ? safefile_write(cp->path, text, strlen(text)) : -1;
+    free(text);
+    if (rc != 0 && !cp->failed)
+        crest_warn("checkpoint: could not write '%s'; the run goes on measuring and the "
+                   "final results will be written wherever possible", cp->path);
+    if (rc == 0 && cp->failed)
+        crest_warn("checkpoint: '%s' is writable again", cp->path);
+    cp->failed = rc != 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -439,19 +485,33 @@ int cmd_run(int argc, char **argv)
     }
 
     engine_install_signal_handlers();
+    char *command = join_command(argc, argv);
+    run_checkpoint cp = {
+        .path = a.out,
+        .meta = {.command = command, .scenario = a.scenario, .connections = a.eng.connections,
+                 .timeout_s = a.eng.timeout_s, .poisson = plan->poisson, .http2 = a.eng.http2,
+                 .secret_headers = (const char *const *)plan->secret_headers,
+                 .nsecret = plan->nsecret},
+    };
+    struct stat out_st;
+    int out_special = a.out && stat(a.out, &out_st) == 0 && !S_ISREG(out_st.st_mode);
+    if (a.out && a.eng.checkpoint_s > 0 && !out_special) { /* never checkpoint into /dev/stdout */
+        a.eng.checkpoint = write_checkpoint;
+        a.eng.checkpoint_ctx = &cp;
+    }
     run_result r;
     int rc = engine_run(&a.eng, plan, &r);
     if (have_tb)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK) {
         loadplan_free(plan);
+        free(command);
         if (have_baseline)
             run_result_free(&baseline);
         return rc;
     }
 
     threshold_result *th = calloc(plan->thresholds.count ? plan->thresholds.count : 1, sizeof *th);
-    char *command = join_command(argc, argv);
     compare_report regression = {0};
     int have_regression = 0;
     if (have_baseline) {

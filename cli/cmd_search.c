@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/safefile.h"
 #include "common/units.h"
 #include "capacity/usl.h"
 #include "loadgen/adhoc.h"
@@ -54,6 +55,7 @@ typedef struct search_opts {
     double step_s, warmup_s, pause_s, timeout_s, max_loop_lag_ms;
     int connections, threads;
     const char *out;
+    double checkpoint_s;    /* rewrite --out (partial) after a step once this has passed */
     const char *testbed_config;
     int sweep;
     double levels[MAX_LEVELS];
@@ -73,7 +75,21 @@ typedef struct step_ctx {
     long tag;               /* index into run_result tags, or -1: the total */
     size_t nstep;
     int *steps_run;         /* across the whole search: pause before all but the first */
+    struct search_checkpoint *cp; /* NULL: no checkpoints */
 } step_ctx;
+
+/* Checkpoints while a subsystem is searched: the steps run so far are kept
+ * here (search.c hands them over only at the end) and written into the
+ * current subsystem of a copy of the file, marked partial. */
+typedef struct search_checkpoint {
+    capacity_result *cap;
+    size_t current;         /* the subsystem being searched */
+    const char *path;
+    double every_s, last_s;
+    search_step *steps;
+    size_t nsteps, cap_steps;
+    int failed;             /* the last write failed (said once) */
+} search_checkpoint;
 
 static void usage(FILE *f)
 {
@@ -113,6 +129,8 @@ static void usage(FILE *f)
         "                       (default 5ms)\n"
         "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
+        "  --checkpoint DUR     while searching, rewrite --out after a step when DUR has\n"
+        "                       passed, marked \"partial\" (default 10s; 0 turns it off)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
         "\n"
         "exit codes: 0 done (some results may be \"at least\": see the file), 2 bad input,\n"
@@ -188,7 +206,8 @@ static int parse_levels(const char *s, search_opts *o)
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP,
+    OPT_CHECKPOINT
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
@@ -219,6 +238,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"seed", required_argument, NULL, OPT_SEED},
         {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
         {"retries", required_argument, NULL, OPT_RETRIES},
+        {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
@@ -226,6 +246,7 @@ static int parse_options(int argc, char **argv, search_opts *o)
     memset(o, 0, sizeof *o);
     search_config_init(&o->cfg);
     o->step_s = 5;
+    o->checkpoint_s = 10;
     o->warmup_s = 1;
     o->pause_s = 0.5;
     o->timeout_s = 5;
@@ -268,6 +289,15 @@ static int parse_options(int argc, char **argv, search_opts *o)
         case OPT_STEP:
             if (parse_duration("--step", optarg, 0, &o->step_s) != 0)
                 return -1;
+            break;
+        case OPT_CHECKPOINT:
+            if (parse_duration("--checkpoint", optarg, 1, &o->checkpoint_s) != 0)
+                return -1;
+            if (o->checkpoint_s != 0 && (o->checkpoint_s < 1 || o->checkpoint_s > 86400)) {
+                crest_error("--checkpoint '%s': expected 0 (off) or a duration from 1s to 24h",
+                            optarg);
+                return -1;
+            }
             break;
         case OPT_WARMUP:
             if (parse_duration("--warmup", optarg, 1, &o->warmup_s) != 0)
@@ -644,9 +674,8 @@ static int slo_names_tag(const threshold_set *slo, const char *tag)
     return 0;
 }
 
-static int search_step_run(void *ctx, double rate, search_step *out)
+static int search_step_measure(step_ctx *cx, double rate, search_step *out)
 {
-    step_ctx *cx = ctx;
     const search_opts *o = cx->o;
     if (set_step_phase(cx->plan, rate, 0, o->warmup_s + o->step_s) != 0)
         return -1;
@@ -762,6 +791,89 @@ static int search_step_run(void *ctx, double rate, search_step *out)
             out->shed_rate * 100, out->pass ? "PASS" : "FAIL", out->pass ? "" : ": ",
             out->pass ? "" : out->why);
     return 0;
+}
+
+/* Writes the file with the current subsystem's steps so far: the best
+ * passing rate as an "at least" capacity, marked partial and interrupted
+ * (a reader sees a search that did not finish). The subsystem is restored
+ * afterwards: the final write has the real verdict. */
+static void checkpoint_write(search_checkpoint *cp)
+{
+    capacity_subsystem *s = &cp->cap->subsystems[cp->current];
+    capacity_subsystem saved = *s;
+    double pass = NAN, fail = NAN;
+    for (size_t i = 0; i < cp->nsteps; i++) {
+        const search_step *st = &cp->steps[i];
+        if (st->pass && !(st->rate <= pass))
+            pass = st->rate;
+    }
+    for (size_t i = 0; i < cp->nsteps; i++) {
+        const search_step *st = &cp->steps[i];
+        if (!st->pass && !st->generator_limited && !(st->rate <= pass) && !(st->rate >= fail))
+            fail = st->rate;
+    }
+    s->steps = cp->steps;
+    s->nsteps = cp->nsteps;
+    s->capacity_rps = pass;
+    s->upper_bound_rps = fail;
+    s->at_least = 1;
+    s->interrupted = 1;
+    cp->cap->partial = 1;
+    cJSON *root = capacity_to_json(cp->cap);
+    char *text = root ? jsonio_print(root, cp->path) : NULL;
+    cJSON_Delete(root);
+    int rc = text ? safefile_write(cp->path, text, strlen(text)) : -1;
+    free(text);
+    cp->cap->partial = 0;
+    *s = saved;
+    if (rc != 0 && !cp->failed)
+        crest_warn("checkpoint: could not write '%s'; the search goes on and the final "
+                   "results will be written wherever possible", cp->path);
+    cp->failed = rc != 0;
+    cp->last_s = clock_now_s();
+}
+
+/* Keeps a copy of a finished step; checkpoints when every_s has passed. */
+static void checkpoint_step(search_checkpoint *cp, const search_step *st)
+{
+    if (cp->nsteps == cp->cap_steps) {
+        size_t n = cp->cap_steps ? cp->cap_steps * 2 : 16;
+        search_step *more = realloc(cp->steps, n * sizeof *more);
+        if (!more)
+            return; /* out of memory: skip the checkpoint, the search goes on */
+        cp->steps = more;
+        cp->cap_steps = n;
+    }
+    cp->steps[cp->nsteps++] = *st;
+    if (clock_now_s() - cp->last_s >= cp->every_s)
+        checkpoint_write(cp);
+}
+
+static int search_step_run(void *ctx, double rate, search_step *out)
+{
+    step_ctx *cx = ctx;
+    int rc = search_step_measure(cx, rate, out);
+    if (rc == 0 && !out->interrupted && cx->cp)
+        checkpoint_step(cx->cp, out);
+    return rc;
+}
+
+/* The final capacity.json: to --out, or when that cannot be written (disk
+ * full, directory removed mid-search) to $TMPDIR or stderr, said on stderr.
+ * 0 written to PATH, else nonzero. */
+static int write_final(const char *path, const capacity_result *cap)
+{
+    cJSON *root = capacity_to_json(cap);
+    char *text = root ? jsonio_print(root, path) : NULL;
+    cJSON_Delete(root);
+    if (!text) {
+        crest_error("out of memory writing '%s'", path);
+        return -1;
+    }
+    char where[4096];
+    int rc = safefile_write_fallback(path, text, strlen(text), where, sizeof where);
+    free(text);
+    return rc;
 }
 
 /* ---- the USL sweep ---- */
@@ -1096,11 +1208,16 @@ int cmd_search(int argc, char **argv)
         cap.target = strdup(cxs[0].plan->target);
 
     size_t conclusive = 0;
+    search_checkpoint cp = {.cap = &cap, .path = o.out, .every_s = o.checkpoint_s,
+                            .last_s = clock_now_s()};
     if (rc == CREST_EXIT_OK) {
         engine_install_signal_handlers();
         for (size_t i = 0; i < njobs; i++) {
             capacity_subsystem *s = &cap.subsystems[i];
             fprintf(stderr, "search %s: SLO %s\n", s->name, s->slo_expr);
+            cp.current = i;
+            cp.nsteps = 0;
+            cxs[i].cp = o.out && o.checkpoint_s > 0 ? &cp : NULL;
             int r = search_one(&cxs[i], s);
             if (!s->generator_limited && r == 0)
                 conclusive++;
@@ -1109,8 +1226,12 @@ int cmd_search(int argc, char **argv)
                            "capacity is at least that, not measured (more --threads, or a "
                            "bigger generator machine)",
                            s->name, isnan(s->capacity_rps) ? 0 : s->capacity_rps);
+            /* Keep the file current after each subsystem; a failed write
+             * (disk full, directory gone) is said and the search goes on:
+             * the final write finds a place that works. */
             if (o.out && capacity_write(o.out, &cap) != 0)
-                r = -1; /* keep the file current after each subsystem */
+                crest_warn("search goes on; the final results will be written wherever "
+                           "possible");
             if (r != 0) {
                 cap.interrupted = r == 1;
                 rc = CREST_EXIT_RUN;
@@ -1125,8 +1246,9 @@ int cmd_search(int argc, char **argv)
                 break;
             }
         }
-        if (o.out && capacity_write(o.out, &cap) != 0)
+        if (o.out && write_final(o.out, &cap) != 0)
             rc = CREST_EXIT_RUN;
+        free(cp.steps);
         printf("%-16s %-16s %-14s %-10s\n", "subsystem", "capacity", "upper bound",
                "limited by");
         for (size_t i = 0; i < cap.nsubsystems; i++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/safefile.h"
 #include "common/jsonio.h"
 
 char *jsonio_slurp(const char *path, size_t *len)
@@ -82,38 +83,27 @@ cJSON *jsonio_read_file(const char *path)
 
 int jsonio_write_file(const char *path, const cJSON *root)
 {
-    char *text = cJSON_Print(root);
-    if (!text) {
-        crest_error("out of memory serializing '%s'", path);
+    char *text = jsonio_print(root, path);
+    if (!text)
         return -1;
-    }
-    size_t tmplen = strlen(path) + 8;
-    char *tmp = malloc(tmplen);
-    if (!tmp) {
-        free(text);
-        return -1;
-    }
-    snprintf(tmp, tmplen, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    if (!f) {
-        crest_error("cannot write '%s': %s", tmp, strerror(errno));
-    } else {
-        size_t n = strlen(text);
-        int ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok)
-            crest_error("cannot write '%s': %s", tmp, strerror(errno));
-        else if (rename(tmp, path) != 0)
-            crest_error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        else
-            rc = 0;
-        if (rc != 0)
-            remove(tmp);
-    }
-    free(tmp);
+    int rc = safefile_write(path, text, strlen(text));
     free(text);
     return rc;
+}
+
+char *jsonio_print(const cJSON *root, const char *path)
+{
+    char *text = cJSON_Print(root);
+    size_t n = text ? strlen(text) : 0;
+    char *with_nl = text ? realloc(text, n + 2) : NULL;
+    if (!with_nl) {
+        free(text);
+        crest_error("out of memory serializing '%s'", path);
+        return NULL;
+    }
+    with_nl[n] = '\n';
+    with_nl[n + 1] = '\0';
+    return with_nl;
 }
 
 int jsonio_check_keys(const char *file, const char *path, const cJSON *obj,

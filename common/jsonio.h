@@ -2,7 +2,7 @@
  *
  * Parse errors name file:line:col; semantic errors name the JSON path
  * (e.g. "subsystems.cart.endpoints[2].weight"), since cJSON keeps no
- * positions for values. Output files are written atomically (temp + rename)
+ * positions for values. Output files are written atomically (temp + fsync + rename)
  * so that a reader never sees half a file, even after SIGINT. */
 #ifndef CREST_JSONIO_H
 #define CREST_JSONIO_H
@@ -17,9 +17,12 @@ cJSON *jsonio_read_file(const char *path);
 /* Parses TEXT (NUL-terminated), naming ORIGIN in errors. */
 cJSON *jsonio_parse(const char *origin, const char *text);
 
-/* Writes ROOT pretty-printed to PATH via PATH.tmp + rename. Returns 0, or -1
- * after printing an error. */
+/* Writes ROOT pretty-printed to PATH atomically (common/safefile.h: temp +
+ * fsync + rename). Returns 0, or -1 after printing an error. */
 int jsonio_write_file(const char *path, const cJSON *root);
+/* ROOT pretty-printed with a final newline (the caller frees), or NULL
+ * after printing an out-of-memory error naming PATH. */
+char *jsonio_print(const cJSON *root, const char *path);
 
 /* Rejects keys of OBJ not in ALLOWED (NULL-terminated). Prints
  * "FILE: error: unknown key 'PATH.key'; expected one of: ..." and returns -1

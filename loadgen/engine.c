@@ -1044,10 +1044,28 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
         crest_error("abort rule crossed: %s; stopping the run", out->aborted);
 }
 
+/* Hands the run so far to the checkpoint callback (see engine_options). */
+static void checkpoint(engine *e, const run_result *out)
+{
+    run_result snap;
+    if (second_store_snapshot(&e->store, &snap) != 0)
+        return; /* out of memory: the next checkpoint or the end will do */
+    snprintf(snap.started_at, sizeof snap.started_at, "%s", out->started_at);
+    snprintf(snap.target, sizeof snap.target, "%s", out->target);
+    snprintf(snap.aborted, sizeof snap.aborted, "%s", out->aborted);
+    snap.generator.threads = e->nthreads;
+    snap.generator.connections_requested = e->budget;
+    e->o.checkpoint(&snap, e->o.checkpoint_ctx);
+    run_result_free(&snap);
+}
+
 static void watch(engine *e, run_result *out)
 {
     int tty = isatty(STDOUT_FILENO);
     uint64_t next_tick = e->t0_ns + NS;
+    uint64_t every = e->o.checkpoint && e->o.checkpoint_s > 0
+                         ? (uint64_t)(e->o.checkpoint_s * 1e9) : 0;
+    uint64_t next_checkpoint = e->t0_ns + every;
     int printed = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
         struct timespec ts = {0, 20 * 1000 * 1000};
@@ -1057,6 +1075,10 @@ static void watch(engine *e, run_result *out)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
+        if (every && now >= next_checkpoint) {
+            next_checkpoint = now + every;
+            checkpoint(e, out);
+        }
         if (!e->o.quiet) {
             progress_snapshot s;
             snapshot(e, now, &s);

@@ -26,6 +26,13 @@ typedef struct engine_options {
     int quiet;                /* no live progress */
     const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
     uint64_t seed;
+    /* Checkpoints: every checkpoint_s seconds (> 0) while the run lasts,
+     * checkpoint(run so far, marked partial, checkpoint_ctx) is called from
+     * the watching thread (never a generator thread), e.g. to write a
+     * partial results.json that survives a kill -9. */
+    double checkpoint_s;
+    void (*checkpoint)(const run_result *so_far, void *ctx);
+    void *checkpoint_ctx;
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,
