@@ -151,8 +151,8 @@ static int parse_count(const char *flag, const char *v, long lo, long *out)
 
 static int parse_dur(const char *flag, const char *v, double *out)
 {
-    if (units_parse_duration(v, 1, out) != 0)
-        return bad(flag, v, "a duration such as 30s, 250ms or 2m");
+    if (units_parse_duration(v, 1, out) != 0 || *out > LOADPLAN_MAX_DURATION_S)
+        return bad(flag, v, "a duration such as 30s, 250ms or 2m (at most 24h)");
     return 0;
 }
 

@@ -139,6 +139,17 @@ static void usage(FILE *f)
 
 /* ---- options ---- */
 
+/* A search rate: positive and at most what a plan may ask (loadplan.h). */
+static int parse_rate(const char *flag, const char *s, double *out)
+{
+    if (units_parse_double(s, out) != 0 || !(*out > 0) || *out > LOADPLAN_MAX_RATE) {
+        crest_error("%s: expected a rate from 0 to %g requests/s, found '%s'", flag,
+                    LOADPLAN_MAX_RATE, s);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_positive(const char *flag, const char *s, double *out)
 {
     if (units_parse_double(s, out) != 0 || !(*out > 0)) {
@@ -150,8 +161,10 @@ static int parse_positive(const char *flag, const char *s, double *out)
 
 static int parse_duration(const char *flag, const char *s, int zero_ok, double *out)
 {
-    if (units_parse_duration(s, 1, out) != 0 || *out < 0 || (!zero_ok && *out == 0)) {
-        crest_error("%s: expected a duration such as 5s or 500ms, found '%s'", flag, s);
+    if (units_parse_duration(s, 1, out) != 0 || *out < 0 || (!zero_ok && *out == 0) ||
+        *out > LOADPLAN_MAX_DURATION_S) {
+        crest_error("%s: expected a duration such as 5s or 500ms (at most 24h), found '%s'",
+                    flag, s);
         return -1;
     }
     return 0;
@@ -320,11 +333,11 @@ static int parse_options(int argc, char **argv, search_opts *o)
             o->cfg.tolerance = v;
             break;
         case OPT_START:
-            if (parse_positive("--start-rate", optarg, &o->cfg.start_rate) != 0)
+            if (parse_rate("--start-rate", optarg, &o->cfg.start_rate) != 0)
                 return -1;
             break;
         case OPT_MAX:
-            if (parse_positive("--max-rate", optarg, &o->cfg.max_rate) != 0)
+            if (parse_rate("--max-rate", optarg, &o->cfg.max_rate) != 0)
                 return -1;
             break;
         case OPT_MIN:

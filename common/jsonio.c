@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/safefile.h"
@@ -16,6 +17,13 @@ char *jsonio_slurp(const char *path, size_t *len)
         crest_error("cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > JSONIO_MAX_BYTES) {
+        fclose(f);
+        crest_error("'%s' is larger than %d MiB; expected a crest JSON file", path,
+                    JSONIO_MAX_BYTES >> 20);
+        return NULL;
+    }
     size_t cap = 65536, used = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -23,14 +31,23 @@ char *jsonio_slurp(const char *path, size_t *len)
         used += n;
         if (used + 1 < cap)
             break;
-        char *bigger = realloc(buf, cap * 2);
+        if (used > JSONIO_MAX_BYTES) { /* a huge file, or /dev/zero: refuse, do not slurp */
+            free(buf);
+            fclose(f);
+            crest_error("'%s' is larger than %d MiB; expected a crest JSON file", path,
+                        JSONIO_MAX_BYTES >> 20);
+            return NULL;
+        }
+        size_t most = (size_t)JSONIO_MAX_BYTES + 2;
+        size_t next = cap * 2 > most ? most : cap * 2;
+        char *bigger = realloc(buf, next);
         if (!bigger) {
             free(buf);
             buf = NULL;
             break;
         }
         buf = bigger;
-        cap *= 2;
+        cap = next;
     }
     int failed = ferror(f);
     fclose(f);

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
+/* Files larger than this are refused (a 1 GB scenario is a mistake, and
+ * cJSON would need several times its size). */
+#define JSONIO_MAX_BYTES (256 << 20)
+
 /* Reads and parses PATH. On error prints "PATH:LINE:COL: error: ..." and
  * returns NULL. The caller frees the result with cJSON_Delete. */
 cJSON *jsonio_read_file(const char *path);

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char scen[512];
     static const char json[] =
         "{\"schema\": \"crest.scenario/1\", \"name\": \"p\", \"target\": \"http://127.0.0.1:1\","
-        " \"subsystems\": {\"cms\": {\"endpoints\": [{\"name\": \"h\", \"path\": \"/\"}]}},"
+        " \"subsystems\": {\"cms\": {\"weight\": 1, \"endpoints\": [{\"name\": \"h\", \"path\": \"/\"}]}},"
         " \"phases\": [{\"name\": \"x\", \"shape\": \"profile\", \"profile\": \"profile.csv\","
         " \"scale\": 2}]}";
     if (!scen[0])
