@@ -36,6 +36,8 @@ typedef struct subsystem_config {
 typedef struct testbed_config {
     subsystem_config sub[TESTBED_NSUB];
     uint64_t seed;
+    double idle_timeout_s;     /* close a connection silent this long (default 60; 0 off) */
+    double header_timeout_s;   /* 408 + close when headers take longer (default 10; 0 off) */
 } testbed_config;
 
 /* The compiled-in defaults (see docs/testbed.md for the table). */
