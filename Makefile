@@ -38,7 +38,7 @@ DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 # Fuzz harnesses: every tests/fuzz/fuzz_*.c, linked with libFuzzer against a
-# clang + ASan + UBSan build of the library in $(FUZZ_BUILD) (docs/fuzzing.md).
+# clang + ASan + UBSan build of the library in $(FUZZ_BUILD) (docs/reliability.md).
 FUZZ_BUILD   ?= build-fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 180

@@ -207,13 +207,7 @@ static void counters_from_seconds(counters *c, const second_stats *secs, size_t 
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < n; i++) {
         const second_stats *a = &secs[i];
-        c->scheduled += a->offered;
-        c->sent += a->sent;
-        c->completed += a->completed;
-        c->ok += a->ok;
-        c->shed += a->shed;
-        c->errors += a->errors;
-        c->dropped += a->dropped;
+        live_add(c, a);
         for (int k = 0; k < NETERR_KINDS; k++) {
             c->net[k] += a->net[k];
             c->net_errors += a->net[k];

@@ -2,7 +2,7 @@
  * its templates, phases, SLOs, thresholds) as `crest run/validate/search`
  * read it. The scenario's directory also holds a small feeder (data/u.csv)
  * and profile (p.csv), so inputs that name them reach template compilation
- * and profile resampling. See docs/fuzzing.md. */
+ * and profile resampling. See docs/reliability.md. */
 #include "tests/fuzz/fuzz_util.h"
 
 #include "loadgen/loadplan.h"

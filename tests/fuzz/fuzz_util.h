@@ -5,7 +5,7 @@
  * (on /dev/shm when there is one, to keep it in memory) and calls the real
  * reader on it: the fuzzed code is exactly what `crest` runs. Harnesses are
  * built and run by `make fuzz` and tests/integration/test_fuzz.sh; see
- * docs/fuzzing.md. Header-only so each harness stays one file. */
+ * docs/reliability.md. Header-only so each harness stays one file. */
 #ifndef CREST_FUZZ_UTIL_H
 #define CREST_FUZZ_UTIL_H
 

@@ -5,7 +5,7 @@
 # for FUZZ_TEST_SECONDS (default 3) from it, under ASan + UBSan. A crash, a
 # sanitizer report, a leak or a timeout fails the harness's test. Builds the
 # harnesses with clang (`make fuzz-build`) when they are missing or stale.
-# Long runs are `make fuzz` (docs/fuzzing.md).
+# Long runs are `make fuzz` (docs/reliability.md).
 source "$(dirname "$0")/lib.sh"
 
 FUZZ_BUILD=${FUZZ_BUILD:-$ROOT/build-fuzz}
