@@ -209,6 +209,9 @@ int csv_table_read(const char *path, csv_table *out)
     }
     struct csv_parser parser;
     csv_init(&parser, CSV_APPEND_NULL);
+    /* libcsv grows a field linearly by this much: the default 128 bytes makes
+     * a huge field (a file without newlines) quadratic. */
+    csv_set_blk_size(&parser, 1u << 18);
     csv_builder b = {.t = out};
     feed_file(f, path, &parser, &b);
     if (!b.failed)
