@@ -16,14 +16,16 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/safefile.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
+#include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
@@ -140,32 +142,6 @@ static int bad(const char *flag, const char *value, const char *expected)
     return -1;
 }
 
-static int parse_count(const char *flag, const char *v, long lo, long *out)
-{
-    double d;
-    if (units_parse_double(v, &d) != 0 || d < (double)lo || d != (double)(long)d || d > 1e9)
-        return bad(flag, v, lo > 0 ? "a whole number >= 1" : "a whole number >= 0");
-    *out = (long)d;
-    return 0;
-}
-
-static int parse_dur(const char *flag, const char *v, double *out)
-{
-    if (units_parse_duration(v, 1, out) != 0 || *out > LOADPLAN_MAX_DURATION_S)
-        return bad(flag, v, "a duration such as 30s, 250ms or 2m (at most 24h)");
-    return 0;
-}
-
-static int push(const char **list, size_t *n, const char *flag, const char *v)
-{
-    if (*n >= MAX_LIST) {
-        crest_error("%s: given more than %d times", flag, MAX_LIST);
-        return -1;
-    }
-    list[(*n)++] = v;
-    return 0;
-}
-
 /* Parses ARGV into A. 0, 1 for --help, -1 on bad usage (printed). */
 static int parse_args(int argc, char **argv, run_args *a)
 {
@@ -183,13 +159,13 @@ static int parse_args(int argc, char **argv, run_args *a)
         switch (c) {
         case OPT_URL: a->adhoc.url = optarg; break;
         case 'c':
-            if (parse_count("-c/--connections", optarg, 1, &n) != 0)
+            if (option_count("-c/--connections", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->adhoc.connections = (int)n;
             a->eng.connections = (int)n;
             break;
         case 'd':
-            if (parse_dur("-d/--duration", optarg, &a->adhoc.duration_s) != 0)
+            if (option_duration("-d/--duration", optarg, 1, &a->adhoc.duration_s) != 0)
                 return -1;
             a->duration_set = 1;
             break;
@@ -208,43 +184,43 @@ static int parse_args(int argc, char **argv, run_args *a)
                 return bad("--arrivals", optarg, "uniform or poisson");
             break;
         case OPT_THINK:
-            if (parse_dur("--think", optarg, &a->adhoc.think_s) != 0)
+            if (option_duration("--think", optarg, 1, &a->adhoc.think_s) != 0)
                 return -1;
             break;
         case 'X': a->adhoc.method = optarg; break;
         case 'H':
-            if (push(a->headers, &a->adhoc.nheaders, "-H/--header", optarg) != 0)
+            if (option_push(a->headers, &a->adhoc.nheaders, MAX_LIST, "-H/--header", optarg) != 0)
                 return -1;
             break;
         case OPT_BODY: a->adhoc.body = optarg; break;
         case OPT_TIMEOUT:
-            if (parse_dur("--timeout", optarg, &a->eng.timeout_s) != 0)
+            if (option_duration("--timeout", optarg, 1, &a->eng.timeout_s) != 0)
                 return -1;
             if (a->eng.timeout_s < 0.001)
                 return bad("--timeout", optarg, "at least 1ms");
             break;
         case OPT_THREADS:
-            if (parse_count("--threads", optarg, 1, &n) != 0)
+            if (option_count("--threads", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->eng.threads = (int)n;
             break;
         case OPT_OUT: a->out = optarg; break;
         case OPT_THRESHOLD:
-            if (push(a->thresholds, &a->nthresholds, "--threshold", optarg) != 0)
+            if (option_push(a->thresholds, &a->nthresholds, MAX_LIST, "--threshold", optarg) != 0)
                 return -1;
             break;
         case OPT_ABORT:
-            if (push(a->aborts, &a->naborts, "--abort", optarg) != 0)
+            if (option_push(a->aborts, &a->naborts, MAX_LIST, "--abort", optarg) != 0)
                 return -1;
             break;
         case OPT_QUIET: a->eng.quiet = 1; break;
         case OPT_SEED:
-            if (parse_count("--seed", optarg, 0, &n) != 0)
+            if (option_count("--seed", optarg, 0, 1000000000L, &n) != 0)
                 return -1;
             a->eng.seed = (uint64_t)n;
             break;
         case OPT_WARMUP:
-            if (parse_dur("--warmup", optarg, &a->eng.warmup_s) != 0)
+            if (option_duration("--warmup", optarg, 1, &a->eng.warmup_s) != 0)
                 return -1;
             break;
         case OPT_HTTP2: a->eng.http2 = 1; break;
@@ -253,30 +229,32 @@ static int parse_args(int argc, char **argv, run_args *a)
         case OPT_CERT: a->eng.cert = optarg; break;
         case OPT_KEY: a->eng.key = optarg; break;
         case OPT_MAX_INFLIGHT:
-            if (parse_count("--max-in-flight", optarg, 1, &n) != 0)
+            if (option_count("--max-in-flight", optarg, 1, 1000000000L, &n) != 0)
                 return -1;
             a->eng.max_in_flight = (uint64_t)n;
             break;
         case OPT_MAX_LAG:
-            if (parse_dur("--max-loop-lag", optarg, &d) != 0)
+            if (option_duration("--max-loop-lag", optarg, 1, &d) != 0)
                 return -1;
             a->eng.loop_lag_bound_ms = d * 1000;
             break;
         case OPT_GRACE:
-            if (parse_dur("--grace", optarg, &a->eng.grace_s) != 0)
+            if (option_duration("--grace", optarg, 1, &a->eng.grace_s) != 0)
                 return -1;
             break;
         case OPT_TARGET: a->target = optarg; break;
         case OPT_ONLY:
-            if (push(a->only, &a->nonly, "--only", optarg) != 0)
+            if (option_push(a->only, &a->nonly, MAX_LIST, "--only", optarg) != 0)
                 return -1;
             break;
         case OPT_BASELINE: a->baseline = optarg; break;
         case OPT_CHECKPOINT:
-            if (parse_dur("--checkpoint", optarg, &a->eng.checkpoint_s) != 0)
+            if (option_duration("--checkpoint", optarg, 1, &a->eng.checkpoint_s) != 0)
                 return -1;
-            if (a->eng.checkpoint_s != 0 && (a->eng.checkpoint_s < 1 || a->eng.checkpoint_s > 86400))
-                return bad("--checkpoint", optarg, "0 (off) or a duration from 1s to 24h");
+            if (a->eng.checkpoint_s != 0 && a->eng.checkpoint_s < 1) {
+                crest_error("--checkpoint '%s': expected 0 (off) or a duration from 1s", optarg);
+                return -1;
+            }
             break;
         case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
         case 'h':
@@ -499,6 +477,7 @@ int cmd_run(int argc, char **argv)
         a.eng.checkpoint = write_checkpoint;
         a.eng.checkpoint_ctx = &cp;
     }
+    progress_attach(&a.eng);
     run_result r;
     int rc = engine_run(&a.eng, plan, &r);
     if (have_tb)
@@ -546,19 +525,11 @@ int cmd_run(int argc, char **argv)
         compare_report_print(&regression, stdout);
     }
 
-    int exit_code = CREST_EXIT_OK;
-    if (r.interrupted) {
-        crest_error("interrupted: results cover the run up to the signal");
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.generator.limited) {
-        crest_error("inconclusive: the load generator was the limit (%s)", r.generator.reason);
-        exit_code = CREST_EXIT_RUN;
-    } else if (r.aborted[0]) {
-        crest_error("aborted by rule %s", r.aborted);
-        exit_code = CREST_EXIT_GATE;
-    } else if (failed) {
-        crest_error("%zu of %zu thresholds failed", failed, plan->thresholds.count);
-        exit_code = CREST_EXIT_GATE;
+    run_verdict verdict;
+    run_verdict_judge(&r, failed, plan->thresholds.count, &verdict);
+    int exit_code = verdict.exit_code;
+    if (verdict.why[0]) {
+        crest_error("%s", verdict.why);
     } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
         crest_error("%s", regression.exit_code == CREST_EXIT_GATE
                               ? "regression against the baseline"

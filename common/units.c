@@ -41,35 +41,52 @@ int units_parse_double(const char *s, double *out)
     return 0;
 }
 
+/* The seconds in one unit spelled at *U ("us", "ms", "s", "m", "h"); moves
+ * *U past it. 0 when none of them is there. */
+static double duration_unit(const char **u)
+{
+    static const struct { const char *name; double seconds; } units[] = {
+        {"us", 1e-6}, {"ms", 1e-3}, {"s", 1}, {"m", 60}, {"h", 3600},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t n = strlen(units[i].name);
+        if (strncmp(*u, units[i].name, n) == 0) {
+            *u += n;
+            return units[i].seconds;
+        }
+    }
+    return 0;
+}
+
+/* "30", "250ms", "1.5s", or parts largest first as Go and k6 write them
+ * ("1m30s", "1h2m3s"). Only a lone number may go without a unit. */
 int units_parse_duration(const char *s, double default_unit, double *seconds)
 {
-    char *end;
     s = skip_space(s);
     if (!*s)
         return -1;
-    double v = parse_prefix(s, &end);
-    if (end == s || !isfinite(v) || v < 0)
+    double total = 0, last_scale = INFINITY;
+    for (int part = 0; *s && !isspace((unsigned char)*s); part++) {
+        char *end;
+        double v = parse_prefix(s, &end);
+        if (end == s || !isfinite(v) || v < 0)
+            return -1;
+        const char *u = skip_space(end);
+        double scale = duration_unit(&u);
+        if (scale == 0) {
+            if (part > 0 || *skip_space(u))
+                return -1;
+            scale = default_unit;
+        } else if (scale >= last_scale) {
+            return -1; /* "30s1m", "1m1m": not a duration anyone means */
+        }
+        last_scale = scale;
+        total += v * scale;
+        s = u;
+    }
+    if (*skip_space(s) || !isfinite(total))
         return -1;
-    const char *unit = skip_space(end);
-    size_t ulen = strlen(unit);
-    while (ulen && isspace((unsigned char)unit[ulen - 1]))
-        ulen--;
-    double scale;
-    if (ulen == 0)
-        scale = default_unit;
-    else if (ulen == 2 && strncmp(unit, "us", 2) == 0)
-        scale = 1e-6;
-    else if (ulen == 2 && strncmp(unit, "ms", 2) == 0)
-        scale = 1e-3;
-    else if (ulen == 1 && unit[0] == 's')
-        scale = 1;
-    else if (ulen == 1 && unit[0] == 'm')
-        scale = 60;
-    else if (ulen == 1 && unit[0] == 'h')
-        scale = 3600;
-    else
-        return -1;
-    *seconds = v * scale;
+    *seconds = total;
     return 0;
 }
 

@@ -7,7 +7,8 @@
 /* A whole string as a finite double ("1e3", " 2.5 "). 0 or -1. */
 int units_parse_double(const char *s, double *out);
 
-/* A duration in seconds. A bare number means DEFAULT_UNIT seconds
+/* A duration in seconds: "250ms", "1.5s", "1m30s" (parts largest first).
+ * A lone bare number means DEFAULT_UNIT seconds
  * (1 for "30", 0.001 when bare numbers are milliseconds). 0 or -1. */
 int units_parse_duration(const char *s, double default_unit, double *seconds);
 

@@ -52,7 +52,6 @@
 #include "loadgen/engine.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/engine_seconds.h"
-#include "loadgen/progress.h"
 #include "loadgen/template.h"
 #include "loadgen/transport.h"
 
@@ -1061,7 +1060,6 @@ static void checkpoint(engine *e, const run_result *out)
 
 static void watch(engine *e, run_result *out)
 {
-    int tty = isatty(STDOUT_FILENO);
     uint64_t next_tick = e->t0_ns + NS;
     uint64_t every = e->o.checkpoint && e->o.checkpoint_s > 0
                          ? (uint64_t)(e->o.checkpoint_s * 1e9) : 0;
@@ -1079,15 +1077,15 @@ static void watch(engine *e, run_result *out)
             next_checkpoint = now + every;
             checkpoint(e, out);
         }
-        if (!e->o.quiet) {
+        if (!e->o.quiet && e->o.on_second) {
             progress_snapshot s;
             snapshot(e, now, &s);
-            progress_print(stdout, e->o.progress_label, &s, tty);
+            e->o.on_second(e->o.progress_user, e->o.progress_label, &s);
             printed = 1;
         }
     }
-    if (printed)
-        progress_end(stdout, tty);
+    if (printed && e->o.on_end)
+        e->o.on_end(e->o.progress_user);
 }
 
 /* Fills OUT's generator health from the threads and the merged latency. */

@@ -45,4 +45,11 @@ void threshold_set_free(threshold_set *set);
  * 1 when it holds, 0 when it fails, -1 when the tag is unknown in R. */
 int threshold_eval(const threshold *t, const struct run_result *r, double *value);
 
+/* The SLO judge (search steps, capacity): as threshold_eval, except that
+ * the error bound counts shed answers too (a 429 is a failure to serve). */
+int threshold_eval_slo(const threshold *t, const struct run_result *r, double *value);
+
+/* Whether V OP LIMIT holds. */
+int threshold_holds(double v, enum threshold_op op, double limit);
+
 #endif
