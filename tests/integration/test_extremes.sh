@@ -39,7 +39,7 @@ test_rate_1e12_refused() {
         "$CREST" run --url http://127.0.0.1:1/ --stages 2s:0-1e12
     scenario "$TMP/rate.json" '{"name": "p", "duration": "10s", "shape": "constant", "rate": 1e12}'
     refused "rate.json: error: phase 'p' asks for up to 1e\+12" "$CREST" validate "$TMP/rate.json"
-    refused "--max-rate: expected a rate from 0 to" \
+    refused "--max-rate '1e12': expected a rate from 0 to" \
         "$CREST" search --url http://127.0.0.1:1/ --slo 'p99<1s' --max-rate 1e12
 }
 
@@ -48,7 +48,7 @@ test_duration_1e9_hours_refused() {
         "$CREST" run --url http://127.0.0.1:1/ -R 10 -d 1e9h
     refused "expected a duration .*at most 24h" \
         "$CREST" run --url http://127.0.0.1:1/ -R 10 -d 1s --grace 1e9h
-    refused "--step: expected a duration .*at most 24h" \
+    refused "--step '1e9h': expected a positive duration .*at most 24h" \
         "$CREST" search --url http://127.0.0.1:1/ --slo 'p99<1s' --step 1e9h
     scenario "$TMP/dur.json" '{"name": "p", "duration": "1e9h", "shape": "constant", "rate": 10}'
     refused "dur.json: error: phase 'p' lasts 3.6e\+12s" "$CREST" validate "$TMP/dur.json"
