@@ -3,7 +3,7 @@
 #
 #   make            build bin/crest
 #   make deps       install missing Debian packages (fast no-op when present)
-#   make test       deps + build + the whole suite (ends "N passed, N failed")
+#   make test       deps + build + the whole suite (ends "N passed, N failed, N skipped")
 #   make demo       deps + build + the drill against the embedded testbed
 #   make sanitize   ASan+UBSan build, then the whole suite on it
 #   make bench      crest vs wrk vs h2load against the same nginx
@@ -20,7 +20,7 @@ CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lm -lpthread
 
-MODULES  = common loadgen capacity forecast reports testbed cli
+MODULES  = common loadgen capacity forecast reports testbed fleet replay cli
 SRC      = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_SRC  = $(filter-out cli/main.c,$(SRC))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
@@ -31,10 +31,13 @@ UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
             libcjson-dev libhttp-parser-dev
 DEB_RUN   = gnuplot-nox
-DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind \
-            $(DEB_FUZZ)
 # libFuzzer: clang and its runtime (Debian 12 ships clang 14).
 DEB_FUZZ  = clang libclang-rt-14-dev
+DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind time \
+            nodejs $(DEB_FUZZ)
+# Installed only when the command is missing: NodeSource's nodejs package ships npm itself
+# and conflicts with Debian's npm (the fleet manifest test installs kubernetes-models with it).
+DEB_BY_COMMAND = npm
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 # Fuzz harnesses: every tests/fuzz/fuzz_*.c, linked with libFuzzer against a
@@ -78,6 +81,7 @@ deps:
 	@missing=""; for p in $(DEB_ALL); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
+	for c in $(DEB_BY_COMMAND); do command -v $$c > /dev/null 2>&1 || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "crest: installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \

@@ -64,6 +64,11 @@ enum search_limit search_classify(int generator_limited, int latency_failed,
     return SEARCH_LIMIT_NONE;
 }
 
+int search_far_below_slo(int pass, double errors, double shed, double latency_use)
+{
+    return pass && errors == 0 && shed == 0 && latency_use < SEARCH_FAR_LATENCY_USE;
+}
+
 void search_result_free(search_result *r)
 {
     free(r->steps);

@@ -98,6 +98,11 @@ void search_result_free(search_result *r);
 enum search_limit search_classify(int generator_limited, int latency_failed,
                                   int unserved_failed, double error_rate, double shed_rate);
 
+/* 1 when a step left so much room that the probe may quadruple: it passed,
+ * nothing failed or was shed, and LATENCY_USE (the largest measured / bound
+ * over the step's latency SLOs) is under SEARCH_FAR_LATENCY_USE. */
+int search_far_below_slo(int pass, double errors, double shed, double latency_use);
+
 /* "latency", "errors", "shed", "generator", "max_rate", "none". */
 const char *search_limit_name(enum search_limit l);
 /* The inverse; -1 when NAME is none of them. */

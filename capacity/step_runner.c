@@ -238,8 +238,8 @@ int step_judge(const step_runner *sr, const run_result *r, search_step *out)
     out->reason = search_classify(out->generator_limited, f.latency, f.unserved,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
-    out->far_below_slo = out->pass && c->errors == 0 && c->shed == 0 &&
-                         f.latency_use < SEARCH_FAR_LATENCY_USE;
+    out->far_below_slo = search_far_below_slo(out->pass, (double)c->errors, (double)c->shed,
+                                              f.latency_use);
     /* The subsystem to blame matches the reason: the first whose error
      * budget broke, or the one furthest behind (the saturated one), or the
      * first whose latency bound broke. */

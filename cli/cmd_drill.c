@@ -25,6 +25,8 @@
 #include "cli/commands.h"
 #include "common/clock.h"
 #include "common/error.h"
+#include "common/jsonio.h"
+#include "loadgen/results.h"
 #include "testbed/embed.h"
 
 #define DRILL_MAX_ARGS 64
@@ -48,6 +50,7 @@ typedef struct drill_args {
     int nevents;
     const char *peak_factor;       /* plan --peak-factor */
     int skip_replay;
+    const char *replay_results;    /* --results: the replay ran elsewhere (a fleet) */
 } drill_args;
 
 typedef struct argv_builder {
@@ -80,6 +83,34 @@ static void argv_add_all(argv_builder *b, const char *const *values, int n)
         argv_add(b, "%s", values[i]);
 }
 
+/* The replay measured elsewhere (a fleet's merged results): checked, then
+ * copied to DIR/results.json, where the plan and the report read it. */
+static int use_results(const char *from, const char *to)
+{
+    run_result r;
+    if (results_read(from, &r) != 0)
+        return CREST_EXIT_USAGE;
+    printf("\n== festival replay: from %s (%llu scheduled, %llu ok, %.0f s)\n", from,
+           (unsigned long long)r.total.c.scheduled, (unsigned long long)r.total.c.ok,
+           r.duration_s);
+    run_result_free(&r);
+    size_t len = 0;
+    char *text = jsonio_slurp(from, &len);
+    if (!text)
+        return CREST_EXIT_USAGE;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", to);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && fwrite(text, 1, len, f) == len;
+    ok = (f && fclose(f) == 0) && ok && rename(tmp, to) == 0;
+    free(text);
+    if (!ok) {
+        crest_error("%s: cannot write: %s", to, strerror(errno));
+        return CREST_EXIT_RUN;
+    }
+    return CREST_EXIT_OK;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -103,6 +134,9 @@ static void usage(FILE *out)
             "  --search-arg ARG        pass ARG to `crest search` (repeatable)\n"
             "  --plan-arg ARG          pass ARG to `crest plan` (repeatable)\n"
             "  --no-replay             skip the festival replay\n"
+            "  --results FILE          the festival replay's results.json, measured elsewhere\n"
+            "                          (e.g. `crest merge` of a fleet run): used instead of\n"
+            "                          replaying here (docs/fleet.md)\n"
             "\n"
             "exit: 0 every subsystem covers the peak, 1 a shortfall, 2 bad input,\n"
             "      3 could not run or inconclusive (generator-limited capacity)\n");
@@ -119,6 +153,7 @@ static int parse_args(int argc, char **argv, drill_args *a)
         {"search-arg", required_argument, NULL, 'S'},
         {"plan-arg", required_argument, NULL, 'P'},
         {"no-replay", no_argument, NULL, 'n'},
+        {"results", required_argument, NULL, 'r'},
         {"time", required_argument, NULL, 'm'},
         {"value", required_argument, NULL, 'v'},
         {"at", required_argument, NULL, 'a'},
@@ -136,6 +171,7 @@ static int parse_args(int argc, char **argv, drill_args *a)
         case 't': a->target = optarg; break;
         case 'T': a->testbed_config = optarg; break;
         case 'n': a->skip_replay = 1; break;
+        case 'r': a->replay_results = optarg; break;
         case 'm': a->time_column = optarg; break;
         case 'v': a->value_column = optarg; break;
         case 'a': a->at = optarg; break;
@@ -267,6 +303,12 @@ int cmd_drill(int argc, char **argv)
     if (rc != CREST_EXIT_OK)
         return rc;
 
+    if (a.replay_results) {   /* bad input stops the drill before any traffic */
+        run_result check;
+        if (results_read(a.replay_results, &check) != 0)
+            return CREST_EXIT_USAGE;
+        run_result_free(&check);
+    }
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
@@ -295,7 +337,9 @@ int cmd_drill(int argc, char **argv)
     argv_add_all(&b, a.search_args, a.nsearch_args);
     search_rc = run_stage("capacity search", &b);
 
-    if (!drill_interrupted && !a.skip_replay) {
+    if (!drill_interrupted && a.replay_results) {
+        run_rc = use_results(a.replay_results, results);
+    } else if (!drill_interrupted && !a.skip_replay) {
         stage_argv(&b, "run");
         argv_add(&b, "%s", a.scenario);
         argv_add(&b, "--target=%s", target);

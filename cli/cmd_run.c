@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -27,6 +28,7 @@
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
+#include "loadgen/shard.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
 
@@ -66,6 +68,12 @@ static void usage(FILE *out)
         "      --max-loop-lag D  loop lag p99 above D marks the run generator-limited (5ms)\n"
         "      --grace D         time given to requests in flight at the end (default 2s)\n"
         "      --seed N          random seed (default 1)\n"
+        "Fleet (docs/fleet.md):\n"
+        "      --shard I/N       run shard I (0..N-1) of N: a deterministic 1/N of the plan\n"
+        "      --shard auto/N    the index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)\n"
+        "      --weights W,...   uneven shards: shard I takes W_I / sum(W) of the work\n"
+        "      --start-at TIME   start the timeline at TIME (RFC 3339 or epoch seconds) on\n"
+        "                        every shard; a late shard's lateness counts in latency\n"
         "Output and gates:\n"
         "      --out FILE        results.json (written also when interrupted or aborted)\n"
         "      --checkpoint D    while the run lasts, rewrite --out every D with the results\n"
@@ -86,7 +94,8 @@ enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT, OPT_THREADS,
     OPT_OUT, OPT_THRESHOLD, OPT_ABORT, OPT_QUIET, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
-    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_CHECKPOINT
+    OPT_TARGET, OPT_ONLY, OPT_HELP, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
+    OPT_START_AT, OPT_CHECKPOINT
 };
 
 static const struct option long_opts[] = {
@@ -121,6 +130,9 @@ static const struct option long_opts[] = {
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"max-regression", required_argument, NULL, OPT_MAX_REGRESSION},
     {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
+    {"start-at", required_argument, NULL, OPT_START_AT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -133,6 +145,7 @@ typedef struct run_args {
     size_t nthresholds, naborts, nonly;
     const char *scenario, *target, *out;
     const char *baseline, *max_regression;
+    const char *shard, *weights;
     int duration_set;
 } run_args;
 
@@ -257,6 +270,13 @@ static int parse_args(int argc, char **argv, run_args *a)
             }
             break;
         case OPT_MAX_REGRESSION: a->max_regression = optarg; break;
+        case OPT_SHARD: a->shard = optarg; break;
+        case OPT_WEIGHTS: a->weights = optarg; break;
+        case OPT_START_AT:
+            if (shard_parse_time(optarg, &a->eng.start_at) != 0)
+                return bad("--start-at", optarg, "an absolute time: RFC 3339 with a zone "
+                           "(2026-11-11T00:00:00Z, 2026-11-11T08:00:00+08:00) or epoch seconds");
+            break;
         case 'h':
         case OPT_HELP: return 1;
         case ':':
@@ -266,6 +286,10 @@ static int parse_args(int argc, char **argv, run_args *a)
             crest_error("unknown option '%s' (see crest run --help)", argv[optind - 1]);
             return -1;
         }
+    }
+    if (a->weights && !a->shard) {
+        crest_error("--weights needs --shard I/N");
+        return -1;
     }
     if (optind < argc)
         a->scenario = argv[optind++];
@@ -407,6 +431,49 @@ static void write_checkpoint(const run_result *so_far, void *ctx)
     cp->failed = rc != 0;
 }
 
+/* Makes PLAN this run's shard (--shard/--weights). 0 or -1 (printed). */
+static int apply_shard(loadplan *plan, const run_args *a)
+{
+    if (!a->shard)
+        return 0;
+    shard_spec spec;
+    char err[256];
+    if (shard_spec_parse(a->shard, a->weights, getenv("JOB_COMPLETION_INDEX"), &spec, err,
+                         sizeof err) != 0) {
+        crest_error("%s", err);
+        return -1;
+    }
+    loadplan_set_shard(plan, &spec);
+    return 0;
+}
+
+/* What results.json records about this shard (host, start, clock). */
+static void fill_shard_record(shard_record *rec, const run_args *a, const loadplan *plan,
+                              const run_result *r)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->index = plan->shard.index;
+    rec->count = plan->shard.count;
+    snprintf(rec->weights, sizeof rec->weights, "%s", a->weights ? a->weights : "");
+    rec->run_seed = a->eng.seed;
+    rec->seed = shard_seed(&plan->shard, a->eng.seed);
+    if (gethostname(rec->host, sizeof rec->host - 1) != 0)
+        rec->host[0] = '\0';
+    const char *node = getenv("CREST_NODE_NAME");
+    snprintf(rec->node, sizeof rec->node, "%s", node ? node : "");
+    rec->start_at = a->eng.start_at;
+    rec->timeline_start = r->timeline_start;
+    rec->late_s = r->late_s;
+    if (a->scenario) {
+        size_t len = 0;
+        char *text = jsonio_slurp(a->scenario, &len);
+        if (text)
+            shard_digest(text, len, rec->plan_digest);
+        free(text);
+    }
+    shard_clock_read(&rec->clock);
+}
+
 int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -439,7 +506,7 @@ int cmd_run(int argc, char **argv)
     } else {
         plan = adhoc_plan(&a.adhoc);
     }
-    if (!plan || add_gates(plan, &a) != 0) {
+    if (!plan || add_gates(plan, &a) != 0 || apply_shard(plan, &a) != 0) {
         loadplan_free(plan);
         if (have_baseline)
             run_result_free(&baseline);
@@ -479,7 +546,13 @@ int cmd_run(int argc, char **argv)
     }
     progress_attach(&a.eng);
     run_result r;
-    int rc = engine_run(&a.eng, plan, &r);
+    engine_options eng = a.eng;
+    eng.seed = shard_seed(&plan->shard, a.eng.seed);
+    if (shard_spec_active(&plan->shard) && !a.eng.quiet)
+        printf("crest: shard %u of %u (%.4g%% of the plan, seed %llu)\n", plan->shard.index,
+               plan->shard.count, shard_fraction(&plan->shard) * 100,
+               (unsigned long long)eng.seed);
+    int rc = engine_run(&eng, plan, &r);
     if (have_tb)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK) {
@@ -508,6 +581,9 @@ int cmd_run(int argc, char **argv)
         return CREST_EXIT_RUN;
     }
     size_t failed = thresholds_evaluate(&plan->thresholds, &r, th);
+    if (a.eng.start_at > 0 && r.late_s > 0.001)
+        crest_warn("started %.3f s late for --start-at; the lateness counts in latency (the "
+                   "intended times are the shared timeline's)", r.late_s);
 
     if (a.eng.quiet) {
         printf("crest run: %llu ok, %llu errors, %.1f ok/s, p99 %.2f ms%s%s\n",
@@ -544,6 +620,11 @@ int cmd_run(int argc, char **argv)
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
         };
+        shard_record rec;
+        if (a.shard || a.eng.start_at > 0) {
+            fill_shard_record(&rec, &a, plan, &r);
+            m.shard = &rec;
+        }
         if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;

@@ -16,5 +16,9 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_drill(int argc, char **argv);
 int cmd_testbed(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 #endif

@@ -24,6 +24,10 @@ static const subcommand subcommands[] = {
     {"compare", cmd_compare, "compare two runs and gate on regressions"},
     {"drill", cmd_drill, "search, replay, forecast, plan and report in one go"},
     {"testbed", cmd_testbed, "serve the simulated Double-11 mall backend"},
+    {"replay", cmd_replay, "replay a recorded access log (or derive a scenario from it)"},
+    {"shadow", cmd_shadow, "send the same traffic to two versions and compare answers"},
+    {"merge", cmd_merge, "merge the shard results of a fleet run into one"},
+    {"fleet", cmd_fleet, "Kubernetes manifest, shard runner and log collector for fleets"},
 };
 
 static void usage(FILE *out)
@@ -56,6 +60,6 @@ int main(int argc, char **argv)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].run(argc - 1, argv + 1);
     crest_error("unknown command '%s'; expected one of: run, validate, search, usl, forecast, "
-                "plan, report, compare, drill, testbed", argv[1]);
+                "plan, report, compare, drill, testbed, merge, fleet, replay, shadow", argv[1]);
     return CREST_EXIT_USAGE;
 }

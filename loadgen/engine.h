@@ -12,6 +12,27 @@
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
+struct transport_result;
+
+/* Shadow comparison (crest shadow): every request goes to the plan's target
+ * (the primary) and, at the same intended time, to CANDIDATE (the same
+ * method, path, headers and body under another base URL). Each side is
+ * measured on its own (the primary into engine_run's OUT, the candidate
+ * into CANDIDATE_OUT); when both answers of a request are in, COMPARE gets
+ * them with their bodies (the first BODY_CAP bytes). COMPARE runs on the
+ * generator threads, concurrently: it must be thread-safe. Without a
+ * shadow the transport discards bodies unread and nothing here costs. */
+typedef void (*engine_compare_fn)(void *ctx, uint32_t endpoint,
+                                  const struct transport_result *primary,
+                                  const struct transport_result *candidate);
+typedef struct engine_shadow {
+    const char *candidate;    /* base URL without trailing '/' */
+    size_t body_cap;          /* response bytes kept per side (> 0) */
+    engine_compare_fn compare;
+    void *ctx;
+    run_result *candidate_out;/* initialized and filled by engine_run; the caller frees it */
+} engine_shadow;
+
 /* A live view of the run, taken once per second for whoever shows
  * progress (the engine itself prints nothing: see engine_options.on_second). */
 typedef struct progress_snapshot {
@@ -50,6 +71,8 @@ typedef struct engine_options {
     double checkpoint_s;
     void (*checkpoint)(const run_result *so_far, void *ctx);
     void *checkpoint_ctx;
+    engine_shadow *shadow;    /* NULL: a plain run */
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,

@@ -16,6 +16,7 @@ loadplan *loadplan_new(const char *source)
     if (!p)
         return NULL;
     p->source = strdup(source ? source : "adhoc");
+    shard_spec_none(&p->shard);
     return p;
 }
 
@@ -24,10 +25,23 @@ static void rate_curve_free(rate_curve *c)
     free(c->profile);
 }
 
+void loadplan_set_shard(loadplan *p, shard_spec *spec)
+{
+    shard_spec_free(&p->shard);
+    p->shard = *spec;
+    spec->weights = NULL;
+    for (size_t i = 0; i < p->nfeeders; i++) {
+        uint64_t first, count;
+        shard_block(&p->shard, feeder_rows(p->feeders[i]), &first, &count);
+        feeder_set_block(p->feeders[i], first, count);
+    }
+}
+
 void loadplan_free(loadplan *p)
 {
     if (!p)
         return;
+    shard_spec_free(&p->shard);
     for (size_t i = 0; i < p->nsubsystems; i++) {
         free(p->subsystems[i].name);
         free(p->subsystems[i].shed_header);
@@ -186,6 +200,11 @@ int loadplan_prepare(loadplan *p)
     }
     for (size_t i = 0; i < p->nphases; i++) {
         loadplan_phase *ph = &p->phases[i];
+        if (p->feed && ph->connections > 0) {
+            crest_error_at(p->source, 0, "phase '%s': a replayed log is open loop; expected no "
+                           "connections", ph->name);
+            return -1;
+        }
         free(ph->mix_cumulative);
         ph->mix_cumulative = ph->mix ? cumulative(p, ph->mix) : NULL;
         if (ph->mix && (!ph->mix_cumulative || ph->mix_cumulative[p->nendpoints - 1] <= 0)) {

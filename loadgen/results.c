@@ -207,6 +207,8 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON_AddItemToArray(th, o);
     }
     cJSON_AddNullToObject(root, "baseline");
+    if (m->shard)
+        cJSON_AddItemToObject(root, "shard", shard_record_to_json(m->shard));
     return root;
 err:
     cJSON_Delete(root);

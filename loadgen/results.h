@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "loadgen/shard.h"
 #include "loadgen/stats.h"
 #include "loadgen/threshold.h"
 
@@ -30,6 +31,7 @@ typedef struct results_meta {
     size_t nsecret;
     const threshold_result *thresholds;
     size_t nthresholds;
+    const shard_record *shard;  /* a fleet shard's record ("shard" block), or NULL */
 } results_meta;
 
 /* The JSON document for R (caller frees with cJSON_Delete), or NULL. */

@@ -82,8 +82,20 @@ typedef struct run_result {
     char aborted[256];       /* abort rule that stopped the run, or "" */
     generator_health generator;
     char started_at[32];     /* ISO 8601 UTC, a label only */
+    double timeline_start;   /* epoch seconds of the timeline's t = 0 (shared with --start-at) */
+    double late_s;           /* with --start-at: how late the generator was ready (<= 0: on time) */
     char target[512];
 } run_result;
+
+/* A generator thread busier than this share of its wall time marks the run
+ * generator-limited. */
+#define GENERATOR_CPU_BOUND 0.95
+
+/* The generator-limited verdict from G's measurements (loop_lag_p99_ms,
+ * cpu_busiest_thread): loop lag p99 above LOOP_LAG_BOUND_MS, a thread more
+ * than GENERATOR_CPU_BOUND busy, or DROPPED_AT_CAP requests dropped at
+ * --max-in-flight. Sets G->limited and G->reason (every cause, "; "). */
+void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap);
 
 /* Initializes R with NTAGS tags named by NAMES (copied). 0 or -1. */
 int run_result_init(run_result *r, size_t ntags, const char *const *names);

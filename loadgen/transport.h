@@ -45,6 +45,12 @@ typedef struct transport_result {
     uint64_t done_ns;           /* CLOCK_MONOTONIC when the transport saw it end */
     int shed_header;            /* 1: the final response carried the request's shed_header
                                    with a value other than empty or "0" (shed_header.h) */
+    /* Only with transport_config.body_cap > 0 (shadow comparison): the
+     * first body_cap bytes of the final response's body, valid until the
+     * slot's next send; else NULL and 0. */
+    const char *body;
+    size_t body_len;
+    int body_truncated;         /* the body was longer than body_cap */
 } transport_result;
 
 /* Called on the loop's thread when the request in SLOT ended; the slot is
@@ -62,6 +68,9 @@ typedef struct transport_config {
     const char *resolve;        /* "host:port:address" pinning DNS, or NULL */
     transport_done_fn done;
     void *owner;
+    size_t body_cap;            /* 0 (the usual case): response bodies are discarded unread;
+                                   > 0: each slot keeps that many bytes of the body for the
+                                   result (crest shadow). Opt-in: load runs pay nothing. */
 } transport_config;
 
 typedef struct transport transport;

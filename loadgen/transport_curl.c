@@ -19,7 +19,10 @@
  *     CURLOPT_OPENSOCKETFUNCTION;
  *   - response headers are looked at only for requests that name a
  *     shed_header (a degraded-answer marker): only then does the slot's
- *     handle get a header callback, a compare into a flag, no copies.
+ *     handle get a header callback, a compare into a flag, no copies;
+ *   - response bodies are discarded unread unless the instance was created
+ *     with body_cap (crest shadow): then each slot owns a body_cap buffer,
+ *     allocated once, filled by the write callback, reset per send.
  * The structures libev needs per socket come from a free list, so steady
  * state allocates nothing in crest. */
 #include <errno.h>
@@ -69,6 +72,9 @@ typedef struct curl_slot {
     size_t watch_len;
     int header_cb;              /* the header callback is installed on the easy handle */
     int watch_hit;              /* the current response carries the shed header */
+    char *body;                 /* body_cap bytes when bodies are kept, else NULL */
+    size_t body_len;
+    int body_truncated;
     struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
 } curl_slot;
 
@@ -89,6 +95,24 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     (void)ptr;
     (void)userdata;
     return size * nmemb;
+}
+
+/* Keeps the first body_cap bytes of the body (shadow comparison only). A
+ * status line seen by on_header does not reset it: libcurl hands only the
+ * final response's body to the write callback. */
+static size_t keep_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    curl_slot *s = userdata;
+    size_t len = size * nmemb, cap = s->g->t->cfg.body_cap, room = cap - s->body_len;
+    if (len > room) {
+        s->body_truncated = 1;
+        memcpy(s->body + s->body_len, ptr, room);
+        s->body_len = cap;
+    } else {
+        memcpy(s->body + s->body_len, ptr, len);
+        s->body_len += len;
+    }
+    return len;
 }
 
 /* One whole header line per call (libcurl guarantees it). A status line
@@ -199,6 +223,11 @@ static void check_done(curl_group *g)
         if (rc == CURLE_OK) {
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
             r.shed_header = s->watch && s->watch_hit;
+            if (s->body) {
+                r.body = s->body;
+                r.body_len = s->body_len;
+                r.body_truncated = s->body_truncated;
+            }
         } else {
             r.net_error = classify(e, rc);
         }
@@ -323,7 +352,17 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_NOPROXY, "*");   /* else no_proxy is read from the environment per transfer */
     SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_VERBOSE, 0L);
-    SET(CURLOPT_WRITEFUNCTION, discard_body);
+    if (t->cfg.body_cap) {
+        s->body = malloc(t->cfg.body_cap);
+        if (!s->body) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        SET(CURLOPT_WRITEFUNCTION, keep_body);
+        SET(CURLOPT_WRITEDATA, s);
+    } else {
+        SET(CURLOPT_WRITEFUNCTION, discard_body);
+    }
     SET(CURLOPT_TIMEOUT_MS, timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
@@ -487,6 +526,8 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
     }
     s->attempts = 0;
     s->watch_hit = 0;
+    s->body_len = 0;
+    s->body_truncated = 0;
     if (curl_multi_add_handle(s->g->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;
@@ -525,6 +566,9 @@ static void curl_destroy(transport *t)
         for (size_t i = 0; i < t->cfg.nslots; i++)
             if (t->slots[i].easy)
                 curl_easy_cleanup(t->slots[i].easy);
+    if (t->slots)
+        for (size_t i = 0; i < t->cfg.nslots; i++)
+            free(t->slots[i].body);
     for (size_t i = 0; i < t->nall; i++) {
         ev_io_stop(t->cfg.loop, &t->all_socks[i]->io);
         free(t->all_socks[i]);

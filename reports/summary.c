@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/replay_sections.h"
 #include "reports/report.h"
 #include "reports/report_text.h"
 #include "reports/verdict.h"
@@ -302,6 +303,8 @@ int report_summary(FILE *f, const report_inputs *in)
                     fmt_num(b, s->peak_hi95, 0));
         }
     }
+    report_replay_section_text(f, in);
+    report_shadow_section_text(f, in);
     fprintf(f, "\nOverall verdict: %s\n", v.word);
     return 0;
 }

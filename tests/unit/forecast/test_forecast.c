@@ -116,6 +116,7 @@ static void test_daily_interval_coverage(void **state)
     static const double week[7] = {1.0, 0.96, 0.97, 1.0, 1.04, 1.15, 1.12};
     static double t[1200], y[1200];
     size_t in80 = 0, in95 = 0, total = 0, fest80 = 0, fest95 = 0, ftotal = 0;
+    double fwidth95 = 0, fwidth80 = 0, width95 = 0; /* sums of (hi - lo) / mean */
     long end = fc_days_from_civil(2026, 10, 31);
     for (int pass = 0; pass < 2; pass++) {
         for (int rep = 0; rep < 40; rep++) {
@@ -137,11 +138,14 @@ static void test_daily_interval_coverage(void **state)
                 if (pass == 0) {
                     in80 += a >= p->lo80 && a <= p->hi80;
                     in95 += a >= p->lo95 && a <= p->hi95;
+                    width95 += (p->hi95 - p->lo95) / p->mean;
                     total++;
                 } else if (h == H - 1) {
                     assert_int_equal(fc_events_on(&ev, (long)p->t), 0);
                     fest80 += a >= p->lo80 && a <= p->hi80;
                     fest95 += a >= p->lo95 && a <= p->hi95;
+                    fwidth80 += (p->hi80 - p->lo80) / p->mean;
+                    fwidth95 += (p->hi95 - p->lo95) / p->mean;
                     ftotal++;
                 }
             }
@@ -151,10 +155,20 @@ static void test_daily_interval_coverage(void **state)
     fc_events_free(&ev);
     double c80 = (double)in80 / (double)total, c95 = (double)in95 / (double)total;
     double f80 = (double)fest80 / (double)ftotal, f95 = (double)fest95 / (double)ftotal;
-    printf("# daily coverage: 80%% interval %.3f, 95%% interval %.3f (%zu days); on the festival "
-           "day: 80%% %.3f, 95%% %.3f (%zu)\n", c80, c95, total, f80, f95, ftotal);
+    double w95 = width95 / (double)total;
+    double fw80 = fwidth80 / (double)ftotal, fw95 = fwidth95 / (double)ftotal;
+    printf("# daily coverage: 80%% interval %.3f, 95%% interval %.3f (%zu days, mean width "
+           "%.3f of the mean); on the festival day: 80%% %.3f, 95%% %.3f (%zu, mean widths "
+           "%.3f, %.3f)\n", c80, c95, total, w95, f80, f95, ftotal, fw80, fw95);
     if (c95 < 0.88 || c95 > 0.99 || c80 < 0.70 || c80 > 0.92 || f95 < 0.88 || f80 < 0.70)
         fail_msg("daily coverage out of range");
+    /* Coverage alone passes an infinitely wide interval, and 40 festival
+     * days cannot bound it from above: bound the widths. The noise alone
+     * (log-normal, sigma 0.05) makes a 95% interval 2 x 1.96 x 0.05 = 0.196
+     * of the mean wide; the fitted trend, season and festival multiplier add
+     * their own uncertainty, but not more than about as much again. */
+    if (w95 < 0.9 * 0.196 || w95 > 0.35 || fw95 < 0.9 * 0.196 || fw95 > 0.45 || fw80 >= fw95)
+        fail_msg("daily interval widths out of range: %.3f, festival %.3f / %.3f", w95, fw80, fw95);
 }
 
 static void test_backtest_uses_only_the_past(void **state)
