@@ -47,12 +47,18 @@ typedef struct fc_result {
     size_t nmodels;
     fc_model_result models[FC_MODEL_COUNT];
     int selected;        /* index into models, -1 when no model could be fitted */
-    char reason[1200];   /* why that one (or why none) */
+    char reason[2000];   /* why that one (or why none) */
     fc_interval_table iv;
     double scale;        /* interval scale of the whole history (fc_local_scale) */
     size_t npoints;
     fc_point *points;    /* the forecast, npoints (owned) */
     size_t peak;         /* index of the highest mean */
+    /* growth auto: the weighted combination blended with SES with drift */
+    int blended;         /* 1 when the blend was made */
+    double blend_share;  /* the weighted combination's share (the rest: ses-drift) */
+    double blend_rel;    /* its backtest error relative to ses-drift's on the same forecasts */
+    size_t blend_nrel;
+    double blend_score;  /* that, shrunk towards 1 */
 } fc_result;
 
 /* Steps of STEP from LAST_T needed to reach AT_T (the last step may pass it
