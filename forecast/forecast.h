@@ -1,7 +1,8 @@
 /* forecast.h: one series from history to forecast. Fits every model of the
  * family (or the one forced) and backtests each. Growth family: `auto` is
- * the weighted combination of combine.h, listed as one more model
- * ("combination") with its own backtest. Daily family: the model with the
+ * the weighted combination of combine.h, then blended with SES with drift
+ * by the same scoring (forecast.c, blend_with_anchor), listed as one more
+ * model ("combination") with its own backtest. Daily family: the model with the
  * lowest backtest error on common ground. The chosen forecast's backtest
  * errors become its prediction intervals (intervals.h). cli/cmd_forecast.c runs this per series; the JSON
  * writer and the terminal table read the result. */
