@@ -23,7 +23,8 @@
 #                                 LAG=5ms: step 3's --max-loop-lag; on a machine shared with
 #                                 other jobs, descheduling alone can exceed 5 ms;
 #                                 SECTIONS="1 2 3 4 5": which steps to run; 2 and 3
-#                                 use wrk's maximum from 1 when 1 ran)
+#                                 use wrk's maximum from 1 when 1 ran; ROUNDS=3: step 5's
+#                                 interleaved rounds, the median ratio printed)
 set -u
 CREST=$(realpath "${1:-bin/crest}")
 DURATION=${DURATION:-5}
@@ -172,26 +173,33 @@ printf "4. %d connections: native %.0f req/s (%s opened), wrk %.0f: ratio %s; pe
 
 fi
 
-# 5. HTTPS: keep-alive, and a new handshake per request
+# 5. HTTPS: keep-alive, and a new handshake per request. TLS rounds are
+# repeated (ROUNDS, each tool once per round, interleaved) and the median
+# ratio printed: on a shared machine one round's ratio moves a lot.
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
 if want 5; then
-crest t5 -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native
-t_rps=$RPS t_us=$(us_per "$CPU" "$REQS")
+ka="" kc="" hr="" hf=""
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    crest t5 -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native
+    t_rps=$RPS t_us=$(us_per "$CPU" "$REQS")
+    wrk_run w5 -c 64 -d "${DURATION}s" "$TLS_URL"
+    tw_rps=$RPS tw_us=$(us_per "$CPU" "$REQS")
+    printf "5. round %d HTTPS keep-alive 64 conn: native %.0f req/s (%s us/req), wrk %.0f (%s us/req)\n" \
+        "$round" "$t_rps" "$t_us" "$tw_rps" "$tw_us"
+    ka="$ka $(ratio "$t_rps" "$tw_rps")" kc="$kc $(ratio "$t_us" "$tw_us")"
+    crest t5c -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close'
+    th_rps=$RPS th_res=$(jq -r '.generator.tls.resumed' "$TMP/t5c.json")
+    th_hs=$(jq -r '.generator.tls.handshakes' "$TMP/t5c.json") th_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5c.json")
+    crest t5f -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close' --no-tls-resume
+    tf_rps=$RPS tf_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5f.json")
+    wrk_run w5c -c 64 -d "${DURATION}s" -H 'Connection: close' "$TLS_URL"
+    printf "   handshakes/s (Connection: close): native resumed %.0f (%s of %s resumed, p99 %s ms), native full %.0f (p99 %s ms), wrk %.0f (resumes too)\n" \
+        "$th_rps" "$th_res" "$th_hs" "$th_p99" "$tf_rps" "$tf_p99" "$RPS"
+    hr="$hr $(ratio "$th_rps" "$RPS")" hf="$hf $(ratio "$tf_rps" "$RPS")"
+done
 crest t5curl -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport curl
-tc_rps=$RPS tc_us=$(us_per "$CPU" "$REQS")
-wrk_run w5 -c 64 -d "${DURATION}s" "$TLS_URL"
-tw_rps=$RPS tw_us=$(us_per "$CPU" "$REQS")
-printf "5. HTTPS keep-alive 64 conn: native %.0f req/s (%s us/req), curl %.0f (%s us/req), wrk %.0f (%s us/req)\n" \
-    "$t_rps" "$t_us" "$tc_rps" "$tc_us" "$tw_rps" "$tw_us"
-printf "   ratio native/wrk req/s %s, CPU/req native/wrk %s (curl/wrk req/s %s)\n" \
-    "$(ratio "$t_rps" "$tw_rps")" "$(ratio "$t_us" "$tw_us")" "$(ratio "$tc_rps" "$tw_rps")"
-crest t5c -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close'
-th_rps=$RPS th_res=$(jq -r '.generator.tls.resumed' "$TMP/t5c.json")
-th_hs=$(jq -r '.generator.tls.handshakes' "$TMP/t5c.json") th_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5c.json")
-crest t5f -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close' --no-tls-resume
-tf_rps=$RPS tf_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5f.json")
-wrk_run w5c -c 64 -d "${DURATION}s" -H 'Connection: close' "$TLS_URL"
-printf "   handshakes/s (Connection: close): native resumed %.0f (%s of %s resumed, p99 %s ms), native full %.0f (p99 %s ms), wrk %.0f\n" \
-    "$th_rps" "$th_res" "$th_hs" "$th_p99" "$tf_rps" "$tf_p99" "$RPS"
-printf "   ratio native-full/wrk %s, native-resumed/wrk %s\n" "$(ratio "$tf_rps" "$RPS")" "$(ratio "$th_rps" "$RPS")"
+printf "   curl transport keep-alive (reference): %.0f req/s (%s us/req)\n" "$RPS" "$(us_per "$CPU" "$REQS")"
+printf "5. median of %s rounds: keep-alive req/s native/wrk %s, CPU/req native/wrk %s; handshakes/s native(resumed)/wrk %s, native(--no-tls-resume)/wrk %s\n" \
+    "${ROUNDS:-3}" "$(echo "$ka" | median)" "$(echo "$kc" | median)" "$(echo "$hr" | median)" "$(echo "$hf" | median)"
 fi
 echo "machine load after: $(cut -d' ' -f1-3 /proc/loadavg)"
