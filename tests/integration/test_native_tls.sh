@@ -19,7 +19,7 @@ make_cert() {
         fail "openssl req failed"
 }
 
-# start_tls_nginx [EXTRA_HTTP_CONFIG]: nginx serving $TMP/good.pem on
+# start_tls_nginx [EXTRA_SERVER_CONFIG]: nginx serving $TMP/good.pem on
 # 127.0.0.1 (and ::1 when there is one), logging the SNI name and whether
 # the session was resumed; sets TLS_PORT, ACCESS_LOG.
 start_tls_nginx() {
@@ -37,15 +37,15 @@ pid $dir/nginx.pid;
 error_log $dir/logs/error.log warn;
 events { worker_connections 1024; }
 http {
-    log_format tls '\$ssl_server_name \$ssl_session_reused \$connection';
+    log_format tls '\$ssl_server_name \$ssl_session_reused \$connection \$ssl_protocol';
     access_log $ACCESS_LOG tls;
     keepalive_requests 1000000;
     client_body_temp_path $dir/body;
-    ${1:-}
     server {
         listen 127.0.0.1:$TLS_PORT ssl;
         $v6
         root $dir/html;
+        ${1:-}
         ssl_certificate $TMP/good.pem;
         ssl_certificate_key $TMP/good.key;
     }
@@ -154,6 +154,21 @@ test_keepalive_and_resumption() {
     expect_all_ok
     assert_eq "$(json "$OUT" .generator.tls.resumed)" 0 "--no-tls-resume: none resumed"
     assert_cmp "$(json "$OUT" .generator.tls.handshakes) > 0" "--no-tls-resume: handshakes"
+}
+
+# Debian's nginx 1.22 speaks TLS 1.2 unless told: with TLS 1.3 the session
+# comes as tickets after the handshake, and resumption still works.
+test_tls13_resumption() {
+    setup_certs
+    start_tls_nginx "ssl_protocols TLSv1.3;"
+    tls_run close13 "https://127.0.0.1:$TLS_PORT/index.html" -k -H 'Connection: close'
+    expect_all_ok
+    local hs resumed
+    hs=$(json "$OUT" .generator.tls.handshakes)
+    resumed=$(json "$OUT" .generator.tls.resumed)
+    assert_cmp "$resumed >= $hs - 8" "TLS 1.3: all but the first per slot resumed ($resumed of $hs)"
+    assert_eq "$(awk '{print $4}' "$ACCESS_LOG" | sort -u)" TLSv1.3 "the protocol nginx spoke"
+    assert_cmp "$(grep -c ' r ' "$ACCESS_LOG") > 0" "nginx saw resumed sessions"
 }
 
 # Hostile answers inside TLS: a close (FIN, no close_notify) in the middle
