@@ -31,6 +31,7 @@
  * pointer arrays, the queue and the users' heap are preallocated (the
  * queue grows by doubling only when it overflows, i.e. under overload). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -1204,6 +1205,10 @@ static void checkpoint(engine *e, const run_result *out)
     snap.generator.connections_requested = e->budget;
     e->o.checkpoint(&snap, e->o.checkpoint_ctx);
     run_result_free(&snap);
+    /* A checkpoint builds the whole document (megabytes of small JSON nodes
+     * on a long run) and frees it; give those pages back, or a long drill's
+     * resident memory would ratchet up to the largest document so far. */
+    malloc_trim(0);
 }
 
 /* Prints the measured seconds made final since *PRINTED (all of them:
