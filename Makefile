@@ -17,9 +17,9 @@ PKGS    = libcurl gsl libcjson
 EXTRA_CFLAGS ?=
 CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lm -lpthread
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lz -lm -lpthread
 
-MODULES  = common loadgen capacity forecast reports testbed cli
+MODULES  = common loadgen capacity forecast reports testbed observe cli
 SRC      = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_SRC  = $(filter-out cli/main.c,$(SRC))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
@@ -28,9 +28,12 @@ UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
-            libcjson-dev libhttp-parser-dev
+            libcjson-dev libhttp-parser-dev zlib1g-dev
 DEB_RUN   = gnuplot-nox
-DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind
+DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind \
+            prometheus prometheus-node-exporter nodejs
+# npm: a command, not a package name (NodeSource's nodejs ships it; Debian's is the npm package)
+DEB_TEST_CMDS = npm:npm
 DEB_ALL   = $(DEB_BUILD) $(DEB_RUN) $(DEB_TEST)
 
 .PHONY: all deps test unit integration demo sanitize bench install clean
@@ -65,7 +68,11 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	fi; \
+	for pc in $(DEB_TEST_CMDS); do \
+	  command -v $${pc%%:*} >/dev/null || { SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $${pc#*:}; }; \
+	done
 
 test: deps
 	$(MAKE) -j2 all

@@ -350,6 +350,9 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
     }
     record_hists(&w->res.total.h, p, s->sent_ns, r->done_ns, timed);
     record_hists(&w->res.tags[tag].h, p, s->sent_ns, r->done_ns, timed);
+    int64_t lag = us_between(p->intended_ns, p->handled_ns);
+    if (lag > w->iv.loop_lag_max_us)
+        w->iv.loop_lag_max_us = lag;
     if (timed) {
         int64_t lat = us_between(p->intended_ns, r->done_ns);
         hist_record(w->iv.lat_total, lat);
@@ -1057,6 +1060,12 @@ static void watch(engine *e, run_result *out)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
+        const engine_hooks *hk = e->o.hooks;
+        if (hk && hk->on_tick) {
+            pthread_mutex_lock(&e->store.mu);
+            hk->on_tick(hk->ctx, &e->store.live, e->store.live_loop_lag_us, now);
+            pthread_mutex_unlock(&e->store.mu);
+        }
         if (!e->o.quiet) {
             progress_snapshot s;
             snapshot(e, now, &s);
@@ -1189,6 +1198,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         crest_error("out of memory");
         goto done;
     }
+    e.store.hooks = o->hooks;
     e.workers = calloc((size_t)e.nthreads, sizeof *e.workers);
     e.phase_start_ns = calloc(plan->nphases + 1, sizeof *e.phase_start_ns);
     if (!e.workers || !e.phase_start_ns) {
@@ -1226,6 +1236,9 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         acc += plan->phases[i].duration_s;
     }
     e.phase_start_ns[plan->nphases] = e.end_ns;
+    out->measure_start_ns = e.measure_ns;
+    if (o->hooks && o->hooks->on_start)
+        o->hooks->on_start(o->hooks->ctx, plan, e.t0_ns, e.measure_ns);
 
     int started = 0;
     for (int i = 0; i < e.nthreads; i++) {

@@ -82,6 +82,8 @@ typedef struct run_result {
     generator_health generator;
     char started_at[32];     /* ISO 8601 UTC, a label only */
     char target[512];
+    uint64_t measure_start_ns; /* CLOCK_MONOTONIC start of the measured window (this
+                                  process only: aligns scraped metrics; not saved) */
 } run_result;
 
 /* Initializes R with NTAGS tags named by NAMES (copied). 0 or -1. */
