@@ -13,7 +13,7 @@
 #include "common/version.h"
 #include "capacity/capacity_file.h"
 
-#define CAPACITY_SCHEMA "crest.capacity/1"
+#define CAPACITY_SCHEMA "crest.capacity/2"   /* /2: steps' "resources"; /1 still read */
 
 capacity_subsystem *capacity_add_subsystem(capacity_result *c, const char *name)
 {
@@ -90,6 +90,20 @@ static cJSON *step_to_json(const search_step *s)
     add_string(o, "why", s->why);
     add_string(o, "failed_subsystem", s->tag);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
+    if (s->nresources) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "resources");
+        for (size_t i = 0; i < s->nresources && i < SEARCH_MAX_RESOURCES; i++) {
+            const search_resource *r = &s->resources[i];
+            cJSON *ro = cJSON_CreateObject();
+            cJSON_AddStringToObject(ro, "target", r->target);
+            cJSON_AddStringToObject(ro, "series", r->series);
+            cJSON_AddStringToObject(ro, "unit", r->unit);
+            jsonio_add_number_or_null(ro, "value", r->value);
+            jsonio_add_number_or_null(ro, "limit", r->limit);
+            cJSON_AddBoolToObject(ro, "nearest_limit", (int)i == s->nearest_limit);
+            cJSON_AddItemToArray(arr, ro);
+        }
+    }
     return o;
 }
 
@@ -226,15 +240,59 @@ static int get_limit(const reader *rd, const cJSON *obj, const char *key, int nu
     return 0;
 }
 
+/* A step's "resources" (scraped metrics at its rate), when present. */
+static int read_resources(reader *rd, const cJSON *o, search_step *s)
+{
+    static const char *const keys[] = {"target", "series", "unit", "value", "limit",
+                                       "nearest_limit", NULL};
+    s->nearest_limit = -1;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "resources"), *r;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SEARCH_MAX_RESOURCES) {
+        fprintf(stderr, "%s: error: '%s.resources' must be an array of at most %d readings\n",
+                rd->file, rd->path, SEARCH_MAX_RESOURCES);
+        return -1;
+    }
+    size_t base = strlen(rd->path);
+    cJSON_ArrayForEach(r, arr) {
+        search_resource *x = &s->resources[s->nresources];
+        snprintf(rd->path + base, sizeof rd->path - base, ".resources[%zu]", s->nresources);
+        const char *t, *se, *u;
+        int nearest = 0;
+        if (!cJSON_IsObject(r) || jsonio_check_keys(rd->file, rd->path, r, keys) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "target", 1, &t) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "series", 1, &se) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "unit", 1, &u) != 0 ||
+            get_nullable(rd, r, "value", &x->value) != 0 ||
+            get_nullable(rd, r, "limit", &x->limit) != 0 ||
+            jsonio_get_bool(rd->file, rd->path, r, "nearest_limit", 0, &nearest) < 0) {
+            if (!cJSON_IsObject(r))
+                fprintf(stderr, "%s: error: '%s' must be an object\n", rd->file, rd->path);
+            return -1;
+        }
+        snprintf(x->target, sizeof x->target, "%s", t);
+        snprintf(x->series, sizeof x->series, "%s", se);
+        snprintf(x->unit, sizeof x->unit, "%s", u);
+        if (nearest)
+            s->nearest_limit = (int)s->nresources;
+        s->nresources++;
+    }
+    rd->path[base] = '\0';
+    return 0;
+}
+
 static int read_step(reader *rd, const cJSON *o, search_step *s)
 {
     static const char *const keys[] = {"rate", "sent_rps", "achieved_rps", "ok_rps", "p50_ms",
                                        "p90_ms", "p99_ms", "error_rate", "shed_rate", "pass",
                                        "reason", "why", "failed_subsystem", "generator_limited",
-                                       "far_below_slo", NULL};
+                                       "far_below_slo", "resources", NULL};
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
         return -1;
     memset(s, 0, sizeof *s);
+    if (read_resources(rd, o, s) != 0)
+        return -1;
     char *why = NULL, *tag = NULL;
     if (jsonio_get_number(rd->file, rd->path, o, "rate", 1, &s->rate) != 0 ||
         get_nullable(rd, o, "sent_rps", &s->sent_rps) != 0 ||
@@ -401,7 +459,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
     const char *schema;
     if (jsonio_get_string(rd->file, "", root, "schema", 1, &schema) != 0)
         return -1;
-    if (strcmp(schema, CAPACITY_SCHEMA) != 0) {
+    if (strcmp(schema, CAPACITY_SCHEMA) != 0 && strcmp(schema, "crest.capacity/1") != 0) {
         fprintf(stderr, "%s: error: 'schema' is '%s'; expected '%s' (a capacity.json from "
                         "crest search --out)\n",
                 rd->file, schema, CAPACITY_SCHEMA);

@@ -25,6 +25,7 @@
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
+#include "observe/session.h"
 #include "reports/compare.h"
 #include "testbed/embed.h"
 
@@ -73,7 +74,8 @@ static void usage(FILE *out)
         "      --quiet           no live progress, one-line verdict\n"
         "      --baseline FILE   compare with an earlier results.json at the end; a real\n"
         "                        regression (beyond the allowance and significant) exits 1\n"
-        "      --max-regression SPEC  allowance, e.g. 'p99=10%%,rate=5%%,errors=0.5%%'\n\n"
+        "      --max-regression SPEC  allowance, e.g. 'p99=10%%,rate=5%%,errors=0.5%%'\n"
+        OBSERVE_USAGE "\n"
         "exit: 0 all gates pass, 1 a gate failed or an abort rule fired, 2 bad usage,\n"
         "      3 could not run, interrupted, or inconclusive (generator-limited)\n");
 }
@@ -86,6 +88,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
+    OBSERVE_LONG_OPTIONS,
     {"url", required_argument, NULL, OPT_URL},
     {"connections", required_argument, NULL, 'c'},
     {"duration", required_argument, NULL, 'd'},
@@ -129,6 +132,7 @@ typedef struct run_args {
     const char *scenario, *target, *out;
     const char *baseline, *max_regression;
     int duration_set;
+    observe_options obs;
 } run_args;
 
 static int bad(const char *flag, const char *value, const char *expected)
@@ -142,6 +146,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
     engine_options_init(&a->eng);
+    observe_options_init(&a->obs);
     a->adhoc.duration_s = 10;
     a->adhoc.connections = 64;
     long n;
@@ -248,9 +253,15 @@ static int parse_args(int argc, char **argv, run_args *a)
         case ':':
             crest_error("option '%s' needs a value", argv[optind - 1]);
             return -1;
-        default:
+        default: {
+            int taken = observe_option(&a->obs, c, optarg);
+            if (taken == 0)
+                break;
+            if (taken < 0)
+                return -1;
             crest_error("unknown option '%s' (see crest run --help)", argv[optind - 1]);
             return -1;
+        }
         }
     }
     if (optind < argc)
@@ -340,12 +351,23 @@ static char *join_command(int argc, char **argv)
 
 /* results.json, with the baseline verdict under "baseline" when there is one. */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
-                         const compare_report *regression)
+                         const compare_report *regression, observe_session *obs)
 {
-    if (!regression)
-        return results_write(path, r, m);
     cJSON *root = results_to_json(r, m);
-    cJSON *verdict = compare_report_to_json(regression);
+    cJSON *verdict = regression ? compare_report_to_json(regression) : cJSON_CreateObject();
+    if (root)
+        observe_add_results(obs, r, root);
+    if (!regression) {
+        cJSON_Delete(verdict);
+        verdict = NULL;
+        if (!root) {
+            crest_error("out of memory writing '%s'", path);
+            return -1;
+        }
+        int wrc = jsonio_write_file(path, root);
+        cJSON_Delete(root);
+        return wrc;
+    }
     if (!root || !verdict) {
         cJSON_Delete(root);
         cJSON_Delete(verdict);
@@ -357,6 +379,38 @@ static int write_results(const char *path, const run_result *r, const results_me
     int rc = jsonio_write_file(path, root);
     cJSON_Delete(root);
     return rc;
+}
+
+/* The scrape targets (flags, the scenario's subsystems, the embedded
+ * testbed TB's own /metrics), the metrics server and the hlog. NULL after
+ * saying why. */
+static observe_session *start_observing(run_args *a, const loadplan *plan,
+                                        const testbed_process *tb)
+{
+    if (observe_add_plan_targets(&a->obs, plan) != 0)
+        return NULL;
+    if (tb) {
+        char arg[128];
+        snprintf(arg, sizeof arg, "testbed=%s/metrics", tb->url);
+        if (observe_add_target(&a->obs, arg, "the embedded testbed") != 0)
+            return NULL;
+    }
+    observe_session *obs = observe_start(&a->obs);
+    if (obs && observe_prepare_plan(obs, plan) != 0) {
+        observe_finish(obs);
+        return NULL;
+    }
+    return obs;
+}
+
+/* One line per scrape target: how many scrapes, which failed and why. */
+static void print_scrape_status(observe_session *obs)
+{
+    for (size_t i = 0; i < observe_ntargets(obs); i++) {
+        char line[600];
+        observe_target_line(obs, i, line, sizeof line);
+        printf("%s\n", line);
+    }
 }
 
 int cmd_run(int argc, char **argv)
@@ -414,12 +468,25 @@ int cmd_run(int argc, char **argv)
                    tb.url);
     }
 
+    observe_session *obs = start_observing(&a, plan, have_tb ? &tb : NULL);
+    if (!obs) {
+        if (have_tb)
+            testbed_stop(&tb);
+        loadplan_free(plan);
+        if (have_baseline)
+            run_result_free(&baseline);
+        return CREST_EXIT_USAGE;
+    }
+    a.eng.hooks = observe_hooks(obs);
     engine_install_signal_handlers();
     run_result r;
     int rc = engine_run(&a.eng, plan, &r);
+    if (rc == CREST_EXIT_OK)
+        observe_run_done(obs, &r);
     if (have_tb)
         testbed_stop(&tb);
     if (rc != CREST_EXIT_OK) {
+        observe_finish(obs);
         loadplan_free(plan);
         if (have_baseline)
             run_result_free(&baseline);
@@ -457,6 +524,7 @@ int cmd_run(int argc, char **argv)
         progress_summary(stdout, &r, th, plan->thresholds.count);
     }
 
+    print_scrape_status(obs);
     if (have_regression) {
         printf("\nBaseline comparison (%s):\n", a.baseline);
         compare_report_print(&regression, stdout);
@@ -481,7 +549,7 @@ int cmd_run(int argc, char **argv)
             .secret_headers = (const char *const *)plan->secret_headers,
             .nsecret = plan->nsecret, .thresholds = th, .nthresholds = plan->thresholds.count,
         };
-        if (write_results(a.out, &r, &m, have_regression ? &regression : NULL) != 0 &&
+        if (write_results(a.out, &r, &m, have_regression ? &regression : NULL, obs) != 0 &&
             exit_code == CREST_EXIT_OK)
             exit_code = CREST_EXIT_RUN;
     }
@@ -490,5 +558,7 @@ int cmd_run(int argc, char **argv)
     free(command);
     run_result_free(&r);
     loadplan_free(plan);
+    if (observe_finish(obs) != 0 && exit_code == CREST_EXIT_OK)
+        exit_code = CREST_EXIT_RUN;
     return exit_code;
 }

@@ -26,6 +26,7 @@
 #include "loadgen/engine.h"
 #include "loadgen/loadplan.h"
 #include "loadgen/scenario.h"
+#include "observe/session.h"
 #include "capacity/search.h"
 #include "capacity/step_runner.h"
 #include "loadgen/threshold.h"
@@ -57,6 +58,7 @@ typedef struct search_opts {
     double sweep_step_s;
     uint64_t seed;
     search_config cfg;
+    observe_options obs;
 } search_opts;
 
 static void usage(FILE *f)
@@ -98,6 +100,8 @@ static void usage(FILE *f)
         "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
         "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
         "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
+        "\n"
+        OBSERVE_USAGE
         "\n"
         "exit codes: 0 done (some results may be \"at least\": see the file), 2 bad input,\n"
         "            3 could not run, interrupted, or no subsystem gave a conclusive result\n");
@@ -176,10 +180,12 @@ static int parse_options(int argc, char **argv, search_opts *o)
         {"retries", required_argument, NULL, OPT_RETRIES},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, OPT_HELP},
+        OBSERVE_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     search_config_init(&o->cfg);
+    observe_options_init(&o->obs);
     o->step_s = 5;
     o->warmup_s = 1;
     o->pause_s = 0.5;
@@ -292,9 +298,15 @@ static int parse_options(int argc, char **argv, search_opts *o)
         case ':':
             crest_error("option '%s' needs a value (see crest search --help)", argv[optind - 1]);
             return -1;
-        default:
+        default: {
+            int taken = observe_option(&o->obs, c, optarg);
+            if (taken == 0)
+                break;
+            if (taken < 0)
+                return -1;
             crest_error("unknown option '%s' (see crest search --help)", argv[optind - 1]);
             return -1;
+        }
         }
     }
     if (o->sweep_step_s < 0)
@@ -380,6 +392,10 @@ static void print_step(void *user, const step_runner *sr, const search_step *st)
             sr->label, st->rate, st->achieved_rps, st->ok_rps, st->p99_ms, st->error_rate * 100,
             st->shed_rate * 100, st->pass ? "PASS" : "FAIL", st->pass ? "" : ": ",
             st->pass ? "" : st->why);
+    char nearest[256];
+    observe_describe_nearest(st, nearest, sizeof nearest);
+    if (nearest[0])
+        fprintf(stderr, "search %-12s   nearest its limit: %s\n", sr->label, nearest);
 }
 
 static void print_sweep_point(void *user, const step_runner *sr, int connections,
@@ -411,6 +427,16 @@ static void print_usl_fit(const char *label, const capacity_usl *u)
                 label, u->fit.alpha, u->fit.gamma, u->fit.x_max, u->fit.r_squared);
 }
 
+/* The passing step at the capacity (the highest passing rate), or NULL. */
+static const search_step *capacity_step(const capacity_subsystem *s)
+{
+    const search_step *best = NULL;
+    for (size_t i = 0; i < s->nsteps; i++)
+        if (s->steps[i].pass && (!best || s->steps[i].rate > best->rate))
+            best = &s->steps[i];
+    return best;
+}
+
 static void print_result(const capacity_subsystem *s)
 {
     char cap[64], up[64];
@@ -427,6 +453,12 @@ static void print_result(const capacity_subsystem *s)
            s->limiting_tag ? s->limiting_tag : "", s->nsteps, s->duration_s,
            s->generator_limited ? "  (generator-limited: not a capacity)" : "",
            s->interrupted ? "  (interrupted)" : "");
+    const search_step *at = capacity_step(s);
+    char nearest[256] = "";
+    if (at)
+        observe_describe_nearest(at, nearest, sizeof nearest);
+    if (nearest[0])   /* "cart 1247/s, limited by latency; cart host CPU 97% busy" */
+        printf("%-16s   at %.1f/s: %s\n", "", at->rate, nearest);
 }
 
 /* ---- the whole command ---- */
@@ -694,6 +726,27 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
     return rc;
 }
 
+/* Scrape targets (flags, the scenario's subsystems, the embedded testbed's
+ * /metrics), metrics server, hlog. NULL after saying why. */
+static observe_session *start_observing(search_opts *o, const loadplan *full,
+                                        const testbed_process *tb)
+{
+    if (full && observe_add_plan_targets(&o->obs, full) != 0)
+        return NULL;
+    if (tb) {
+        char arg[128];
+        snprintf(arg, sizeof arg, "testbed=%s/metrics", tb->url);
+        if (observe_add_target(&o->obs, arg, "the embedded testbed") != 0)
+            return NULL;
+    }
+    observe_session *obs = observe_start(&o->obs);
+    if (obs && observe_prepare_search(obs) != 0) {
+        observe_finish(obs);
+        return NULL;
+    }
+    return obs;
+}
+
 int cmd_search(int argc, char **argv)
 {
     search_opts o;
@@ -727,10 +780,26 @@ int cmd_search(int argc, char **argv)
     int started_testbed = 0;
     if (rc == CREST_EXIT_OK)
         rc = target_or_testbed(&o, runners, njobs, &tb, &started_testbed);
+    observe_session *obs = NULL;
+    if (rc == CREST_EXIT_OK) {
+        obs = start_observing(&o, full, started_testbed ? &tb : NULL);
+        if (!obs)
+            rc = CREST_EXIT_USAGE;
+        settings.hooks = observe_hooks(obs);
+        settings.observe_step = observe_fill_step_cb;
+        settings.observe_ctx = obs;
+    }
     if (rc == CREST_EXIT_OK) {
         cap.target = strdup(runners[0].plan->target);
         rc = search_all(&o, runners, njobs, &cap);
+        for (size_t i = 0; i < observe_ntargets(obs); i++) {
+            char line[600];
+            observe_target_line(obs, i, line, sizeof line);
+            fprintf(stderr, "%s\n", line);
+        }
     }
+    if (observe_finish(obs) != 0 && rc == CREST_EXIT_OK)
+        rc = CREST_EXIT_RUN;
     if (started_testbed)
         testbed_stop(&tb);
     for (size_t i = 0; runners && i < njobs; i++) {

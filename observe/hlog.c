@@ -261,6 +261,7 @@ hist *hlog_decode(const char *text)
 typedef struct queued {
     double start_s;          /* from the log's start */
     long tag;
+    char label[96];          /* tag text of a search step's total, or "" */
     hist *h;
 } queued;
 
@@ -274,6 +275,7 @@ struct hlog {
     pthread_t thread;
     int stop, write_failed;
     double offset_s;
+    char label[96];          /* "" per subsystem, else the tag of the totals */
     queued *queue;           /* FIFO */
     size_t qlen, qcap;
     hist **spare;            /* emptied histograms to hand back */
@@ -289,7 +291,9 @@ static void write_line(hlog *l, const queued *q)
         l->write_failed = 1;
         return;
     }
-    if (q->tag >= 0)
+    if (q->label[0])
+        fprintf(l->f, "Tag=%s,", q->label);
+    else if (q->tag >= 0 && (size_t)q->tag < l->ntags)
         fprintf(l->f, "Tag=%s,", l->tags[q->tag]);
     if (fprintf(l->f, "%.3f,%.3f,%.3f,%s\n", q->start_s, 1.0, (double)hist_max(q->h) / 1000.0,
                 text) < 0)
@@ -376,6 +380,11 @@ hist *hlog_take_second(hlog *l, size_t sec, long tag, hist *filled)
 {
     hist *fresh = NULL;
     pthread_mutex_lock(&l->mu);
+    if (l->label[0] && tag >= 0) {   /* a search step logs its total only */
+        pthread_mutex_unlock(&l->mu);
+        hist_reset(filled);
+        return filled;
+    }
     if (l->nspare)
         fresh = l->spare[--l->nspare];
     if (l->qlen == l->qcap) {
@@ -388,7 +397,11 @@ hist *hlog_take_second(hlog *l, size_t sec, long tag, hist *filled)
     }
     int queued_ok = l->qlen < l->qcap;
     if (queued_ok) {
-        l->queue[l->qlen++] = (queued){l->offset_s + (double)sec, tag, filled};
+        queued *q = &l->queue[l->qlen++];
+        q->start_s = l->offset_s + (double)sec;
+        q->tag = tag;
+        q->h = filled;
+        memcpy(q->label, l->label, sizeof q->label);
         pthread_cond_signal(&l->wake);
     }
     pthread_mutex_unlock(&l->mu);
@@ -410,10 +423,11 @@ hist *hlog_take_second(hlog *l, size_t sec, long tag, hist *filled)
     return fresh;
 }
 
-void hlog_set_offset(hlog *l, double offset_s)
+void hlog_set_run(hlog *l, double offset_s, const char *label)
 {
     pthread_mutex_lock(&l->mu);
     l->offset_s = offset_s;
+    snprintf(l->label, sizeof l->label, "%s", label ? label : "");
     pthread_mutex_unlock(&l->mu);
 }
 

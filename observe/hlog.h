@@ -33,8 +33,10 @@ hlog *hlog_open(const char *path, const char *const *tags, size_t ntags);
  * the current run and returns an empty histogram in exchange. */
 hist *hlog_take_second(hlog *l, size_t sec, long tag, hist *filled);
 /* Seconds of the next run's second 0 from the log's start (search steps
- * follow each other in one log). */
-void hlog_set_offset(hlog *l, double offset_s);
+ * follow each other in one log). LABEL NULL: every subsystem gets its own
+ * tagged line and the total an untagged one; LABEL given (a search step,
+ * e.g. "cart@1200"): only the total is logged, tagged LABEL. */
+void hlog_set_run(hlog *l, double offset_s, const char *label);
 /* Writes what is queued, stops the thread, closes the file. 0, or -1
  * after saying why (a write failed). Frees L. */
 int hlog_close(hlog *l);

@@ -26,8 +26,8 @@ test_drill_writes_every_stage() {
              timeseries.csv; do
         [ -s "$TMP/drill/$f" ] || { tail -30 "$TMP/drill.out" >&2; fail "$f missing"; }
     done
-    assert_eq "$(json "$TMP/drill/capacity.json" .schema)" "crest.capacity/1" "capacity schema"
-    assert_eq "$(json "$TMP/drill/results.json" .schema)" "crest.results/1" "results schema"
+    assert_eq "$(json "$TMP/drill/capacity.json" .schema)" "crest.capacity/2" "capacity schema"
+    assert_eq "$(json "$TMP/drill/results.json" .schema)" "crest.results/2" "results schema"
     assert_eq "$(json "$TMP/drill/forecast.json" .schema)" "crest.forecast/1" "forecast schema"
     assert_eq "$(json "$TMP/drill/plan.json" .schema)" "crest.plan/1" "plan schema"
     grep -q "report at $TMP/drill/index.html" "$TMP/drill.out"

@@ -101,7 +101,7 @@ test_run_adhoc() {
     start_testbed
     vg run run --url "$TESTBED_URL/cart/x" -R 100 -d 2s --quiet --out "$TMP/results.json"
     expect_rc 0 3
-    assert_eq "$(json "$TMP/results.json" .schema)" "crest.results/1" "results schema"
+    assert_eq "$(json "$TMP/results.json" .schema)" "crest.results/2" "results schema"
 }
 
 # Feeders, templated paths, headers and bodies, thresholds: the scenario
@@ -151,7 +151,7 @@ test_search() {
     vg search search --url "$TESTBED_URL/cart/x" --slo 'p99<1s' --step 1s --warmup 0.2s \
         --max-rate 200 --start-rate 100 --out "$TMP/capacity.json"
     expect_rc 0 3
-    assert_eq "$(json "$TMP/capacity.json" .schema)" "crest.capacity/1" "capacity schema"
+    assert_eq "$(json "$TMP/capacity.json" .schema)" "crest.capacity/2" "capacity schema"
 }
 
 cat > "$TMP/scenario-embedded.json" <<'EOF'
