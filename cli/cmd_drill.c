@@ -48,6 +48,8 @@ typedef struct drill_args {
     int nevents;
     const char *peak_factor;       /* plan --peak-factor */
     int skip_replay;
+    const char *observe_args[16];  /* --scrape, --metrics-listen: to search and replay */
+    int nobserve_args;
 } drill_args;
 
 typedef struct argv_builder {
@@ -103,6 +105,9 @@ static void usage(FILE *out)
             "  --search-arg ARG        pass ARG to `crest search` (repeatable)\n"
             "  --plan-arg ARG          pass ARG to `crest plan` (repeatable)\n"
             "  --no-replay             skip the festival replay\n"
+            "  --scrape [NAME=]URL     scrape a Prometheus endpoint during search and replay\n"
+            "                          (repeatable; the embedded testbed's /metrics always)\n"
+            "  --metrics-listen ADDR:PORT  crest's live metrics during search and replay\n"
             "\n"
             "exit: 0 every subsystem covers the peak, 1 a shortfall, 2 bad input,\n"
             "      3 could not run or inconclusive (generator-limited capacity)\n");
@@ -125,11 +130,21 @@ static int parse_args(int argc, char **argv, drill_args *a)
         {"event", required_argument, NULL, 'e'},
         {"peak-factor", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
+        {"scrape", required_argument, NULL, 's'},
+        {"metrics-listen", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+        if ((c == 's' || c == 'M') && a->nobserve_args < 15) {
+            static char flags[16][1100];   /* "--scrape=URL": the stages parse them */
+            snprintf(flags[a->nobserve_args], sizeof flags[0], "--%s=%s",
+                     c == 's' ? "scrape" : "metrics-listen", optarg);
+            a->observe_args[a->nobserve_args] = flags[a->nobserve_args];
+            a->nobserve_args++;
+            continue;
+        }
         switch (c) {
         case 'H': a->history = optarg; break;
         case 'o': a->out_dir = optarg; break;
@@ -292,6 +307,9 @@ int cmd_drill(int argc, char **argv)
     argv_add(&b, "%s", a.scenario);
     argv_add(&b, "--target=%s", target);
     argv_add(&b, "--out=%s", capacity);
+    if (tb.pid)   /* the embedded testbed's own metrics beside latency */
+        argv_add(&b, "--scrape=testbed=%s/metrics", tb.url);
+    argv_add_all(&b, a.observe_args, a.nobserve_args);
     argv_add_all(&b, a.search_args, a.nsearch_args);
     search_rc = run_stage("capacity search", &b);
 
@@ -300,6 +318,9 @@ int cmd_drill(int argc, char **argv)
         argv_add(&b, "%s", a.scenario);
         argv_add(&b, "--target=%s", target);
         argv_add(&b, "--out=%s", results);
+        if (tb.pid)
+            argv_add(&b, "--scrape=testbed=%s/metrics", tb.url);
+        argv_add_all(&b, a.observe_args, a.nobserve_args);
         run_rc = run_stage("festival replay", &b);
     }
     testbed_stop(&tb);

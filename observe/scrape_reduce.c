@@ -14,6 +14,9 @@
 
 static const char *const folded_labels[] = {"cpu", "device", NULL};
 static const char *const limit_suffixes[] = {"_limit", "_max", "_maximum", "_capacity", NULL};
+/* Gauges whose limit is named differently: {value, limit}. */
+static const char *const limit_pairs[][2] = {{"node_filefd_allocated", "node_filefd_maximum"},
+                                             {NULL, NULL}};
 
 static int is_folded(const char *label)
 {
@@ -172,6 +175,9 @@ static void sibling_key(const char *key, const char *suffix, char *buf, size_t l
 /* 1 when KEY is the limit sibling of another gauge of CUR. */
 static int is_limit_of_other(const scrape_snapshot *cur, const char *key)
 {
+    for (size_t i = 0; limit_pairs[i][0]; i++)
+        if (strcmp(key, limit_pairs[i][1]) == 0 && find(cur, limit_pairs[i][0], SCRAPE_RAW_GAUGE, 0))
+            return 1;
     const char *brace = strchr(key, '{');
     size_t nl = brace ? (size_t)(brace - key) : strlen(key);
     for (size_t i = 0; limit_suffixes[i]; i++) {
@@ -188,6 +194,12 @@ static int is_limit_of_other(const scrape_snapshot *cur, const char *key)
 
 static double limit_of(const scrape_snapshot *cur, const char *key)
 {
+    for (size_t i = 0; limit_pairs[i][0]; i++) {
+        const scrape_raw *r = strcmp(key, limit_pairs[i][0]) == 0
+                                  ? find(cur, limit_pairs[i][1], SCRAPE_RAW_GAUGE, 0) : NULL;
+        if (r && r->value > 0)
+            return r->value;
+    }
     for (size_t i = 0; limit_suffixes[i]; i++) {
         char sib[512];
         sibling_key(key, limit_suffixes[i], sib, sizeof sib);
