@@ -216,7 +216,10 @@ static int emit(scrape_value *out, size_t max, size_t *n, const char *name, cons
     if (*n >= max || !isfinite(value))
         return -1;
     scrape_value *v = &out[(*n)++];
-    snprintf(v->name, sizeof v->name, "%s%s", name, suffix);
+    if (snprintf(v->name, sizeof v->name, "%s%s", name, suffix) >= (int)sizeof v->name) {
+        (*n)--;   /* a name this long is not worth a truncated, ambiguous series */
+        return -1;
+    }
     v->kind = kind;
     snprintf(v->unit, sizeof v->unit, "%s", unit);
     v->value = value;
@@ -257,11 +260,18 @@ static void derive_histogram(const scrape_snapshot *prev, const scrape_raw *cur,
     }
     if (d[n - 1] <= 0)
         return;
+    /* "lat_bucket{a=\"b\"}" is reported as "lat{a=\"b\"} p99" */
+    char name[SCRAPE_NAME_MAX - 8];   /* room for the " p99" */
+    const char *brace = strchr(cur[0].key, '{');
+    size_t nl = brace ? (size_t)(brace - cur[0].key) : strlen(cur[0].key);
+    if (nl > 7 && strncmp(cur[0].key + nl - 7, "_bucket", 7) == 0)
+        nl -= 7;
+    snprintf(name, sizeof name, "%.*s%s", (int)nl, cur[0].key, brace ? brace : "");
     static const double qs[] = {0.5, 0.9, 0.99};
     static const char *const qn[] = {" p50", " p90", " p99"};
     for (int i = 0; i < 3; i++)
-        emit(out, max, k, cur[0].key, qn[i], SCRAPE_QUANTILE, "",
-             bucket_quantile(cur, d, n, qs[i]), NAN);
+        emit(out, max, k, name, qn[i], SCRAPE_QUANTILE, "", bucket_quantile(cur, d, n, qs[i]),
+             NAN);
 }
 
 /* node_cpu_seconds_total{mode}: the busy share of CPU time. */
