@@ -64,6 +64,8 @@ struct scraper {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     int stop;
+    uint64_t anchor_ns;      /* scrapes happen at anchor + k * interval */
+    unsigned anchor_gen;     /* bumped by scraper_align */
 };
 
 int scrape_target_parse(const char *arg, const char *origin, scrape_target_spec *out)
@@ -252,6 +254,14 @@ static CURL *make_handle(target *t)
     return h;
 }
 
+/* The first tick of ANCHOR + k * STEP at or after NOW. */
+static uint64_t next_tick(uint64_t anchor, uint64_t step, uint64_t now)
+{
+    if (anchor >= now)
+        return anchor - (anchor - now) / step * step;
+    return anchor + ((now - anchor + step - 1) / step) * step;
+}
+
 static void *target_main(void *arg)
 {
     target *t = arg;
@@ -259,8 +269,13 @@ static void *target_main(void *arg)
     CURL *h = make_handle(t);
     uint64_t step = (uint64_t)(s->interval_s * 1e9), next = clock_now_ns();
     pthread_mutex_lock(&s->mu);
+    unsigned gen = s->anchor_gen;
     while (!s->stop) {
         uint64_t now = clock_now_ns();
+        if (gen != s->anchor_gen) {   /* realigned on a run's seconds */
+            gen = s->anchor_gen;
+            next = next_tick(s->anchor_ns, step, now);
+        }
         if (now < next) {
             struct timespec ts = {(time_t)(next / 1000000000ull), (long)(next % 1000000000ull)};
             pthread_cond_timedwait(&s->wake, &s->mu, &ts);
@@ -271,10 +286,9 @@ static void *target_main(void *arg)
             scrape_once(t, h);
         else
             record_failure(t, SCRAPE_FAIL_CONNECT, "%s", "libcurl could not make a handle");
-        next += step;
-        for (now = clock_now_ns(); next <= now;)
-            next += step;   /* a slow answer skips ticks rather than bunching them */
         pthread_mutex_lock(&s->mu);
+        /* a slow answer skips ticks rather than bunching them */
+        next = next_tick(s->anchor_ns, step, clock_now_ns() + 1);
     }
     pthread_mutex_unlock(&s->mu);
     if (h) {
@@ -315,6 +329,7 @@ scraper *scraper_start(const scrape_config *c)
         return NULL;
     }
     s->have_match = 1;
+    s->anchor_ns = clock_now_ns();
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -334,6 +349,17 @@ scraper *scraper_start(const scrape_config *c)
         t->started = 1;
     }
     return s;
+}
+
+void scraper_align(scraper *s, uint64_t anchor_ns)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->anchor_ns = anchor_ns;
+    s->anchor_gen++;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->mu);
 }
 
 void scraper_stop(scraper *s)

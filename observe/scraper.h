@@ -64,6 +64,10 @@ typedef struct scraper scraper;
  * saying why (bad regex, no memory, thread). Stop and free with
  * scraper_free. */
 scraper *scraper_start(const scrape_config *c);
+/* Moves the scrapes to ANCHOR_NS + k * interval (CLOCK_MONOTONIC): a run
+ * anchors them half a second into its measured seconds, so that each
+ * second gets its scrape despite scheduling jitter. */
+void scraper_align(scraper *s, uint64_t anchor_ns);
 /* Stops and joins the threads (idempotent); the data stays readable. */
 void scraper_stop(scraper *s);
 void scraper_free(scraper *s);

@@ -22,6 +22,8 @@ struct observe_session {
     hlog *log;
     engine_hooks hooks;
     uint64_t first_measure_ns;
+    const loadplan *plan;    /* of the run in progress (for the plan's rate now) */
+    uint64_t t0_ns;
     int started_once;
     int search_mode;
 };
@@ -119,8 +121,9 @@ int observe_add_plan_targets(observe_options *o, const loadplan *plan)
 static void on_start(void *ctx, const loadplan *plan, uint64_t t0_ns, uint64_t measure_ns)
 {
     observe_session *s = ctx;
-    (void)plan;
-    (void)t0_ns;
+    s->plan = plan;
+    s->t0_ns = t0_ns;
+    scraper_align(s->scr, measure_ns + 500000000ull);   /* mid-second of the run's seconds */
     if (!s->started_once) {
         s->first_measure_ns = measure_ns;
         s->started_once = 1;
@@ -144,9 +147,16 @@ static void on_start(void *ctx, const loadplan *plan, uint64_t t0_ns, uint64_t m
 static void on_tick(void *ctx, const run_result *live, int64_t loop_lag_us, uint64_t now_ns)
 {
     observe_session *s = ctx;
-    (void)now_ns;
-    if (s->ms)
-        metrics_server_publish(s->ms, metrics_render(live, loop_lag_us, -1));
+    if (!s->ms)
+        return;
+    double rate = -1;
+    if (s->plan && now_ns > s->t0_ns) {
+        double t_in;
+        size_t ph = loadplan_phase_at(s->plan, (double)(now_ns - s->t0_ns) / 1e9, &t_in);
+        const loadplan_phase *p = &s->plan->phases[ph];
+        rate = p->connections > 0 ? -1 : rate_curve_at(&p->rate, t_in, p->duration_s);
+    }
+    metrics_server_publish(s->ms, metrics_render(live, loop_lag_us, rate));
 }
 
 static hist *on_second(void *ctx, size_t sec, long tag, hist *filled)
@@ -174,7 +184,7 @@ observe_session *observe_start(const observe_options *o)
             goto fail;
     }
     s->hooks.ctx = s;
-    s->hooks.on_start = on_start;
+    s->hooks.on_start = on_start;   /* also aligns the scrapes on the run's seconds */
     s->hooks.on_tick = s->ms ? on_tick : NULL;
     return s;
 fail:

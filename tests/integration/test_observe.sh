@@ -104,6 +104,16 @@ YML
     got=$(curl -s --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$q" |
           jq -r '.data.result[0].value[1]')
     assert_cmp "$got < $(jq .summary.completed "$r")" "the smallest value Prometheus took"
+    # every query of the shipped Grafana dashboard runs on these metrics
+    local expr n=0
+    while IFS= read -r expr; do
+        expr=${expr//\$__rate_interval/5s}
+        expr=${expr//\$subsystem/.*}
+        curl -s --get "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$expr" |
+            jq -e '.status == "success"' > /dev/null || fail "Grafana query refused: $expr"
+        n=$((n + 1))
+    done < <(jq -r '.panels[].targets[].expr' "$ROOT/docs/grafana-crest.json")
+    assert_cmp "$n >= 8" "dashboard queries checked"
 }
 
 test_bad_targets_do_not_disturb_the_run() {
