@@ -231,10 +231,8 @@ static int get_limit(const reader *rd, const cJSON *obj, const char *key, int nu
     if (jsonio_get_string(rd->file, rd->path, obj, key, 1, &s) != 0)
         return -1;
     if (search_limit_parse(s, out) != 0) {
-        fprintf(stderr,
-                "%s: error: '%s.%s' is '%s'; expected one of: latency, errors, shed, "
-                "generator, max_rate, none\n",
-                rd->file, rd->path, key, s);
+        crest_error_at(rd->file, 0, "'%s.%s' is '%s'; expected one of: latency, errors, shed, "
+                       "generator, max_rate, none", rd->path, key, s);
         return -1;
     }
     return 0;
@@ -250,8 +248,8 @@ static int read_resources(reader *rd, const cJSON *o, search_step *s)
     if (!arr)
         return 0;
     if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SEARCH_MAX_RESOURCES) {
-        fprintf(stderr, "%s: error: '%s.resources' must be an array of at most %d readings\n",
-                rd->file, rd->path, SEARCH_MAX_RESOURCES);
+        crest_error_at(rd->file, 0, "'%s.resources' must be an array of at most %d readings",
+                       rd->path, SEARCH_MAX_RESOURCES);
         return -1;
     }
     size_t base = strlen(rd->path);
@@ -268,7 +266,7 @@ static int read_resources(reader *rd, const cJSON *o, search_step *s)
             get_nullable(rd, r, "limit", &x->limit) != 0 ||
             jsonio_get_bool(rd->file, rd->path, r, "nearest_limit", 0, &nearest) < 0) {
             if (!cJSON_IsObject(r))
-                fprintf(stderr, "%s: error: '%s' must be an object\n", rd->file, rd->path);
+                crest_error_at(rd->file, 0, "'%s' must be an object", rd->path);
             return -1;
         }
         snprintf(x->target, sizeof x->target, "%s", t);
@@ -330,7 +328,7 @@ static int read_usl(reader *rd, const cJSON *o, capacity_usl *u)
     if (cJSON_IsNull(o))
         return 0;
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object or null\n", rd->file, rd->path);
+        crest_error_at(rd->file, 0, "'%s' must be an object or null", rd->path);
         return -1;
     }
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
@@ -356,7 +354,7 @@ static int read_usl(reader *rd, const cJSON *o, capacity_usl *u)
     free(warning);
     const cJSON *points = cJSON_GetObjectItemCaseSensitive(o, "points");
     if (!cJSON_IsArray(points)) {
-        fprintf(stderr, "%s: error: '%s.points' must be an array\n", rd->file, rd->path);
+        crest_error_at(rd->file, 0, "'%s.points' must be an array", rd->path);
         return -1;
     }
     size_t n = (size_t)cJSON_GetArraySize(points);
@@ -388,7 +386,7 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
                                        "usl", NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", "expr", NULL};
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", rd->file, rd->path);
+        crest_error_at(rd->file, 0, "'%s' must be an object", rd->path);
         return -1;
     }
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
@@ -410,7 +408,7 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
         snprintf(rd->path, sizeof rd->path, "%.100s.slo", base);
         if (!cJSON_IsObject(slo) || jsonio_check_keys(rd->file, rd->path, slo, slo_keys) != 0) {
             if (!cJSON_IsObject(slo))
-                fprintf(stderr, "%s: error: '%s' must be an object\n", rd->file, rd->path);
+                crest_error_at(rd->file, 0, "'%s' must be an object", rd->path);
             return -1;
         }
         if (get_nullable(rd, slo, "p99_ms", &s->slo_p99_ms) != 0 ||
@@ -421,7 +419,7 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(o, "steps");
     if (steps) {
         if (!cJSON_IsArray(steps)) {
-            fprintf(stderr, "%s: error: '%s.steps' must be an array\n", rd->file, base);
+            crest_error_at(rd->file, 0, "'%s.steps' must be an array", base);
             return -1;
         }
         size_t n = (size_t)cJSON_GetArraySize(steps);
@@ -453,16 +451,15 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
     static const char *const set_keys[] = {"step_s", "warmup_s", "tolerance", "max_rate",
                                            "start_rate", "connections", "threads", NULL};
     if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: expected a JSON object at the top level\n", rd->file);
+        crest_error_at(rd->file, 0, "expected a JSON object at the top level");
         return -1;
     }
     const char *schema;
     if (jsonio_get_string(rd->file, "", root, "schema", 1, &schema) != 0)
         return -1;
     if (strcmp(schema, CAPACITY_SCHEMA) != 0 && strcmp(schema, "crest.capacity/1") != 0) {
-        fprintf(stderr, "%s: error: 'schema' is '%s'; expected '%s' (a capacity.json from "
-                        "crest search --out)\n",
-                rd->file, schema, CAPACITY_SCHEMA);
+        crest_error_at(rd->file, 0, "'schema' is '%s'; expected '%s' (a capacity.json from "
+                       "crest search --out)", schema, CAPACITY_SCHEMA);
         return -1;
     }
     if (jsonio_check_keys(rd->file, "", root, keys) != 0)
@@ -478,7 +475,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
         double conn = 0, thr = 0;
         if (!cJSON_IsObject(set) || jsonio_check_keys(rd->file, "settings", set, set_keys) != 0) {
             if (!cJSON_IsObject(set))
-                fprintf(stderr, "%s: error: 'settings' must be an object\n", rd->file);
+                crest_error_at(rd->file, 0, "'settings' must be an object");
             return -1;
         }
         if (jsonio_get_number(rd->file, "settings", set, "step_s", 0, &out->step_s) < 0 ||
@@ -494,7 +491,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
     }
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
     if (!cJSON_IsArray(subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an array\n", rd->file);
+        crest_error_at(rd->file, 0, "'subsystems' must be an array");
         return -1;
     }
     size_t i = 0;
@@ -505,7 +502,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
         if (jsonio_get_string(rd->file, rd->path, o, "name", 1, &name) != 0)
             return -1;
         if (capacity_find(out, name)) {
-            fprintf(stderr, "%s: error: '%s.name': subsystem '%s' appears twice\n", rd->file,
+            crest_error_at(rd->file, 0, "'%s.name': subsystem '%s' appears twice",
                     rd->path, name);
             return -1;
         }

@@ -191,61 +191,64 @@ static void finish(search_state *st, enum step_outcome why)
         r->at_least = 0;
 }
 
-int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_result *out)
+/* 1. Up: double (or quadruple after a step far below the SLO) until a
+ * step fails. 1 when the search is over (finished), 0 to go on. */
+static int probe_up(search_state *st)
 {
-    memset(out, 0, sizeof *out);
-    out->capacity_rps = NAN;
-    out->upper_bound_rps = NAN;
-    if (!(cfg->start_rate > 0) || !(cfg->max_rate > 0) || !(cfg->tolerance > 0) ||
-        !(cfg->min_rate > 0) || cfg->generator_retries < 0 || cfg->max_steps == 0)
-        return -1;
-
-    search_state st = {.cfg = cfg, .fn = fn, .ctx = ctx, .out = out, .pass = NAN, .fail = NAN,
-                       .fail_reason = SEARCH_LIMIT_NONE};
-    enum step_outcome o;
-
-    /* 1. up */
+    const search_config *cfg = st->cfg;
     double rate = fmin(cfg->start_rate, cfg->max_rate);
+    enum step_outcome o;
     for (;;) {
-        o = run_step(&st, rate);
+        o = run_step(st, rate);
         if (o != STEP_PASS)
             break;
         if (rate >= cfg->max_rate) {
-            finish(&st, o);
-            out->limited_by = SEARCH_LIMIT_MAX_RATE;
-            out->at_least = 1;
-            return 0;
+            finish(st, o);
+            st->out->limited_by = SEARCH_LIMIT_MAX_RATE;
+            st->out->at_least = 1;
+            return 1;
         }
-        int far = st.out->nsteps > 0 && st.out->steps[st.out->nsteps - 1].far_below_slo;
+        int far = st->out->nsteps > 0 && st->out->steps[st->out->nsteps - 1].far_below_slo;
         rate = fmin(rate * (far ? SEARCH_FAR_PROBE_FACTOR : SEARCH_PROBE_FACTOR), cfg->max_rate);
     }
     if (o != STEP_FAIL) {
-        finish(&st, o);
-        return 0;
+        finish(st, o);
+        return 1;
     }
+    return 0;
+}
 
-    /* 2. down, when the very first rate failed */
-    while (isnan(st.pass)) {
-        rate = st.fail / 2;
-        if (rate < cfg->min_rate) {
-            finish(&st, STEP_FAIL);
-            return 0;
+/* 2. Down, when the very first rate failed: halve until a step passes.
+ * 1 when the search is over, 0 to go on. */
+static int probe_down(search_state *st)
+{
+    while (isnan(st->pass)) {
+        double rate = st->fail / 2;
+        if (rate < st->cfg->min_rate) {
+            finish(st, STEP_FAIL);
+            return 1;
         }
-        o = run_step(&st, rate);
+        enum step_outcome o = run_step(st, rate);
         if (o == STEP_GENERATOR || o == STEP_STOP) {
-            finish(&st, o);
-            return 0;
+            finish(st, o);
+            return 1;
         }
     }
+    return 0;
+}
 
-    /* 3. narrow */
-    double tol = cfg->tolerance;
-    double estimate = saturation_estimate(&st, st.last);
-    int galloping = isnan(estimate) && saturated_near_pass(&st, st.last);
+/* 3. Narrow the bracket: aim at a saturated step's throughput (at most
+ * twice), gallop up from the pass when the system saturates right above
+ * it, bisect otherwise. */
+static void narrow(search_state *st)
+{
+    double tol = st->cfg->tolerance;
+    double estimate = saturation_estimate(st, st->last);
+    int galloping = isnan(estimate) && saturated_near_pass(st, st->last);
     int ngallop = 0;     /* probes so far in this gallop: 1, 1, 2, 4, ... tolerances up */
     int estimates_used = 0;
-    while (!bracket_closed(&st)) {
-        double mid = (st.pass + st.fail) / 2, next = mid;
+    while (!bracket_closed(st)) {
+        double mid = (st->pass + st->fail) / 2, next = mid;
         if (!isnan(estimate) && estimates_used < 2) {
             next = estimate;
             estimates_used++;
@@ -255,7 +258,7 @@ int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_re
             /* Slightly under a full tolerance, so one failure closes the
              * bracket despite floating-point rounding. */
             double k = ngallop < 2 ? 1 : (double)(1 << (ngallop - 1));
-            next = st.pass * (1 + k * tol * 0.98);
+            next = st->pass * (1 + k * tol * 0.98);
             ngallop++;
             if (next >= mid) {
                 next = mid;
@@ -263,17 +266,32 @@ int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_re
             }
         }
         estimate = NAN;
-        o = run_step(&st, next);
+        enum step_outcome o = run_step(st, next);
         if (o == STEP_GENERATOR || o == STEP_STOP) {
-            finish(&st, o);
-            return 0;
+            finish(st, o);
+            return;
         }
         if (o == STEP_FAIL) {
-            estimate = saturation_estimate(&st, st.last);
-            galloping = isnan(estimate) && saturated_near_pass(&st, st.last);
+            estimate = saturation_estimate(st, st->last);
+            galloping = isnan(estimate) && saturated_near_pass(st, st->last);
             ngallop = 0;
         }
     }
-    finish(&st, STEP_PASS);
+    finish(st, STEP_PASS);
+}
+
+int search_run(const search_config *cfg, search_step_fn fn, void *ctx, search_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->capacity_rps = NAN;
+    out->upper_bound_rps = NAN;
+    if (!(cfg->start_rate > 0) || !(cfg->max_rate > 0) || !(cfg->tolerance > 0) ||
+        !(cfg->min_rate > 0) || cfg->generator_retries < 0 || cfg->max_steps == 0)
+        return -1;
+    search_state st = {.cfg = cfg, .fn = fn, .ctx = ctx, .out = out, .pass = NAN, .fail = NAN,
+                       .fail_reason = SEARCH_LIMIT_NONE};
+    if (probe_up(&st) || probe_down(&st))
+        return 0;
+    narrow(&st);
     return 0;
 }

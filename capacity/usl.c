@@ -314,10 +314,10 @@ static int fail(usl_fit *fit, const char *reason)
     return -1;
 }
 
-int usl_fit_points(const double *load, const double *throughput, size_t n, usl_fit *fit)
+/* Checks the points can determine three parameters. 0, or -1 (FIT's
+ * warning says why). */
+static int check_points(const double *load, const double *throughput, size_t n, usl_fit *fit)
 {
-    memset(fit, 0, sizeof *fit);
-    fit->n = n;
     if (n < 4)
         return fail(fit, "the USL has 3 parameters: need at least 4 points");
     size_t distinct = 0;
@@ -337,112 +337,128 @@ int usl_fit_points(const double *load, const double *throughput, size_t n, usl_f
         return fail(fit, "need at least 3 distinct loads to determine 3 parameters");
     if (ymax == 0)
         return fail(fit, "throughput is zero at every load: nothing to fit");
+    return 0;
+}
 
-    /* Starting gammas: the best per-unit throughput seen (a lower bound on
-     * gamma when alpha, beta >= 0) and the rate at the smallest load. */
+/* The nine faces of the box 0 <= alpha, beta <= 1: each bound parameter
+ * free, at 0 or at 1 (gamma is always free). */
+#define NFACES 9
+
+typedef struct face_fits {
+    usl_problem face[NFACES];
+    double p[NFACES][NPARAMS];
+    double sse[NFACES];       /* INFINITY: no feasible fit on that face */
+} face_fits;
+
+/* The best feasible fit on face PB from every starting point: two gammas
+ * (the best per-unit throughput seen, a lower bound on gamma when alpha,
+ * beta >= 0, and the rate at the smallest load) times five (alpha, beta)
+ * starts, the first linearised from the data. */
+static void fit_face(const usl_problem *pb, gsl_multifit_nlinear_workspace *w, double *best_p,
+                     double *best_sse)
+{
+    const double *load = pb->load, *throughput = pb->throughput;
     size_t smallest = 0;
     double best_per_unit = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < pb->n; i++) {
         best_per_unit = fmax(best_per_unit, throughput[i] / load[i]);
         if (load[i] < load[smallest])
             smallest = i;
     }
     double gammas[2] = {best_per_unit, throughput[smallest] / load[smallest]};
     double ab[5][2] = {{0, 0}, {0.01, 1e-4}, {0.1, 1e-3}, {1e-3, 1e-6}, {0.5, 1e-2}};
+    *best_sse = INFINITY;
+    for (int g = 0; g < 2; g++) {
+        if (!(gammas[g] > 0))
+            continue;
+        linearised_start(load, throughput, pb->n, gammas[g], &ab[0][0], &ab[0][1]);
+        for (int s = 0; s < 5; s++) {
+            double start[NPARAMS] = {
+                pb->is_free[P_ALPHA] ? ab[s][0] : pb->fixed[P_ALPHA],
+                pb->is_free[P_BETA] ? ab[s][1] : pb->fixed[P_BETA],
+                gammas[g],
+            };
+            double p[NPARAMS], sse;
+            if (fit_face_from(pb, start, w, p, &sse) != 0 || !feasible(p))
+                continue;
+            if (sse < *best_sse) {
+                *best_sse = sse;
+                memcpy(best_p, p, sizeof p);
+            }
+        }
+    }
+}
 
-    gsl_error_handler_t *old_handler = gsl_set_error_handler_off();
+static void fit_every_face(const double *load, const double *throughput, size_t n,
+                           face_fits *ff)
+{
     gsl_multifit_nlinear_parameters params = gsl_multifit_nlinear_default_parameters();
     gsl_multifit_nlinear_workspace *ws[NPARAMS + 1] = {NULL};
     for (size_t p = 1; p <= NPARAMS; p++)
         ws[p] = gsl_multifit_nlinear_alloc(gsl_multifit_nlinear_trust, &params, n, p);
-
-    /* The best feasible fit of each face. */
     static const double bound_value[3] = {NAN, 0, 1}; /* free, at 0, at 1 */
-    usl_problem faces[9];
-    double face_p[9][NPARAMS], face_sse[9];
     for (int fa = 0; fa < 3; fa++) {
         for (int fb = 0; fb < 3; fb++) {
             int f = fa * 3 + fb;
-            usl_problem pb = {
+            ff->face[f] = (usl_problem){
                 .load = load, .throughput = throughput, .n = n,
                 .is_free = {fa == 0, fb == 0, 1},
                 .fixed = {bound_value[fa], bound_value[fb], 0},
             };
-            faces[f] = pb;
-            face_sse[f] = INFINITY;
-            gsl_multifit_nlinear_workspace *w = ws[free_count(&pb)];
-            if (!w)
-                continue;
-            for (int g = 0; g < 2; g++) {
-                if (!(gammas[g] > 0))
-                    continue;
-                linearised_start(load, throughput, n, gammas[g], &ab[0][0], &ab[0][1]);
-                for (int s = 0; s < 5; s++) {
-                    double start[NPARAMS] = {
-                        pb.is_free[P_ALPHA] ? ab[s][0] : pb.fixed[P_ALPHA],
-                        pb.is_free[P_BETA] ? ab[s][1] : pb.fixed[P_BETA],
-                        gammas[g],
-                    };
-                    double p[NPARAMS], sse;
-                    if (fit_face_from(&pb, start, w, p, &sse) != 0 || !feasible(p))
-                        continue;
-                    if (sse < face_sse[f]) {
-                        face_sse[f] = sse;
-                        memcpy(face_p[f], p, sizeof p);
-                    }
-                }
-            }
+            ff->sse[f] = INFINITY;
+            gsl_multifit_nlinear_workspace *w = ws[free_count(&ff->face[f])];
+            if (w)
+                fit_face(&ff->face[f], w, ff->p[f], &ff->sse[f]);
         }
-    }
-    /* The lowest SSE wins; but when a face with a parameter at its bound
-     * does as well up to rounding (exact Amdahl data: beta = 0 versus
-     * beta = 1e-18), the simpler one is the answer. */
-    double min_sse = INFINITY, sum_sq = 0;
-    for (int f = 0; f < 9; f++)
-        min_sse = fmin(min_sse, face_sse[f]);
-    for (size_t i = 0; i < n; i++)
-        sum_sq += throughput[i] * throughput[i];
-    double good_enough = min_sse * (1 + 1e-9) + 1e-24 * sum_sq;
-    int chosen = -1;
-    for (int f = 0; f < 9; f++)
-        if (face_sse[f] <= good_enough &&
-            (chosen < 0 || free_count(&faces[f]) < free_count(&faces[chosen])))
-            chosen = f;
-    double best[NPARAMS] = {0}, best_sse = INFINITY;
-    usl_problem best_face = faces[0];
-    if (chosen >= 0) {
-        memcpy(best, face_p[chosen], sizeof best);
-        best_sse = face_sse[chosen];
-        best_face = faces[chosen];
     }
     for (size_t p = 1; p <= NPARAMS; p++)
         if (ws[p])
             gsl_multifit_nlinear_free(ws[p]);
+}
 
-    if (!isfinite(best_sse)) {
-        gsl_set_error_handler(old_handler);
-        return fail(fit, "the least-squares solver did not converge from any starting point");
-    }
+/* The lowest SSE wins; but when a face with a parameter at its bound does
+ * as well up to rounding (exact Amdahl data: beta = 0 versus beta =
+ * 1e-18), the simpler one is the answer. -1 when no face has a fit. */
+static int choose_face(const face_fits *ff, const double *throughput, size_t n)
+{
+    double min_sse = INFINITY, sum_sq = 0;
+    for (int f = 0; f < NFACES; f++)
+        min_sse = fmin(min_sse, ff->sse[f]);
+    if (!isfinite(min_sse))
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        sum_sq += throughput[i] * throughput[i];
+    double good_enough = min_sse * (1 + 1e-9) + 1e-24 * sum_sq;
+    int chosen = -1;
+    for (int f = 0; f < NFACES; f++)
+        if (ff->sse[f] <= good_enough &&
+            (chosen < 0 || free_count(&ff->face[f]) < free_count(&ff->face[chosen])))
+            chosen = f;
+    return chosen;
+}
+
+/* Parameters, their standard errors, R^2 and the peak from face F. */
+static void describe_fit(const face_fits *ff, int f, usl_fit *fit)
+{
+    const usl_problem *pb = &ff->face[f];
+    const double *best = ff->p[f];
     fit->alpha = best[P_ALPHA];
     fit->beta = best[P_BETA];
     fit->gamma = best[P_GAMMA];
-    double s2 = best_sse / (double)(n - 3);
+    double s2 = ff->sse[f] / (double)(pb->n - 3);
     fit->residual_se = sqrt(s2);
     double se[NPARAMS];
-    if (standard_errors(&best_face, best, s2, se) != 0)
+    if (standard_errors(pb, best, s2, se) != 0)
         se[P_ALPHA] = se[P_BETA] = se[P_GAMMA] = NAN;
-    gsl_set_error_handler(old_handler);
     fit->alpha_se = se[P_ALPHA];
     fit->beta_se = se[P_BETA];
     fit->gamma_se = se[P_GAMMA];
-
     double mean = 0, sst = 0;
-    for (size_t i = 0; i < n; i++)
-        mean += throughput[i] / (double)n;
-    for (size_t i = 0; i < n; i++)
-        sst += (throughput[i] - mean) * (throughput[i] - mean);
-    fit->r_squared = sst > 0 ? 1 - best_sse / sst : (best_sse == 0 ? 1 : 0);
-
+    for (size_t i = 0; i < pb->n; i++)
+        mean += pb->throughput[i] / (double)pb->n;
+    for (size_t i = 0; i < pb->n; i++)
+        sst += (pb->throughput[i] - mean) * (pb->throughput[i] - mean);
+    fit->r_squared = sst > 0 ? 1 - ff->sse[f] / sst : (ff->sse[f] == 0 ? 1 : 0);
     if (fit->beta > 0) {
         fit->n_star = sqrt((1 - fit->alpha) / fit->beta);
         fit->x_max = usl_throughput(fit, fit->n_star);
@@ -450,6 +466,23 @@ int usl_fit_points(const double *load, const double *throughput, size_t n, usl_f
         fit->n_star = INFINITY;
         fit->x_max = fit->alpha > 0 ? fit->gamma / fit->alpha : INFINITY;
     }
+}
+
+int usl_fit_points(const double *load, const double *throughput, size_t n, usl_fit *fit)
+{
+    memset(fit, 0, sizeof *fit);
+    fit->n = n;
+    if (check_points(load, throughput, n, fit) != 0)
+        return -1;
+    gsl_error_handler_t *old_handler = gsl_set_error_handler_off();
+    face_fits ff;
+    fit_every_face(load, throughput, n, &ff);
+    int chosen = choose_face(&ff, throughput, n);
+    if (chosen >= 0)
+        describe_fit(&ff, chosen, fit);
+    gsl_set_error_handler(old_handler);
+    if (chosen < 0)
+        return fail(fit, "the least-squares solver did not converge from any starting point");
     judge_fit(load, throughput, n, fit);
     return 0;
 }

@@ -201,7 +201,7 @@ static int run_stage(const char *name, argv_builder *b)
     }
     if (pid == 0) {
         execv("/proc/self/exe", b->argv);
-        fprintf(stderr, "crest: error: cannot exec stage %s: %s\n", name, strerror(errno));
+        crest_error("cannot exec stage %s: %s", name, strerror(errno));
         _exit(CREST_EXIT_RUN);
     }
     int status;

@@ -305,8 +305,8 @@ int cmd_forecast(int argc, char **argv)
         goto done;
     }
     if (!events.n && family == FC_FAMILY_DAILY && (forced < 0 || forced == FC_MODEL_DAILY))
-        fprintf(stderr, "crest: note: no --event/--events given: festival days are not modelled "
-                        "(e.g. --event 11-11)\n");
+        crest_note("no --event/--events given: festival days are not modelled "
+                   "(e.g. --event 11-11)");
     if (events.n && family != FC_FAMILY_DAILY)
         crest_warn("festivals (--event/--events) only affect the daily model; ignored for "
                    "growth curves");

@@ -25,6 +25,7 @@
 #include "common/version.h"
 #include "forecast/forecast_file.h"
 #include "capacity/headroom.h"
+#include "capacity/plan_file.h"
 #include "capacity/capacity_file.h"
 #include "loadgen/scenario.h"
 #include "capacity/search.h"
@@ -163,11 +164,11 @@ static const forecast_file_series *pick_series(const char *file, const forecast_
         used += (size_t)k;
     }
     if (matches == 0)
-        fprintf(stderr, "%s: error: no series %s '%s' in 'series'; the file has: %s\n", file,
+        crest_error_at(file, 0, "no series %s '%s' in 'series'; the file has: %s",
                 a->series ? "with id" : "with metric",
                 a->series ? a->series : a->metric ? a->metric : "pv", ids[0] ? ids : "none");
     else
-        fprintf(stderr, "%s: error: %d series match; choose one with --series ID: %s\n", file,
+        crest_error_at(file, 0, "%d series match; choose one with --series ID: %s",
                 matches, ids);
     return NULL;
 }
@@ -190,8 +191,8 @@ static int read_forecast(const char *file, const forecast_file *ff, const plan_a
             if (!peak || s->forecast[i].mean > peak->mean)
                 peak = &s->forecast[i];
     if (!peak) {
-        fprintf(stderr, "%s: error: series '%s' has neither 'peak' nor 'forecast' points\n",
-                file, s->id ? s->id : "?");
+        crest_error_at(file, 0, "series '%s' has neither 'peak' nor 'forecast' points",
+                       s->id ? s->id : "?");
         return -1;
     }
     fp->t = peak->t;
@@ -203,8 +204,8 @@ static int read_forecast(const char *file, const forecast_file *ff, const plan_a
         fp->hi95 = fp->mean;
     }
     if (!(fp->mean >= 0) || !isfinite(fp->mean) || !(fp->hi95 >= 0) || !isfinite(fp->hi95)) {
-        fprintf(stderr, "%s: error: series '%s': the peak's mean and hi95 must be finite numbers "
-                        ">= 0\n", file, s->id ? s->id : "?");
+        crest_error_at(file, 0, "series '%s': the peak's mean and hi95 must be finite numbers "
+                       ">= 0", s->id ? s->id : "?");
         return -1;
     }
     if (fp->hi95 < fp->mean) {
@@ -235,71 +236,28 @@ static void capacity_of(const capacity_result *c, const char *name, headroom_cap
     }
 }
 
-/* Reads subsystems.<name>.calls_per_pv from the scenario into ROWS (grown
- * with realloc; names copied). Subsystems without calls_per_pv are skipped
- * with a warning: their demand cannot be derived from the forecast.
- * *HAS_PROFILE says whether a phase has "shape": "profile". */
+/* The plan's rows from the scenario's demand (scenario_read_demand). */
 static int read_scenario(const char *file, headroom_row **rows, size_t *nrows, int *has_profile)
 {
-    cJSON *root = jsonio_read_file(file);
-    if (!root)
-        return -1;
-    const cJSON *phases = cJSON_GetObjectItemCaseSensitive(root, "phases"), *ph;
-    *has_profile = 0;
-    for (ph = cJSON_IsArray(phases) ? phases->child : NULL; ph; ph = ph->next) {
-        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(ph, "shape");
-        *has_profile |= cJSON_IsString(shape) && strcmp(shape->valuestring, "profile") == 0;
-    }
-    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *s;
-    int rc = 0;
-    if (!cJSON_IsObject(subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an object keyed by subsystem name\n",
-                file);
-        cJSON_Delete(root);
+    scenario_demand *demand = NULL;
+    size_t n = 0;
+    if (scenario_read_demand(file, &demand, &n, has_profile) != 0) {
+        free(demand);
         return -1;
     }
-    cJSON_ArrayForEach(s, subs) {
-        char path[192];
-        snprintf(path, sizeof path, "subsystems.%s", s->string);
-        double cpp = 0;
-        int got = cJSON_IsObject(s) ? jsonio_get_number(file, path, s, "calls_per_pv", 0, &cpp)
-                                    : -1;
-        if (got < 0 || (got == 0 && !(cpp >= 0))) {
-            if (got == 0 || !cJSON_IsObject(s))
-                fprintf(stderr, "%s: error: '%s%s' must be %s\n", file, path,
-                        cJSON_IsObject(s) ? ".calls_per_pv" : "",
-                        cJSON_IsObject(s) ? "a number >= 0" : "an object");
-            rc = -1;
-            break;
-        }
-        if (got == 1 || cpp == 0) {
-            crest_warn("%s: '%s' has no calls_per_pv; it is left out of the plan", file, path);
-            continue;
-        }
-        if (strlen(s->string) >= sizeof (*rows)->name) {
-            fprintf(stderr, "%s: error: subsystem name '%s' is too long\n", file, s->string);
-            rc = -1;
-            break;
-        }
-        headroom_row *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
-        if (!grown) {
-            crest_error("out of memory");
-            rc = -1;
-            break;
-        }
-        *rows = grown;
-        headroom_row *r = &grown[(*nrows)++];
-        memset(r, 0, sizeof *r);
-        snprintf(r->name, sizeof r->name, "%s", s->string);
-        r->calls_per_pv = cpp;
+    *rows = calloc(n, sizeof **rows);
+    if (!*rows) {
+        crest_error("out of memory");
+        free(demand);
+        return -1;
     }
-    if (rc == 0 && *nrows == 0) {
-        fprintf(stderr, "%s: error: no subsystem has 'calls_per_pv' (requests per unit of the "
-                        "forecast metric); plan cannot derive any demand\n", file);
-        rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        snprintf((*rows)[i].name, sizeof (*rows)[i].name, "%s", demand[i].name);
+        (*rows)[i].calls_per_pv = demand[i].calls_per_pv;
     }
-    cJSON_Delete(root);
-    return rc;
+    *nrows = n;
+    free(demand);
+    return 0;
 }
 
 /* The peak factor of the scenario's profile phases (the largest max/mean of
@@ -322,72 +280,6 @@ static double profile_peak_factor(const char *scenario)
     }
     loadplan_free(lp);
     return best;
-}
-
-static cJSON *number_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
-
-static cJSON *plan_json(const plan_args *a, const forecast_peak *fp, double unit_seconds,
-                        double peak_factor, const char *pf_source, const headroom_row *rows,
-                        size_t n, headroom_status verdict)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", "crest.plan/1");
-    cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
-    cJSON_AddStringToObject(root, "forecast", a->forecast);
-    cJSON_AddStringToObject(root, "capacity", a->capacity);
-    cJSON_AddStringToObject(root, "scenario", a->scenario);
-    cJSON_AddStringToObject(root, "series", fp->series_id ? fp->series_id : "");
-    cJSON_AddStringToObject(root, "metric", fp->metric ? fp->metric : "");
-    cJSON *peak = cJSON_AddObjectToObject(root, "forecast_peak");
-    if (fp->t)
-        cJSON_AddStringToObject(peak, "t", fp->t);
-    else
-        cJSON_AddNullToObject(peak, "t");
-    cJSON_AddNumberToObject(peak, "mean", fp->mean);
-    cJSON_AddNumberToObject(peak, "hi95", fp->hi95);
-    cJSON_AddNumberToObject(root, "unit_seconds", unit_seconds);
-    cJSON_AddNumberToObject(root, "peak_factor", peak_factor);
-    cJSON_AddStringToObject(root, "peak_factor_source", pf_source);
-    cJSON_AddNumberToObject(root, "safety_margin", a->margin);
-    cJSON *subs = cJSON_AddArrayToObject(root, "subsystems");
-    for (size_t i = 0; i < n; i++) {
-        const headroom_row *r = &rows[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", r->name);
-        cJSON_AddNumberToObject(o, "calls_per_pv", r->calls_per_pv);
-        cJSON_AddNumberToObject(o, "demand_rps", r->demand_rps);
-        cJSON_AddNumberToObject(o, "demand_hi95_rps", r->demand_hi95_rps);
-        cJSON_AddNumberToObject(o, "target_rps", r->target_rps);
-        cJSON_AddItemToObject(o, "capacity_rps",
-                              r->capacity_measured ? cJSON_CreateNumber(r->capacity_rps)
-                                                   : cJSON_CreateNull());
-        cJSON_AddBoolToObject(o, "capacity_at_least", r->capacity_at_least);
-        cJSON_AddBoolToObject(o, "capacity_measured", r->capacity_measured);
-        cJSON_AddItemToObject(o, "headroom", number_or_null(r->headroom));
-        cJSON_AddItemToObject(o, "headroom_hi95", number_or_null(r->headroom_hi95));
-        cJSON_AddStringToObject(o, "status", headroom_status_name(r->status));
-        cJSON_AddNumberToObject(o, "instances_now", r->instances_now);
-        cJSON_AddItemToObject(o, "instances_needed",
-                              r->instances_needed > 0 ? cJSON_CreateNumber((double)r->instances_needed)
-                                                      : cJSON_CreateNull());
-        if (r->scaling_model)
-            cJSON_AddStringToObject(o, "scaling_model", r->scaling_model);
-        else
-            cJSON_AddNullToObject(o, "scaling_model");
-        if (r->scaling_model && strcmp(r->scaling_model, "usl") == 0)
-            cJSON_AddItemToObject(o, "x_max_rps", number_or_null(r->x_max_rps));
-        if (r->assumption[0])
-            cJSON_AddStringToObject(o, "assumption", r->assumption);
-        else
-            cJSON_AddNullToObject(o, "assumption");
-        cJSON_AddStringToObject(o, "notes", r->notes);
-        cJSON_AddItemToArray(subs, o);
-    }
-    cJSON_AddStringToObject(root, "verdict", headroom_status_name(verdict));
-    return root;
 }
 
 static const char *fmt_num(double v, char *buf, size_t len)
@@ -441,109 +333,128 @@ static void print_table(FILE *out, const forecast_peak *fp, double unit_seconds,
     fprintf(out, "verdict: %s\n", headroom_status_name(verdict));
 }
 
+/* Seconds in one forecast step: --unit-seconds, the forecast's own, or its
+ * unit's name. 0 (said why) when none is known. */
+static double unit_seconds_of(const plan_args *a, const forecast_file *forecast,
+                              const forecast_peak *fp)
+{
+    if (a->unit_seconds > 0)
+        return a->unit_seconds;
+    if (forecast->unit_seconds > 0)
+        return forecast->unit_seconds;
+    double u = headroom_unit_seconds(fp->unit);
+    if (u == 0)
+        crest_error_at(a->forecast, 0, "unknown time unit '%s' in 'unit'; pass --unit-seconds S "
+                       "(seconds in one forecast step)", fp->unit ? fp->unit : "(missing)");
+    return u;
+}
+
+/* The peak factor (busiest second over the unit's mean rate): the flag,
+ * the scenario's profile, or a stated default. -1 when the profile does
+ * not load. *SOURCE names where it came from. */
+static double peak_factor_of(const plan_args *a, int has_profile, double unit_seconds,
+                             const char **source)
+{
+    *source = "flag";
+    if (a->peak_factor > 0)
+        return a->peak_factor;
+    if (has_profile) {
+        *source = "profile";
+        double f = profile_peak_factor(a->scenario);
+        if (f != 0)
+            return f;
+    }
+    *source = "default";
+    double f = unit_seconds <= 1 ? 1.0 : HEADROOM_DEFAULT_PEAK_FACTOR;
+    if (unit_seconds > 1)
+        crest_warn("peak factor %.1f is an assumed default (busiest second over the %g s "
+                   "unit's mean rate); pass --peak-factor from your traffic curve",
+                   f, unit_seconds);
+    return f;
+}
+
+/* A "full-link" capacity row (the whole mix) is held against the sum of
+ * the subsystems' demand. 0, or -1 out of memory. */
+static int add_full_link_row(headroom_row **rows, size_t *nrows)
+{
+    headroom_row *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
+    if (!grown)
+        return -1;
+    *rows = grown;
+    headroom_row *fl = &grown[*nrows];
+    memset(fl, 0, sizeof *fl);
+    snprintf(fl->name, sizeof fl->name, FULL_LINK);
+    for (size_t i = 0; i < *nrows; i++)
+        fl->calls_per_pv += grown[i].calls_per_pv;
+    (*nrows)++;
+    return 0;
+}
+
+static void judge_rows(const plan_args *a, const capacity_result *capacity,
+                       const forecast_peak *fp, double unit_seconds, double peak_factor,
+                       headroom_row *rows, size_t nrows)
+{
+    for (size_t i = 0; i < nrows; i++) {
+        headroom_row *r = &rows[i];
+        headroom_capacity cap;
+        r->demand_rps = headroom_demand_rps(fp->mean, unit_seconds, peak_factor, r->calls_per_pv);
+        r->demand_hi95_rps =
+            headroom_demand_rps(fp->hi95, unit_seconds, peak_factor, r->calls_per_pv);
+        capacity_of(capacity, r->name, &cap);
+        headroom_judge(r, &cap, a->margin);
+    }
+    /* Capacity rows the scenario does not know are not silently dropped. */
+    for (size_t k = 0; k < capacity->nsubsystems; k++) {
+        int known = 0;
+        for (size_t i = 0; i < nrows; i++)
+            known |= strcmp(rows[i].name, capacity->subsystems[k].name) == 0;
+        if (!known)
+            crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
+                       a->capacity, capacity->subsystems[k].name, a->scenario);
+    }
+}
+
 int cmd_plan(int argc, char **argv)
 {
     plan_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc != 0)
         return rc > 0 ? CREST_EXIT_OK : CREST_EXIT_USAGE;
-
-    int exit_code = CREST_EXIT_USAGE;
+    int exit_code = CREST_EXIT_USAGE, have_capacity = 0, has_profile = 0;
     headroom_row *rows = NULL;
     size_t nrows = 0;
-    cJSON *out_json = NULL;
     forecast_file forecast;
-    int have_forecast = 0;
     capacity_result capacity;
-    int have_capacity = 0;
     forecast_peak fp;
-
-    have_forecast = 1;
+    double unit_seconds = 0, peak_factor = -1;
+    const char *pf_source = NULL;
     if (forecast_file_read(a.forecast, &forecast) != 0 ||
-        read_forecast(a.forecast, &forecast, &a, &fp) != 0)
-        goto done;
-    if (capacity_read(a.capacity, &capacity) != 0)
+        read_forecast(a.forecast, &forecast, &a, &fp) != 0 ||
+        capacity_read(a.capacity, &capacity) != 0)
         goto done;
     have_capacity = 1;
-    int has_profile = 0;
-    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0)
+    if (read_scenario(a.scenario, &rows, &nrows, &has_profile) != 0 ||
+        (unit_seconds = unit_seconds_of(&a, &forecast, &fp)) == 0 ||
+        (peak_factor = peak_factor_of(&a, has_profile, unit_seconds, &pf_source)) < 0)
         goto done;
-
-    double unit_seconds = a.unit_seconds;
-    if (unit_seconds == 0 && forecast.unit_seconds > 0)
-        unit_seconds = forecast.unit_seconds;
-    if (unit_seconds == 0) {
-        unit_seconds = headroom_unit_seconds(fp.unit);
-        if (unit_seconds == 0) {
-            fprintf(stderr, "%s: error: unknown time unit '%s' in 'unit'; pass --unit-seconds S "
-                            "(seconds in one forecast step)\n",
-                    a.forecast, fp.unit ? fp.unit : "(missing)");
-            goto done;
-        }
-    }
-    double peak_factor = a.peak_factor;
-    const char *pf_source = "flag";
-    if (peak_factor == 0 && has_profile) {
-        peak_factor = profile_peak_factor(a.scenario);
-        if (peak_factor < 0)
-            goto done;
-        pf_source = "profile";
-    }
-    if (peak_factor == 0) {
-        pf_source = "default";
-        peak_factor = unit_seconds <= 1 ? 1.0 : HEADROOM_DEFAULT_PEAK_FACTOR;
-        if (unit_seconds > 1)
-            crest_warn("peak factor %.1f is an assumed default (busiest second over the %g s "
-                       "unit's mean rate); pass --peak-factor from your traffic curve",
-                       peak_factor, unit_seconds);
-    }
-
-    /* A "full-link" capacity row (the whole mix) is held against the sum of
-     * the subsystems' demand. */
-    if (capacity_find(&capacity, FULL_LINK)) {
-        headroom_row *grown = realloc(rows, (nrows + 1) * sizeof *rows);
-        if (!grown)
-            goto done;
-        rows = grown;
-        memset(&rows[nrows], 0, sizeof *rows);
-        snprintf(rows[nrows].name, sizeof rows[nrows].name, FULL_LINK);
-        for (size_t i = 0; i < nrows; i++)
-            rows[nrows].calls_per_pv += rows[i].calls_per_pv;
-        nrows++;
-    }
-
-    for (size_t i = 0; i < nrows; i++) {
-        headroom_row *r = &rows[i];
-        headroom_capacity cap;
-        r->demand_rps = headroom_demand_rps(fp.mean, unit_seconds, peak_factor, r->calls_per_pv);
-        r->demand_hi95_rps = headroom_demand_rps(fp.hi95, unit_seconds, peak_factor, r->calls_per_pv);
-        capacity_of(&capacity, r->name, &cap);
-        headroom_judge(r, &cap, a.margin);
-    }
-    /* Capacity rows the scenario does not know are not silently dropped. */
-    for (size_t k = 0; k < capacity.nsubsystems; k++) {
-        int known = 0;
-        for (size_t i = 0; i < nrows; i++)
-            known |= strcmp(rows[i].name, capacity.subsystems[k].name) == 0;
-        if (!known)
-            crest_warn("%s: subsystem '%s' has capacity but no calls_per_pv in %s; not planned",
-                       a.capacity, capacity.subsystems[k].name, a.scenario);
-    }
-
+    if (capacity_find(&capacity, FULL_LINK) && add_full_link_row(&rows, &nrows) != 0)
+        goto done;
+    judge_rows(&a, &capacity, &fp, unit_seconds, peak_factor, rows, nrows);
     headroom_status verdict = headroom_verdict(rows, nrows);
     print_table(stdout, &fp, unit_seconds, peak_factor, pf_source, a.margin, rows, nrows, verdict);
-    if (a.out) {
-        out_json = plan_json(&a, &fp, unit_seconds, peak_factor, pf_source, rows, nrows, verdict);
-        if (!out_json || jsonio_write_file(a.out, out_json) != 0) {
-            exit_code = CREST_EXIT_RUN;
-            goto done;
-        }
-    }
     exit_code = headroom_exit_code(verdict);
+    if (a.out) {
+        plan_file pf = {.forecast = a.forecast, .capacity = a.capacity, .scenario = a.scenario,
+                        .series_id = fp.series_id, .metric = fp.metric, .peak_t = fp.t,
+                        .peak_mean = fp.mean, .peak_hi95 = fp.hi95, .unit_seconds = unit_seconds,
+                        .peak_factor = peak_factor, .safety_margin = a.margin,
+                        .peak_factor_source = pf_source, .rows = rows, .nrows = nrows,
+                        .verdict = verdict};
+        if (plan_file_write(a.out, &pf) != 0)
+            exit_code = CREST_EXIT_RUN;
+    }
 done:
-    cJSON_Delete(out_json);
-    if (have_forecast)
-        forecast_file_free(&forecast);
+    forecast_file_free(&forecast);
     if (have_capacity)
         capacity_result_free(&capacity);
     free(rows);

@@ -98,7 +98,13 @@ int cmd_report(int argc, char **argv)
         report_inputs_free(&in);
         return CREST_EXIT_USAGE;
     }
-    int rc = report_write(&in, out, &opt);
+    report_outcome outcome;
+    int rc = report_write(&in, out, &opt, &outcome);
+    for (size_t i = 0; i < outcome.nwritten; i++)
+        printf("wrote %s\n", outcome.written[i]);
+    if (rc == CREST_EXIT_OK)
+        printf("charts: %zu drawn%s%s\n", outcome.charts_drawn,
+               outcome.charts_failed ? ", failed: " : "", outcome.charts_failed ? "see warnings" : "");
     report_inputs_free(&in);
     return rc;
 }

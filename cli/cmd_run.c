@@ -16,12 +16,12 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/progress.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
-#include "loadgen/progress.h"
 #include "loadgen/results.h"
 #include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
@@ -479,6 +479,7 @@ int cmd_run(int argc, char **argv)
     }
     a.eng.hooks = observe_hooks(obs);
     engine_install_signal_handlers();
+    progress_attach(&a.eng);
     run_result r;
     int rc = engine_run(&a.eng, plan, &r);
     if (rc == CREST_EXIT_OK)

@@ -151,6 +151,8 @@ enum {
 };
 
 /* 0, 1 for --help (printed), or -1 (error printed). */
+/* long: one getopt case per flag, then the cross-flag checks; splitting it
+ * would only scatter the option table. */
 static int parse_options(int argc, char **argv, search_opts *o)
 {
     static const struct option longopts[] = {

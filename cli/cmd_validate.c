@@ -76,9 +76,8 @@ static void print_rules(const char *label, const threshold_set *set)
     printf("\n");
 }
 
-static void print_plan(const loadplan *p, const char *const *only)
+static void print_header(const loadplan *p, const char *const *only)
 {
-    char b1[32], b2[32];
     printf("scenario %s (%s): valid\n", p->name, p->source);
     if (only) {
         printf("only:");
@@ -92,6 +91,10 @@ static void print_plan(const loadplan *p, const char *const *only)
         printf("feeder %s: %s, %s, %zu rows\n", feeder_name(p->feeders[i]),
                feeder_path(p->feeders[i]), feeder_mode_name(feeder_get_mode(p->feeders[i])),
                feeder_rows(p->feeders[i]));
+}
+
+static void print_subsystems(const loadplan *p)
+{
     printf("\nsubsystems (%zu):\n  %-14s %9s %9s %9s %10s %s\n", p->nsubsystems, "name",
            "endpoints", "calls/pv", "slo p99", "slo errors", "shed");
     for (size_t s = 0; s < p->nsubsystems; s++) {
@@ -114,24 +117,28 @@ static void print_plan(const loadplan *p, const char *const *only)
         printf("  %-14s %9zu %9g %9s %10s %s\n", ps->name, n, ps->calls_per_pv, slo, err, shed);
     }
 
-    double *share = calloc(p->nsubsystems, sizeof *share);
-    double *feeder_need = calloc(LOADPLAN_MAX_FEEDERS, sizeof *feeder_need);
-    if (!share || !feeder_need) {
-        free(share);
-        free(feeder_need);
-        return;
-    }
+}
+
+/* Prints each phase with its mix, and adds to FEEDER_NEED the rows each
+ * feeder will be asked for (unique feeders must have enough). Returns the
+ * expected open-loop requests; *PEAK, *CLOSED and *SECONDS describe the
+ * timeline. */
+static double print_timeline(const loadplan *p, double *share, double *feeder_need,
+                             double *peak, int *closed, double *seconds)
+{
+    char b1[32], b2[32];
     printf("\ntimeline:\n  %-16s %9s %9s  %-8s %-22s %12s\n", "phase", "start", "duration",
            "shape", "rate/s (min-max)", "expected");
     static const char *const shapes[] = {"constant", "ramp", "step", "spike", "sine", "profile"};
-    double start = 0, total = 0, peak = 0;
-    int closed = 0;
+    double start = 0, total = 0;
+    *peak = 0;
+    *closed = 0;
     for (size_t i = 0; i < p->nphases; i++) {
         const loadplan_phase *ph = &p->phases[i];
         char range[48], expected[32];
         double exp = 0;
         if (ph->connections > 0) {
-            closed = 1;
+            *closed = 1;
             snprintf(range, sizeof range, "%d connections", ph->connections);
             if (ph->think_s > 0) {
                 exp = ph->connections * ph->duration_s / ph->think_s;
@@ -142,7 +149,7 @@ static void print_plan(const loadplan *p, const char *const *only)
         } else {
             double lo = curve_min(&ph->rate, ph->duration_s);
             double hi = rate_curve_max(&ph->rate, ph->duration_s);
-            peak = fmax(peak, hi);
+            *peak = fmax(*peak, hi);
             exp = rate_curve_expected(&ph->rate, ph->duration_s);
             total += exp;
             snprintf(range, sizeof range, "%.0f - %.0f", lo, hi);
@@ -170,6 +177,25 @@ static void print_plan(const loadplan *p, const char *const *only)
         }
         start += ph->duration_s;
     }
+    *seconds = start;
+    return total;
+}
+
+static void print_plan(const loadplan *p, const char *const *only)
+{
+    print_header(p, only);
+    print_subsystems(p);
+    double *share = calloc(p->nsubsystems, sizeof *share);
+    double *feeder_need = calloc(LOADPLAN_MAX_FEEDERS, sizeof *feeder_need);
+    if (!share || !feeder_need) {
+        free(share);
+        free(feeder_need);
+        return;
+    }
+    char b1[32];
+    double peak, start;
+    int closed;
+    double total = print_timeline(p, share, feeder_need, &peak, &closed, &start);
     printf("\ntotal: %s, expected requests %.0f%s, peak %.0f req/s\n",
            units_format_duration(start, b1, sizeof b1), total,
            closed ? " (open-loop phases; closed-loop phases depend on latency)" : "", peak);

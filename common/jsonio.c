@@ -65,8 +65,8 @@ cJSON *jsonio_parse(const char *origin, const char *text)
     for (const char *p = at; *p && *p != '\n' && k + 1 < sizeof near; p++)
         near[k++] = *p;
     near[k] = '\0';
-    fprintf(stderr, "%s:%ld:%ld: error: malformed JSON near '%s'; expected a valid JSON value\n",
-            origin, line, col, near);
+    crest_error_at_col(origin, line, col, "malformed JSON near '%s'; expected a valid JSON value",
+                       near);
     return NULL;
 }
 
@@ -138,7 +138,7 @@ int jsonio_check_keys(const char *file, const char *path, const cJSON *obj,
                 break;
             used += (size_t)n;
         }
-        fprintf(stderr, "%s: error: unknown key '%s%s%s'; expected one of: %s\n", file,
+        crest_error_at(file, 0, "unknown key '%s%s%s'; expected one of: %s",
                 path && *path ? path : "", path && *path ? "." : "",
                 item->string ? item->string : "?", list);
         return -1;
@@ -153,7 +153,7 @@ static const cJSON *lookup(const char *file, const char *path, const cJSON *obj,
     *status = 0;
     if (!item) {
         if (required) {
-            fprintf(stderr, "%s: error: missing key '%s%s%s'\n", file, path && *path ? path : "",
+            crest_error_at(file, 0, "missing key '%s%s%s'", path && *path ? path : "",
                     path && *path ? "." : "", key);
             *status = -1;
         } else {
@@ -165,7 +165,7 @@ static const cJSON *lookup(const char *file, const char *path, const cJSON *obj,
 
 static int type_error(const char *file, const char *path, const char *key, const char *want)
 {
-    fprintf(stderr, "%s: error: '%s%s%s' must be %s\n", file, path && *path ? path : "",
+    crest_error_at(file, 0, "'%s%s%s' must be %s", path && *path ? path : "",
             path && *path ? "." : "", key, want);
     return -1;
 }

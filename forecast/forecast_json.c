@@ -230,7 +230,7 @@ static int get_number_or_null(const char *file, const char *path, const cJSON *o
 static int read_point(const char *file, const char *path, const cJSON *o, forecast_point *p)
 {
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, path);
+        crest_error_at(file, 0, "'%s' must be an object", path);
         return -1;
     }
     if (get_time(file, path, o, p->t, sizeof p->t) != 0 ||
@@ -248,7 +248,7 @@ static const cJSON *get_array(const char *file, const char *path, const cJSON *o
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!cJSON_IsArray(a)) {
-        fprintf(stderr, "%s: error: '%s.%s' must be an array\n", file, path, key);
+        crest_error_at(file, 0, "'%s.%s' must be an array", path, key);
         return NULL;
     }
     return a;
@@ -272,7 +272,7 @@ static int read_values(const char *file, const char *path, const cJSON *o, const
         if (!cJSON_IsObject(it) || get_time(file, p, it, v->t, sizeof v->t) != 0 ||
             jsonio_get_number(file, p, it, "value", 1, &v->value) != 0) {
             if (!cJSON_IsObject(it))
-                fprintf(stderr, "%s: error: '%s' must be an object\n", file, p);
+                crest_error_at(file, 0, "'%s' must be an object", p);
             return -1;
         }
         (*n)++;
@@ -302,7 +302,7 @@ static int read_series(const char *file, const cJSON *o, size_t idx, forecast_fi
     char path[64];
     snprintf(path, sizeof path, "series[%zu]", idx);
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, path);
+        crest_error_at(file, 0, "'%s' must be an object", path);
         return -1;
     }
     int failed = 0;
@@ -344,7 +344,7 @@ static int read_series(const char *file, const cJSON *o, size_t idx, forecast_fi
         const char *name;
         if (!cJSON_IsObject(it) || jsonio_get_string(file, p, it, "name", 1, &name) != 0) {
             if (!cJSON_IsObject(it))
-                fprintf(stderr, "%s: error: '%s' must be an object\n", file, p);
+                crest_error_at(file, 0, "'%s' must be an object", p);
             return -1;
         }
         snprintf(m->name, sizeof m->name, "%s", name);
@@ -378,14 +378,13 @@ int forecast_file_read(const char *path, forecast_file *out)
     int rc = -1, failed = 0;
     const char *schema;
     if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: expected a JSON object at the top\n", path);
+        crest_error_at(path, 0, "expected a JSON object at the top");
         goto out;
     }
     if (jsonio_get_string(path, "", root, "schema", 1, &schema) != 0)
         goto out;
     if (strcmp(schema, FORECAST_SCHEMA) != 0) {
-        fprintf(stderr, "%s: error: 'schema' is '%s'; expected '%s' (written by crest forecast)\n",
-                path, schema, FORECAST_SCHEMA);
+        crest_error_at(path, 0, "'schema' is '%s'; expected '%s' (written by crest forecast)", schema, FORECAST_SCHEMA);
         goto out;
     }
     out->input = dup_string(path, "", root, "input", 0, &failed);

@@ -590,8 +590,7 @@ int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
                             value_cols[v], has_until, until, buf) != 0)
                 goto out;
             if (s->nmissing)
-                fprintf(stderr, "crest: note: %s: series '%s': %zu empty cell%s skipped "
-                                "(first on line %ld)\n",
+                crest_note("%s: series '%s': %zu empty cell%s skipped (first on line %ld)",
                         path, s->id, s->nmissing, s->nmissing == 1 ? "" : "s",
                         s->first_missing_line);
         }
@@ -626,8 +625,8 @@ int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
                 if (s->t[j] - s->t[j - 1] > 1.5 * h->step)
                     gaps += (size_t)lround((s->t[j] - s->t[j - 1]) / h->step) - 1;
             if (gaps)
-                fprintf(stderr, "crest: note: %s: series '%s': %zu missing %s%s in the history; "
-                                "models use the actual times\n",
+                crest_note("%s: series '%s': %zu missing %s%s in the history; "
+                           "models use the actual times",
                         path, s->id, gaps, h->unit, gaps == 1 ? "" : "s");
         }
     }

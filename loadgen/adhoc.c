@@ -155,32 +155,18 @@ static int add_secret(loadplan *p, const char *header)
     return 0;
 }
 
-loadplan *adhoc_plan(const adhoc_options *o)
+/* The timeline: --stages, a constant -R rate, or closed loop with -c. */
+static int adhoc_timeline(loadplan *p, const adhoc_options *o)
 {
-    if (!o->url) {
-        crest_error("no target: give --url URL or a SCENARIO.json");
-        return NULL;
-    }
-    loadplan *p = loadplan_new("adhoc");
-    char *path = NULL, *body = NULL;
-    if (!p) {
-        crest_error("out of memory");
-        return NULL;
-    }
-    p->name = strdup("adhoc");
-    p->poisson = o->poisson;
-    if (split_url(o->url, &p->target, &path) != 0)
-        goto err;
-
     char err[256];
     if (o->stages) {
         if (o->rate > 0) {
             crest_error("-R/--rate and --stages both set the rate; give one of them");
-            goto err;
+            return -1;
         }
         if (adhoc_parse_stages(p, o->stages, err, sizeof err) != 0) {
             crest_error("%s", err);
-            goto err;
+            return -1;
         }
     } else if (o->rate > 0) {
         loadplan_phase *ph = loadplan_add_phase(p, "constant", o->duration_s);
@@ -189,7 +175,7 @@ loadplan *adhoc_plan(const adhoc_options *o)
     } else {
         if (o->connections <= 0) {
             crest_error("-c/--connections: expected at least 1 connection");
-            goto err;
+            return -1;
         }
         loadplan_phase *ph = loadplan_add_phase(p, "closed", o->duration_s);
         ph->connections = o->connections;
@@ -197,74 +183,113 @@ loadplan *adhoc_plan(const adhoc_options *o)
     }
     if (o->think_s > 0 && (o->stages || o->rate > 0)) {
         crest_error("--think applies to closed-loop runs (-c without -R or --stages)");
-        goto err;
+        return -1;
     }
     if (!o->stages && o->duration_s <= 0) {
         crest_error("-d/--duration: expected a positive duration such as 30s");
-        goto err;
+        return -1;
     }
+    return 0;
+}
 
+static int adhoc_headers(loadplan *p, loadplan_endpoint *ep, const adhoc_options *o)
+{
+    if (o->nheaders > LOADPLAN_MAX_HEADERS) {
+        crest_error("-H: at most %d headers, found %zu", LOADPLAN_MAX_HEADERS, o->nheaders);
+        return -1;
+    }
+    for (size_t h = 0; h < o->nheaders; h++) {
+        const char *colon = strchr(o->headers[h], ':');
+        if (!colon || colon == o->headers[h]) {
+            crest_error("-H '%s': expected 'Name: value'", o->headers[h]);
+            return -1;
+        }
+        if (!(ep->headers[h] = compile("-H", o->headers[h])))
+            return -1;
+        ep->nheaders++;
+        if (is_secret(o->headers[h]) && add_secret(p, o->headers[h]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* --body TEXT or --body @FILE. */
+static int adhoc_body(loadplan_endpoint *ep, const adhoc_options *o)
+{
+    if (!o->body)
+        return 0;
+    const char *text = o->body;
+    char *body = NULL;
+    int rc = -1;
+    if (o->body[0] == '@') {
+        size_t len = 0;
+        body = jsonio_slurp(o->body + 1, &len);
+        if (!body)
+            return -1;
+        if (strlen(body) != len) {
+            crest_error("--body %s: binary bodies (NUL bytes) are not supported", o->body);
+            goto out;
+        }
+        text = body;
+    }
+    if (strlen(text) >= LOADPLAN_BODY_CAP) {
+        crest_error("--body: %zu bytes; at most %d are supported", strlen(text),
+                    LOADPLAN_BODY_CAP - 1);
+        goto out;
+    }
+    if ((ep->body = compile("--body", text)))
+        rc = 0;
+out:
+    free(body);
+    return rc;
+}
+
+/* The one endpoint, "adhoc.request", of subsystem "adhoc". */
+static int adhoc_endpoint(loadplan *p, const adhoc_options *o, const char *path)
+{
     size_t sub = loadplan_add_subsystem(p, "adhoc");
     template *tpath = compile("--url", path);
     if (!tpath)
-        goto err;
+        return -1;
     const char *method = o->method ? o->method : (o->body ? "POST" : "GET");
     for (const char *c = method; *c; c++)
         if (!isupper((unsigned char)*c) && *c != '-' && *c != '_') {
             crest_error("-X '%s': expected an HTTP method in capitals such as GET or POST",
                         method);
             template_free(tpath);
-            goto err;
+            return -1;
         }
     size_t ei = loadplan_add_endpoint(p, sub, "adhoc.request", method, tpath, 1);
     loadplan_endpoint *ep = &p->endpoints[ei];
-    if (o->nheaders > LOADPLAN_MAX_HEADERS) {
-        crest_error("-H: at most %d headers, found %zu", LOADPLAN_MAX_HEADERS, o->nheaders);
-        goto err;
+    if (adhoc_headers(p, ep, o) != 0 || adhoc_body(ep, o) != 0)
+        return -1;
+    return 0;
+}
+
+loadplan *adhoc_plan(const adhoc_options *o)
+{
+    if (!o->url) {
+        crest_error("no target: give --url URL or a SCENARIO.json");
+        return NULL;
     }
-    for (size_t h = 0; h < o->nheaders; h++) {
-        const char *colon = strchr(o->headers[h], ':');
-        if (!colon || colon == o->headers[h]) {
-            crest_error("-H '%s': expected 'Name: value'", o->headers[h]);
-            goto err;
-        }
-        if (!(ep->headers[h] = compile("-H", o->headers[h])))
-            goto err;
-        ep->nheaders++;
-        if (is_secret(o->headers[h]) && add_secret(p, o->headers[h]) != 0)
-            goto err;
+    loadplan *p = loadplan_new("adhoc");
+    char *path = NULL;
+    if (!p) {
+        crest_error("out of memory");
+        return NULL;
     }
-    if (o->body) {
-        const char *text = o->body;
-        if (o->body[0] == '@') {
-            size_t len = 0;
-            body = jsonio_slurp(o->body + 1, &len);
-            if (!body)
-                goto err;
-            if (strlen(body) != len) {
-                crest_error("--body %s: binary bodies (NUL bytes) are not supported", o->body);
-                goto err;
-            }
-            text = body;
-        }
-        if (strlen(text) >= LOADPLAN_BODY_CAP) {
-            crest_error("--body: %zu bytes; at most %d are supported", strlen(text),
-                        LOADPLAN_BODY_CAP - 1);
-            goto err;
-        }
-        if (!(ep->body = compile("--body", text)))
-            goto err;
+    p->name = strdup("adhoc");
+    p->poisson = o->poisson;
+    if (split_url(o->url, &p->target, &path) != 0 || adhoc_timeline(p, o) != 0 ||
+        adhoc_endpoint(p, o, path) != 0) {
+        free(path);
+        loadplan_free(p);
+        return NULL;
     }
     free(path);
-    free(body);
     if (loadplan_prepare(p) != 0) {
         loadplan_free(p);
         return NULL;
     }
     return p;
-err:
-    free(path);
-    free(body);
-    loadplan_free(p);
-    return NULL;
 }

@@ -52,7 +52,6 @@
 #include "loadgen/engine.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/engine_seconds.h"
-#include "loadgen/progress.h"
 #include "loadgen/template.h"
 #include "loadgen/transport.h"
 
@@ -1049,7 +1048,6 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
 
 static void watch(engine *e, run_result *out)
 {
-    int tty = isatty(STDOUT_FILENO);
     uint64_t next_tick = e->t0_ns + NS;
     int printed = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
@@ -1066,15 +1064,15 @@ static void watch(engine *e, run_result *out)
             hk->on_tick(hk->ctx, &e->store.live, e->store.live_loop_lag_us, now);
             pthread_mutex_unlock(&e->store.mu);
         }
-        if (!e->o.quiet) {
+        if (!e->o.quiet && e->o.on_second) {
             progress_snapshot s;
             snapshot(e, now, &s);
-            progress_print(stdout, e->o.progress_label, &s, tty);
+            e->o.on_second(e->o.progress_user, e->o.progress_label, &s);
             printed = 1;
         }
     }
-    if (printed)
-        progress_end(stdout, tty);
+    if (printed && e->o.on_end)
+        e->o.on_end(e->o.progress_user);
 }
 
 /* Fills OUT's generator health from the threads and the merged latency. */

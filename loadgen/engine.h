@@ -30,6 +30,17 @@ typedef struct engine_hooks {
      * the generator thread that finalizes the second. */
     hist *(*on_second)(void *ctx, size_t sec, long tag, hist *filled);
 } engine_hooks;
+/* A live view of the run, taken once per second for whoever shows
+ * progress (the engine itself prints nothing: see engine_options.on_second). */
+typedef struct progress_snapshot {
+    double elapsed_s, total_s;
+    const char *phase;
+    int closed_connections;   /* > 0: a closed-loop phase with this many connections */
+    double target_rate;       /* open loop: the plan's rate now */
+    double achieved_rate;     /* answers in the last full second */
+    double p99_ms;            /* latency p99 of the run so far */
+    uint64_t completed, errors, dropped;
+} progress_snapshot;
 
 typedef struct engine_options {
     int threads;              /* 0: number of cores */
@@ -44,6 +55,11 @@ typedef struct engine_options {
     double grace_s;           /* in-flight grace period at the end / on interrupt */
     int quiet;                /* no live progress */
     const char *progress_label; /* prefix for progress lines (e.g. "search cart 2000/s") */
+    /* Called once per second from the watching thread (not a generator
+     * thread) unless quiet, and once at the end when it was called at all. */
+    void (*on_second)(void *user, const char *label, const progress_snapshot *s);
+    void (*on_end)(void *user);
+    void *progress_user;
     uint64_t seed;
     const engine_hooks *hooks; /* NULL: none */
 } engine_options;

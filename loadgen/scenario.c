@@ -25,60 +25,25 @@
 #include "common/units.h"
 #include "loadgen/feeder.h"
 #include "loadgen/scenario.h"
+#include "loadgen/scenario_loader.h"
 #include "loadgen/template.h"
 
-#define SCENARIO_SCHEMA "crest.scenario/1"
-#define MAX_SHED 8
-#define PROFILE_MAX_SAMPLES 1000000
-
-typedef struct parsed_endpoint {
-    char name[64];
-    char method[16];
-    template *path, *headers[LOADPLAN_MAX_HEADERS], *body;
-    size_t nheaders;
-    double weight;            /* relative, within the subsystem */
-} parsed_endpoint;
-
-typedef struct parsed_subsystem {
-    char name[64];
-    double weight;            /* share in the default mix */
-    double calls_per_pv, slo_p99_ms, slo_error_rate;
-    int shed[MAX_SHED];
-    size_t nshed;
-    char shed_header[128];    /* "" none */
-    char scrape[512];         /* "" none: the subsystem's metrics URL */
-    parsed_endpoint *endpoints;
-    size_t nendpoints;
-    int keep;                 /* survives --only */
-    size_t plan_index;        /* in plan->subsystems when kept */
-} parsed_subsystem;
-
-typedef struct loader {
-    const char *file;
-    char *dir;                /* directory of FILE, for relative paths */
-    const scenario_options *opts;
-    loadplan *plan;
-    double time_scale, growth;
-    parsed_subsystem *subs;
-    size_t nsubs;
-} loader;
-
-/* "FILE: error: PATH: message". Returns -1 for `return fail(...)`. */
-static int fail(const loader *L, const char *path, const char *fmt, ...)
+/* "FILE: error: PATH: message". Returns -1 for `return scenario_fail(...)`. */
+int scenario_fail(const loader *L, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int fail(const loader *L, const char *path, const char *fmt, ...)
+int scenario_fail(const loader *L, const char *path, const char *fmt, ...)
 {
+    char message[1024];
     va_list ap;
-    fprintf(stderr, "%s: error: %s%s", L->file, path ? path : "", path && *path ? ": " : "");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    crest_error_at(L->file, 0, "%s%s%s", path ? path : "", path && *path ? ": " : "", message);
     return -1;
 }
 
 /* A short rendering of V for "found ..." (JSON text, truncated). */
-static const char *found(const cJSON *v, char *buf, size_t cap)
+const char *scenario_found(const cJSON *v, char *buf, size_t cap)
 {
     if (!v)
         return "nothing";
@@ -96,67 +61,74 @@ static void join_path(char *out, size_t cap, const char *base, const char *key)
 }
 
 /* Typed getters: 0 found, 1 absent (not required), -1 error printed. */
-static int get_number(const loader *L, const char *base, const cJSON *obj, const char *key,
+int scenario_get_number(const loader *L, const char *base, const cJSON *obj, const char *key,
                       int required, double lo, double *out)
 {
     char path[256], f[96];
     join_path(path, sizeof path, base, key);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
-        return required ? fail(L, path, "missing; expected a number >= %g", lo) : 1;
+        return required ? scenario_fail(L, path, "missing; expected a number >= %g", lo) : 1;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return fail(L, path, "expected a number; found %s", found(v, f, sizeof f));
+        return scenario_fail(L, path, "expected a number; found %s",
+                             scenario_found(v, f, sizeof f));
     if (v->valuedouble < lo)
-        return fail(L, path, "expected a number >= %g; found %g", lo, v->valuedouble);
+        return scenario_fail(L, path, "expected a number >= %g; found %g", lo, v->valuedouble);
     *out = v->valuedouble;
     return 0;
 }
 
-static int get_rate(const loader *L, const char *base, const cJSON *obj, const char *key,
+int scenario_get_rate(const loader *L, const char *base, const cJSON *obj, const char *key,
                     int required, double *out)
 {
     char path[256], f[96];
     join_path(path, sizeof path, base, key);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
-        return required ? fail(L, path, "missing; expected a rate in requests/s (>= 0)") : 1;
+        return required ? scenario_fail(L, path, "missing; expected a rate in requests/s (>= 0)")
+                        : 1;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return fail(L, path, "expected a rate in requests/s (>= 0); found %s",
-                    found(v, f, sizeof f));
+        return scenario_fail(L, path, "expected a rate in requests/s (>= 0); found %s",
+                    scenario_found(v, f, sizeof f));
     *out = v->valuedouble;
     return 0;
 }
 
 /* A duration: a number of seconds or a string like "250ms", "30s", "2m". */
-static int get_duration(const loader *L, const char *base, const cJSON *obj, const char *key,
+int scenario_get_duration(const loader *L, const char *base, const cJSON *obj, const char *key,
                         int required, int positive, double *out)
 {
     char path[256], f[96];
     join_path(path, sizeof path, base, key);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
-        return required ? fail(L, path, "missing; expected a duration (e.g. 30, \"30s\", \"5m\")")
+        return required ? scenario_fail(L, path,
+                                        "missing; expected a duration (e.g. 30, \"30s\", \"5m\")")
                         : 1;
     double s = -1;
-    int ok = cJSON_IsNumber(v) ? (s = v->valuedouble, isfinite(s))
-                               : cJSON_IsString(v) && units_parse_duration(v->valuestring, 1, &s) == 0;
+    int ok = cJSON_IsNumber(v)
+                 ? (s = v->valuedouble, isfinite(s))
+                 : cJSON_IsString(v) && units_parse_duration(v->valuestring, 1, &s) == 0;
     if (!ok || s < 0 || (positive && s <= 0))
-        return fail(L, path, "expected a %sduration (seconds, or a string like \"250ms\", \"30s\", "
-                    "\"5m\"); found %s", positive ? "positive " : "", found(v, f, sizeof f));
+        return scenario_fail(L, path,
+                             "expected a %sduration (seconds, or a string like \"250ms\", \"30s\", "
+                             "\"5m\"); found %s",
+                             positive ? "positive " : "", scenario_found(v, f, sizeof f));
     *out = s;
     return 0;
 }
 
-static int get_string(const loader *L, const char *base, const cJSON *obj, const char *key,
+int scenario_get_string(const loader *L, const char *base, const cJSON *obj, const char *key,
                       int required, const char **out)
 {
     char path[256], f[96];
     join_path(path, sizeof path, base, key);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!v)
-        return required ? fail(L, path, "missing; expected a string") : 1;
+        return required ? scenario_fail(L, path, "missing; expected a string") : 1;
     if (!cJSON_IsString(v))
-        return fail(L, path, "expected a string; found %s", found(v, f, sizeof f));
+        return scenario_fail(L, path, "expected a string; found %s",
+                             scenario_found(v, f, sizeof f));
     *out = v->valuestring;
     return 0;
 }
@@ -164,13 +136,14 @@ static int get_string(const loader *L, const char *base, const cJSON *obj, const
 static int check_unique(const loader *L, const char *path, const cJSON *obj);
 
 /* V must be an object (with at least one entry when NONEMPTY), each key once. */
-static int expect_object(const loader *L, const char *path, const cJSON *v, int nonempty)
+int scenario_expect_object(const loader *L, const char *path, const cJSON *v, int nonempty)
 {
     char f[96];
     if (!cJSON_IsObject(v))
-        return fail(L, path, "expected an object; found %s", found(v, f, sizeof f));
+        return scenario_fail(L, path, "expected an object; found %s",
+                             scenario_found(v, f, sizeof f));
     if (nonempty && !v->child)
-        return fail(L, path, "empty; expected at least one entry");
+        return scenario_fail(L, path, "empty; expected at least one entry");
     return check_unique(L, path, v);
 }
 
@@ -180,12 +153,13 @@ static int check_unique(const loader *L, const char *path, const cJSON *obj)
     for (const cJSON *a = obj ? obj->child : NULL; a; a = a->next)
         for (const cJSON *b = a->next; b; b = b->next)
             if (a->string && b->string && strcmp(a->string, b->string) == 0)
-                return fail(L, path, "duplicate key '%s'; expected each key once", a->string);
+                return scenario_fail(L, path, "duplicate key '%s'; expected each key once",
+                                     a->string);
     return 0;
 }
 
 /* Unknown keys are errors (a typo must never silently change a drill). */
-static int check_keys(const loader *L, const char *path, const cJSON *obj,
+int scenario_check_keys(const loader *L, const char *path, const cJSON *obj,
                       const char *const *allowed)
 {
     if (check_unique(L, path, obj) != 0)
@@ -202,7 +176,8 @@ static int check_name(const loader *L, const char *path, const char *name, const
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)name[i]) || name[i] == '_' || name[i] == '-';
     if (!ok)
-        return fail(L, path, "%s name '%s': expected 1-63 letters, digits, '_' or '-'", what, name);
+        return scenario_fail(L, path, "%s name '%s': expected 1-63 letters, digits, '_' or '-'",
+                             what, name);
     return 0;
 }
 
@@ -215,7 +190,7 @@ static int is_header_name(const char *name)
     return ok;
 }
 
-static char *resolve_path(const loader *L, const char *rel)
+char *scenario_resolve_path(const loader *L, const char *rel)
 {
     if (rel[0] == '/')
         return strdup(rel);
@@ -233,7 +208,7 @@ static int load_feeders(loader *L, const cJSON *root)
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(root, "feeders");
     if (!fs)
         return 0;
-    if (expect_object(L, "feeders", fs, 0) != 0)
+    if (scenario_expect_object(L, "feeders", fs, 0) != 0)
         return -1;
     static const char *const keys[] = {"file", "mode", NULL};
     const cJSON *f;
@@ -243,26 +218,30 @@ static int load_feeders(loader *L, const cJSON *root)
         if (check_name(L, path, f->string, "feeder") != 0)
             return -1;
         if (strcmp(f->string, "random") == 0)
-            return fail(L, path, "'random' is reserved for ${random.int(...)}; expected another "
-                        "feeder name");
+            return scenario_fail(L, path,
+                                 "'random' is reserved for ${random.int(...)}; expected another "
+                                 "feeder name");
         if (L->plan->nfeeders == LOADPLAN_MAX_FEEDERS)
-            return fail(L, path, "too many feeders; expected at most %d", LOADPLAN_MAX_FEEDERS);
-        if (expect_object(L, path, f, 0) != 0 || check_keys(L, path, f, keys) != 0)
+            return scenario_fail(L, path, "too many feeders; expected at most %d",
+                                 LOADPLAN_MAX_FEEDERS);
+        if (scenario_expect_object(L, path, f, 0) != 0 ||
+            scenario_check_keys(L, path, f, keys) != 0)
             return -1;
         const char *file = NULL, *mode = "sequential";
-        if (get_string(L, path, f, "file", 1, &file) < 0 || get_string(L, path, f, "mode", 0, &mode) < 0)
+        if (scenario_get_string(L, path, f, "file", 1, &file) < 0 ||
+            scenario_get_string(L, path, f, "mode", 0, &mode) < 0)
             return -1;
         enum feeder_mode m;
         if (feeder_mode_parse(mode, &m) != 0)
-            return fail(L, path, "mode: expected one of sequential, random, unique; found \"%s\"",
-                        mode);
-        char *full = resolve_path(L, file);
+            return scenario_fail(
+                L, path, "mode: expected one of sequential, random, unique; found \"%s\"", mode);
+        char *full = scenario_resolve_path(L, file);
         if (!full)
-            return fail(L, path, "out of memory");
+            return scenario_fail(L, path, "out of memory");
         feeder *fd = feeder_load(f->string, full, m);
         free(full);
         if (!fd)
-            return fail(L, path, "feeder file '%s' could not be loaded (see above)", file);
+            return scenario_fail(L, path, "feeder file '%s' could not be loaded (see above)", file);
         L->plan->feeders[L->plan->nfeeders++] = fd;
     }
     return 0;
@@ -273,7 +252,7 @@ static template *compile(const loader *L, const char *path, const char *text)
     char err[512];
     template *t = template_compile(text, L->plan->feeders, L->plan->nfeeders, err, sizeof err);
     if (!t)
-        fail(L, path, "%s", err);
+        scenario_fail(L, path, "%s", err);
     return t;
 }
 
@@ -300,23 +279,25 @@ static int parse_headers(const loader *L, const char *base, const cJSON *hs, par
 {
     char path[256], f[96];
     join_path(path, sizeof path, base, "headers");
-    if (expect_object(L, path, hs, 0) != 0)
+    if (scenario_expect_object(L, path, hs, 0) != 0)
         return -1;
     const cJSON *h;
     cJSON_ArrayForEach(h, hs) {
         char hpath[320];
         snprintf(hpath, sizeof hpath, "%s.%s", path, h->string);
         if (pe->nheaders == LOADPLAN_MAX_HEADERS)
-            return fail(L, hpath, "too many headers; expected at most %d", LOADPLAN_MAX_HEADERS);
+            return scenario_fail(L, hpath, "too many headers; expected at most %d",
+                                 LOADPLAN_MAX_HEADERS);
         if (!is_header_name(h->string))
-            return fail(L, hpath, "expected a header name (letters, digits, '-'); found '%s'",
-                        h->string);
+            return scenario_fail(
+                L, hpath, "expected a header name (letters, digits, '-'); found '%s'", h->string);
         if (!cJSON_IsString(h))
-            return fail(L, hpath, "expected a string value; found %s", found(h, f, sizeof f));
+            return scenario_fail(L, hpath, "expected a string value; found %s",
+                                 scenario_found(h, f, sizeof f));
         size_t n = strlen(h->string) + strlen(h->valuestring) + 3;
         char *line = malloc(n);
         if (!line)
-            return fail(L, hpath, "out of memory");
+            return scenario_fail(L, hpath, "out of memory");
         snprintf(line, n, "%s: %s", h->string, h->valuestring);
         pe->headers[pe->nheaders] = compile(L, hpath, line);
         free(line);
@@ -334,32 +315,35 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
     static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
                                           "OPTIONS", NULL};
     char f[96], sub[320];
-    if (expect_object(L, path, e, 0) != 0 || check_keys(L, path, e, keys) != 0)
+    if (scenario_expect_object(L, path, e, 0) != 0 || scenario_check_keys(L, path, e, keys) != 0)
         return -1;
     const char *name = NULL, *method = "GET", *upath = NULL;
-    if (get_string(L, path, e, "name", 1, &name) < 0)
+    if (scenario_get_string(L, path, e, "name", 1, &name) < 0)
         return -1;
     snprintf(sub, sizeof sub, "%s.name", path);
     if (check_name(L, sub, name, "endpoint") != 0)
         return -1;
     for (size_t i = 0; i < s->nendpoints; i++)
         if (strcmp(s->endpoints[i].name, name) == 0)
-            return fail(L, sub, "duplicate endpoint name '%s'; expected unique names", name);
+            return scenario_fail(L, sub, "duplicate endpoint name '%s'; expected unique names",
+                                 name);
     snprintf(pe->name, sizeof pe->name, "%s", name);
-    if (get_string(L, path, e, "method", 0, &method) < 0)
+    if (scenario_get_string(L, path, e, "method", 0, &method) < 0)
         return -1;
     int known = 0;
     for (const char *const *m = methods; *m; m++)
         known |= strcmp(*m, method) == 0;
     if (!known)
-        return fail(L, path, "method: expected one of GET, POST, PUT, DELETE, PATCH, HEAD, "
-                    "OPTIONS; found \"%s\"", method);
+        return scenario_fail(L, path,
+                             "method: expected one of GET, POST, PUT, DELETE, PATCH, HEAD, "
+                             "OPTIONS; found \"%s\"",
+                             method);
     snprintf(pe->method, sizeof pe->method, "%s", method);
-    if (get_string(L, path, e, "path", 1, &upath) < 0)
+    if (scenario_get_string(L, path, e, "path", 1, &upath) < 0)
         return -1;
     snprintf(sub, sizeof sub, "%s.path", path);
     if (upath[0] != '/')
-        return fail(L, sub, "expected a path starting with '/'; found \"%s\"", upath);
+        return scenario_fail(L, sub, "expected a path starting with '/'; found \"%s\"", upath);
     if (!(pe->path = compile(L, sub, upath)))
         return -1;
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(e, "headers");
@@ -374,17 +358,17 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
         else if (cJSON_IsObject(body) || cJSON_IsArray(body))
             text = cJSON_PrintUnformatted(body);
         else
-            return fail(L, sub, "expected a string or a JSON object/array; found %s",
-                        found(body, f, sizeof f));
+            return scenario_fail(L, sub, "expected a string or a JSON object/array; found %s",
+                        scenario_found(body, f, sizeof f));
         if (!text)
-            return fail(L, sub, "out of memory");
+            return scenario_fail(L, sub, "out of memory");
         pe->body = compile(L, sub, text);
         free(text);
         if (!pe->body)
             return -1;
     }
     pe->weight = 1;
-    if (get_number(L, path, e, "weight", 0, 0, &pe->weight) < 0)
+    if (scenario_get_number(L, path, e, "weight", 0, 0, &pe->weight) < 0)
         return -1;
     return 0;
 }
@@ -401,29 +385,31 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
         return -1;
     snprintf(s->name, sizeof s->name, "%s", sj->string);
     s->slo_error_rate = -1;
-    if (expect_object(L, path, sj, 0) != 0 || check_keys(L, path, sj, keys) != 0)
+    if (scenario_expect_object(L, path, sj, 0) != 0 || scenario_check_keys(L, path, sj, keys) != 0)
         return -1;
     const char *desc;
-    if (get_string(L, path, sj, "description", 0, &desc) < 0)
+    if (scenario_get_string(L, path, sj, "description", 0, &desc) < 0)
         return -1;
-    int has_cpv = get_number(L, path, sj, "calls_per_pv", 0, 0, &s->calls_per_pv);
+    int has_cpv = scenario_get_number(L, path, sj, "calls_per_pv", 0, 0, &s->calls_per_pv);
     if (has_cpv < 0)
         return -1;
-    int has_w = get_number(L, path, sj, "weight", 0, 0, &s->weight);
+    int has_w = scenario_get_number(L, path, sj, "weight", 0, 0, &s->weight);
     if (has_w < 0)
         return -1;
     if (has_w == 1) {
         if (has_cpv == 1)
-            return fail(L, path, "neither 'weight' nor 'calls_per_pv'; expected one of them "
-                        "(the subsystem's share of the default mix)");
+            return scenario_fail(L, path,
+                                 "neither 'weight' nor 'calls_per_pv'; expected one of them "
+                                 "(the subsystem's share of the default mix)");
         s->weight = s->calls_per_pv;
     }
     const cJSON *slo = cJSON_GetObjectItemCaseSensitive(sj, "slo");
     if (slo) {
         snprintf(sub, sizeof sub, "%s.slo", path);
-        if (expect_object(L, sub, slo, 0) != 0 || check_keys(L, sub, slo, slo_keys) != 0)
+        if (scenario_expect_object(L, sub, slo, 0) != 0 ||
+            scenario_check_keys(L, sub, slo, slo_keys) != 0)
             return -1;
-        if (get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
+        if (scenario_get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
             return -1;
         const cJSON *er = cJSON_GetObjectItemCaseSensitive(slo, "error_rate");
         if (er) {
@@ -432,8 +418,10 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
                                         : cJSON_IsString(er) &&
                                               units_parse_fraction(er->valuestring, &v) == 0;
             if (!ok || v < 0 || v > 1)
-                return fail(L, sub, "error_rate: expected a fraction 0..1 or a percentage like "
-                            "\"0.1%%\"; found %s", found(er, f, sizeof f));
+                return scenario_fail(L, sub,
+                                     "error_rate: expected a fraction 0..1 or a percentage like "
+                                     "\"0.1%%\"; found %s",
+                                     scenario_found(er, f, sizeof f));
             s->slo_error_rate = v;
         }
     }
@@ -441,40 +429,41 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
     if (shed) {
         snprintf(sub, sizeof sub, "%s.shed", path);
         if (!cJSON_IsArray(shed))
-            return fail(L, sub, "expected an array of HTTP statuses like [429]; found %s",
-                        found(shed, f, sizeof f));
+            return scenario_fail(L, sub, "expected an array of HTTP statuses like [429]; found %s",
+                        scenario_found(shed, f, sizeof f));
         const cJSON *st;
         cJSON_ArrayForEach(st, shed) {
             if (!cJSON_IsNumber(st) || st->valuedouble != floor(st->valuedouble) ||
                 st->valuedouble < 100 || st->valuedouble > 599)
-                return fail(L, sub, "expected HTTP statuses (100-599); found %s",
-                            found(st, f, sizeof f));
+                return scenario_fail(L, sub, "expected HTTP statuses (100-599); found %s",
+                            scenario_found(st, f, sizeof f));
             if (s->nshed == MAX_SHED)
-                return fail(L, sub, "too many statuses; expected at most %d", MAX_SHED);
+                return scenario_fail(L, sub, "too many statuses; expected at most %d", MAX_SHED);
             s->shed[s->nshed++] = (int)st->valuedouble;
         }
     }
     const char *sh;
-    int has_sh = get_string(L, path, sj, "shed_header", 0, &sh);
+    int has_sh = scenario_get_string(L, path, sj, "shed_header", 0, &sh);
     if (has_sh < 0)
         return -1;
     if (has_sh == 0) {
         snprintf(sub, sizeof sub, "%s.shed_header", path);
         if (!is_header_name(sh) || strlen(sh) >= sizeof s->shed_header)
-            return fail(L, sub, "expected a response header name (1-%zu letters, digits or "
-                        "!#$%%&'*+-.^_`|~), e.g. \"X-Degraded\"; found \"%s\"",
-                        sizeof s->shed_header - 1, sh);
+            return scenario_fail(L, sub,
+                                 "expected a response header name (1-%zu letters, digits or "
+                                 "!#$%%&'*+-.^_`|~), e.g. \"X-Degraded\"; found \"%s\"",
+                                 sizeof s->shed_header - 1, sh);
         snprintf(s->shed_header, sizeof s->shed_header, "%s", sh);
     }
     const char *scrape;
-    int has_scrape = get_string(L, path, sj, "scrape", 0, &scrape);
+    int has_scrape = scenario_get_string(L, path, sj, "scrape", 0, &scrape);
     if (has_scrape < 0)
         return -1;
     if (has_scrape == 0) {
         snprintf(sub, sizeof sub, "%s.scrape", path);
         if ((strncmp(scrape, "http://", 7) != 0 && strncmp(scrape, "https://", 8) != 0) ||
             strlen(scrape) >= sizeof s->scrape || strchr(scrape, ' '))
-            return fail(L, sub, "expected the URL of the subsystem's Prometheus metrics "
+            return scenario_fail(L, sub, "expected the URL of the subsystem's Prometheus metrics "
                         "(http://host:port/metrics, under %zu characters); found \"%s\"",
                         sizeof s->scrape, scrape);
         snprintf(s->scrape, sizeof s->scrape, "%s", scrape);
@@ -482,13 +471,13 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(sj, "endpoints");
     snprintf(sub, sizeof sub, "%s.endpoints", path);
     if (!eps)
-        return fail(L, sub, "missing; expected an array of endpoints");
+        return scenario_fail(L, sub, "missing; expected an array of endpoints");
     if (!cJSON_IsArray(eps) || cJSON_GetArraySize(eps) == 0)
-        return fail(L, sub, "expected a non-empty array of endpoints; found %s",
-                    found(eps, f, sizeof f));
+        return scenario_fail(L, sub, "expected a non-empty array of endpoints; found %s",
+                    scenario_found(eps, f, sizeof f));
     s->endpoints = calloc((size_t)cJSON_GetArraySize(eps), sizeof *s->endpoints);
     if (!s->endpoints)
-        return fail(L, sub, "out of memory");
+        return scenario_fail(L, sub, "out of memory");
     const cJSON *e;
     double sum = 0;
     cJSON_ArrayForEach(e, eps) {
@@ -502,11 +491,11 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
         sum += pe->weight;
     }
     if (sum <= 0)
-        return fail(L, sub, "endpoint weights sum to 0; expected a positive sum");
+        return scenario_fail(L, sub, "endpoint weights sum to 0; expected a positive sum");
     return 0;
 }
 
-static parsed_subsystem *find_sub(const loader *L, const char *name, size_t len)
+parsed_subsystem *scenario_find_sub(const loader *L, const char *name, size_t len)
 {
     for (size_t i = 0; i < L->nsubs; i++)
         if (strlen(L->subs[i].name) == len && memcmp(L->subs[i].name, name, len) == 0)
@@ -514,7 +503,7 @@ static parsed_subsystem *find_sub(const loader *L, const char *name, size_t len)
     return NULL;
 }
 
-static void list_subsystems(const loader *L, char *buf, size_t cap)
+void scenario_list_subsystems(const loader *L, char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
@@ -526,12 +515,12 @@ static int parse_subsystems(loader *L, const cJSON *root)
 {
     const cJSON *ss = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
     if (!ss)
-        return fail(L, "subsystems", "missing; expected an object of subsystems");
-    if (expect_object(L, "subsystems", ss, 1) != 0)
+        return scenario_fail(L, "subsystems", "missing; expected an object of subsystems");
+    if (scenario_expect_object(L, "subsystems", ss, 1) != 0)
         return -1;
     L->subs = calloc((size_t)cJSON_GetArraySize(ss), sizeof *L->subs);
     if (!L->subs)
-        return fail(L, "subsystems", "out of memory");
+        return scenario_fail(L, "subsystems", "out of memory");
     const cJSON *sj;
     double total = 0;
     cJSON_ArrayForEach(sj, ss) {
@@ -541,16 +530,17 @@ static int parse_subsystems(loader *L, const cJSON *root)
         total += s->weight;
     }
     if (total <= 0)
-        return fail(L, "subsystems", "subsystem weights (weight or calls_per_pv) sum to 0; "
-                    "expected a positive default mix");
+        return scenario_fail(L, "subsystems",
+                             "subsystem weights (weight or calls_per_pv) sum to 0; "
+                             "expected a positive default mix");
     /* --only: keep the named subsystems. */
     for (size_t i = 0; i < L->nsubs; i++)
         L->subs[i].keep = L->opts->only == NULL;
     for (const char *const *o = L->opts->only; o && *o; o++) {
-        parsed_subsystem *s = find_sub(L, *o, strlen(*o));
+        parsed_subsystem *s = scenario_find_sub(L, *o, strlen(*o));
         if (!s) {
             char names[512];
-            list_subsystems(L, names, sizeof names);
+            scenario_list_subsystems(L, names, sizeof names);
             crest_error("--only '%s': %s has no such subsystem; expected one of: %s", *o, L->file,
                         names);
             return -1;
@@ -600,395 +590,6 @@ static void build_subsystems(loader *L)
     }
 }
 
-/* ---- phases ------------------------------------------------------------ */
-
-static const char *const shape_names[] = {"constant", "ramp", "step", "spike", "sine", "profile"};
-
-/* Keys each shape reads (after the common ones). */
-static const char *const shape_keys[][6] = {
-    {"rate", NULL},
-    {"from", "to", NULL},
-    {"from", "to", "steps", NULL},
-    {"base", "peak", "rise", "hold", "at", NULL},
-    {"mean", "amplitude", "period", NULL},
-    {"profile", "scale", NULL},
-};
-
-/* Reads a rate profile: columns t,rate (t in seconds, increasing; resampled
- * to an even grid at the smallest gap) or one rate per row (one per second). */
-static int load_profile(const loader *L, const char *path, const char *rel, rate_curve *c)
-{
-    char *full = resolve_path(L, rel);
-    if (!full)
-        return fail(L, path, "out of memory");
-    csv_table t;
-    int rc = csv_table_read(full, &t);
-    free(full);
-    if (rc != 0)
-        return fail(L, path, "profile '%s' could not be loaded (see above)", rel);
-    int tc = csv_table_column(&t, "t"), rcol = csv_table_column(&t, "rate");
-    if (rcol < 0 && t.ncols == 1 && tc < 0)
-        rcol = 0;
-    rc = -1;
-    double *ts = NULL, *rs = NULL;
-    if (rcol < 0) {
-        crest_error_at(t.path, 1, "expected a 'rate' column (and optionally 't'), or a single "
-                       "column of rates");
-        goto out;
-    }
-    if (t.nrows < 1) {
-        crest_error_at(t.path, 0, "no rows; expected at least one rate");
-        goto out;
-    }
-    ts = malloc(t.nrows * sizeof *ts);
-    rs = malloc(t.nrows * sizeof *rs);
-    if (!ts || !rs)
-        goto out;
-    double min_gap = INFINITY;
-    for (size_t i = 0; i < t.nrows; i++) {
-        ts[i] = (double)i;
-        int nt = tc >= 0 ? csv_table_number(&t, i, (size_t)tc, &ts[i]) : 0;
-        if (nt != 0) {
-            if (nt == 1)
-                crest_error_at(t.path, t.line[i], "column 't': expected a number, found nothing");
-            goto out;
-        }
-        int nr = csv_table_number(&t, i, (size_t)rcol, &rs[i]);
-        if (nr != 0) {
-            if (nr == 1)
-                crest_error_at(t.path, t.line[i], "column '%s': expected a rate, found nothing",
-                               t.header[rcol]);
-            goto out;
-        }
-        if (rs[i] < 0) {
-            crest_error_at(t.path, t.line[i], "column '%s': expected a rate >= 0, found %g",
-                           t.header[rcol], rs[i]);
-            goto out;
-        }
-        if (i > 0) {
-            if (ts[i] <= ts[i - 1]) {
-                crest_error_at(t.path, t.line[i], "column 't': expected increasing times, found "
-                               "%g after %g", ts[i], ts[i - 1]);
-                goto out;
-            }
-            min_gap = fmin(min_gap, ts[i] - ts[i - 1]);
-        }
-    }
-    double step = t.nrows > 1 ? fmax(min_gap, 0.001) : 1;
-    double span = ts[t.nrows - 1] - ts[0];
-    size_t n = (size_t)floor(span / step + 1e-9) + 1;
-    if (n > PROFILE_MAX_SAMPLES) {
-        crest_error_at(t.path, 0, "profile needs %zu samples at a %gs grid; expected at most %d",
-                       n, step, PROFILE_MAX_SAMPLES);
-        goto out;
-    }
-    c->profile = malloc(n * sizeof *c->profile);
-    if (!c->profile)
-        goto out;
-    for (size_t k = 0, j = 0; k < n; k++) {
-        double x = ts[0] + step * (double)k;
-        while (j + 1 < t.nrows && ts[j + 1] <= x)
-            j++;
-        c->profile[k] = j + 1 < t.nrows
-                            ? rs[j] + (rs[j + 1] - rs[j]) * (x - ts[j]) / (ts[j + 1] - ts[j])
-                            : rs[j];
-    }
-    c->profile_len = n;
-    c->profile_step_s = step;
-    rc = 0;
-out:
-    if (rc != 0 && !c->profile)
-        fail(L, path, "profile '%s' is not valid (see above)", rel);
-    free(ts);
-    free(rs);
-    csv_table_free(&t);
-    return rc;
-}
-
-static int parse_shape(const loader *L, const char *path, const cJSON *ph, rate_curve *c,
-                       double *duration)
-{
-    char sub[192];
-    const char *shape = "constant";
-    if (get_string(L, path, ph, "shape", 0, &shape) < 0)
-        return -1;
-    int k = -1;
-    for (int i = 0; i < 6; i++)
-        if (strcmp(shape, shape_names[i]) == 0)
-            k = i;
-    snprintf(sub, sizeof sub, "%s.shape", path);
-    if (k < 0)
-        return fail(L, sub, "expected one of constant, ramp, step, spike, sine, profile; "
-                    "found \"%s\"", shape);
-    c->shape = (enum rate_shape)k;
-    /* A key another shape reads is a mistake here: say so rather than ignore it. */
-    for (int other = 0; other < 6; other++) {
-        for (const char *const *key = shape_keys[other]; *key; key++) {
-            int mine = 0;
-            for (const char *const *m = shape_keys[k]; *m; m++)
-                mine |= strcmp(*m, *key) == 0;
-            if (!mine && cJSON_GetObjectItemCaseSensitive(ph, *key)) {
-                char list[96] = "";
-                for (const char *const *m = shape_keys[k]; *m; m++)
-                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-                             m == shape_keys[k] ? "" : ", ", *m);
-                return fail(L, path, "'%s' is not used by shape '%s'; expected its keys: %s",
-                            *key, shape, list);
-            }
-        }
-    }
-    switch (c->shape) {
-    case SHAPE_CONSTANT:
-        return get_rate(L, path, ph, "rate", 1, &c->from) < 0 ? -1 : 0;
-    case SHAPE_RAMP:
-        if (get_rate(L, path, ph, "from", 1, &c->from) < 0 || get_rate(L, path, ph, "to", 1, &c->to) < 0)
-            return -1;
-        return 0;
-    case SHAPE_STEP: {
-        double steps = 0;
-        if (get_rate(L, path, ph, "from", 1, &c->from) < 0 || get_rate(L, path, ph, "to", 1, &c->to) < 0 ||
-            get_number(L, path, ph, "steps", 1, 2, &steps) < 0)
-            return -1;
-        if (steps != floor(steps) || steps > 10000)
-            return fail(L, path, "steps: expected an integer 2..10000; found %g", steps);
-        c->steps = (int)steps;
-        return 0;
-    }
-    case SHAPE_SPIKE:
-        if (get_rate(L, path, ph, "base", 1, &c->from) < 0 || get_rate(L, path, ph, "peak", 1, &c->peak) < 0 ||
-            get_duration(L, path, ph, "rise", 0, 0, &c->rise_s) < 0 ||
-            get_duration(L, path, ph, "hold", 1, 0, &c->hold_s) < 0 ||
-            get_duration(L, path, ph, "at", 0, 0, &c->spike_at_s) < 0)
-            return -1;
-        if (c->spike_at_s >= *duration)
-            return fail(L, path, "at: the spike starts at %gs, after the phase ends (%gs); "
-                        "expected at < duration", c->spike_at_s, *duration);
-        return 0;
-    case SHAPE_SINE:
-        if (get_rate(L, path, ph, "mean", 1, &c->from) < 0 ||
-            get_number(L, path, ph, "amplitude", 1, -INFINITY, &c->amplitude) < 0 ||
-            get_duration(L, path, ph, "period", 1, 1, &c->period_s) < 0)
-            return -1;
-        return 0;
-    case SHAPE_PROFILE: {
-        const char *file;
-        c->from = 1;
-        snprintf(sub, sizeof sub, "%s.profile", path);
-        if (get_string(L, path, ph, "profile", 1, &file) < 0 ||
-            get_number(L, path, ph, "scale", 0, 0, &c->from) < 0)
-            return -1;
-        if (c->from <= 0)
-            return fail(L, path, "scale: expected a positive multiplier; found %g", c->from);
-        if (load_profile(L, sub, file, c) != 0)
-            return -1;
-        if (*duration <= 0) /* default: the profile's own length */
-            *duration = c->profile_step_s * (double)(c->profile_len > 1 ? c->profile_len - 1 : 1);
-        return 0;
-    }
-    }
-    return -1;
-}
-
-/* The per-endpoint weights of a phase's mix override: named subsystems get
- * that share of the mix, named endpoints that weight within their subsystem;
- * everything else keeps its default. */
-static int parse_mix(const loader *L, const char *path, const cJSON *mix, loadplan_phase *ph,
-                     double *kept_share)
-{
-    char sub[192], f[96];
-    snprintf(sub, sizeof sub, "%s.mix", path);
-    if (expect_object(L, sub, mix, 1) != 0)
-        return -1;
-    size_t nsubs = L->nsubs, total_eps = 0;
-    for (size_t i = 0; i < nsubs; i++)
-        total_eps += L->subs[i].nendpoints;
-    double *sw = malloc(nsubs * sizeof *sw), *ew = malloc((total_eps + 1) * sizeof *ew);
-    if (!sw || !ew) {
-        free(sw);
-        free(ew);
-        return fail(L, sub, "out of memory");
-    }
-    for (size_t i = 0, k = 0; i < nsubs; i++) {
-        sw[i] = L->subs[i].weight;
-        for (size_t e = 0; e < L->subs[i].nendpoints; e++)
-            ew[k++] = L->subs[i].endpoints[e].weight;
-    }
-    int rc = -1;
-    const cJSON *m;
-    cJSON_ArrayForEach(m, mix) {
-        char mpath[256];
-        snprintf(mpath, sizeof mpath, "%s.%s", sub, m->string);
-        if (!cJSON_IsNumber(m) || !isfinite(m->valuedouble) || m->valuedouble < 0) {
-            fail(L, mpath, "expected a weight >= 0; found %s", found(m, f, sizeof f));
-            goto out;
-        }
-        const char *dot = strchr(m->string, '.');
-        size_t slen = dot ? (size_t)(dot - m->string) : strlen(m->string);
-        parsed_subsystem *s = find_sub(L, m->string, slen);
-        if (!s) {
-            char names[512];
-            list_subsystems(L, names, sizeof names);
-            fail(L, mpath, "no subsystem '%.*s'; expected a subsystem (one of: %s) or "
-                 "SUBSYSTEM.ENDPOINT", (int)slen, m->string, names);
-            goto out;
-        }
-        size_t si = (size_t)(s - L->subs), base = 0;
-        for (size_t i = 0; i < si; i++)
-            base += L->subs[i].nendpoints;
-        if (!dot) {
-            sw[si] = m->valuedouble;
-            continue;
-        }
-        size_t e = 0;
-        while (e < s->nendpoints && strcmp(s->endpoints[e].name, dot + 1) != 0)
-            e++;
-        if (e == s->nendpoints) {
-            fail(L, mpath, "subsystem '%s' has no endpoint '%s'", s->name, dot + 1);
-            goto out;
-        }
-        ew[base + e] = m->valuedouble;
-    }
-    /* Resolve against the kept subsystems, in plan order. */
-    ph->mix = calloc(L->plan->nendpoints ? L->plan->nendpoints : 1, sizeof *ph->mix);
-    if (!ph->mix) {
-        fail(L, sub, "out of memory");
-        goto out;
-    }
-    double total = 0, all = 0;
-    for (size_t i = 0, k = 0, pk = 0; i < nsubs; i++) {
-        const parsed_subsystem *s = &L->subs[i];
-        double sum = 0;
-        for (size_t e = 0; e < s->nendpoints; e++)
-            sum += ew[k + e];
-        for (size_t e = 0; e < s->nendpoints; e++, k++) {
-            double w = sum > 0 ? sw[i] * ew[k] / sum : 0;
-            all += w;
-            if (!s->keep)
-                continue;
-            ph->mix[pk++] = w;
-            total += w;
-        }
-    }
-    *kept_share = all > 0 ? total / all : 0;
-    if (all <= 0) {
-        fail(L, sub, "weights sum to 0; expected a positive sum");
-        goto out;
-    }
-    if (total <= 0) {
-        fail(L, sub, "weights sum to 0%s; expected a positive sum",
-             L->opts->only ? " for the subsystems selected with --only" : "");
-        goto out;
-    }
-    rc = 0;
-out:
-    free(sw);
-    free(ew);
-    return rc;
-}
-
-static int parse_phase(loader *L, size_t index, const cJSON *pj)
-{
-    static const char *const keys[] = {"name", "duration", "shape", "rate", "from", "to", "steps",
-                                       "base", "peak", "rise", "hold", "at", "mean", "amplitude",
-                                       "period", "profile", "scale", "connections", "think_time",
-                                       "mix", NULL};
-    char path[64], f[96];
-    snprintf(path, sizeof path, "phases[%zu]", index);
-    if (expect_object(L, path, pj, 0) != 0 || check_keys(L, path, pj, keys) != 0)
-        return -1;
-    const char *name = NULL;
-    char defname[32];
-    snprintf(defname, sizeof defname, "phase%zu", index + 1);
-    if (get_string(L, path, pj, "name", 0, &name) < 0)
-        return -1;
-    double duration = 0, connections = 0;
-    const cJSON *prof = cJSON_GetObjectItemCaseSensitive(pj, "profile");
-    int rc = get_duration(L, path, pj, "duration", !prof, 1, &duration);
-    if (rc < 0)
-        return -1;
-    loadplan_phase *ph = loadplan_add_phase(L->plan, name ? name : defname, duration);
-    rc = get_number(L, path, pj, "connections", 0, 1, &connections);
-    if (rc < 0)
-        return -1;
-    if (rc == 0) { /* closed loop */
-        if (connections != floor(connections) || connections > 100000)
-            return fail(L, path, "connections: expected an integer 1..100000; found %s",
-                        found(cJSON_GetObjectItemCaseSensitive(pj, "connections"), f, sizeof f));
-        static const char *const open_keys[] = {"shape", "rate", "from", "to", "steps", "base",
-                                                "peak", "rise", "hold", "at", "mean", "amplitude",
-                                                "period", "profile", "scale", NULL};
-        for (const char *const *k = open_keys; *k; k++)
-            if (cJSON_GetObjectItemCaseSensitive(pj, *k))
-                return fail(L, path, "'%s' is an open-loop key, but the phase is closed-loop "
-                            "(connections); expected only name, duration, connections, "
-                            "think_time, mix", *k);
-        ph->connections = (int)fmax(1, round(connections * L->growth));
-        if (get_duration(L, path, pj, "think_time", 0, 0, &ph->think_s) < 0)
-            return -1;
-    } else {
-        if (cJSON_GetObjectItemCaseSensitive(pj, "think_time"))
-            return fail(L, path, "think_time needs a closed-loop phase; expected 'connections' "
-                        "with it");
-        if (parse_shape(L, path, pj, &ph->rate, &duration) != 0)
-            return -1;
-        rate_curve *c = &ph->rate;
-        /* time_scale compresses the curve in time; growth scales its rates. */
-        c->rise_s /= L->time_scale;
-        c->hold_s /= L->time_scale;
-        c->spike_at_s /= L->time_scale;
-        c->period_s /= L->time_scale;
-        c->profile_step_s /= L->time_scale;
-        c->from *= L->growth;
-        c->to *= L->growth;
-        c->peak *= L->growth;
-        c->amplitude *= L->growth;
-    }
-    ph->duration_s = duration / L->time_scale;
-    const cJSON *mix = cJSON_GetObjectItemCaseSensitive(pj, "mix");
-    double kept = 1;
-    if (mix) {
-        if (parse_mix(L, path, mix, ph, &kept) != 0)
-            return -1;
-    } else {
-        double all = 0, sel = 0;
-        for (size_t i = 0; i < L->nsubs; i++) {
-            all += L->subs[i].weight;
-            sel += L->subs[i].keep ? L->subs[i].weight : 0;
-        }
-        kept = sel / all;
-        if (sel <= 0)
-            return fail(L, path, "the subsystems selected with --only have no weight in this "
-                        "phase's (default) mix; expected a positive share");
-    }
-    /* --only: the kept subsystems get exactly their share of the festival
-     * traffic, phase by phase, not the whole rate. */
-    if (ph->connections == 0) {
-        ph->rate.from *= kept;
-        ph->rate.to *= kept;
-        ph->rate.peak *= kept;
-        ph->rate.amplitude *= kept;
-    }
-    return 0;
-}
-
-static int parse_phases(loader *L, const cJSON *root)
-{
-    char f[96];
-    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(root, "phases");
-    if (!ps)
-        return fail(L, "phases", "missing; expected an array of phases");
-    if (!cJSON_IsArray(ps) || cJSON_GetArraySize(ps) == 0)
-        return fail(L, "phases", "expected a non-empty array of phases; found %s",
-                    found(ps, f, sizeof f));
-    size_t i = 0;
-    const cJSON *pj;
-    cJSON_ArrayForEach(pj, ps) {
-        if (parse_phase(L, i++, pj) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 /* ---- thresholds -------------------------------------------------------- */
 
 /* Adds the expressions in V (a string with comma-separated expressions, or
@@ -1001,16 +602,18 @@ static int parse_rule_list(const loader *L, const char *path, const cJSON *v, co
     char f[96];
     const cJSON *items = v, *one;
     if (!cJSON_IsArray(v) && !cJSON_IsString(v))
-        return fail(L, path, "expected a string or an array of strings like \"p99<250ms\"; "
-                    "found %s", found(v, f, sizeof f));
+        return scenario_fail(L, path,
+                             "expected a string or an array of strings like \"p99<250ms\"; "
+                             "found %s",
+                             scenario_found(v, f, sizeof f));
     int single = cJSON_IsString(v);
     size_t idx = 0;
     for (one = single ? v : items->child; one; one = single ? NULL : one->next, idx++) {
         char ipath[224];
         snprintf(ipath, sizeof ipath, single ? "%s" : "%s[%zu]", path, idx);
         if (!cJSON_IsString(one))
-            return fail(L, ipath, "expected a string like \"p99<250ms\"; found %s",
-                        found(one, f, sizeof f));
+            return scenario_fail(L, ipath, "expected a string like \"p99<250ms\"; found %s",
+                        scenario_found(one, f, sizeof f));
         const char *s = one->valuestring;
         while (*s) {
             const char *comma = strchr(s, ',');
@@ -1023,34 +626,38 @@ static int parse_rule_list(const loader *L, const char *path, const cJSON *v, co
             while (n > 0 && isspace((unsigned char)s[n - 1]))
                 n--;
             if (n == 0 || n >= sizeof expr)
-                return fail(L, ipath, "expected an expression like \"p99<250ms\"; found \"%s\"",
-                            one->valuestring);
+                return scenario_fail(L, ipath,
+                                     "expected an expression like \"p99<250ms\"; found \"%s\"",
+                                     one->valuestring);
             memcpy(expr, s, n);
             expr[n] = '\0';
             threshold t;
             if (threshold_parse(expr, &t, err, sizeof err) != 0)
-                return fail(L, ipath, "%s", err);
+                return scenario_fail(L, ipath, "%s", err);
             int rule_keep = keep;
             if (tag) {
                 if (t.tag[0] && strcmp(t.tag, tag) != 0)
-                    return fail(L, ipath, "'%s' names subsystem '%s' inside subsystem '%s'; "
-                                "expected no tag or '%s:'", expr, t.tag, tag, tag);
+                    return scenario_fail(L, ipath,
+                                         "'%s' names subsystem '%s' inside subsystem '%s'; "
+                                         "expected no tag or '%s:'",
+                                         expr, t.tag, tag, tag);
                 snprintf(full, sizeof full, "%s:%s", tag, t.tag[0] ? strchr(expr, ':') + 1 : expr);
             } else {
                 if (t.tag[0]) {
-                    const parsed_subsystem *ps = find_sub(L, t.tag, strlen(t.tag));
+                    const parsed_subsystem *ps = scenario_find_sub(L, t.tag, strlen(t.tag));
                     if (!ps) {
                         char names[512];
-                        list_subsystems(L, names, sizeof names);
-                        return fail(L, ipath, "'%s' names subsystem '%s'; expected one of: %s",
-                                    expr, t.tag, names);
+                        scenario_list_subsystems(L, names, sizeof names);
+                        return scenario_fail(L, ipath,
+                                             "'%s' names subsystem '%s'; expected one of: %s", expr,
+                                             t.tag, names);
                     }
                     rule_keep = ps->keep;
                 }
                 snprintf(full, sizeof full, "%s", expr);
             }
             if (rule_keep && threshold_set_add(set, full, err, sizeof err) != 0)
-                return fail(L, ipath, "%s", err);
+                return scenario_fail(L, ipath, "%s", err);
             s = comma ? comma + 1 : s + strlen(s);
         }
     }
@@ -1084,7 +691,7 @@ static int parse_rules(loader *L, const cJSON *root)
 static int parse_target(loader *L, const cJSON *root)
 {
     const char *target = NULL;
-    if (get_string(L, "", root, "target", 0, &target) < 0)
+    if (scenario_get_string(L, "", root, "target", 0, &target) < 0)
         return -1;
     int from_flag = L->opts->target != NULL;
     if (from_flag)
@@ -1095,8 +702,9 @@ static int parse_target(loader *L, const cJSON *root)
         if (from_flag)
             crest_error("--target '%s': expected an http:// or https:// URL", target);
         else
-            fail(L, "target", "expected \"testbed\" or an http:// or https:// URL; found \"%s\"",
-                 target);
+            scenario_fail(L, "target",
+                          "expected \"testbed\" or an http:// or https:// URL; found \"%s\"",
+                          target);
         return -1;
     }
     L->plan->target = strdup(target);
@@ -1111,13 +719,13 @@ static int parse_secrets(loader *L, const cJSON *root)
     char f[96];
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "secret_headers"), *h;
     if (v && !cJSON_IsArray(v))
-        return fail(L, "secret_headers", "expected an array of header names; found %s",
-                    found(v, f, sizeof f));
+        return scenario_fail(L, "secret_headers", "expected an array of header names; found %s",
+                    scenario_found(v, f, sizeof f));
     size_t n = 2 + (size_t)(v ? cJSON_GetArraySize(v) : 0);
     loadplan *p = L->plan;
     p->secret_headers = calloc(n, sizeof *p->secret_headers);
     if (!p->secret_headers)
-        return fail(L, "secret_headers", "out of memory");
+        return scenario_fail(L, "secret_headers", "out of memory");
     p->secret_headers[p->nsecret++] = strdup("Authorization");
     p->secret_headers[p->nsecret++] = strdup("Cookie");
     size_t i = 0;
@@ -1125,7 +733,8 @@ static int parse_secrets(loader *L, const cJSON *root)
         char path[64];
         snprintf(path, sizeof path, "secret_headers[%zu]", i++);
         if (!cJSON_IsString(h) || !h->valuestring[0])
-            return fail(L, path, "expected a header name; found %s", found(h, f, sizeof f));
+            return scenario_fail(L, path, "expected a header name; found %s",
+                                 scenario_found(h, f, sizeof f));
         int dup = 0;
         for (size_t k = 0; k < p->nsecret; k++)
             dup |= strcasecmp(p->secret_headers[k], h->valuestring) == 0;
@@ -1142,7 +751,7 @@ static int check_render(loader *L)
 {
     rendered_request *out = malloc(sizeof *out);
     if (!out)
-        return fail(L, "", "out of memory");
+        return scenario_fail(L, "", "out of memory");
     rng r;
     rng_seed(&r, 1);
     render_ctx ctx = {.seq = 1, .rng = &r};
@@ -1159,16 +768,20 @@ static int check_render(loader *L)
             what = "the URL";
         for (size_t h = 0; !what && h < e->nheaders; h++) {
             len = 0;
-            if (template_render(e->headers[h], &ctx, out->headers[h], LOADPLAN_HEADER_CAP, &len) != 0)
+            if (template_render(e->headers[h], &ctx, out->headers[h], LOADPLAN_HEADER_CAP, &len) !=
+                0)
                 what = "a header";
         }
         len = 0;
-        if (!what && e->body && template_render(e->body, &ctx, out->body, LOADPLAN_BODY_CAP, &len) != 0)
+        if (!what && e->body &&
+            template_render(e->body, &ctx, out->body, LOADPLAN_BODY_CAP, &len) != 0)
             what = "the body";
         if (what) {
-            rc = fail(L, "subsystems", "endpoint '%s': %s does not fit the request buffers "
-                      "(URL %d, header %d, body %d bytes); expected a smaller request",
-                      e->name, what, LOADPLAN_URL_CAP, LOADPLAN_HEADER_CAP, LOADPLAN_BODY_CAP);
+            rc = scenario_fail(L, "subsystems",
+                               "endpoint '%s': %s does not fit the request buffers "
+                               "(URL %d, header %d, body %d bytes); expected a smaller request",
+                               e->name, what, LOADPLAN_URL_CAP, LOADPLAN_HEADER_CAP,
+                               LOADPLAN_BODY_CAP);
         }
     }
     free(out);
@@ -1182,16 +795,17 @@ static int load(loader *L, const cJSON *root)
                                        "subsystems", "phases", "thresholds", "abort", NULL};
     char f[96];
     if (!cJSON_IsObject(root))
-        return fail(L, "", "expected a JSON object at the top; found %s", found(root, f, sizeof f));
-    if (check_keys(L, "", root, keys) != 0)
+        return scenario_fail(L, "", "expected a JSON object at the top; found %s",
+                             scenario_found(root, f, sizeof f));
+    if (scenario_check_keys(L, "", root, keys) != 0)
         return -1;
     const char *schema = NULL, *name = NULL, *desc, *arrivals = "poisson";
-    if (get_string(L, "", root, "schema", 0, &schema) < 0)
+    if (scenario_get_string(L, "", root, "schema", 0, &schema) < 0)
         return -1;
     if (schema && strcmp(schema, SCENARIO_SCHEMA) != 0)
-        return fail(L, "schema", "expected \"%s\"; found \"%s\"", SCENARIO_SCHEMA, schema);
-    if (get_string(L, "", root, "name", 0, &name) < 0 ||
-        get_string(L, "", root, "description", 0, &desc) < 0)
+        return scenario_fail(L, "schema", "expected \"%s\"; found \"%s\"", SCENARIO_SCHEMA, schema);
+    if (scenario_get_string(L, "", root, "name", 0, &name) < 0 ||
+        scenario_get_string(L, "", root, "description", 0, &desc) < 0)
         return -1;
     if (name) {
         L->plan->name = strdup(name);
@@ -1204,25 +818,27 @@ static int load(loader *L, const cJSON *root)
     }
     L->time_scale = 1;
     L->growth = 1;
-    if (get_number(L, "", root, "time_scale", 0, 0, &L->time_scale) < 0 ||
-        get_number(L, "", root, "growth", 0, 0, &L->growth) < 0)
+    if (scenario_get_number(L, "", root, "time_scale", 0, 0, &L->time_scale) < 0 ||
+        scenario_get_number(L, "", root, "growth", 0, 0, &L->growth) < 0)
         return -1;
     if (L->time_scale <= 0)
-        return fail(L, "time_scale", "expected a positive number; found %g", L->time_scale);
+        return scenario_fail(L, "time_scale", "expected a positive number; found %g",
+                             L->time_scale);
     if (L->growth <= 0)
-        return fail(L, "growth", "expected a positive multiplier; found %g", L->growth);
+        return scenario_fail(L, "growth", "expected a positive multiplier; found %g", L->growth);
     if (L->opts->growth > 0)
         L->growth *= L->opts->growth;
-    if (get_string(L, "", root, "arrivals", 0, &arrivals) < 0)
+    if (scenario_get_string(L, "", root, "arrivals", 0, &arrivals) < 0)
         return -1;
     if (strcmp(arrivals, "poisson") != 0 && strcmp(arrivals, "uniform") != 0)
-        return fail(L, "arrivals", "expected one of poisson, uniform; found \"%s\"", arrivals);
+        return scenario_fail(L, "arrivals", "expected one of poisson, uniform; found \"%s\"",
+                             arrivals);
     L->plan->poisson = strcmp(arrivals, "poisson") == 0;
     if (parse_target(L, root) != 0 || parse_secrets(L, root) != 0 || load_feeders(L, root) != 0 ||
         parse_subsystems(L, root) != 0)
         return -1;
     build_subsystems(L);
-    if (parse_phases(L, root) != 0 || parse_rules(L, root) != 0)
+    if (scenario_parse_phases(L, root) != 0 || parse_rules(L, root) != 0)
         return -1;
     if (check_render(L) != 0)
         return -1;
@@ -1246,4 +862,69 @@ loadplan *scenario_load(const char *path, const scenario_options *opts)
         return NULL;
     }
     return L.plan;
+}
+
+/* ---- demand (crest plan) ---- */
+
+int scenario_read_demand(const char *file, scenario_demand **rows, size_t *nrows,
+                         int *has_profile)
+{
+    cJSON *root = jsonio_read_file(file);
+    if (!root)
+        return -1;
+    const cJSON *phases = cJSON_GetObjectItemCaseSensitive(root, "phases"), *ph;
+    *has_profile = 0;
+    for (ph = cJSON_IsArray(phases) ? phases->child : NULL; ph; ph = ph->next) {
+        const cJSON *shape = cJSON_GetObjectItemCaseSensitive(ph, "shape");
+        *has_profile |= cJSON_IsString(shape) && strcmp(shape->valuestring, "profile") == 0;
+    }
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems"), *s;
+    int rc = 0;
+    if (!cJSON_IsObject(subs)) {
+        crest_error_at(file, 0, "'subsystems' must be an object keyed by subsystem name");
+        cJSON_Delete(root);
+        return -1;
+    }
+    cJSON_ArrayForEach(s, subs) {
+        char path[192];
+        snprintf(path, sizeof path, "subsystems.%s", s->string);
+        double cpp = 0;
+        int got = cJSON_IsObject(s) ? jsonio_get_number(file, path, s, "calls_per_pv", 0, &cpp)
+                                    : -1;
+        if (got < 0 || (got == 0 && !(cpp >= 0))) {
+            if (got == 0 || !cJSON_IsObject(s))
+                crest_error_at(file, 0, "'%s%s' must be %s", path,
+                               cJSON_IsObject(s) ? ".calls_per_pv" : "",
+                               cJSON_IsObject(s) ? "a number >= 0" : "an object");
+            rc = -1;
+            break;
+        }
+        if (got == 1 || cpp == 0) {
+            crest_warn("%s: '%s' has no calls_per_pv; it is left out of the plan", file, path);
+            continue;
+        }
+        if (strlen(s->string) >= sizeof (*rows)->name) {
+            crest_error_at(file, 0, "subsystem name '%s' is too long", s->string);
+            rc = -1;
+            break;
+        }
+        scenario_demand *grown = realloc(*rows, (*nrows + 1) * sizeof **rows);
+        if (!grown) {
+            crest_error("out of memory");
+            rc = -1;
+            break;
+        }
+        *rows = grown;
+        scenario_demand *r = &grown[(*nrows)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->name, sizeof r->name, "%s", s->string);
+        r->calls_per_pv = cpp;
+    }
+    if (rc == 0 && *nrows == 0) {
+        crest_error_at(file, 0, "no subsystem has 'calls_per_pv' (requests per unit of the "
+                                "forecast metric); plan cannot derive any demand");
+        rc = -1;
+    }
+    cJSON_Delete(root);
+    return rc;
 }

@@ -18,4 +18,17 @@ typedef struct scenario_options {
  * line/column or JSON path. Caller frees with loadplan_free. */
 loadplan *scenario_load(const char *path, const scenario_options *opts);
 
+/* What `crest plan` needs from a scenario, read leniently (a plan-only
+ * scenario need not be runnable): every subsystem with calls_per_pv > 0
+ * (the others are left out with a warning) and whether a phase has
+ * "shape": "profile". *ROWS is allocated (caller frees). 0, or -1 (said
+ * why). */
+typedef struct scenario_demand {
+    char name[128];
+    double calls_per_pv;
+} scenario_demand;
+
+int scenario_read_demand(const char *file, scenario_demand **rows, size_t *nrows,
+                         int *has_profile);
+
 #endif

@@ -108,79 +108,70 @@ static int parse_int64(const char *s, size_t n, int64_t *out)
 #define EXPECTED_FORMS "${seq}, ${random.int(LO,HI)}, ${random.pick(a,b,...)}, ${uuid}, " \
                        "${now_ms} or ${FEEDER.COLUMN}"
 
-/* Compiles the placeholder body P[0..N) (without "${" and "}"). */
-static int compile_placeholder(template *t, const char *p, size_t n, feeder *const *feeders,
-                               size_t nfeeders, char *err, size_t errlen)
+/* ${random.int(LO,HI)}: ARGS[0..ALEN) is "LO,HI)". */
+static int compile_random_int(template *t, const char *p, size_t n, const char *args,
+                              size_t alen, char *err, size_t errlen)
 {
-    if (n == 3 && memcmp(p, "seq", 3) == 0) {
-        add_seg(t, SEG_SEQ);
-        return 0;
+    const char *comma = memchr(args, ',', alen);
+    int64_t lo, hi;
+    if (p[n - 1] != ')' || !comma || parse_int64(args, (size_t)(comma - args), &lo) != 0 ||
+        parse_int64(comma + 1, (size_t)(args + alen - 1 - (comma + 1)), &hi) != 0) {
+        snprintf(err, errlen, "placeholder '${%.*s}': expected ${random.int(LO,HI)} with "
+                 "two integers", (int)n, p);
+        return -1;
     }
-    if (n == 4 && memcmp(p, "uuid", 4) == 0) {
-        add_seg(t, SEG_UUID);
-        return 0;
+    if (lo > hi) {
+        snprintf(err, errlen, "placeholder '${%.*s}': expected LO <= HI", (int)n, p);
+        return -1;
     }
-    if (n == 6 && memcmp(p, "now_ms", 6) == 0) {
-        add_seg(t, SEG_NOW_MS);
-        return 0;
+    segment *s = add_seg(t, SEG_RANDOM_INT);
+    s->lo = lo;
+    s->hi = hi;
+    return 0;
+}
+
+/* ${random.pick(a,b,...)}: ARGS[0..ALEN) is "a,b,...)". */
+static int compile_random_pick(template *t, const char *p, size_t n, const char *args,
+                               size_t alen, char *err, size_t errlen)
+{
+    if (p[n - 1] != ')' || alen < 2) {
+        snprintf(err, errlen, "placeholder '${%.*s}': expected ${random.pick(a,b,...)} "
+                 "with at least one choice", (int)n, p);
+        return -1;
     }
-    static const char rint[] = "random.int(", rpick[] = "random.pick(";
-    if (n > sizeof rint - 1 && memcmp(p, rint, sizeof rint - 1) == 0) {
-        const char *args = p + sizeof rint - 1;
-        size_t alen = n - (sizeof rint - 1);
-        const char *comma = memchr(args, ',', alen);
-        int64_t lo, hi;
-        if (p[n - 1] != ')' || !comma || parse_int64(args, (size_t)(comma - args), &lo) != 0 ||
-            parse_int64(comma + 1, (size_t)(args + alen - 1 - (comma + 1)), &hi) != 0) {
-            snprintf(err, errlen, "placeholder '${%.*s}': expected ${random.int(LO,HI)} with "
-                     "two integers", (int)n, p);
+    alen--; /* drop ')' */
+    segment *s = add_seg(t, SEG_RANDOM_PICK);
+    s->first_choice = t->nchoices;
+    const char *a = args, *end = args + alen;
+    for (;;) {
+        const char *c = memchr(a, ',', (size_t)(end - a));
+        const char *stop = c ? c : end;
+        const char *b = a;
+        while (b < stop && (*b == ' ' || *b == '\t'))
+            b++;
+        const char *e = stop;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        if (e == b) {
+            snprintf(err, errlen, "placeholder '${%.*s}': empty choice; expected "
+                     "${random.pick(a,b,...)} with non-empty words", (int)n, p);
             return -1;
         }
-        if (lo > hi) {
-            snprintf(err, errlen, "placeholder '${%.*s}': expected LO <= HI", (int)n, p);
-            return -1;
-        }
-        segment *s = add_seg(t, SEG_RANDOM_INT);
-        s->lo = lo;
-        s->hi = hi;
-        return 0;
+        choice *ch = &t->choices[t->nchoices++];
+        pool_append(t, b, (size_t)(e - b), &ch->off);
+        ch->len = (size_t)(e - b);
+        s->nchoices++;
+        if (!c)
+            break;
+        a = c + 1;
     }
-    if (n > sizeof rpick - 1 && memcmp(p, rpick, sizeof rpick - 1) == 0) {
-        const char *args = p + sizeof rpick - 1;
-        size_t alen = n - (sizeof rpick - 1);
-        if (p[n - 1] != ')' || alen < 2) {
-            snprintf(err, errlen, "placeholder '${%.*s}': expected ${random.pick(a,b,...)} "
-                     "with at least one choice", (int)n, p);
-            return -1;
-        }
-        alen--; /* drop ')' */
-        segment *s = add_seg(t, SEG_RANDOM_PICK);
-        s->first_choice = t->nchoices;
-        const char *a = args, *end = args + alen;
-        for (;;) {
-            const char *c = memchr(a, ',', (size_t)(end - a));
-            const char *stop = c ? c : end;
-            const char *b = a;
-            while (b < stop && (*b == ' ' || *b == '\t'))
-                b++;
-            const char *e = stop;
-            while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-                e--;
-            if (e == b) {
-                snprintf(err, errlen, "placeholder '${%.*s}': empty choice; expected "
-                         "${random.pick(a,b,...)} with non-empty words", (int)n, p);
-                return -1;
-            }
-            choice *ch = &t->choices[t->nchoices++];
-            pool_append(t, b, (size_t)(e - b), &ch->off);
-            ch->len = (size_t)(e - b);
-            s->nchoices++;
-            if (!c)
-                break;
-            a = c + 1;
-        }
-        return 0;
-    }
+    return 0;
+}
+
+/* ${FEEDER.COLUMN}: 1 when P is not of that form, else 0 or -1. */
+static int compile_feeder_ref(template *t, const char *p, size_t n, feeder *const *feeders,
+                              size_t nfeeders, char *err, size_t errlen)
+{
     const char *dot = memchr(p, '.', n);
     if (dot && dot > p && dot + 1 < p + n) {
         size_t flen = (size_t)(dot - p);
@@ -227,6 +218,35 @@ static int compile_placeholder(template *t, const char *p, size_t n, feeder *con
             return -1;
         }
     }
+    return 1;
+}
+
+/* Compiles the placeholder body P[0..N) (without "${" and "}"). */
+static int compile_placeholder(template *t, const char *p, size_t n, feeder *const *feeders,
+                               size_t nfeeders, char *err, size_t errlen)
+{
+    if (n == 3 && memcmp(p, "seq", 3) == 0) {
+        add_seg(t, SEG_SEQ);
+        return 0;
+    }
+    if (n == 4 && memcmp(p, "uuid", 4) == 0) {
+        add_seg(t, SEG_UUID);
+        return 0;
+    }
+    if (n == 6 && memcmp(p, "now_ms", 6) == 0) {
+        add_seg(t, SEG_NOW_MS);
+        return 0;
+    }
+    static const char rint[] = "random.int(", rpick[] = "random.pick(";
+    if (n > sizeof rint - 1 && memcmp(p, rint, sizeof rint - 1) == 0)
+        return compile_random_int(t, p, n, p + sizeof rint - 1, n - (sizeof rint - 1), err,
+                                  errlen);
+    if (n > sizeof rpick - 1 && memcmp(p, rpick, sizeof rpick - 1) == 0)
+        return compile_random_pick(t, p, n, p + sizeof rpick - 1, n - (sizeof rpick - 1), err,
+                                   errlen);
+    int rc = compile_feeder_ref(t, p, n, feeders, nfeeders, err, errlen);
+    if (rc <= 0)
+        return rc;
     snprintf(err, errlen, "unknown placeholder '${%.*s}'; expected %s", (int)n, p, EXPECTED_FORMS);
     return -1;
 }

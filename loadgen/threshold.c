@@ -33,36 +33,12 @@ static int is_latency(enum threshold_metric m)
     return m <= METRIC_MEAN;
 }
 
-int threshold_parse(const char *expr, threshold *out, char *err, size_t errlen)
+/* The left side, [TAG:]METRIC, of OUT->expr up to OP. 0 or -1 (ERR set). */
+static int parse_left(threshold *out, const char *op, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    const char *s = skip_space(expr);
-    size_t elen = strlen(s);
-    while (elen && isspace((unsigned char)s[elen - 1]))
-        elen--;
-    if (elen == 0) {
-        snprintf(err, errlen, "empty threshold; expected [TAG:]METRIC OP VALUE, e.g. p99<250ms");
-        return -1;
-    }
-    if (elen >= sizeof out->expr) {
-        snprintf(err, errlen, "threshold '%.40s...' is too long (at most %zu characters)", s,
-                 sizeof out->expr - 1);
-        return -1;
-    }
-    memcpy(out->expr, s, elen);
-    out->expr[elen] = '\0';
-
-    const char *p = out->expr;
-    const char *op = strpbrk(p, "<>");
-    if (!op) {
-        snprintf(err, errlen, "threshold '%s' has no comparison; expected one of < <= > >=",
-                 out->expr);
-        return -1;
-    }
-    /* Left side: [TAG:]METRIC */
     char left[128];
-    size_t llen = (size_t)(op - p);
-    memcpy(left, p, llen);
+    size_t llen = (size_t)(op - out->expr);
+    memcpy(left, out->expr, llen);
     left[llen] = '\0';
     while (llen && isspace((unsigned char)left[llen - 1]))
         left[--llen] = '\0';
@@ -84,17 +60,83 @@ int threshold_parse(const char *expr, threshold *out, char *err, size_t errlen)
         strcpy(out->tag, left);
         metric = skip_space(colon + 1);
     }
-    size_t i;
-    for (i = 0; i < sizeof metric_names / sizeof metric_names[0]; i++)
-        if (strcmp(metric, metric_names[i].name) == 0)
-            break;
-    if (i == sizeof metric_names / sizeof metric_names[0]) {
-        snprintf(err, errlen, "threshold '%s': unknown metric '%s'; expected one of p50 p90 p95 "
-                 "p99 p999 max mean errors shed rate dropped", out->expr, metric);
+    for (size_t i = 0; i < sizeof metric_names / sizeof metric_names[0]; i++)
+        if (strcmp(metric, metric_names[i].name) == 0) {
+            out->metric = metric_names[i].metric;
+            return 0;
+        }
+    snprintf(err, errlen, "threshold '%s': unknown metric '%s'; expected one of p50 p90 p95 "
+             "p99 p999 max mean errors shed rate dropped", out->expr, metric);
+    return -1;
+}
+
+/* The value V in the metric's unit: a duration for latency (bare numbers
+ * are milliseconds), a fraction for errors and shed, a number (rate may
+ * end in "/s") otherwise. 0 or -1 (ERR set). */
+static int parse_value(threshold *out, const char *v, char *err, size_t errlen)
+{
+    if (is_latency(out->metric)) {
+        double sec;
+        if (units_parse_duration(v, 0.001, &sec) != 0) {
+            snprintf(err, errlen, "threshold '%s': expected a duration such as 250ms or 1.5s, "
+                     "found '%s'", out->expr, v);
+            return -1;
+        }
+        out->value = sec * 1000.0;
+        return 0;
+    }
+    if (out->metric == METRIC_ERRORS || out->metric == METRIC_SHED) {
+        if (units_parse_fraction(v, &out->value) != 0 || out->value < 0 || out->value > 1) {
+            snprintf(err, errlen, "threshold '%s': expected a fraction such as 0.1%% or 0.001, "
+                     "found '%s'", out->expr, v);
+            return -1;
+        }
+        return 0;
+    }
+    char num[64];
+    if (strlen(v) >= sizeof num) {
+        snprintf(err, errlen, "threshold '%s': expected a number of at most %zu characters",
+                 out->expr, sizeof num - 1);
         return -1;
     }
-    out->metric = metric_names[i].metric;
+    snprintf(num, sizeof num, "%s", v);
+    size_t n = strlen(num);
+    if (out->metric == METRIC_RATE && n > 2 && strcmp(num + n - 2, "/s") == 0)
+        num[n - 2] = '\0';
+    if (units_parse_double(num, &out->value) != 0 || out->value < 0) {
+        snprintf(err, errlen, "threshold '%s': expected a non-negative number, found '%s'",
+                 out->expr, v);
+        return -1;
+    }
+    return 0;
+}
 
+int threshold_parse(const char *expr, threshold *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    const char *s = skip_space(expr);
+    size_t elen = strlen(s);
+    while (elen && isspace((unsigned char)s[elen - 1]))
+        elen--;
+    if (elen == 0) {
+        snprintf(err, errlen, "empty threshold; expected [TAG:]METRIC OP VALUE, e.g. p99<250ms");
+        return -1;
+    }
+    if (elen >= sizeof out->expr) {
+        snprintf(err, errlen, "threshold '%.40s...' is too long (at most %zu characters)", s,
+                 sizeof out->expr - 1);
+        return -1;
+    }
+    memcpy(out->expr, s, elen);
+    out->expr[elen] = '\0';
+    const char *op = strpbrk(out->expr, "<>");
+    if (!op) {
+        snprintf(err, errlen, "threshold '%s' has no comparison; expected one of < <= > >=",
+                 out->expr);
+        return -1;
+    }
+    if (parse_left(out, op, err, errlen) != 0)
+        return -1;
     const char *v = op + 1;
     if (op[0] == '<')
         out->op = (*v == '=') ? OP_LE : OP_LT;
@@ -107,42 +149,7 @@ int threshold_parse(const char *expr, threshold *out, char *err, size_t errlen)
         snprintf(err, errlen, "threshold '%s': missing value after the comparison", out->expr);
         return -1;
     }
-    int bad;
-    if (is_latency(out->metric)) {
-        double sec;
-        bad = units_parse_duration(v, 0.001, &sec) != 0;
-        out->value = sec * 1000.0;
-        if (bad) {
-            snprintf(err, errlen, "threshold '%s': expected a duration such as 250ms or 1.5s, "
-                     "found '%s'", out->expr, v);
-            return -1;
-        }
-    } else if (out->metric == METRIC_ERRORS || out->metric == METRIC_SHED) {
-        bad = units_parse_fraction(v, &out->value) != 0 || out->value < 0 || out->value > 1;
-        if (bad) {
-            snprintf(err, errlen, "threshold '%s': expected a fraction such as 0.1%% or 0.001, "
-                     "found '%s'", out->expr, v);
-            return -1;
-        }
-    } else {
-        char num[64];
-        if (strlen(v) >= sizeof num) {
-            snprintf(err, errlen, "threshold '%s': expected a number of at most %zu characters",
-                     out->expr, sizeof num - 1);
-            return -1;
-        }
-        snprintf(num, sizeof num, "%s", v);
-        size_t n = strlen(num);
-        if (out->metric == METRIC_RATE && n > 2 && strcmp(num + n - 2, "/s") == 0)
-            num[n - 2] = '\0';
-        bad = units_parse_double(num, &out->value) != 0 || out->value < 0;
-        if (bad) {
-            snprintf(err, errlen, "threshold '%s': expected a non-negative number, found '%s'",
-                     out->expr, v);
-            return -1;
-        }
-    }
-    return 0;
+    return parse_value(out, v, err, errlen);
 }
 
 int threshold_set_add(threshold_set *set, const char *list, char *err, size_t errlen)

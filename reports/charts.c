@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/error.h"
 #include "common/hist.h"
 #include "reports/charts.h"
 #include "reports/report_text.h"
@@ -161,7 +162,7 @@ static int add_chart(chart_set *cs, enum chart_section section, int wide, script
         free(raw);
     }
     if (getenv("CREST_REPORT_DEBUG") && c->error)
-        fprintf(stderr, "crest: chart '%s' failed; script:\n%s\n", title, s->text);
+        crest_warn("chart '%s' failed; script:\n%s", title, s->text);
     free(s->text);
     return c->title ? 0 : -1;
 }

@@ -17,7 +17,7 @@ static int read_steps(rep_capsub *c, const cJSON *arr)
     c->steps = calloc((size_t)n, sizeof *c->steps);
     if (!c->steps)
         return -1;
-    static const char *const achieved[] = {"achieved_rps", "achieved", "rate_achieved", NULL};
+    static const char *const achieved[] = {"achieved_rps", NULL};
     const cJSON *s;
     cJSON_ArrayForEach(s, arr) {
         if (!cJSON_IsObject(s))
@@ -63,8 +63,8 @@ static int read_usl(rep_usl *u, const cJSON *obj)
     u->throughput = calloc((size_t)n, sizeof *u->throughput);
     if (!u->n || !u->throughput)
         return -1;
-    static const char *const load[] = {"n", "load", "instances", "concurrency", NULL};
-    static const char *const thr[] = {"throughput", "x", "rps", NULL};
+    static const char *const load[] = {"n", NULL};
+    static const char *const thr[] = {"throughput", NULL};
     const cJSON *p;
     cJSON_ArrayForEach(p, pts) {
         double x = rj_num_any(p, load), y = rj_num_any(p, thr);

@@ -12,7 +12,7 @@
 
 static void read_latency(const cJSON *obj, rep_latency *l)
 {
-    static const char *const p999[] = {"p999", "p99.9", "p99_9", NULL};
+    static const char *const p999[] = {"p999", NULL};
     l->min = rj_num(obj, "min");
     l->mean = rj_num(obj, "mean");
     l->p50 = rj_num(obj, "p50");
@@ -104,7 +104,7 @@ static int read_timeseries(rep_results *r, const cJSON *root)
         free(subs);
         return -1;
     }
-    static const char *const max_keys[] = {"max_ms", "p100_ms", NULL};
+    static const char *const max_keys[] = {"max_ms", NULL};
     cJSON_ArrayForEach(pt, ts) {
         if (!cJSON_IsObject(pt))
             continue;

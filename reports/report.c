@@ -13,33 +13,6 @@
 #include "reports/report.h"
 #include "reports/report_text.h"
 
-static const char *const default_secrets[] = {"Authorization", "Cookie"};
-
-char *report_clean(const report_inputs *in, const char *s)
-{
-    if (in->results && in->results->nsecret)
-        return report_redact(s, in->results->secret_headers, in->results->nsecret);
-    return report_redact(s, default_secrets, 2);
-}
-
-char *report_title(const report_inputs *in, const report_options *opt)
-{
-    if (opt && opt->title)
-        return strdup(opt->title);
-    const char *what = NULL;
-    if (in->results)
-        what = in->results->scenario ? in->results->scenario : in->results->target;
-    if (!what && in->capacity)
-        what = in->capacity->scenario ? in->capacity->scenario : in->capacity->target;
-    if (!what && in->plan)
-        what = in->plan->scenario;
-    if (!what && in->forecast)
-        what = in->forecast->input;
-    char buf[1024];
-    snprintf(buf, sizeof buf, "crest report%s%s", what ? ": " : "", what ? what : "");
-    return strdup(buf);
-}
-
 /* mkdir -p DIR. */
 static int make_dirs(const char *dir)
 {
@@ -71,8 +44,8 @@ static int make_dirs(const char *dir)
 
 enum output { OUT_HTML, OUT_SUMMARY, OUT_JUNIT, OUT_CSV };
 
-static int write_output(const char *dir, const char *name, enum output what,
-                        const report_inputs *in, const report_options *opt,
+static int write_output(report_outcome *outcome, const char *dir, const char *name,
+                        enum output what, const report_inputs *in, const report_options *opt,
                         const chart_set *cs)
 {
     char path[4096], tmp[4200];
@@ -107,12 +80,15 @@ static int write_output(const char *dir, const char *name, enum output what,
         remove(tmp);
         return -1;
     }
-    printf("wrote %s\n", path);
+    if (outcome->nwritten < REPORT_MAX_OUTPUTS)
+        snprintf(outcome->written[outcome->nwritten++], sizeof outcome->written[0], "%s", path);
     return 0;
 }
 
-int report_write(const report_inputs *in, const char *dir, const report_options *opt)
+int report_write(const report_inputs *in, const char *dir, const report_options *opt,
+                 report_outcome *outcome)
 {
+    memset(outcome, 0, sizeof *outcome);
     if (make_dirs(dir) != 0) {
         crest_error("cannot create output directory '%s': %s", dir, strerror(errno));
         return CREST_EXIT_RUN;
@@ -135,13 +111,12 @@ int report_write(const report_inputs *in, const char *dir, const report_options 
                        cs.items[i].error ? cs.items[i].error : "unknown error");
             failed++;
         }
-    int rc = write_output(dir, "index.html", OUT_HTML, in, opt, &cs) != 0 ||
-             write_output(dir, "summary.txt", OUT_SUMMARY, in, opt, &cs) != 0 ||
-             write_output(dir, "junit.xml", OUT_JUNIT, in, opt, &cs) != 0 ||
-             (in->results && write_output(dir, "timeseries.csv", OUT_CSV, in, opt, &cs) != 0);
-    if (!rc)
-        printf("charts: %zu drawn%s%s\n", cs.n - failed, failed ? ", failed: " : "",
-               failed ? "see warnings" : "");
+    int rc = write_output(outcome, dir, "index.html", OUT_HTML, in, opt, &cs) != 0 ||
+             write_output(outcome, dir, "summary.txt", OUT_SUMMARY, in, opt, &cs) != 0 ||
+             write_output(outcome, dir, "junit.xml", OUT_JUNIT, in, opt, &cs) != 0 ||
+             (in->results && write_output(outcome, dir, "timeseries.csv", OUT_CSV, in, opt, &cs) != 0);
+    outcome->charts_drawn = cs.n - failed;
+    outcome->charts_failed = failed;
     charts_free(&cs);
     return rc ? CREST_EXIT_RUN : CREST_EXIT_OK;
 }

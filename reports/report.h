@@ -22,10 +22,20 @@ typedef struct report_options {
     int no_charts;                    /* 1: skip gnuplot entirely */
 } report_options;
 
-/* Writes every output into DIR (created when missing). Returns
- * CREST_EXIT_OK, or CREST_EXIT_RUN after printing why a file could not be
- * written. Prints one line per file written to stdout. */
-int report_write(const report_inputs *in, const char *dir, const report_options *opt);
+#define REPORT_MAX_OUTPUTS 8
+
+/* What report_write did, for the command to tell the user. */
+typedef struct report_outcome {
+    char written[REPORT_MAX_OUTPUTS][4096];  /* paths, in the order written */
+    size_t nwritten;
+    size_t charts_drawn, charts_failed;      /* failed ones were warned about */
+} report_outcome;
+
+/* Writes every output into DIR (created when missing) and fills OUTCOME.
+ * Returns CREST_EXIT_OK, or CREST_EXIT_RUN after reporting why a file
+ * could not be written. */
+int report_write(const report_inputs *in, const char *dir, const report_options *opt,
+                 report_outcome *outcome);
 
 /* The writers. Each returns 0, or -1 when out of memory (stream errors are
  * checked by the caller on fclose). */
@@ -37,10 +47,11 @@ int report_timeseries_csv(FILE *f, const rep_results *r);
 
 /* A copy of S with secret header values redacted (report_redact with the
  * results' secret_headers, or Authorization and Cookie without results).
- * The caller frees; NULL when S is NULL or out of memory. */
+ * The caller frees; NULL when S is NULL or out of memory. (report_load.c) */
 char *report_clean(const report_inputs *in, const char *s);
 
-/* The title: OPT's, or "crest report: <scenario or target>". Caller frees. */
+/* The title: OPT's, or "crest report: <scenario or target>". Caller frees.
+ * (report_load.c) */
 char *report_title(const report_inputs *in, const report_options *opt);
 
 #endif

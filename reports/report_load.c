@@ -14,7 +14,9 @@
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "reports/report_json.h"
+#include "reports/report.h"
 #include "reports/report_data.h"
+#include "reports/report_text.h"
 
 static const char *const kind_names[REP_NKINDS] = {"results", "capacity", "forecast", "plan"};
 
@@ -191,4 +193,31 @@ void report_inputs_free(report_inputs *in)
     }
     free(in->single_dir);
     memset(in, 0, sizeof *in);
+}
+
+static const char *const default_secrets[] = {"Authorization", "Cookie"};
+
+char *report_clean(const report_inputs *in, const char *s)
+{
+    if (in->results && in->results->nsecret)
+        return report_redact(s, in->results->secret_headers, in->results->nsecret);
+    return report_redact(s, default_secrets, 2);
+}
+
+char *report_title(const report_inputs *in, const report_options *opt)
+{
+    if (opt && opt->title)
+        return strdup(opt->title);
+    const char *what = NULL;
+    if (in->results)
+        what = in->results->scenario ? in->results->scenario : in->results->target;
+    if (!what && in->capacity)
+        what = in->capacity->scenario ? in->capacity->scenario : in->capacity->target;
+    if (!what && in->plan)
+        what = in->plan->scenario;
+    if (!what && in->forecast)
+        what = in->forecast->input;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "crest report%s%s", what ? ": " : "", what ? what : "");
+    return strdup(buf);
 }

@@ -75,7 +75,7 @@ double subsystem_capacity(const subsystem_config *s)
 static int bad_value(const char *file, const char *path, const char *key, const char *want,
                      double found)
 {
-    fprintf(stderr, "%s: error: '%s%s%s' must be %s, found %g\n", file, path, *path ? "." : "",
+    crest_error_at(file, 0, "'%s%s%s' must be %s, found %g", path, *path ? "." : "",
             key, want, found);
     return -1;
 }
@@ -112,7 +112,7 @@ static const cJSON *get_optional_object(const char *file, const char *path, cons
         *off = 1;
         return NULL;
     }
-    fprintf(stderr, "%s: error: '%s.%s' must be an object, or null/false to turn it off\n", file,
+    crest_error_at(file, 0, "'%s.%s' must be an object, or null/false to turn it off",
             path, key);
     *err = 1;
     return NULL;
@@ -130,8 +130,8 @@ static int apply_service_time(const char *file, const char *path, const cJSON *s
     if (rc < 0)
         return -1;
     if (rc == 0 && service_dist_parse(name, &kind) != 0) {
-        fprintf(stderr, "%s: error: '%s.dist' must be one of: fixed, exponential, lognormal; "
-                        "found '%s'\n", file, path, name);
+        crest_error_at(file, 0, "'%s.dist' must be one of: fixed, exponential, lognormal; "
+                       "found '%s'", path, name);
         return -1;
     }
     double mean_ms = s->service.mean_s * 1000.0;
@@ -143,8 +143,8 @@ static int apply_service_time(const char *file, const char *path, const cJSON *s
     if (rc < 0)
         return -1;
     if (rc == 0 && kind != SERVICE_LOGNORMAL) {
-        fprintf(stderr, "%s: error: '%s.sigma' applies only to \"dist\": \"lognormal\" "
-                        "(this one is %s)\n", file, path, service_dist_name(kind));
+        crest_error_at(file, 0, "'%s.sigma' applies only to \"dist\": \"lognormal\" "
+                       "(this one is %s)", path, service_dist_name(kind));
         return -1;
     }
     service_dist_init(&s->service, kind, mean_ms / 1000.0, sigma);
@@ -188,7 +188,7 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     static const char *const keys[] = {"workers", "service_time", "queue_limit", "rate_limit",
                                        "degrade", "faults", NULL};
     if (!cJSON_IsObject(o)) {
-        fprintf(stderr, "%s: error: '%s' must be an object\n", file, path);
+        crest_error_at(file, 0, "'%s' must be an object", path);
         return -1;
     }
     if (jsonio_check_keys(file, path, o, keys) != 0)
@@ -208,8 +208,8 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     if (st) {
         snprintf(sub, sizeof sub, "%s.service_time", path);
         if (!cJSON_IsObject(st)) {
-            fprintf(stderr, "%s: error: '%s' must be an object like {\"dist\": \"lognormal\", "
-                            "\"mean_ms\": 4, \"sigma\": 0.5}\n", file, sub);
+            crest_error_at(file, 0, "'%s' must be an object like {\"dist\": \"lognormal\", "
+                           "\"mean_ms\": 4, \"sigma\": 0.5}", sub);
             return -1;
         }
         if (apply_service_time(file, sub, st, s) != 0)
@@ -287,8 +287,8 @@ int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
 {
     static const char *const keys[] = {"subsystems", "seed", NULL};
     if (!cJSON_IsObject(root)) {
-        fprintf(stderr, "%s: error: the top level must be an object like {\"subsystems\": {...}, "
-                        "\"seed\": 1}\n", file);
+        crest_error_at(file, 0, "the top level must be an object like {\"subsystems\": {...}, "
+                       "\"seed\": 1}");
         return -1;
     }
     if (jsonio_check_keys(file, "", root, keys) != 0)
@@ -302,8 +302,7 @@ int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
     if (!subs)
         return 0;
     if (!cJSON_IsObject(subs)) {
-        fprintf(stderr, "%s: error: 'subsystems' must be an object keyed by subsystem name\n",
-                file);
+        crest_error_at(file, 0, "'subsystems' must be an object keyed by subsystem name");
         return -1;
     }
     if (jsonio_check_keys(file, "subsystems", subs, testbed_subsystem_names) != 0)

@@ -64,6 +64,89 @@ static void reap(pid_t pid)
         ;
 }
 
+/* In the child: becomes `crest testbed` with its stdout on WRITE_FD. */
+static void exec_testbed(const char *exe, const char *config, pid_t parent, int write_fd)
+    __attribute__((noreturn));
+static void exec_testbed(const char *exe, const char *config, pid_t parent, int write_fd)
+{
+    /* The testbed must not outlive a crest that crashed or was killed. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(3);
+    if (dup2(write_fd, STDOUT_FILENO) < 0)
+        _exit(3);
+    char *argv[] = {"crest", "testbed", "--listen", "127.0.0.1:0",
+                    config ? "--config" : NULL, (char *)config, NULL};
+    execv(exe, argv);
+    crest_error("cannot run %s: %s", exe, strerror(errno));
+    _exit(3);
+}
+
+/* Reads the child's "listening on http://127.0.0.1:PORT" from FD within
+ * SPAWN_TIMEOUT_S. The port, or -1 with *WHY set. */
+static int read_port(int fd, const char **why)
+{
+    char buf[512];
+    size_t used = 0;
+    int port = -1;
+    double deadline = clock_now_s() + SPAWN_TIMEOUT_S;
+    while (port < 0) {
+        double left = deadline - clock_now_s();
+        if (left <= 0) {
+            *why = "did not report its port within 5 s";
+            return -1;
+        }
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int r = poll(&pfd, 1, (int)(left * 1000) + 1);
+        if (r == 0 || (r < 0 && errno == EINTR))
+            continue;    /* the deadline check above ends the wait */
+        if (r < 0) {
+            *why = "could not be watched (poll failed)";
+            return -1;
+        }
+        ssize_t n = read(fd, buf + used, sizeof buf - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            *why = "closed its output before reporting a port";
+            return -1;
+        }
+        used += (size_t)n;
+        buf[used] = '\0';
+        port = port_from_output(buf);
+        if (port < 0 && used == sizeof buf - 1) {
+            *why = "printed something other than 'listening on http://127.0.0.1:PORT'";
+            return -1;
+        }
+    }
+    return port;
+}
+
+/* Says why the child gave no port. A child that closed its output is
+ * exiting (bad config: status 2, its message already on stderr); it gets a
+ * moment to be reaped, else it is killed. */
+static void report_failed_start(pid_t pid, const char *exe, const char *config, const char *why)
+{
+    int status;
+    pid_t done = 0;
+    for (int i = 0; i < 100 && done == 0; i++) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0) {
+            struct timespec ts = {0, 10 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (done == pid) {
+        char desc[64];
+        describe_exit(status, desc, sizeof desc);
+        crest_error("the embedded testbed (%s testbed%s%s) %s", exe, config ? " --config " : "",
+                    config ? config : "", desc);
+    } else {
+        crest_error("the embedded testbed (%s testbed) %s", exe, why);
+        reap(pid);
+    }
+}
+
 int testbed_spawn(const char *config, testbed_process *out)
 {
     memset(out, 0, sizeof *out);
@@ -85,79 +168,14 @@ int testbed_spawn(const char *config, testbed_process *out)
         close(fds[1]);
         return -1;
     }
-    if (pid == 0) {
-        /* The testbed must not outlive a crest that crashed or was killed. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(3);
-        if (dup2(fds[1], STDOUT_FILENO) < 0)
-            _exit(3);
-        char *argv[] = {"crest", "testbed", "--listen", "127.0.0.1:0",
-                        config ? "--config" : NULL, (char *)config, NULL};
-        execv(exe, argv);
-        fprintf(stderr, "crest: error: cannot run %s: %s\n", exe, strerror(errno));
-        _exit(3);
-    }
+    if (pid == 0)
+        exec_testbed(exe, config, parent, fds[1]);
     close(fds[1]);
-
-    char buf[512];
-    size_t used = 0;
-    int port = -1;
-    double deadline = clock_now_s() + SPAWN_TIMEOUT_S;
     const char *why = NULL;
-    while (port < 0) {
-        double left = deadline - clock_now_s();
-        if (left <= 0) {
-            why = "did not report its port within 5 s";
-            break;
-        }
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int r = poll(&pfd, 1, (int)(left * 1000) + 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r == 0)
-            continue;    /* the deadline check above ends the wait */
-        if (r < 0) {
-            why = "could not be watched (poll failed)";
-            break;
-        }
-        ssize_t n = read(fds[0], buf + used, sizeof buf - 1 - used);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            why = "closed its output before reporting a port";
-            break;
-        }
-        used += (size_t)n;
-        buf[used] = '\0';
-        port = port_from_output(buf);
-        if (port < 0 && used == sizeof buf - 1) {
-            why = "printed something other than 'listening on http://127.0.0.1:PORT'";
-            break;
-        }
-    }
+    int port = read_port(fds[0], &why);
     close(fds[0]);
     if (port < 0) {
-        /* A child that closed its output is exiting (bad config: status 2,
-         * its message already on stderr); give it a moment to be reaped. */
-        int status;
-        pid_t done = 0;
-        for (int i = 0; i < 100 && done == 0; i++) {
-            done = waitpid(pid, &status, WNOHANG);
-            if (done == 0) {
-                struct timespec ts = {0, 10 * 1000 * 1000};
-                nanosleep(&ts, NULL);
-            }
-        }
-        if (done == pid) {
-            char desc[64];
-            describe_exit(status, desc, sizeof desc);
-            crest_error("the embedded testbed (%s testbed%s%s) %s", exe,
-                        config ? " --config " : "", config ? config : "", desc);
-        } else {
-            crest_error("the embedded testbed (%s testbed) %s", exe, why);
-            reap(pid);
-        }
+        report_failed_start(pid, exe, config, why);
         return -1;
     }
     out->pid = pid;

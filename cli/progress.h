@@ -2,25 +2,20 @@
  * and when it ends (a wrk-like summary with the percentile spectrum, the
  * per-subsystem table, generator health and gates). Printing only: the
  * numbers come from the engine (snapshots) and from run_result. */
-#ifndef CREST_PROGRESS_H
-#define CREST_PROGRESS_H
+#ifndef CREST_CLI_PROGRESS_H
+#define CREST_CLI_PROGRESS_H
 
 #include <stdint.h>
 #include <stdio.h>
 
+#include "loadgen/engine.h"
 #include "loadgen/loadplan.h"
 #include "loadgen/results.h"
 #include "loadgen/stats.h"
 
-typedef struct progress_snapshot {
-    double elapsed_s, total_s;
-    const char *phase;
-    int closed_connections;   /* > 0: a closed-loop phase with this many connections */
-    double target_rate;       /* open loop: the plan's rate now */
-    double achieved_rate;     /* answers in the last full second */
-    double p99_ms;            /* latency p99 of the run so far */
-    uint64_t completed, errors, dropped;
-} progress_snapshot;
+/* Shows ENG's live progress on stdout (a line per second, rewritten in
+ * place on a terminal). */
+void progress_attach(engine_options *eng);
 
 /* One line: rewritten in place when TTY, a plain line otherwise. */
 void progress_print(FILE *out, const char *label, const progress_snapshot *s, int tty);

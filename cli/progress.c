@@ -1,13 +1,16 @@
-/* progress.c: live progress lines and the final summary (see progress.h).
- * On a terminal the progress line is rewritten in place ("\r" and clear to
- * end of line); otherwise each second is a plain line, so logs of CI runs
- * read well. The summary follows wrk's layout (a percentile spectrum, then
- * totals) and adds what wrk cannot say: per-subsystem results, the
- * generator's health and the gates. */
+/* progress.c: what `crest run` shows a human: live progress lines and the
+ * final summary (see progress.h). The engine hands a snapshot per second
+ * to progress_attach's callbacks; it never prints itself. On a terminal
+ * the progress line is rewritten in place ("\r" and clear to end of line);
+ * otherwise each second is a plain line, so logs of CI runs read well. The
+ * summary follows wrk's layout (a percentile spectrum, then totals) and
+ * adds what wrk cannot say: per-subsystem results, the generator's health
+ * and the gates. */
 #include <string.h>
+#include <unistd.h>
 
 #include "common/units.h"
-#include "loadgen/progress.h"
+#include "cli/progress.h"
 
 static const char *fmt_ms(double ms, char *buf, int len)
 {
@@ -135,4 +138,23 @@ void progress_summary(FILE *out, const run_result *r, const threshold_result *th
         }
     }
     fflush(out);
+}
+
+static void print_second(void *user, const char *label, const progress_snapshot *s)
+{
+    (void)user;
+    progress_print(stdout, label, s, isatty(STDOUT_FILENO));
+}
+
+static void print_end(void *user)
+{
+    (void)user;
+    progress_end(stdout, isatty(STDOUT_FILENO));
+}
+
+void progress_attach(engine_options *eng)
+{
+    eng->on_second = print_second;
+    eng->on_end = print_end;
+    eng->progress_user = NULL;
 }
