@@ -32,7 +32,8 @@ int report_schema_kind(const char *schema)
     for (int k = 0; k < REP_NKINDS; k++) {
         char want[48];
         /* results and capacity files are at version 2 (scraped metrics); 1 still reads */
-        for (int v = 1; v <= 2; v++) {
+        int newest = k == REP_RESULTS || k == REP_CAPACITY ? 2 : 1;
+        for (int v = 1; v <= newest; v++) {
             snprintf(want, sizeof want, "crest.%s/%d", kind_names[k], v);
             if (strcmp(schema, want) == 0)
                 return k;
