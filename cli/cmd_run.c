@@ -510,6 +510,7 @@ int cmd_run(int argc, char **argv)
         free(command);
         run_result_free(&r);
         loadplan_free(plan);
+        observe_finish(obs);
         return CREST_EXIT_RUN;
     }
     size_t failed = thresholds_evaluate(&plan->thresholds, &r, th);
