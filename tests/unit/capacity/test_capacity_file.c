@@ -58,6 +58,11 @@ static void test_round_trip(void **state)
                                 .shed_rate = 0.025, .pass = 0, .reason = SEARCH_LIMIT_SHED};
     snprintf(s->steps[1].why, sizeof s->steps[1].why, "errors+shed 2.5%% >= 1%%");
     snprintf(s->steps[1].tag, sizeof s->steps[1].tag, "order");
+    s->steps[0].nresources = 2;   /* scraped metrics at the step's rate */
+    s->steps[0].resources[0] = (search_resource){"cart-host", "cpu_busy_pct", "%", 97.5, 100};
+    s->steps[0].resources[1] = (search_resource){"cart-app", "queue", "", 3, NAN};
+    s->steps[0].nearest_limit = 0;
+    s->steps[1].nearest_limit = -1;
     s->usl.present = 1;
     s->usl.fit = (usl_fit){.alpha = 0.02, .beta = 0, .gamma = 100, .n_star = INFINITY,
                            .x_max = 5000, .r_squared = 0.99, .poor_fit = 1};
@@ -106,6 +111,14 @@ static void test_round_trip(void **state)
     assert_string_equal(a->steps[1].why, "errors+shed 2.5% >= 1%");
     assert_string_equal(a->steps[1].tag, "order");
     assert_string_equal(a->steps[0].tag, "");
+    assert_int_equal(a->steps[0].nresources, 2);
+    assert_int_equal(a->steps[0].nearest_limit, 0);
+    assert_string_equal(a->steps[0].resources[0].target, "cart-host");
+    assert_string_equal(a->steps[0].resources[0].series, "cpu_busy_pct");
+    assert_true(a->steps[0].resources[0].value == 97.5 && a->steps[0].resources[0].limit == 100);
+    assert_true(isnan(a->steps[0].resources[1].limit));
+    assert_int_equal(a->steps[1].nresources, 0);
+    assert_int_equal(a->steps[1].nearest_limit, -1);
     assert_true(a->usl.present);
     assert_true(isinf(a->usl.fit.n_star));
     assert_true(a->usl.fit.poor_fit);
