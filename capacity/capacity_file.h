@@ -1,4 +1,4 @@
-/* capacity_file.h: capacity.json ("crest.capacity/1", docs/capacity-format.md),
+/* capacity_file.h: capacity.json ("crest.capacity/2"; /1 still read, docs/capacity-format.md),
  * the result of `crest search`, as a plain struct: written by `crest search`,
  * read by `crest plan` and `crest report`.
  *

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "capacity/headroom.h"
+#include "common/units.h"
 
 /* Float slack when comparing a computed capacity with a target, so that
  * 2 x 500 >= 1000 holds although 1000 came out of a division. */
@@ -157,9 +158,12 @@ static void instances_needed(headroom_row *row, const headroom_capacity *cap)
         row->scaling_model = "usl";
         row->instances_needed =
             headroom_usl_instances(&cap->usl, row->capacity_rps, row->target_rps, &row->x_max_rps);
-        if (row->instances_needed < 0)
-            add_note(row, "cannot reach with scale-out: X_max = %.1f rps < %.1f rps needed",
-                     row->x_max_rps, row->target_rps);
+        if (row->instances_needed < 0) {
+            char x[32], t[32];
+            add_note(row, "cannot reach with scale-out: X_max = %s rps < %s rps needed",
+                     units_format_count(row->x_max_rps, x, sizeof x),
+                     units_format_count(row->target_rps, t, sizeof t));
+        }
         return;
     }
     row->scaling_model = "linear";
@@ -199,10 +203,12 @@ void headroom_judge(headroom_row *row, const headroom_capacity *cap, double marg
                      cap->limited_by ? cap->limited_by : "the generator");
         } else {
             s = HEADROOM_INCONCLUSIVE;
-            add_note(row, "capacity is only a lower bound (%.0f rps, limited by %s): "
-                          "cannot tell whether %.0f rps fit",
-                     row->capacity_rps, cap->limited_by ? cap->limited_by : "the generator",
-                     row->target_rps);
+            char c[32], t[32];
+            add_note(row, "capacity is only a lower bound (%s rps, limited by %s): "
+                          "cannot tell whether %s rps fit",
+                     units_format_count(row->capacity_rps, c, sizeof c),
+                     cap->limited_by ? cap->limited_by : "the generator",
+                     units_format_count(row->target_rps, t, sizeof t));
         }
     } else if (!cap->passed) {
         add_note(row, "no tested rate passed the SLO");

@@ -22,7 +22,7 @@
 #include "capacity/search.h"
 
 static const char *const limit_names[] = {"none", "latency", "errors", "shed", "generator",
-                                          "max_rate"};
+                                          "max_rate", "queue"};
 
 const char *search_limit_name(enum search_limit l)
 {
@@ -52,7 +52,7 @@ void search_config_init(search_config *c)
     c->max_steps = 60;
 }
 
-enum search_limit search_classify(int generator_limited, int latency_failed,
+enum search_limit search_classify(int generator_limited, int latency_failed, int queue_failed,
                                   int unserved_failed, double error_rate, double shed_rate)
 {
     if (generator_limited)
@@ -61,7 +61,14 @@ enum search_limit search_classify(int generator_limited, int latency_failed,
         return shed_rate > error_rate ? SEARCH_LIMIT_SHED : SEARCH_LIMIT_ERRORS;
     if (latency_failed)
         return SEARCH_LIMIT_LATENCY;
+    if (queue_failed)
+        return SEARCH_LIMIT_QUEUE;
     return SEARCH_LIMIT_NONE;
+}
+
+int search_far_below_slo(int pass, double errors, double shed, double latency_use)
+{
+    return pass && errors == 0 && shed == 0 && latency_use < SEARCH_FAR_LATENCY_USE;
 }
 
 void search_result_free(search_result *r)

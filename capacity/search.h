@@ -26,7 +26,9 @@ enum search_limit {
     SEARCH_LIMIT_ERRORS,     /* errors (plus shed) broke the error budget, errors dominating */
     SEARCH_LIMIT_SHED,       /* the error budget broke mainly because of shed responses */
     SEARCH_LIMIT_GENERATOR,  /* the load generator could not hold the rate: inconclusive */
-    SEARCH_LIMIT_MAX_RATE    /* --max-rate passed: the capacity is at least that */
+    SEARCH_LIMIT_MAX_RATE,   /* --max-rate passed: the capacity is at least that */
+    SEARCH_LIMIT_QUEUE       /* every bound held, but completions fell behind arrivals: the
+                                queue grows, and no latency bound can hold for long */
 };
 
 /* A target's metric at a step's rate (scraped by observe/ during the
@@ -108,11 +110,18 @@ void search_result_free(search_result *r);
  * against the error budget as a failure to serve; when the budget breaks,
  * the larger of the shed and error shares names the cause. A broken error
  * budget outranks latency (an overloaded queue times out too, but a fast
- * 503/429 is the answer the user sees). Generator-limited outranks all. */
-enum search_limit search_classify(int generator_limited, int latency_failed,
+ * 503/429 is the answer the user sees). A broken latency bound outranks a
+ * queue that fell behind with every bound still met (QUEUE_FAILED).
+ * Generator-limited outranks all. */
+enum search_limit search_classify(int generator_limited, int latency_failed, int queue_failed,
                                   int unserved_failed, double error_rate, double shed_rate);
 
-/* "latency", "errors", "shed", "generator", "max_rate", "none". */
+/* 1 when a step left so much room that the probe may quadruple: it passed,
+ * nothing failed or was shed, and LATENCY_USE (the largest measured / bound
+ * over the step's latency SLOs) is under SEARCH_FAR_LATENCY_USE. */
+int search_far_below_slo(int pass, double errors, double shed, double latency_use);
+
+/* "latency", "errors", "shed", "generator", "max_rate", "queue", "none". */
 const char *search_limit_name(enum search_limit l);
 /* The inverse; -1 when NAME is none of them. */
 int search_limit_parse(const char *name, enum search_limit *out);

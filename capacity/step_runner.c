@@ -89,16 +89,6 @@ int step_kept_up(const step_window *w, double tol, double *ratio)
 
 /* ---- the judge ---- */
 
-static void format_value(const threshold *t, double v, char *buf, size_t len)
-{
-    switch (t->metric) {
-    case METRIC_ERRORS:
-    case METRIC_SHED: snprintf(buf, len, "%.2f%%", v * 100); break;
-    case METRIC_RATE: snprintf(buf, len, "%.1f/s", v); break;
-    case METRIC_DROPPED: snprintf(buf, len, "%.0f", v); break;
-    default: snprintf(buf, len, "%.1fms", v); break;
-    }
-}
 
 /* Appends to the step's explanation, "; " between parts; what does not fit
  * in out->why is cut. *USED may pass the buffer's size (snprintf's count). */
@@ -138,7 +128,7 @@ static int is_latency_metric(enum threshold_metric m)
 
 /* What broke, across the SLO and the kept-up check. */
 typedef struct step_failures {
-    int latency, unserved;
+    int latency, unserved, behind;
     double latency_use;      /* the largest measured / bound over latency SLOs */
     const char *tag_errors, *tag_latency, *tag_behind;  /* full link: whom to blame */
     double worst_ratio;
@@ -168,7 +158,7 @@ static int judge_slo(const step_runner *sr, const run_result *r, search_step *ou
             f->tag_latency = f->tag_latency ? f->tag_latency : t->tag;
         }
         char val[32];
-        format_value(t, v, val, sizeof val);
+        threshold_format_value(t, v, val, sizeof val);
         why_append(out, &f->why_used, "%s broken (%s%s)", t->expr, val,
                    t->metric == METRIC_ERRORS ? " errors+shed" : "");
     }
@@ -188,7 +178,7 @@ static void judge_kept_up(const step_runner *sr, const run_result *r, search_ste
         step_steady_window(r, tag, sr->settings->step_s, &w);
         if (step_kept_up(&w, sr->settings->kept_up_tolerance, &ratio))
             continue;
-        f->latency = 1;
+        f->behind = 1;
         if (ratio < f->worst_ratio) {
             f->worst_ratio = ratio;
             f->tag_behind = name;
@@ -235,17 +225,17 @@ int step_judge(const step_runner *sr, const run_result *r, search_step *out)
     judge_kept_up(sr, r, out, &f);
     if (out->generator_limited)
         why_append(out, &f.why_used, "generator-limited: %.200s", r->generator.reason);
-    out->reason = search_classify(out->generator_limited, f.latency, f.unserved,
+    out->reason = search_classify(out->generator_limited, f.latency, f.behind, f.unserved,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
-    out->far_below_slo = out->pass && c->errors == 0 && c->shed == 0 &&
-                         f.latency_use < SEARCH_FAR_LATENCY_USE;
+    out->far_below_slo = search_far_below_slo(out->pass, (double)c->errors, (double)c->shed,
+                                              f.latency_use);
     /* The subsystem to blame matches the reason: the first whose error
      * budget broke, or the one furthest behind (the saturated one), or the
      * first whose latency bound broke. */
     const char *blame = out->reason == SEARCH_LIMIT_ERRORS || out->reason == SEARCH_LIMIT_SHED
                             ? f.tag_errors
-                        : out->reason == SEARCH_LIMIT_LATENCY
+                        : out->reason == SEARCH_LIMIT_LATENCY || out->reason == SEARCH_LIMIT_QUEUE
                             ? (f.tag_behind ? f.tag_behind : f.tag_latency)
                             : NULL;
     if (sr->tag < 0 && blame)
@@ -325,10 +315,14 @@ static int never_connected(const step_runner *sr, const run_result *r)
 {
     const counters *c = &step_stats(sr, r)->c;
     if (!(c->ok == 0 && c->shed == 0 && c->errors > 0 &&
-          c->net[NETERR_REFUSED] + c->net[NETERR_DNS] == c->errors))
+          c->net[NETERR_REFUSED] + c->net[NETERR_DNS] + c->net[NETERR_UNREACHABLE] ==
+              c->errors))
         return 0;
     crest_error("%s: every request failed to connect to %s (%s): nothing to search", sr->label,
-                sr->plan->target, c->net[NETERR_DNS] ? "name not resolved" : "connection refused");
+                sr->plan->target,
+                c->net[NETERR_DNS]           ? "name not resolved"
+                : c->net[NETERR_UNREACHABLE] ? "network unreachable"
+                                             : "connection refused");
     return 1;
 }
 

@@ -12,9 +12,12 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
+#include "common/outpath.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "forecast/evaluate.h"
 #include "forecast/forecast.h"
 #include "forecast/forecast_json.h"
 #include "forecast/series.h"
@@ -23,39 +26,45 @@
 #define MAX_HORIZON 100000
 #define TABLE_SERIES_MAX 20
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: crest forecast HISTORY.csv --time COL [options]\n"
-        "\n"
-        "Projects metric history (PV, UV, TPS, GMV ...) to a horizon with prediction\n"
-        "intervals; every model is backtested (rolling origin) and the choice explained.\n"
-        "\n"
-        "input:\n"
-        "  --time COL          time column: years (2019), dates (2026-11-11) or date-times\n"
-        "  --value COL[,COL]   metric column(s), repeatable (default: every numeric column)\n"
-        "  --series COL        long format: one series per value of COL\n"
-        "  --where COL=VALUE   keep only rows where COL is VALUE (repeatable)\n"
-        "  --until T           fit on points up to T only (later ones are shown as actuals)\n"
-        "horizon (default --horizon 1):\n"
-        "  --horizon N         N periods after each series' last point\n"
-        "  --at T              up to time T (a year, or a date like 2026-11-11)\n"
-        "models:\n"
-        "  --model NAME        auto (default) | linear | quadratic | cubic | exponential |\n"
-        "                      logistic | gompertz | holt-damped | daily | seasonal-naive\n"
-        "  --family F          auto (default: daily for daily dates, growth otherwise) |\n"
-        "                      growth | daily\n"
-        "  --cap X             logistic saturation, instead of estimating it\n"
-        "  --event MM-DD       a recurring festival day (repeatable), e.g. 11-11\n"
-        "  --events FILE.csv   festivals from a CSV with columns date,name\n"
-        "output:\n"
-        "  --out FILE          forecast.json (schema crest.forecast/1)\n"
-        "  --csv FILE          series,t,mean,lo80,hi80,lo95,hi95\n"
-        "  --quiet             no table, only the summary line\n"
-        "\n"
-        "Intervals (80%%, 95%%) come from the backtest's errors per horizon step.\n"
-        "Exit: 0 ok, 2 bad usage or input (or no series could be forecast).\n");
-}
+static const cli_option forecast_options[] = {
+    {"time", 0, "COL", 't', "time column: years (2019), dates (2026-11-11) or date-times", "Input"},
+    {"value", 0, "COL[,COL]", 'v', "metric column(s), repeatable (default: every numeric column)",
+     0},
+    {"series", 0, "COL", 's', "long format: one series per value of COL", 0},
+    {"where", 0, "COL=VALUE", 'w', "keep only rows where COL is VALUE (repeatable)", 0},
+    {"until", 0, "T", 'u', "fit on points up to T only (later ones are shown as actuals)", 0},
+    {"horizon", 0, "N", 'H', "N periods after each series' last point (default 1)", "Horizon"},
+    {"at", 0, "T", 'a', "up to time T (a year, or a date like 2026-11-11)", 0},
+    {"model", 0, "NAME", 'm', "auto (default: growth: a backtest-weighted combination;\n"
+     "daily: the best backtest) | theta | drift | naive | holt-damped | damped-log |\n"
+     "linear | quadratic | cubic | exponential | logistic | gompertz | daily | seasonal-naive",
+     "Models"},
+    {"family", 0, "F", 'f', "auto (default: daily for daily dates, growth otherwise) |\n"
+     "growth | daily", 0},
+    {"cap", 0, "X", 'c', "logistic saturation, instead of estimating it", 0},
+    {"event", 0, "MM-DD", 'e', "a recurring festival day (repeatable), e.g. 11-11", 0},
+    {"events", 0, "FILE.csv", 'E', "festivals from a CSV with columns date,name", 0},
+    {"out", 'o', "FILE", 'o', "forecast.json (schema crest.forecast/1); - for stdout", "Output"},
+    {"csv", 0, "FILE", 'C', "series,t,mean,lo80,hi80,lo95,hi95", 0},
+    {"quiet", 'q', NULL, 'q', "no table, only the summary line", 0},
+    {"evaluate", 0, "COL", 'V', "score on held-out rows: fit COL=train, forecast COL=test,\n"
+     "print sMAPE, MASE and coverage", "Evaluation"},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command forecast_command = {
+    .name = "forecast",
+    .summary = "project PV/UV/TPS history to the festival peak",
+    .synopsis = "crest forecast HISTORY.csv --time COL [options]",
+    .description = "Projects metric history (PV, UV, TPS, GMV ...) to a horizon with prediction\n"
+                   "intervals; every model is backtested (rolling origin) and the choice "
+                   "explained.",
+    .options = forecast_options,
+    .noptions = sizeof forecast_options / sizeof forecast_options[0],
+    .footer = "Intervals (80%, 95%) come from the backtest's errors per horizon step.\n"
+              "Exit: 0 ok, 2 bad usage or input (or no series could be forecast).",
+    .positional = "file",
+};
 
 /* Splits comma lists into LIST (pointers into a copy the caller frees). */
 static int add_list(char *arg, const char **list, size_t *n)
@@ -78,38 +87,89 @@ static void print_num(char *buf, size_t len, double v)
         snprintf(buf, len, "%.2f", v);
 }
 
+/* What the table's last number columns hold: what the choice used. */
+typedef enum table_kind { TABLE_FORCED, TABLE_COMBINATION, TABLE_SELECTION } table_kind;
+
+static void worst_miss(const fc_history *h, const fc_series *s, const fc_model_result *m,
+                       char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!m->bt.nerr)
+        return;
+    const fc_bt_error *w = &m->bt.err[m->bt.worst];
+    char tb[40];
+    if (w->actual != 0)
+        snprintf(buf, len, "%s %+.1f%%", fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
+                 (w->actual - w->forecast) / fabs(w->actual) * 100.0);
+}
+
+static void print_model_row(const fc_history *h, const fc_series *s, const fc_result *r,
+                            size_t i, table_kind kind)
+{
+    const fc_model_result *m = &r->models[i];
+    const char *mark = (int)i == r->selected ? "*" : " ";
+    if (!m->fitted) {
+        printf(" %s%-15s skipped: %s\n", mark, fc_model_name(m->model), m->why);
+        return;
+    }
+    char a[40], b[40], c[40], d[40] = "", e[40] = "", g[40] = "", worst[64];
+    print_num(a, sizeof a, m->bt.mape);
+    print_num(b, sizeof b, m->bt.mase);
+    print_num(c, sizeof c, m->bt.bias_pct);
+    if (kind == TABLE_COMBINATION && m->model != FC_MODEL_COMBINATION) {
+        print_num(d, sizeof d, m->nrel ? m->rel : NAN);
+        print_num(g, sizeof g, m->score);
+        snprintf(e, sizeof e, "%.0f%%", 100 * m->weight);
+    } else if (kind == TABLE_SELECTION) {
+        print_num(d, sizeof d, m->common_mase);
+    }
+    worst_miss(h, s, m, worst, sizeof worst);
+    printf(" %s%-15s %8s %7s %7s %9s %6s %7s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a,
+           b, c, d, g, e, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
+}
+
+static void print_point(const fc_history *h, const fc_point *p, const char *label)
+{
+    char a[40], b[40], c[40], d[40], e[40], tb[40];
+    print_num(a, sizeof a, p->mean);
+    print_num(b, sizeof b, p->lo80);
+    print_num(c, sizeof c, p->hi80);
+    print_num(d, sizeof d, p->lo95);
+    print_num(e, sizeof e, p->hi95);
+    printf("  %s %s: %s  80%% [%s, %s]  95%% [%s, %s]", label,
+           fc_time_format(h->kind, p->t, tb, sizeof tb), a, b, c, d, e);
+    if (isfinite(p->actual)) {
+        print_num(a, sizeof a, p->actual);
+        printf("  actual %s (%s the 95%% interval)", a,
+               p->actual >= p->lo95 && p->actual <= p->hi95 ? "inside" : "OUTSIDE");
+    }
+    printf("\n");
+}
+
 static void print_series_table(const fc_history *h, const fc_series *s, const fc_result *r)
 {
-    char a[40], b[40], c[40], d[40], e[40];
+    char a[40], b[40];
     printf("\nseries %s: %zu points %s..%s", s->id, s->n,
            s->n ? fc_time_format(h->kind, s->t[0], a, sizeof a) : "-",
            s->n ? fc_time_format(h->kind, s->t[s->n - 1], b, sizeof b) : "-");
     printf(" (%s)\n", h->unit);
-    printf("  %-15s %9s %8s %8s %11s %9s  %s\n", "model", "MAPE%", "MASE", "bias%", "AICc",
-           "forecasts", "worst miss (+: under)");
-    for (size_t i = 0; i < r->nmodels; i++) {
-        const fc_model_result *m = &r->models[i];
-        const char *mark = (int)i == r->selected ? "*" : " ";
-        if (!m->fitted) {
-            printf(" %s%-15s skipped: %s\n", mark, fc_model_name(m->model), m->why);
-            continue;
-        }
-        print_num(a, sizeof a, m->bt.mape);
-        print_num(b, sizeof b, m->bt.mase);
-        print_num(c, sizeof c, m->bt.bias_pct);
-        print_num(d, sizeof d, m->aicc);
-        char worst[64] = "";
-        if (m->bt.nerr) {
-            const fc_bt_error *w = &m->bt.err[m->bt.worst];
-            char tb[40];
-            if (w->actual != 0)
-                snprintf(worst, sizeof worst, "%s %+.1f%%",
-                         fc_time_format(h->kind, s->t[w->target], tb, sizeof tb),
-                         (w->actual - w->forecast) / fabs(w->actual) * 100.0);
-        }
-        printf(" %s%-15s %9s %8s %8s %11s %9zu  %s%s%s\n", mark, fc_model_name(m->model), a, b, c,
-               d, m->bt.nerr, worst, m->fit.note[0] ? "  note: " : "", m->fit.note);
-    }
+    table_kind kind = TABLE_FORCED;
+    if (r->selected >= 0 && r->models[r->selected].model == FC_MODEL_COMBINATION)
+        kind = TABLE_COMBINATION;
+    else if (r->nmodels > 1)
+        kind = TABLE_SELECTION;
+    int comb = kind == TABLE_COMBINATION;
+    printf("  %-15s %8s %7s %7s %9s %6s %7s %9s  %s\n", "model", "MAPE%", "MASE", "bias%",
+           comb ? "vs naive" : kind == TABLE_SELECTION ? "MASE used" : "", comb ? "score" : "",
+           comb ? "weight" : "", "forecasts", "worst miss (+: under)");
+    for (size_t i = 0; i < r->nmodels; i++)
+        print_model_row(h, s, r, i, kind);
+    if (kind == TABLE_COMBINATION)
+        printf("  (MAPE, MASE, bias: over every backtest forecast a method made; vs naive: its "
+               "error relative to naive's on the same forecasts; score: that, pulled towards the "
+               "method's usual level)\n");
+    else if (kind == TABLE_SELECTION)
+        printf("  (MASE used: on the forecasts every model made, the number the choice used)\n");
     if (r->selected < 0) {
         printf("  no forecast: %s\n", r->reason);
         return;
@@ -118,26 +178,9 @@ static void print_series_table(const fc_history *h, const fc_series *s, const fc
     printf("  intervals: %s\n", r->iv.method);
     /* The horizon point, and the peak when it is elsewhere. */
     size_t last = r->npoints - 1;
-    for (int k = 0; k < 2; k++) {
-        size_t i = k == 0 ? last : r->peak;
-        if (k == 1 && i == last)
-            break;
-        const fc_point *p = &r->points[i];
-        print_num(a, sizeof a, p->mean);
-        print_num(b, sizeof b, p->lo80);
-        print_num(c, sizeof c, p->hi80);
-        print_num(d, sizeof d, p->lo95);
-        print_num(e, sizeof e, p->hi95);
-        char tb[40];
-        printf("  %s %s: %s  80%% [%s, %s]  95%% [%s, %s]", k == 0 ? "at" : "peak",
-               fc_time_format(h->kind, p->t, tb, sizeof tb), a, b, c, d, e);
-        if (isfinite(p->actual)) {
-            print_num(a, sizeof a, p->actual);
-            printf("  actual %s (%s the 95%% interval)", a,
-                   p->actual >= p->lo95 && p->actual <= p->hi95 ? "inside" : "OUTSIDE");
-        }
-        printf("\n");
-    }
+    print_point(h, &r->points[last], "at");
+    if (r->peak != last)
+        print_point(h, &r->points[r->peak], "peak");
 }
 
 static void print_series_line(const fc_history *h, const fc_series *s, const fc_result *r)
@@ -148,7 +191,7 @@ static void print_series_line(const fc_history *h, const fc_series *s, const fc_
         return;
     }
     const fc_point *p = &r->points[r->npoints - 1];
-    print_num(a, sizeof a, r->models[r->selected].common_mase);
+    print_num(a, sizeof a, r->models[r->selected].bt.mase);
     print_num(b, sizeof b, p->mean);
     print_num(c, sizeof c, p->lo95);
     print_num(d, sizeof d, p->hi95);
@@ -157,166 +200,368 @@ static void print_series_line(const fc_history *h, const fc_series *s, const fc_
            fc_time_format(h->kind, p->t, tb, sizeof tb), b, c, d);
 }
 
-int cmd_forecast(int argc, char **argv)
-{
-    static const struct option longopts[] = {
-        {"time", required_argument, NULL, 't'},   {"value", required_argument, NULL, 'v'},
-        {"series", required_argument, NULL, 's'}, {"where", required_argument, NULL, 'w'},
-        {"until", required_argument, NULL, 'u'},  {"horizon", required_argument, NULL, 'H'},
-        {"at", required_argument, NULL, 'a'},     {"model", required_argument, NULL, 'm'},
-        {"family", required_argument, NULL, 'f'}, {"cap", required_argument, NULL, 'c'},
-        {"event", required_argument, NULL, 'e'},  {"events", required_argument, NULL, 'E'},
-        {"out", required_argument, NULL, 'o'},    {"csv", required_argument, NULL, 'C'},
-        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    fc_read_options ro = {0};
+typedef struct forecast_args {
+    fc_read_options ro;
     const char *values[MAX_LIST], *where[MAX_LIST];
     char *copies[MAX_LIST];
-    size_t ncopies = 0;
-    const char *at = NULL, *model_arg = "auto", *family_arg = "auto", *out = NULL, *csv = NULL;
-    const char *events_file = NULL;
-    double horizon = 0, cap = 0;
-    int quiet = 0, rc = CREST_EXIT_USAGE;
-    fc_events events = {0};
-    fc_history hist = {0};
-    fc_result *results = NULL;
+    size_t ncopies;
+    const char *history_path, *at, *model_arg, *family_arg, *out, *csv, *events_file;
+    const char *evaluate;   /* the split column, or NULL */
+    double horizon, cap;
+    int quiet, forced;
+    fc_events events;
+} forecast_args;
 
-    const char *history_path = NULL;
+static void args_free(forecast_args *a)
+{
+    fc_events_free(&a->events);
+    for (size_t i = 0; i < a->ncopies; i++)
+        free(a->copies[i]);
+}
+
+/* --value and --where keep a copy of their argument (--value splits it). */
+static int add_copy(forecast_args *a, int ch, const char *arg)
+{
+    if (a->ncopies >= MAX_LIST || !(a->copies[a->ncopies] = strdup(arg))) {
+        crest_error("forecast: too many --%s", ch == 'v' ? "value" : "where");
+        return -1;
+    }
+    char *copy = a->copies[a->ncopies++];
+    if (ch == 'w') {
+        if (a->ro.nwhere >= MAX_LIST) {
+            crest_error("forecast: too many --where (at most %d)", MAX_LIST);
+            return -1;
+        }
+        a->where[a->ro.nwhere++] = copy;
+    } else if (add_list(copy, a->values, &a->ro.nvalues) != 0) {
+        crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
+        return -1;
+    }
+    return 0;
+}
+
+/* One option; 0, 1 for --help, -1 after an error. */
+static int take_option(forecast_args *a, int ch, int argc, char **argv)
+{
+    switch (ch) {
+    case 't': a->ro.time_col = optarg; return 0;
+    case 'v':
+    case 'w': return add_copy(a, ch, optarg);
+    case 's': a->ro.series_col = optarg; return 0;
+    case 'u': a->ro.until = optarg; return 0;
+    case 'H':
+        if (units_parse_double(optarg, &a->horizon) != 0 || a->horizon < 1 ||
+            a->horizon > MAX_HORIZON || a->horizon != floor(a->horizon)) {
+            crest_error("--horizon '%s': expected a whole number of periods, 1..%d", optarg,
+                        MAX_HORIZON);
+            return -1;
+        }
+        return 0;
+    case 'a': a->at = optarg; return 0;
+    case 'm': a->model_arg = optarg; return 0;
+    case 'f': a->family_arg = optarg; return 0;
+    case 'c':
+        if (units_parse_double(optarg, &a->cap) != 0 || !(a->cap > 0)) {
+            crest_error("--cap '%s': expected a positive number", optarg);
+            return -1;
+        }
+        return 0;
+    case 'e': return fc_events_add_recurring(&a->events, optarg) != 0 ? -1 : 0;
+    case 'E': a->events_file = optarg; return 0;
+    case 'o': a->out = optarg; return 0;
+    case 'C': a->csv = optarg; return 0;
+    case 'q': a->quiet = 1; return 0;
+    case 'V': a->evaluate = optarg; return 0;
+    case 'h': cli_print_help(stdout, &forecast_command); return 1;
+    default: cli_bad_option(&forecast_command, ch, argc, argv); return -1;
+    }
+}
+
+static int check_args(forecast_args *a)
+{
+    if ((a->out && outpath_check("-o/--out", a->out) != 0) ||
+        (a->csv && outpath_check("--csv", a->csv) != 0))
+        return -1;
+    if (!a->history_path) {
+        crest_error("forecast: no history file; usage: crest forecast HISTORY.csv --time COL");
+        return -1;
+    }
+    if (!a->ro.time_col) {
+        crest_error("forecast: --time COL is required (the column holding years, dates or "
+                    "date-times)");
+        return -1;
+    }
+    if (a->at && a->horizon > 0) {
+        crest_error("forecast: give --horizon or --at, not both");
+        return -1;
+    }
+    if (a->evaluate && (a->at || a->horizon > 0 || a->ro.until || a->out || a->csv)) {
+        crest_error("forecast: --evaluate takes the horizon from the test rows; drop --at, "
+                    "--horizon, --until, --out and --csv");
+        return -1;
+    }
+    a->forced = -1;
+    if (strcmp(a->model_arg, "auto") != 0) {
+        fc_model_id m;
+        if (fc_model_parse(a->model_arg, &m) != 0) {
+            crest_error("--model '%s': expected auto, theta, drift, naive, holt-damped, "
+                        "damped-log, linear, quadratic, cubic, exponential, logistic, gompertz, "
+                        "daily or seasonal-naive",
+                        a->model_arg);
+            return -1;
+        }
+        a->forced = (int)m;
+    }
+    if (strcmp(a->family_arg, "auto") && strcmp(a->family_arg, "growth") &&
+        strcmp(a->family_arg, "daily")) {
+        crest_error("--family '%s': expected auto, growth or daily", a->family_arg);
+        return -1;
+    }
+    if (a->events_file && fc_events_read(&a->events, a->events_file) != 0)
+        return -1;
+    a->ro.values = a->values;
+    a->ro.where = a->where;
+    return 0;
+}
+
+/* 0 to go on, 1 after --help, -1 after an error. */
+static int parse_args(int argc, char **argv, forecast_args *a)
+{
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shorts[32];
+    cli_getopt_spec(&forecast_command, "+:", longopts, shorts, sizeof shorts);
+    a->model_arg = a->family_arg = "auto";
     opterr = 0;
     optind = 0;
     for (;;) {
         /* '+': stop at the history file, take it, and go on parsing after it. */
-        int ch = getopt_long(argc, argv, "+:h", longopts, NULL);
+        int ch = getopt_long(argc, argv, shorts, longopts, NULL);
         if (ch == -1) {
             if (optind >= argc)
                 break;
-            if (history_path) {
+            if (a->history_path) {
                 crest_error("forecast: one history file expected, found '%s' too", argv[optind]);
-                goto done;
+                return -1;
             }
-            history_path = argv[optind++];
+            a->history_path = argv[optind++];
             continue;
         }
-        switch (ch) {
-        case 't': ro.time_col = optarg; break;
-        case 'v':
-        case 'w':
-            if (ncopies >= MAX_LIST || !(copies[ncopies] = strdup(optarg))) {
-                crest_error("forecast: too many --%s", ch == 'v' ? "value" : "where");
-                goto done;
-            }
-            if (ch == 'w') {
-                if (ro.nwhere >= MAX_LIST) {
-                    crest_error("forecast: too many --where (at most %d)", MAX_LIST);
-                    goto done;
-                }
-                where[ro.nwhere++] = copies[ncopies++];
-            } else if (add_list(copies[ncopies++], values, &ro.nvalues) != 0) {
-                crest_error("forecast: too many --value columns (at most %d)", MAX_LIST);
-                goto done;
-            }
-            break;
-        case 's': ro.series_col = optarg; break;
-        case 'u': ro.until = optarg; break;
-        case 'H':
-            if (units_parse_double(optarg, &horizon) != 0 || horizon < 1 ||
-                horizon > MAX_HORIZON || horizon != floor(horizon)) {
-                crest_error("--horizon '%s': expected a whole number of periods, 1..%d", optarg,
-                            MAX_HORIZON);
-                goto done;
-            }
-            break;
-        case 'a': at = optarg; break;
-        case 'm': model_arg = optarg; break;
-        case 'f': family_arg = optarg; break;
-        case 'c':
-            if (units_parse_double(optarg, &cap) != 0 || !(cap > 0)) {
-                crest_error("--cap '%s': expected a positive number", optarg);
-                goto done;
-            }
-            break;
-        case 'e':
-            if (fc_events_add_recurring(&events, optarg) != 0)
-                goto done;
-            break;
-        case 'E': events_file = optarg; break;
-        case 'o': out = optarg; break;
-        case 'C': csv = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'h':
-            usage(stdout);
-            rc = CREST_EXIT_OK;
-            goto done;
-        case ':':
-            crest_error("forecast: option '%s' needs a value", argv[optind - 1]);
-            goto done;
-        default:
-            crest_error("forecast: unknown option '%s' (see crest forecast --help)", argv[optind - 1]);
-            goto done;
-        }
+        int rc = take_option(a, ch, argc, argv);
+        if (rc != 0)
+            return rc;
     }
-    if (!history_path) {
-        crest_error("forecast: no history file; usage: crest forecast HISTORY.csv --time COL");
-        goto done;
-    }
-    if (!ro.time_col) {
-        crest_error("forecast: --time COL is required (the column holding years, dates or "
-                    "date-times)");
-        goto done;
-    }
-    if (at && horizon > 0) {
-        crest_error("forecast: give --horizon or --at, not both");
-        goto done;
-    }
-    int forced = -1;
-    if (strcmp(model_arg, "auto") != 0) {
-        fc_model_id m;
-        if (fc_model_parse(model_arg, &m) != 0) {
-            crest_error("--model '%s': expected auto, linear, quadratic, cubic, exponential, "
-                        "logistic, gompertz, holt-damped, daily or seasonal-naive",
-                        model_arg);
-            goto done;
-        }
-        forced = (int)m;
-    }
-    if (strcmp(family_arg, "auto") && strcmp(family_arg, "growth") && strcmp(family_arg, "daily")) {
-        crest_error("--family '%s': expected auto, growth or daily", family_arg);
-        goto done;
-    }
-    if (events_file && fc_events_read(&events, events_file) != 0)
-        goto done;
-    ro.values = values;
-    ro.where = where;
+    return check_args(a);
+}
 
-    double started = clock_now_s();
-    if (fc_history_read(history_path, &ro, &hist) != 0)
-        goto done;
+static fc_family choose_family(const forecast_args *a, const fc_history *hist)
+{
+    if (a->forced >= 0)
+        return fc_model_family((fc_model_id)a->forced);
+    if (strcmp(a->family_arg, "auto") == 0)
+        return (hist->kind == FC_TIME_DATE && hist->step == 1) ? FC_FAMILY_DAILY
+                                                               : FC_FAMILY_GROWTH;
+    return strcmp(a->family_arg, "daily") == 0 ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
+}
 
-    fc_family family;
-    if (forced >= 0)
-        family = fc_model_family((fc_model_id)forced);
-    else if (strcmp(family_arg, "auto") == 0)
-        family = (hist.kind == FC_TIME_DATE && hist.step == 1) ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
-    else
-        family = strcmp(family_arg, "daily") == 0 ? FC_FAMILY_DAILY : FC_FAMILY_GROWTH;
-    if (family == FC_FAMILY_DAILY && hist.kind == FC_TIME_YEAR) {
-        crest_error("forecast: the daily model needs dates; '%s' holds years", hist.time_col);
-        goto done;
+static int check_family(const forecast_args *a, const fc_history *hist, fc_family family)
+{
+    if (family == FC_FAMILY_DAILY && hist->kind == FC_TIME_YEAR) {
+        crest_error("forecast: the daily model needs dates; '%s' holds years", hist->time_col);
+        return -1;
     }
-    if (!events.n && family == FC_FAMILY_DAILY && (forced < 0 || forced == FC_MODEL_DAILY))
-        crest_note("no --event/--events given: festival days are not modelled "
-                   "(e.g. --event 11-11)");
-    if (events.n && family != FC_FAMILY_DAILY)
+    if (!a->events.n && family == FC_FAMILY_DAILY && (a->forced < 0 || a->forced == FC_MODEL_DAILY))
+        crest_note("no --event/--events given: festival days are not modelled (e.g. --event "
+                   "11-11)");
+    if (a->events.n && family != FC_FAMILY_DAILY)
         crest_warn("festivals (--event/--events) only affect the daily model; ignored for "
                    "growth curves");
-    double at_t = 0;
-    if (at && fc_time_parse(at, hist.kind, &at_t) != 0) {
-        crest_error("--at '%s': expected a %s like the '%s' column", at,
-                    fc_time_kind_name(hist.kind), hist.time_col);
-        goto done;
-    }
+    return 0;
+}
 
+/* Values the family cannot use. The daily models work in logs: a value
+ * <= 0 is an error naming file:line and the column (exit 2), never a
+ * silent switch to the fallback. Growth: the log-scale methods are left
+ * out of that series and a warning names the value; the others proceed. */
+static int check_values(const fc_history *hist, fc_family family)
+{
+    for (size_t i = 0; i < hist->nseries; i++) {
+        const fc_series *s = &hist->series[i];
+        for (size_t j = 0; j < s->n; j++) {
+            if (s->y[j] > 0)
+                continue;
+            if (family == FC_FAMILY_DAILY) {
+                crest_error_at(hist->path, s->line[j],
+                               "column '%s': %g is not a positive number; the daily model "
+                               "works on logarithms (every effect is a multiplier). Fix the "
+                               "value, or empty the cell to skip that day",
+                               s->metric, s->y[j]);
+                return -1;
+            }
+            crest_warn("%s:%ld: column '%s' holds %g (series '%s'): exponential, logistic, "
+                       "gompertz, damped-log and drift-log need positive values and are left "
+                       "out for this series",
+                       hist->path, s->line[j], s->metric, s->y[j], s->id);
+            break;
+        }
+    }
+    return 0;
+}
+
+static void run_options(const forecast_args *a, const fc_history *hist, fc_family family,
+                        fc_run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->family = family;
+    o->forced = a->forced;
+    o->fit.step = hist->step;
+    o->fit.cap = a->cap;
+    o->fit.events = a->events.n ? &a->events : NULL;
+    o->horizon = a->horizon > 0 ? (size_t)a->horizon : 1;
+}
+
+/* Horizon of series S under --at; 0 or -1 after an error. */
+static int horizon_at(const forecast_args *a, const fc_history *hist, const fc_series *s,
+                      double at_t, size_t *horizon)
+{
+    size_t steps;
+    if (fc_horizon_steps(s->t[s->n - 1], at_t, hist->step, &steps) != 0) {
+        char tb[40];
+        crest_error("--at %s is not after the last point of series '%s' (%s); use --until to "
+                    "hold data back",
+                    a->at, s->id, fc_time_format(hist->kind, s->t[s->n - 1], tb, sizeof tb));
+        return -1;
+    }
+    if (steps > MAX_HORIZON) {
+        crest_error("--at %s is %zu periods away; at most %d", a->at, steps, MAX_HORIZON);
+        return -1;
+    }
+    *horizon = steps;
+    return 0;
+}
+
+/* Forecasts every series into RESULTS; returns an exit code (OK to go on). */
+static int forecast_all(const forecast_args *a, const fc_history *hist, fc_family family,
+                        fc_result *results, size_t *nfailed, size_t *max_h)
+{
+    double at_t = 0;
+    if (a->at && fc_time_parse(a->at, hist->kind, &at_t) != 0) {
+        crest_error("--at '%s': expected a %s like the '%s' column", a->at,
+                    fc_time_kind_name(hist->kind), hist->time_col);
+        return CREST_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < hist->nseries; i++) {
+        const fc_series *s = &hist->series[i];
+        fc_run_options o;
+        run_options(a, hist, family, &o);
+        if (a->at && s->n && horizon_at(a, hist, s, at_t, &o.horizon) != 0)
+            return CREST_EXIT_USAGE;
+        if (o.horizon > *max_h)
+            *max_h = o.horizon;
+        int frc = fc_forecast_series(s, &o, &results[i]);
+        if (frc < 0) {
+            crest_error("out of memory forecasting '%s'", s->id);
+            return CREST_EXIT_RUN;
+        }
+        if (frc > 0) {
+            (*nfailed)++;
+            crest_warn("series '%s': no forecast: %s", s->id, results[i].reason);
+        }
+    }
+    return CREST_EXIT_OK;
+}
+
+/* --evaluate COL: fit the train rows, score the test rows. */
+static int run_evaluate(forecast_args *a)
+{
+    fc_history train = {0}, test = {0};
+    char wtrain[160], wtest[160];
+    int rc = CREST_EXIT_USAGE;
+    snprintf(wtrain, sizeof wtrain, "%s=train", a->evaluate);
+    snprintf(wtest, sizeof wtest, "%s=test", a->evaluate);
+    if (a->ro.nwhere + 1 > MAX_LIST) {
+        crest_error("forecast: too many --where");
+        return rc;
+    }
+    double started = clock_now_s();
+    a->where[a->ro.nwhere++] = wtrain;
+    int read_train = fc_history_read(a->history_path, &a->ro, &train);
+    a->where[a->ro.nwhere - 1] = wtest;
+    if (read_train == 0 && fc_history_read(a->history_path, &a->ro, &test) == 0) {
+        fc_family family = choose_family(a, &train);
+        fc_run_options o;
+        run_options(a, &train, family, &o);
+        fc_eval e;
+        if (check_family(a, &train, family) != 0 || check_values(&train, family) != 0) {
+            rc = CREST_EXIT_USAGE;
+        } else if (fc_evaluate(&train, &test, &o, &e) != 0) {
+            crest_error("out of memory evaluating '%s'", a->history_path);
+            rc = CREST_EXIT_RUN;
+        } else {
+            printf("evaluate %s (--model %s): %zu series, %zu test points, %zu series skipped%s%s%s\n"
+                   "  sMAPE %.2f  MASE %.3f  MAPE %.2f  inside 80%% interval %.1f%%  inside 95%% "
+                   "interval %.1f%%  %.2f s\n",
+                   a->history_path, a->model_arg, e.nseries, e.npoints, e.nskipped,
+                   e.nskipped ? " (first: " : "", e.nskipped ? e.first_skipped : "",
+                   e.nskipped ? ")" : "", e.smape,
+                   e.mase, e.mape, 100 * e.cover80, 100 * e.cover95, clock_now_s() - started);
+            rc = e.nseries ? CREST_EXIT_OK : CREST_EXIT_USAGE;
+        }
+    }
+    fc_history_free(&train);
+    fc_history_free(&test);
+    return rc;
+}
+
+static void print_results(const forecast_args *a, const fc_history *hist, const fc_result *results)
+{
+    if (a->quiet)
+        return;
+    for (size_t i = 0; i < hist->nseries; i++) {
+        if (hist->nseries <= TABLE_SERIES_MAX)
+            print_series_table(hist, &hist->series[i], &results[i]);
+        else
+            print_series_line(hist, &hist->series[i], &results[i]);
+    }
+}
+
+static int write_outputs(const forecast_args *a, const fc_history *hist, const fc_result *results,
+                         fc_family family, size_t max_h)
+{
+    fc_json_meta meta = {
+        .family = family == FC_FAMILY_DAILY ? "daily" : "growth",
+        .model_arg = a->model_arg, .at = a->at, .horizon = max_h,
+        .event_names = (const char *const *)a->events.names, .nevents = a->events.nnames,
+        .cap = a->cap,
+    };
+    if (a->out && fc_json_write(a->out, hist, results, &meta) != 0)
+        return -1;
+    if (a->csv && fc_csv_write(a->csv, hist, results) != 0)
+        return -1;
+    return 0;
+}
+
+int cmd_forecast(int argc, char **argv)
+{
+    forecast_args a = {0};
+    fc_history hist = {0};
+    fc_result *results = NULL;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0) {
+        args_free(&a);
+        return rc > 0 ? CREST_EXIT_OK : CREST_EXIT_USAGE;
+    }
+    if (a.evaluate) {
+        rc = run_evaluate(&a);
+        args_free(&a);
+        return rc;
+    }
+    rc = CREST_EXIT_USAGE;
+    double started = clock_now_s();
+    if (fc_history_read(a.history_path, &a.ro, &hist) != 0)
+        goto done;
+    fc_family family = choose_family(&a, &hist);
+    if (check_family(&a, &hist, family) != 0 || check_values(&hist, family) != 0)
+        goto done;
     results = calloc(hist.nseries + 1, sizeof *results);
     if (!results) {
         crest_error("out of memory");
@@ -324,69 +569,18 @@ int cmd_forecast(int argc, char **argv)
         goto done;
     }
     size_t nfailed = 0, max_h = 0;
-    for (size_t i = 0; i < hist.nseries; i++) {
-        const fc_series *s = &hist.series[i];
-        fc_run_options o = {.family = family, .forced = forced};
-        o.fit.step = hist.step;
-        o.fit.cap = cap;
-        o.fit.events = events.n ? &events : NULL;
-        o.horizon = horizon > 0 ? (size_t)horizon : 1;
-        if (at && s->n) {
-            size_t steps;
-            if (fc_horizon_steps(s->t[s->n - 1], at_t, hist.step, &steps) != 0) {
-                char tb[40];
-                crest_error("--at %s is not after the last point of series '%s' (%s); use "
-                            "--until to hold data back",
-                            at, s->id, fc_time_format(hist.kind, s->t[s->n - 1], tb, sizeof tb));
-                goto done;
-            }
-            if (steps > MAX_HORIZON) {
-                crest_error("--at %s is %zu periods away; at most %d", at, steps, MAX_HORIZON);
-                goto done;
-            }
-            o.horizon = steps;
-        }
-        if (o.horizon > max_h)
-            max_h = o.horizon;
-        int frc = fc_forecast_series(s, &o, &results[i]);
-        if (frc < 0) {
-            crest_error("out of memory forecasting '%s'", s->id);
-            rc = CREST_EXIT_RUN;
-            goto done;
-        }
-        if (frc > 0) {
-            nfailed++;
-            crest_warn("series '%s': no forecast: %s", s->id, results[i].reason);
-        }
-    }
-    double elapsed = clock_now_s() - started;
-
-    if (!quiet) {
-        if (hist.nseries <= TABLE_SERIES_MAX) {
-            for (size_t i = 0; i < hist.nseries; i++)
-                print_series_table(&hist, &hist.series[i], &results[i]);
-        } else {
-            for (size_t i = 0; i < hist.nseries; i++)
-                print_series_line(&hist, &hist.series[i], &results[i]);
-        }
-    }
-    const char *const *names = (const char *const *)events.names;
-    fc_json_meta meta = {
-        .family = family == FC_FAMILY_DAILY ? "daily" : "growth",
-        .model_arg = model_arg, .at = at, .horizon = max_h,
-        .event_names = names, .nevents = events.nnames, .cap = cap,
-    };
-    if (out && fc_json_write(out, &hist, results, &meta) != 0) {
-        rc = CREST_EXIT_RUN;
+    rc = forecast_all(&a, &hist, family, results, &nfailed, &max_h);
+    if (rc != CREST_EXIT_OK)
         goto done;
-    }
-    if (csv && fc_csv_write(csv, &hist, results) != 0) {
+    double elapsed = clock_now_s() - started;
+    print_results(&a, &hist, results);
+    if (write_outputs(&a, &hist, results, family, max_h) != 0) {
         rc = CREST_EXIT_RUN;
         goto done;
     }
     printf("\nforecast: %zu series (%s models), %zu without a forecast, %.2f s%s%s\n",
            hist.nseries, family == FC_FAMILY_DAILY ? "daily" : "growth", nfailed, elapsed,
-           out ? "; wrote " : "", out ? out : "");
+           a.out ? "; wrote " : "", a.out ? a.out : "");
     rc = nfailed == hist.nseries ? CREST_EXIT_USAGE : CREST_EXIT_OK;
 done:
     if (results)
@@ -394,8 +588,6 @@ done:
             fc_result_free(&results[i]);
     free(results);
     fc_history_free(&hist);
-    fc_events_free(&events);
-    for (size_t i = 0; i < ncopies; i++)
-        free(copies[i]);
+    args_free(&a);
     return rc;
 }

@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
+#include "common/outpath.h"
+#include "common/units.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
@@ -39,6 +42,7 @@
 
 typedef struct plan_args {
     const char *forecast, *capacity, *scenario, *metric, *series, *out;
+    int quiet;
     double peak_factor;    /* 0: not given */
     double unit_seconds;   /* 0: from the forecast's unit */
     double margin;
@@ -50,50 +54,55 @@ typedef struct forecast_peak {
     double mean, hi95;
 } forecast_peak;
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-        "usage: crest plan --forecast FORECAST.json --capacity CAPACITY.json --scenario SCENARIO.json\n"
-        "                  [--metric NAME] [--series ID] [--peak-factor F] [--unit-seconds S]\n"
-        "                  [--margin M] [--out PLAN.json]\n\n"
-        "Turns the forecast peak into per-subsystem demand and holds it against measured capacity:\n"
+static const cli_option plan_options[] = {
+    {"forecast", 0, "FILE", 'f', "forecast.json from `crest forecast`", 0},
+    {"capacity", 0, "FILE", 'c', "capacity.json from `crest search`", 0},
+    {"scenario", 0, "FILE", 's', "scenario JSON; subsystems.<name>.calls_per_pv gives requests per\n"
+     "unit of the forecast metric (per page view for pv)", 0},
+    {"metric", 0, "NAME", 'm', "the forecast series whose metric is NAME (default: the only\n"
+     "series, else the one whose metric is pv)", 0},
+    {"series", 0, "ID", 'i', "the forecast series with this id (overrides --metric)", 0},
+    {"peak-factor", 0, "F", 'p', "busiest second over the time unit's mean rate (default 3 for\n"
+     "daily or coarser data, 1 for per-second data)", 0},
+    {"unit-seconds", 0, "S", 'u', "seconds in one forecast step (default from the forecast's\n"
+     "unit: day 86400, hour 3600, ...). For a rate already per second\n"
+     "(tps): --unit-seconds 1 --peak-factor 1", 0},
+    {"margin", 0, "M", 'g', "safety margin (default 1.3): headroom below it is `tight`", 0},
+    {"out", 'o', "FILE", 'o', "write plan.json (schema crest.plan/1); - for stdout", 0},
+    {"quiet", 'q', NULL, 'q', "no table, only the verdict line", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command plan_command = {
+    .name = "plan",
+    .summary = "hold forecast demand against measured capacity",
+    .synopsis = "crest plan --forecast FORECAST.json --capacity CAPACITY.json "
+                "--scenario SCENARIO.json [options]",
+    .description =
+        "Turns the forecast peak into per-subsystem demand and holds it against measured "
+        "capacity:\n"
         "  demand_rps = peak value / unit seconds x peak factor x calls_per_pv (scenario)\n"
-        "at the forecast's mean and at its upper 95%% bound; headroom = capacity / demand.\n\n"
-        "  --forecast FILE     forecast.json from `crest forecast`\n"
-        "  --capacity FILE     capacity.json from `crest search`\n"
-        "  --scenario FILE     scenario JSON; subsystems.<name>.calls_per_pv gives requests per\n"
-        "                      unit of the forecast metric (per page view for pv)\n"
-        "  --metric NAME       the forecast series whose metric is NAME (default: the only series,\n"
-        "                      else the one whose metric is pv)\n"
-        "  --series ID         the forecast series with this id (overrides --metric)\n"
-        "  --peak-factor F     busiest second over the time unit's mean rate (default %.1f for\n"
-        "                      daily or coarser data, 1 for per-second data)\n"
-        "  --unit-seconds S    seconds in one forecast step (default from the forecast's unit:\n"
-        "                      day 86400, hour 3600, ...). For a rate already per second (tps):\n"
-        "                      --unit-seconds 1 --peak-factor 1\n"
-        "  --margin M          safety margin (default %.1f): headroom below it is `tight`\n"
-        "  --out FILE          write plan.json (schema crest.plan/1)\n\n"
-        "status: ok | tight (headroom < margin, or hi95 demand > capacity) | shortfall (headroom < 1)\n"
-        "        | inconclusive (no capacity measured, or only a generator-limited lower bound)\n"
-        "exit: 0 ok or tight, 1 any shortfall, 2 bad input, 3 inconclusive and nothing short\n",
-        HEADROOM_DEFAULT_PEAK_FACTOR, HEADROOM_DEFAULT_MARGIN);
-}
+        "at the forecast's mean and at its upper 95% bound; headroom = capacity / demand.",
+    .options = plan_options,
+    .noptions = sizeof plan_options / sizeof plan_options[0],
+    .footer = "status: ok | tight (headroom < margin, or hi95 demand > capacity) | shortfall\n"
+              "        (headroom < 1) | inconclusive (no capacity measured, or only a\n"
+              "        generator-limited lower bound)\n"
+              "exit: 0 ok or tight, 1 any shortfall, 2 bad input, 3 inconclusive and nothing short",
+    .positional = NULL,
+};
 
 static int parse_args(int argc, char **argv, plan_args *a)
 {
-    static const struct option options[] = {
-        {"forecast", required_argument, NULL, 'f'}, {"capacity", required_argument, NULL, 'c'},
-        {"scenario", required_argument, NULL, 's'}, {"metric", required_argument, NULL, 'm'},
-        {"series", required_argument, NULL, 'i'},   {"peak-factor", required_argument, NULL, 'p'},
-        {"unit-seconds", required_argument, NULL, 'u'}, {"margin", required_argument, NULL, 'g'},
-        {"out", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    struct option options[CLI_MAX_OPTIONS + 1];
+    char shorts[32];
+    cli_getopt_spec(&plan_command, ":", options, shorts, sizeof shorts);
     memset(a, 0, sizeof *a);
     a->margin = HEADROOM_DEFAULT_MARGIN;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
         switch (c) {
         case 'f': a->forecast = optarg; break;
         case 'c': a->capacity = optarg; break;
@@ -111,11 +120,9 @@ static int parse_args(int argc, char **argv, plan_args *a)
                 return -1;
             }
             break;
-        case 'h': usage(stdout); return 1;
-        default:
-            crest_error("plan: unknown or incomplete option '%s' (see crest plan --help)",
-                        argv[optind - 1]);
-            return -1;
+        case 'q': a->quiet = 1; break;
+        case 'h': cli_print_help(stdout, &plan_command); return 1;
+        default: return cli_bad_option(&plan_command, c, argc, argv);
         }
     }
     if (optind < argc) {
@@ -126,7 +133,7 @@ static int parse_args(int argc, char **argv, plan_args *a)
         crest_error("plan: --forecast, --capacity and --scenario are required (see crest plan --help)");
         return -1;
     }
-    return 0;
+    return a->out ? outpath_check("-o/--out", a->out) : 0;
 }
 
 /* Picks the series: --series ID, else --metric NAME, else the only one,
@@ -289,9 +296,24 @@ static const char *fmt_num(double v, char *buf, size_t len)
     else if (isinf(v))
         snprintf(buf, len, "inf");
     else if (fabs(v) >= 100)
-        snprintf(buf, len, "%.0f", v);
+        units_format_count(v, buf, (int)len);
     else
         snprintf(buf, len, "%.2f", v);
+    return buf;
+}
+
+/* "per day", "per hour", "per 600 s": the forecast's time unit in words. */
+static const char *unit_words(double unit_seconds, char *buf, size_t len)
+{
+    static const struct { double s; const char *name; } units[] = {
+        {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}, {604800, "week"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (unit_seconds == units[i].s) {
+            snprintf(buf, len, "per %s", units[i].name);
+            return buf;
+        }
+    char n[32];
+    snprintf(buf, len, "per %s s", units_format_count(unit_seconds, n, sizeof n));
     return buf;
 }
 
@@ -300,10 +322,11 @@ static void print_table(FILE *out, const forecast_peak *fp, double unit_seconds,
                         const headroom_row *rows, size_t n, headroom_status verdict)
 {
     char b[8][32];
-    fprintf(out, "plan: %s peak %s %s (hi95 %s) at %s; / %g s x peak factor %g (%s); margin %.2fx\n",
+    fprintf(out, "plan: %s peak %s %s %s (hi95 %s) at %s; x peak factor %g (%s); margin %.2fx\n",
             fp->metric ? fp->metric : "?", fp->series_id ? fp->series_id : "",
-            fmt_num(fp->mean, b[0], sizeof b[0]), fmt_num(fp->hi95, b[1], sizeof b[1]),
-            fp->t ? fp->t : "?", unit_seconds, peak_factor, pf_source, margin);
+            fmt_num(fp->mean, b[0], sizeof b[0]), unit_words(unit_seconds, b[2], sizeof b[2]),
+            fmt_num(fp->hi95, b[1], sizeof b[1]), fp->t ? fp->t : "?", peak_factor, pf_source,
+            margin);
     fprintf(out, "%-16s %10s %10s %10s %8s %8s %-12s %9s  %s\n", "subsystem", "demand/s",
             "hi95/s", "capacity/s", "headroom", "hi95", "status", "instances", "notes");
     for (size_t i = 0; i < n; i++) {
@@ -441,7 +464,11 @@ int cmd_plan(int argc, char **argv)
         goto done;
     judge_rows(&a, &capacity, &fp, unit_seconds, peak_factor, rows, nrows);
     headroom_status verdict = headroom_verdict(rows, nrows);
-    print_table(stdout, &fp, unit_seconds, peak_factor, pf_source, a.margin, rows, nrows, verdict);
+    if (a.quiet)
+        printf("verdict: %s\n", headroom_status_name(verdict));
+    else
+        print_table(stdout, &fp, unit_seconds, peak_factor, pf_source, a.margin, rows, nrows,
+                    verdict);
     exit_code = headroom_exit_code(verdict);
     if (a.out) {
         plan_file pf = {.forecast = a.forecast, .capacity = a.capacity, .scenario = a.scenario,

@@ -15,10 +15,13 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/observe_options.h"
+#include "cli/optable.h"
 #include "cli/options.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/outpath.h"
 #include "common/units.h"
 #include "capacity/usl.h"
 #include "loadgen/adhoc.h"
@@ -26,10 +29,10 @@
 #include "loadgen/engine.h"
 #include "loadgen/loadplan.h"
 #include "loadgen/scenario.h"
-#include "observe/session.h"
 #include "capacity/search.h"
 #include "capacity/step_runner.h"
 #include "loadgen/threshold.h"
+#include "observe/session.h"
 #include "testbed/embed.h"
 
 #define FULL_LINK "full-link"
@@ -51,6 +54,8 @@ typedef struct search_opts {
     double step_s, warmup_s, pause_s, timeout_s, max_loop_lag_ms;
     int connections, threads;
     const char *out;
+    const char *name;            /* --url: the subsystem it serves (default "adhoc") */
+    int quiet;
     const char *testbed_config;
     int sweep;
     double levels[MAX_LEVELS];
@@ -61,51 +66,73 @@ typedef struct search_opts {
     observe_options obs;
 } search_opts;
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-        "usage: crest search SCENARIO.json [--only NAME]... [--target URL] [options]\n"
-        "       crest search --url URL --slo 'p99<50ms,errors<1%%' [-X METHOD] [-H 'K: V']...\n"
-        "                    [--body TEXT|@FILE] [options]\n"
-        "\n"
+enum {
+    OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
+    OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_NAME
+};
+
+static const cli_option search_options[] = {
+    {"only", 0, "NAME", OPT_ONLY,
+     "search only this subsystem (repeatable; \"full-link\" for the mix)", "Scenario"},
+    {"target", 0, "URL", OPT_TARGET, "override the scenario's target", 0},
+    {"url", 0, "URL", OPT_URL, "search one URL (or give it as the operand)", "Ad hoc"},
+    {"name", 0, "NAME", OPT_NAME, "the subsystem this URL serves (default adhoc): its\n"
+     "capacity.json entry then feeds `crest plan`", 0},
+    {"method", 'X', "M", 'X', "request method (as crest run)", 0},
+    {"header", 'H', "'K: V'", 'H', "request header, repeatable", 0},
+    {"body", 0, "@FILE|TEXT", OPT_BODY, "request body", 0},
+    {"slo", 0, "EXPR", OPT_SLO, "SLO for every subsystem, e.g. 'p99<50ms,errors<1%' (default:\n"
+     "each subsystem's slo from the scenario; errors<1% is added\n"
+     "when the SLO has no error bound)", "Search"},
+    {"step", 0, "DUR", OPT_STEP, "measured window per step (default 5s)", 0},
+    {"warmup", 0, "DUR", OPT_WARMUP, "discarded warm-up before each window (default 1s)", 0},
+    {"pause", 0, "DUR", OPT_PAUSE, "drain pause between steps (default 0.5s)", 0},
+    {"tolerance", 0, "FRAC", OPT_TOLERANCE, "stop when (fail - pass) / pass <= FRAC (default 3%)",
+     0},
+    {"start-rate", 0, "R", OPT_START, "first step, requests/s (default 100)", 0},
+    {"max-rate", 0, "R", OPT_MAX, "never step above R (default 1000000)", 0},
+    {"min-rate", 0, "R", OPT_MIN, "stop halving below R when the start rate fails (default 1)", 0},
+    {"retries", 0, "N", OPT_RETRIES, "re-run a generator-limited step up to N times (default 1)",
+     0},
+    {"sweep", 0, NULL, OPT_SWEEP, "also run a closed-loop concurrency sweep and fit USL", 0},
+    {"sweep-levels", 0, "LIST", OPT_LEVELS, "connections per sweep point (default 1,2,4,8,16,32,64)",
+     0},
+    {"sweep-step", 0, "DUR", OPT_SWEEP_STEP, "measured window per sweep point (default: --step)",
+     0},
+    {"connections", 'c', "N", 'c', "connection cap; open loop needs rate x latency (default 256)",
+     "Generator"},
+    {"threads", 't', "N", 't', "generator threads (default: cores)", 0},
+    {"timeout", 0, "DUR", OPT_TIMEOUT, "per request (default 5s)", 0},
+    {"max-loop-lag", 0, "DUR", OPT_MAX_LAG,
+     "generator loop lag p99 above DUR marks a step generator-limited\n(default 5ms)", 0},
+    {"seed", 0, "N", OPT_SEED, "random seed (arrivals, templates)", 0},
+    {"testbed-config", 0, "FILE", OPT_TESTBED_CONFIG,
+     "config file for the embedded testbed (docs/testbed.md)", 0},
+    {"out", 'o', "FILE", 'o', "write capacity.json (docs/capacity-format.md); - for stdout;\n"
+     "checked before the first step", "Output"},
+    {"quiet", 'q', NULL, 'q', "no step lines, only the result table", 0},
+    OBSERVE_CLI_OPTIONS,
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command search_command = {
+    .name = "search",
+    .summary = "find each subsystem's capacity under its SLO",
+    .synopsis = "crest search SCENARIO.json [--only NAME]... [--target URL] [options]\n"
+                "crest search URL --slo 'p99<50ms,errors<1%' [--name NAME] [-X M] [-H 'K: V']...",
+    .description =
         "Finds the highest constant open-loop rate each subsystem sustains within its SLO:\n"
         "doubling from --start-rate until a step fails, then narrowing the bracket until\n"
         "(fail - pass) / pass <= --tolerance. Each subsystem is searched alone (its own\n"
         "endpoint mix), then the whole scenario mix as \"full-link\" (every subsystem on its\n"
-        "own SLO). Without a target the embedded testbed is started once for the search.\n"
-        "\n"
-        "options:\n"
-        "  --only NAME          search only this subsystem (repeatable; \"full-link\" for the mix)\n"
-        "  --target URL         override the scenario's target\n"
-        "  --slo EXPR           SLO for every subsystem, e.g. 'p99<50ms,errors<1%%' (default:\n"
-        "                       each subsystem's slo from the scenario; errors<1%% is added\n"
-        "                       when the SLO has no error bound)\n"
-        "  --step DUR           measured window per step (default 5s)\n"
-        "  --warmup DUR         discarded warm-up before each window (default 1s)\n"
-        "  --pause DUR          drain pause between steps (default 0.5s)\n"
-        "  --tolerance FRAC     stop when (fail - pass) / pass <= FRAC (default 3%%)\n"
-        "  --start-rate R       first step, requests/s (default 100)\n"
-        "  --max-rate R         never step above R (default 1000000)\n"
-        "  --min-rate R         stop halving below R when the start rate fails (default 1)\n"
-        "  -c, --connections N  connection cap; open loop needs rate x latency (default 256)\n"
-        "  -t, --threads N      generator threads (default: cores)\n"
-        "  --timeout DUR        per request (default 5s)\n"
-        "  --sweep              also run a closed-loop concurrency sweep and fit USL\n"
-        "  --sweep-levels LIST  connections per sweep point (default 1,2,4,8,16,32,64)\n"
-        "  --sweep-step DUR     measured window per sweep point (default: --step)\n"
-        "  --testbed-config F   config file for the embedded testbed (docs/testbed.md)\n"
-        "  --seed N             random seed (arrivals, templates)\n"
-        "  --max-loop-lag DUR   generator loop lag p99 above DUR marks a step generator-limited\n"
-        "                       (default 5ms)\n"
-        "  --retries N          re-run a generator-limited step up to N times (default 1)\n"
-        "  -o, --out FILE       write capacity.json (docs/capacity-format.md)\n"
-        "  -X, -H, --body       ad hoc request method, headers, body (as crest run)\n"
-        "\n"
-        OBSERVE_USAGE
-        "\n"
-        "exit codes: 0 done (some results may be \"at least\": see the file), 2 bad input,\n"
-        "            3 could not run, interrupted, or no subsystem gave a conclusive result\n");
-}
+        "own SLO). Without a target the embedded testbed is started once for the search.",
+    .options = search_options,
+    .noptions = sizeof search_options / sizeof search_options[0],
+    .footer = "exit codes: 0 done (some results may be \"at least\": see the file), 2 bad input,\n"
+              "            3 could not run, interrupted, or no subsystem gave a conclusive result",
+    .positional = "file",
+};
 
 /* ---- options ---- */
 
@@ -144,47 +171,121 @@ static int parse_levels(const char *s, search_opts *o)
     return 0;
 }
 
-enum {
-    OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
-    OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_HELP
-};
-
 /* 0, 1 for --help (printed), or -1 (error printed). */
-/* long: one getopt case per flag, then the cross-flag checks; splitting it
- * would only scatter the option table. */
-static int parse_options(int argc, char **argv, search_opts *o)
+/* What is searched and where the result goes. 0 handled, -1 bad value
+ * (printed), 1 not one of these flags. */
+static int scope_flag(int c, const char *v, search_opts *o)
 {
-    static const struct option longopts[] = {
-        {"only", required_argument, NULL, OPT_ONLY},
-        {"target", required_argument, NULL, OPT_TARGET},
-        {"url", required_argument, NULL, OPT_URL},
-        {"method", required_argument, NULL, 'X'},
-        {"header", required_argument, NULL, 'H'},
-        {"body", required_argument, NULL, OPT_BODY},
-        {"slo", required_argument, NULL, OPT_SLO},
-        {"step", required_argument, NULL, OPT_STEP},
-        {"warmup", required_argument, NULL, OPT_WARMUP},
-        {"pause", required_argument, NULL, OPT_PAUSE},
-        {"tolerance", required_argument, NULL, OPT_TOLERANCE},
-        {"start-rate", required_argument, NULL, OPT_START},
-        {"max-rate", required_argument, NULL, OPT_MAX},
-        {"min-rate", required_argument, NULL, OPT_MIN},
-        {"connections", required_argument, NULL, 'c'},
-        {"threads", required_argument, NULL, 't'},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"sweep", no_argument, NULL, OPT_SWEEP},
-        {"sweep-levels", required_argument, NULL, OPT_LEVELS},
-        {"sweep-step", required_argument, NULL, OPT_SWEEP_STEP},
-        {"testbed-config", required_argument, NULL, OPT_TESTBED_CONFIG},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"max-loop-lag", required_argument, NULL, OPT_MAX_LAG},
-        {"retries", required_argument, NULL, OPT_RETRIES},
-        {"out", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, OPT_HELP},
-        OBSERVE_LONG_OPTIONS,
-        {NULL, 0, NULL, 0},
-    };
+    switch (c) {
+    case OPT_ONLY:
+        if (o->nonly == MAX_ONLY) {
+            crest_error("--only: at most %d names", MAX_ONLY);
+            return -1;
+        }
+        o->only[o->nonly++] = v;
+        break;
+    case OPT_TARGET: o->target = v; break;
+    case OPT_URL: o->url = v; break;
+    case 'X': o->method = v; break;
+    case 'H':
+        if (o->nheaders == LOADPLAN_MAX_HEADERS) {
+            crest_error("-H: at most %d headers", LOADPLAN_MAX_HEADERS);
+            return -1;
+        }
+        if (!strchr(v, ':')) {
+            crest_error("-H: expected 'Name: value', found '%s'", v);
+            return -1;
+        }
+        o->headers[o->nheaders++] = v;
+        break;
+    case OPT_BODY: o->body = v; break;
+    case OPT_SLO: o->slo = v; break;
+    case OPT_TESTBED_CONFIG: o->testbed_config = v; break;
+    case 'o': o->out = v; break;
+    case 'q': o->quiet = 1; break;
+    case OPT_NAME: o->name = v; break;
+    default: return 1;
+    }
+    return 0;
+}
+
+/* How the search steps and the generator run, as scope_flag. */
+static int search_flag(int c, const char *v, search_opts *o)
+{
+    int n;
+    double d;
+    switch (c) {
+    case OPT_STEP:
+        if (option_duration("--step", v, 0, &o->step_s) != 0)
+            return -1;
+        break;
+    case OPT_WARMUP:
+        if (option_duration("--warmup", v, 1, &o->warmup_s) != 0)
+            return -1;
+        break;
+    case OPT_PAUSE:
+        if (option_duration("--pause", v, 1, &o->pause_s) != 0)
+            return -1;
+        break;
+    case OPT_TIMEOUT:
+        if (option_duration("--timeout", v, 0, &o->timeout_s) != 0)
+            return -1;
+        break;
+    case OPT_TOLERANCE:
+        if (option_fraction("--tolerance", v, &o->cfg.tolerance) != 0)
+            return -1;
+        break;
+    case OPT_START:
+        if (option_positive("--start-rate", v, &o->cfg.start_rate) != 0)
+            return -1;
+        break;
+    case OPT_MAX:
+        if (option_positive("--max-rate", v, &o->cfg.max_rate) != 0)
+            return -1;
+        break;
+    case OPT_MIN:
+        if (option_positive("--min-rate", v, &o->cfg.min_rate) != 0)
+            return -1;
+        break;
+    case 'c':
+        if (option_int("--connections", v, 1, 1000000, &o->connections) != 0)
+            return -1;
+        break;
+    case 't':
+        if (option_int("--threads", v, 1, 1000000, &o->threads) != 0)
+            return -1;
+        break;
+    case OPT_SWEEP: o->sweep = 1; break;
+    case OPT_LEVELS:
+        if (parse_levels(v, o) != 0)
+            return -1;
+        o->sweep = 1;
+        break;
+    case OPT_SWEEP_STEP:
+        if (option_duration("--sweep-step", v, 0, &o->sweep_step_s) != 0)
+            return -1;
+        break;
+    case OPT_SEED:
+        if (option_int("--seed", v, 0, 1000000, &n) != 0)
+            return -1;
+        o->seed = (uint64_t)n;
+        break;
+    case OPT_MAX_LAG:
+        if (option_duration("--max-loop-lag", v, 0, &d) != 0)
+            return -1;
+        o->max_loop_lag_ms = d * 1000;
+        break;
+    case OPT_RETRIES:
+        if (option_int("--retries", v, 0, 1000000, &o->cfg.generator_retries) != 0)
+            return -1;
+        break;
+    default: return 1;
+    }
+    return 0;
+}
+
+static void search_defaults(search_opts *o)
+{
     memset(o, 0, sizeof *o);
     search_config_init(&o->cfg);
     observe_options_init(&o->obs);
@@ -198,127 +299,30 @@ static int parse_options(int argc, char **argv, search_opts *o)
     static const double default_levels[] = {1, 2, 4, 8, 16, 32, 64};
     o->nlevels = sizeof default_levels / sizeof default_levels[0];
     memcpy(o->levels, default_levels, sizeof default_levels);
+}
 
-    optind = 1;
-    opterr = 0;
-    int c, n;
-    double v;
-    while ((c = getopt_long(argc, argv, ":X:H:c:t:o:", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_ONLY:
-            if (o->nonly == MAX_ONLY) {
-                crest_error("--only: at most %d names", MAX_ONLY);
-                return -1;
-            }
-            o->only[o->nonly++] = optarg;
-            break;
-        case OPT_TARGET: o->target = optarg; break;
-        case OPT_URL: o->url = optarg; break;
-        case 'X': o->method = optarg; break;
-        case 'H':
-            if (o->nheaders == LOADPLAN_MAX_HEADERS) {
-                crest_error("-H: at most %d headers", LOADPLAN_MAX_HEADERS);
-                return -1;
-            }
-            if (!strchr(optarg, ':')) {
-                crest_error("-H: expected 'Name: value', found '%s'", optarg);
-                return -1;
-            }
-            o->headers[o->nheaders++] = optarg;
-            break;
-        case OPT_BODY: o->body = optarg; break;
-        case OPT_SLO: o->slo = optarg; break;
-        case OPT_STEP:
-            if (option_duration("--step", optarg, 0, &o->step_s) != 0)
-                return -1;
-            break;
-        case OPT_WARMUP:
-            if (option_duration("--warmup", optarg, 1, &o->warmup_s) != 0)
-                return -1;
-            break;
-        case OPT_PAUSE:
-            if (option_duration("--pause", optarg, 1, &o->pause_s) != 0)
-                return -1;
-            break;
-        case OPT_TIMEOUT:
-            if (option_duration("--timeout", optarg, 0, &o->timeout_s) != 0)
-                return -1;
-            break;
-        case OPT_TOLERANCE:
-            if (option_fraction("--tolerance", optarg, &o->cfg.tolerance) != 0)
-                return -1;
-            break;
-        case OPT_START:
-            if (option_positive("--start-rate", optarg, &o->cfg.start_rate) != 0)
-                return -1;
-            break;
-        case OPT_MAX:
-            if (option_positive("--max-rate", optarg, &o->cfg.max_rate) != 0)
-                return -1;
-            break;
-        case OPT_MIN:
-            if (option_positive("--min-rate", optarg, &o->cfg.min_rate) != 0)
-                return -1;
-            break;
-        case 'c':
-            if (option_int("--connections", optarg, 1, 1000000, &o->connections) != 0)
-                return -1;
-            break;
-        case 't':
-            if (option_int("--threads", optarg, 1, 1000000, &o->threads) != 0)
-                return -1;
-            break;
-        case OPT_SWEEP: o->sweep = 1; break;
-        case OPT_LEVELS:
-            if (parse_levels(optarg, o) != 0)
-                return -1;
-            o->sweep = 1;
-            break;
-        case OPT_SWEEP_STEP:
-            if (option_duration("--sweep-step", optarg, 0, &o->sweep_step_s) != 0)
-                return -1;
-            break;
-        case OPT_TESTBED_CONFIG: o->testbed_config = optarg; break;
-        case OPT_SEED:
-            if (option_int("--seed", optarg, 0, 1000000, &n) != 0)
-                return -1;
-            o->seed = (uint64_t)n;
-            break;
-        case OPT_MAX_LAG:
-            if (option_duration("--max-loop-lag", optarg, 0, &v) != 0)
-                return -1;
-            o->max_loop_lag_ms = v * 1000;
-            break;
-        case OPT_RETRIES:
-            if (option_int("--retries", optarg, 0, 1000000, &o->cfg.generator_retries) != 0)
-                return -1;
-            break;
-        case 'o': o->out = optarg; break;
-        case OPT_HELP:
-            usage(stdout);
-            return 1;
-        case ':':
-            crest_error("option '%s' needs a value (see crest search --help)", argv[optind - 1]);
-            return -1;
-        default: {
-            int taken = observe_option(&o->obs, c, optarg);
-            if (taken == 0)
-                break;
-            if (taken < 0)
-                return -1;
-            crest_error("unknown option '%s' (see crest search --help)", argv[optind - 1]);
-            return -1;
-        }
-        }
-    }
+/* Flags that only make sense together, and the operand. 0 or -1 (printed). */
+static int check_options(int argc, char **argv, search_opts *o)
+{
     if (o->sweep_step_s < 0)
         o->sweep_step_s = o->step_s;
-    if (optind < argc)
-        o->scenario = argv[optind++];
     if (optind < argc) {
-        crest_error("unexpected argument '%s'; expected one SCENARIO.json", argv[optind]);
+        const char *op = argv[optind++];
+        if (option_is_url(op) && !o->url)
+            o->url = op;
+        else
+            o->scenario = op;
+    }
+    if (optind < argc) {
+        crest_error("unexpected argument '%s'; expected one SCENARIO.json or URL", argv[optind]);
         return -1;
     }
+    if (o->name && !o->url) {
+        crest_error("--name names an ad hoc URL's subsystem; a scenario names its own");
+        return -1;
+    }
+    if (o->out && outpath_check("-o/--out", o->out) != 0)
+        return -1;
     if (!o->scenario == !o->url) {
         crest_error("expected either SCENARIO.json or --url URL (see crest search --help)");
         return -1;
@@ -347,6 +351,34 @@ static int parse_options(int argc, char **argv, search_opts *o)
     return 0;
 }
 
+/* 0, 1 for --help (printed), or -1 (error printed). */
+static int parse_options(int argc, char **argv, search_opts *o)
+{
+    struct option longopts[CLI_MAX_OPTIONS + 1];
+    char shorts[64];
+    cli_getopt_spec(&search_command, ":", longopts, shorts, sizeof shorts);
+    search_defaults(o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            cli_print_help(stdout, &search_command);
+            return 1;
+        }
+        int rc = scope_flag(c, optarg, o);
+        if (rc == 1)
+            rc = search_flag(c, optarg, o);
+        if (rc == 1)
+            rc = observe_flag(&o->obs, c, optarg);
+        if (rc == 1)
+            return cli_bad_option(&search_command, c, argc, argv);
+        if (rc != 0)
+            return -1;
+    }
+    return check_options(argc, argv, o);
+}
+
 /* ---- plans ---- */
 
 /* The plan for `--url`: adhoc.c's (one subsystem "adhoc", one endpoint),
@@ -360,6 +392,15 @@ static loadplan *search_adhoc_plan(const search_opts *o)
     loadplan *p = adhoc_plan(&a);
     if (p && p->nsubsystems == 1 && p->subsystems[0].nshed == 0)
         p->subsystems[0].shed_status[p->subsystems[0].nshed++] = 429;
+    if (p && p->nsubsystems == 1 && o->name) {
+        char *name = strdup(o->name);
+        if (!name) {
+            loadplan_free(p);
+            return NULL;
+        }
+        free(p->subsystems[0].name);
+        p->subsystems[0].name = name;
+    }
     return p;
 }
 
@@ -385,19 +426,32 @@ static int subsystem_slo_text(const search_opts *o, const loadplan_subsystem *s,
 
 /* ---- what the terminal shows ---- */
 
+/* One line per step, under SEARCH_LINE_MAX columns: the label (never the
+ * URL, said once before the steps), figures formatted alike, and the
+ * reason cut to what fits. */
+#define SEARCH_LINE_MAX 119
+
 static void print_step(void *user, const step_runner *sr, const search_step *st)
 {
-    (void)user;
-    fprintf(stderr,
-            "search %-12s rate %9.1f/s  achieved %9.1f/s  ok %9.1f/s  p99 %9.1fms  "
-            "errors %6.2f%%  shed %6.2f%%  %s%s%s\n",
-            sr->label, st->rate, st->achieved_rps, st->ok_rps, st->p99_ms, st->error_rate * 100,
-            st->shed_rate * 100, st->pass ? "PASS" : "FAIL", st->pass ? "" : ": ",
-            st->pass ? "" : st->why);
+    const search_opts *o = user;
+    if (o->quiet)
+        return;
+    char line[512], rate[32], ok[32], p99[32];
+    int n = snprintf(line, sizeof line, "%-10.10s %7s/s ok %7s/s p99 %8s err %5.2f%% "
+                     "shed %5.2f%% %s",
+                     sr->label, units_format_count(st->rate, rate, sizeof rate),
+                     units_format_count(st->ok_rps, ok, sizeof ok),
+                     units_format_duration(st->p99_ms / 1000, p99, sizeof p99),
+                     st->error_rate * 100, st->shed_rate * 100, st->pass ? "PASS" : "FAIL");
+    if (!st->pass && n > 0 && (size_t)n < sizeof line)
+        snprintf(line + n, sizeof line - (size_t)n, ": %s", st->why);
+    if (strlen(line) > SEARCH_LINE_MAX)
+        snprintf(line + SEARCH_LINE_MAX - 3, 4, "...");
+    fprintf(stderr, "%s\n", line);
     char nearest[256];
     observe_describe_nearest(st, nearest, sizeof nearest);
     if (nearest[0])
-        fprintf(stderr, "search %-12s   nearest its limit: %s\n", sr->label, nearest);
+        fprintf(stderr, "%-10.10s   nearest its limit: %s\n", sr->label, nearest);
 }
 
 static void print_sweep_point(void *user, const step_runner *sr, int connections,
@@ -441,15 +495,16 @@ static const search_step *capacity_step(const capacity_subsystem *s)
 
 static void print_result(const capacity_subsystem *s)
 {
-    char cap[64], up[64];
+    char cap[64], up[64], num[32];
     if (isnan(s->capacity_rps))
         snprintf(cap, sizeof cap, "none");
     else
-        snprintf(cap, sizeof cap, "%s%.1f/s", s->at_least ? ">= " : "", s->capacity_rps);
+        snprintf(cap, sizeof cap, "%s%s/s", s->at_least ? ">= " : "",
+                 units_format_count(s->capacity_rps, num, sizeof num));
     if (isnan(s->upper_bound_rps))
         snprintf(up, sizeof up, "-");
     else
-        snprintf(up, sizeof up, "%.1f/s", s->upper_bound_rps);
+        snprintf(up, sizeof up, "%s/s", units_format_count(s->upper_bound_rps, num, sizeof num));
     printf("%-16s %-16s %-14s %-10s%s%s %5zu steps %6.1fs%s%s\n", s->name, cap, up,
            search_limit_name(s->limited_by), s->limiting_tag ? " in " : "",
            s->limiting_tag ? s->limiting_tag : "", s->nsteps, s->duration_s,
@@ -460,7 +515,8 @@ static void print_result(const capacity_subsystem *s)
     if (at)
         observe_describe_nearest(at, nearest, sizeof nearest);
     if (nearest[0])   /* "cart 1247/s, limited by latency; cart host CPU 97% busy" */
-        printf("%-16s   at %.1f/s: %s\n", "", at->rate, nearest);
+        printf("%-16s   at %s/s: %s\n", "", units_format_count(at->rate, num, sizeof num),
+               nearest);
 }
 
 /* ---- the whole command ---- */
@@ -522,7 +578,8 @@ static int check_slo_tags(const search_opts *o, const loadplan *p)
         const char *tag = set.items[i].tag;
         if (tag[0] && !plan_has_subsystem(p, tag)) {
             crest_error("--slo '%s': no subsystem '%s' in %s", set.items[i].expr, tag,
-                        o->scenario ? o->scenario : "an ad hoc search (its tag is 'adhoc')");
+                        o->scenario ? o->scenario
+                                    : "an ad hoc search (its tag is --name, default 'adhoc')");
             rc = -1;
         }
     }
@@ -609,7 +666,7 @@ static const char **make_jobs(const search_opts *o, loadplan **full, size_t *njo
     if (!o->scenario) {
         jobs = calloc(1, sizeof *jobs);
         if (jobs)
-            jobs[(*njobs)++] = o->url;
+            jobs[(*njobs)++] = o->name ? o->name : "adhoc";
         return jobs;
     }
     scenario_options so = {.target = o->target};
@@ -688,7 +745,9 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
     engine_install_signal_handlers();
     for (size_t i = 0; i < n; i++) {
         capacity_subsystem *s = &cap->subsystems[i];
-        fprintf(stderr, "search %s: SLO %s\n", s->name, s->slo_expr);
+        if (!o->quiet)
+            fprintf(stderr, "search %s%s%s: SLO %s\n", s->name, o->url ? " at " : "",
+                    o->url ? o->url : "", s->slo_expr);
         int r = step_runner_search(&runners[i], &o->cfg, o->sweep ? o->levels : NULL,
                                    o->sweep ? o->nlevels : 0, s);
         print_usl_fit(runners[i].label, &s->usl);
@@ -749,6 +808,29 @@ static observe_session *start_observing(search_opts *o, const loadplan *full,
     return obs;
 }
 
+/* Runs every job with the observers on; the scrape targets' lines at the end. */
+static int search_observed(search_opts *o, const loadplan *full, const testbed_process *tb,
+                           step_settings *settings, step_runner *runners, size_t njobs,
+                           capacity_result *cap)
+{
+    observe_session *obs = start_observing(o, full, tb);
+    if (!obs)
+        return CREST_EXIT_USAGE;
+    settings->hooks = observe_hooks(obs);
+    settings->observe_step = observe_fill_step_cb;
+    settings->observe_ctx = obs;
+    cap->target = strdup(runners[0].plan->target);
+    int rc = search_all(o, runners, njobs, cap);
+    for (size_t i = 0; i < observe_ntargets(obs); i++) {
+        char line[600];
+        observe_target_line(obs, i, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    if (observe_finish(obs) != 0 && rc == CREST_EXIT_OK)
+        rc = CREST_EXIT_RUN;
+    return rc;
+}
+
 int cmd_search(int argc, char **argv)
 {
     search_opts o;
@@ -774,7 +856,7 @@ int cmd_search(int argc, char **argv)
     for (size_t i = 0; rc == CREST_EXIT_OK && i < njobs; i++) {
         runners[i] = (step_runner){.settings = &settings, .label = jobs[i],
                                    .steps_run = &steps_run, .on_step = print_step,
-                                   .on_sweep_point = print_sweep_point};
+                                   .on_sweep_point = print_sweep_point, .user = &o};
         capacity_subsystem *s = capacity_add_subsystem(&cap, jobs[i]);
         rc = s ? prepare_job(&o, jobs[i], o.target, &runners[i], s) : CREST_EXIT_RUN;
     }
@@ -782,26 +864,9 @@ int cmd_search(int argc, char **argv)
     int started_testbed = 0;
     if (rc == CREST_EXIT_OK)
         rc = target_or_testbed(&o, runners, njobs, &tb, &started_testbed);
-    observe_session *obs = NULL;
-    if (rc == CREST_EXIT_OK) {
-        obs = start_observing(&o, full, started_testbed ? &tb : NULL);
-        if (!obs)
-            rc = CREST_EXIT_USAGE;
-        settings.hooks = observe_hooks(obs);
-        settings.observe_step = observe_fill_step_cb;
-        settings.observe_ctx = obs;
-    }
-    if (rc == CREST_EXIT_OK) {
-        cap.target = strdup(runners[0].plan->target);
-        rc = search_all(&o, runners, njobs, &cap);
-        for (size_t i = 0; i < observe_ntargets(obs); i++) {
-            char line[600];
-            observe_target_line(obs, i, line, sizeof line);
-            fprintf(stderr, "%s\n", line);
-        }
-    }
-    if (observe_finish(obs) != 0 && rc == CREST_EXIT_OK)
-        rc = CREST_EXIT_RUN;
+    if (rc == CREST_EXIT_OK)
+        rc = search_observed(&o, full, started_testbed ? &tb : NULL, &settings, runners, njobs,
+                             &cap);
     if (started_testbed)
         testbed_stop(&tb);
     for (size_t i = 0; runners && i < njobs; i++) {

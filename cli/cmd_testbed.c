@@ -11,24 +11,32 @@
 #include <sys/resource.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
 #include "common/error.h"
 #include "testbed/config.h"
 #include "testbed/server.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: crest testbed [--listen HOST:PORT] [--config FILE.json]\n\n"
-            "Serves a simulated mall backend: /member /product /inventory /pricing /cart\n"
-            "/transaction /order /cms /seckill /coupon, each with its own capacity model\n"
-            "(workers, service time, queue limit, rate limit, degrade mode, faults).\n"
-            "Plain routes: GET /__ping, GET /__stats, POST /__stats/reset.\n\n"
-            "  --listen HOST:PORT  IPv4 address and port (default 127.0.0.1:8080; port 0\n"
-            "                      picks a free one). Prints 'listening on http://HOST:PORT'.\n"
-            "  --config FILE.json  override the defaults (see docs/testbed.md)\n"
-            "  --help              this text\n\n"
-            "Stops cleanly on SIGINT or SIGTERM (exit 0). Bad config: exit 2.\n");
-}
+static const cli_option testbed_options[] = {
+    {"listen", 0, "HOST:PORT", 0, "IPv4 address and port (default 127.0.0.1:8080; port 0\n"
+     "picks a free one). Prints 'listening on http://HOST:PORT'.", 0},
+    {"config", 0, "FILE.json", 0, "override the defaults (see docs/testbed.md)", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command testbed_command = {
+    .name = "testbed",
+    .summary = "serve the simulated Double-11 mall backend",
+    .synopsis = "crest testbed [--listen HOST:PORT] [--config FILE.json]",
+    .description =
+        "Serves a simulated mall backend: /member /product /inventory /pricing /cart\n"
+        "/transaction /order /cms /seckill /coupon, each with its own capacity model\n"
+        "(workers, service time, queue limit, rate limit, degrade mode, faults).\n"
+        "Plain routes: GET /__ping, GET /__stats, POST /__stats/reset.",
+    .options = testbed_options,
+    .noptions = sizeof testbed_options / sizeof testbed_options[0],
+    .footer = "Stops cleanly on SIGINT or SIGTERM (exit 0). Bad config: exit 2.",
+    .positional = NULL,
+};
 
 /* "HOST:PORT" into HOST (at most HOSTLEN bytes) and PORT. 0 or -1. */
 static int parse_listen(const char *arg, char *host, size_t hostlen, int *port)
@@ -71,7 +79,7 @@ int cmd_testbed(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
+            cli_print_help(stdout, &testbed_command);
             return CREST_EXIT_OK;
         } else if ((strcmp(a, "--listen") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
             if (a[2] == 'l')
@@ -85,7 +93,7 @@ int cmd_testbed(int argc, char **argv)
         } else {
             crest_error("testbed: unknown or incomplete option '%s'; expected --listen HOST:PORT, "
                         "--config FILE.json or --help", a);
-            usage(stderr);
+            cli_print_help(stderr, &testbed_command);
             return CREST_EXIT_USAGE;
         }
     }

@@ -9,30 +9,36 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
 #include "common/csvio.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/version.h"
 #include "capacity/usl.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: crest usl FILE.csv [--load COL] [--throughput COL] [--json]\n"
-            "\n"
-            "Fits the Universal Scalability Law X(N) = gamma N / (1 + alpha (N-1) + beta N (N-1))\n"
-            "to measured (load, throughput) points by bounded nonlinear least squares.\n"
-            "\n"
-            "  FILE.csv          a header row, then one row per measurement (at least 4,\n"
-            "                    at least 3 distinct loads)\n"
-            "  --load COL        the load column (default: 'load', else the first column)\n"
-            "  --throughput COL  the throughput column (default: 'throughput', else the\n"
-            "                    first other column)\n"
-            "  --json            print JSON (\"schema\": \"crest.usl/1\") instead of a table\n"
-            "\n"
-            "exit codes: 0 fitted (a poor fit is a warning), 2 bad usage or input,\n"
-            "3 the model cannot be fitted to the data\n");
-}
+static const cli_option usl_options[] = {
+    {"load", 0, "COL", 0, "the load column (default: 'load', else the first column)", 0},
+    {"throughput", 0, "COL", 0, "the throughput column (default: 'throughput', else the\n"
+     "first other column)", 0},
+    {"json", 0, NULL, 0, "print JSON (\"schema\": \"crest.usl/1\") instead of a table", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command usl_command = {
+    .name = "usl",
+    .summary = "fit the Universal Scalability Law to (load, throughput) data",
+    .synopsis = "crest usl FILE.csv [--load COL] [--throughput COL] [--json]",
+    .description =
+        "Fits the Universal Scalability Law X(N) = gamma N / (1 + alpha (N-1) + beta N (N-1))\n"
+        "to measured (load, throughput) points by bounded nonlinear least squares. FILE.csv\n"
+        "has a header row, then one row per measurement (at least 4, at least 3 distinct "
+        "loads).",
+    .options = usl_options,
+    .noptions = sizeof usl_options / sizeof usl_options[0],
+    .footer = "exit codes: 0 fitted (a poor fit is a warning), 2 bad usage or input,\n"
+              "3 the model cannot be fitted to the data",
+    .positional = "file",
+};
 
 typedef struct usl_args {
     const char *path;
@@ -236,7 +242,7 @@ int cmd_usl(int argc, char **argv)
     usl_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc == 1) {
-        usage(stdout);
+        cli_print_help(stdout, &usl_command);
         return CREST_EXIT_OK;
     }
     if (rc < 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/optable.h"
 #include "common/error.h"
 #include "common/units.h"
 #include "loadgen/feeder.h"
@@ -18,19 +19,28 @@
 
 #define MAX_ONLY 64
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: crest validate SCENARIO.json [--target URL] [--only NAME]... [--growth X]\n\n"
-            "Checks a scenario without sending anything (unknown keys, shapes, rates, mixes,\n"
-            "templates, feeder files and columns, thresholds) and prints the resolved timeline:\n"
-            "per phase its start, duration, rate range, expected requests and mix shares per\n"
-            "subsystem, and the total expected number of requests.\n\n"
-            "  --target URL   the target `crest run` would use (overrides the file's)\n"
-            "  --only NAME    keep only subsystem NAME (repeatable, or NAME,NAME)\n"
-            "  --growth X     multiply every rate by X, on top of the file's growth\n\n"
-            "exit: 0 valid, 2 invalid (each error names the file and line or JSON path)\n");
-}
+static const cli_option validate_options[] = {
+    {"target", 0, "URL", 0, "the target `crest run` would use (overrides the file's)", 0},
+    {"only", 0, "NAME", 0, "keep only subsystem NAME (repeatable, or NAME,NAME)", 0},
+    {"growth", 0, "X", 0, "multiply every rate by X, on top of the file's growth", 0},
+    {"quiet", 'q', NULL, 'q', "print nothing when the scenario is valid", 0},
+    {"help", 'h', NULL, 'h', "this help", 0},
+};
+
+const cli_command validate_command = {
+    .name = "validate",
+    .summary = "check a scenario and print its resolved timeline",
+    .synopsis = "crest validate SCENARIO.json [--target URL] [--only NAME]... [--growth X]",
+    .description =
+        "Checks a scenario without sending anything (unknown keys, shapes, rates, mixes,\n"
+        "templates, feeder files and columns, thresholds) and prints the resolved timeline:\n"
+        "per phase its start, duration, rate range, expected requests and mix shares per\n"
+        "subsystem, and the total expected number of requests.",
+    .options = validate_options,
+    .noptions = sizeof validate_options / sizeof validate_options[0],
+    .footer = "exit: 0 valid, 2 invalid (each error names the file and line or JSON path)",
+    .positional = "file",
+};
 
 /* Lowest rate of a phase's curve (sampled; the curves are piecewise linear
  * or a sine, so a fine grid finds it). */
@@ -218,11 +228,11 @@ int cmd_validate(int argc, char **argv)
     char *only_buf[MAX_ONLY] = {0};
     size_t nonly = 0, nbuf = 0;
     scenario_options opts = {0};
-    int rc = CREST_EXIT_USAGE;
+    int rc = CREST_EXIT_USAGE, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
+            cli_print_help(stdout, &validate_command);
             rc = CREST_EXIT_OK;
             goto out;
         }
@@ -231,7 +241,11 @@ int cmd_validate(int argc, char **argv)
             crest_error("%s needs a value", a);
             goto out;
         }
-        if (strcmp(a, "--target") == 0) {
+        if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            quiet = 1;
+        } else if (strncmp(a, "--target=", 9) == 0) {
+            opts.target = a + 9;
+        } else if (strcmp(a, "--target") == 0) {
             opts.target = argv[++i];
         } else if (strcmp(a, "--growth") == 0) {
             if (units_parse_double(argv[++i], &opts.growth) != 0 || opts.growth <= 0) {
@@ -252,7 +266,7 @@ int cmd_validate(int argc, char **argv)
             }
         } else if (a[0] == '-' && a[1]) {
             crest_error("validate: unknown option '%s'; expected --target, --only, --growth, "
-                        "--help", a);
+                        "--quiet, --help", a);
             goto out;
         } else if (file) {
             crest_error("validate: one scenario file expected; found '%s' and '%s'", file, a);
@@ -262,14 +276,15 @@ int cmd_validate(int argc, char **argv)
         }
     }
     if (!file) {
-        usage(stderr);
+        cli_print_help(stderr, &validate_command);
         goto out;
     }
     opts.only = nonly ? only : NULL;
     loadplan *p = scenario_load(file, &opts);
     if (!p)
         goto out;
-    print_plan(p, opts.only);
+    if (!quiet)
+        print_plan(p, opts.only);
     loadplan_free(p);
     rc = CREST_EXIT_OK;
 out:

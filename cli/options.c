@@ -1,6 +1,9 @@
 /* options.c: see options.h. */
 #include <math.h>
 
+#include <string.h>
+#include <strings.h>
+
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/units.h"
@@ -63,4 +66,9 @@ int option_push(const char **list, size_t *n, size_t cap, const char *flag, cons
     }
     list[(*n)++] = text;
     return 0;
+}
+
+int option_is_url(const char *text)
+{
+    return strncasecmp(text, "http://", 7) == 0 || strncasecmp(text, "https://", 8) == 0;
 }

@@ -22,4 +22,8 @@ int option_fraction(const char *flag, const char *text, double *out);
 /* Appends TEXT to LIST (capacity CAP) for a repeatable flag. */
 int option_push(const char **list, size_t *n, size_t cap, const char *flag, const char *text);
 
+/* 1 when TEXT looks like an http:// or https:// URL (an operand that is
+ * a URL rather than a file: `crest run http://host/path`). */
+int option_is_url(const char *text);
+
 #endif

@@ -19,20 +19,29 @@ static const char *fmt_ms(double ms, char *buf, int len)
 
 void progress_print(FILE *out, const char *label, const progress_snapshot *s, int tty)
 {
-    char el[32], tot[32], p99[32], target[48];
-    /* During the final grace period the clock runs past the plan. */
-    units_format_duration(s->elapsed_s < s->total_s ? s->elapsed_s : s->total_s, el, sizeof el);
+    char el[32], tot[32], p99[32], target[48], rate[32], grace[32];
+    units_format_duration(s->elapsed_s, el, sizeof el);
     units_format_duration(s->total_s, tot, sizeof tot);
     fmt_ms(s->p99_ms, p99, sizeof p99);
     if (s->closed_connections > 0)
         snprintf(target, sizeof target, "closed %d conns", s->closed_connections);
     else
-        snprintf(target, sizeof target, "target %.0f/s", s->target_rate);
-    fprintf(out, "%s%s%s%s/%s  %-10.10s  %s  done %.0f/s  p99 %s  errors %llu%s%s",
-            tty ? "\r\033[K" : "", label ? label : "", label ? "  " : "", el, tot,
-            s->phase ? s->phase : "", target, s->achieved_rate, p99,
-            (unsigned long long)s->errors, s->dropped ? "  dropped " : "",
-            s->dropped ? "yes" : "");
+        snprintf(target, sizeof target, "target %s/s",
+                 units_format_count(s->target_rate, rate, sizeof rate));
+    fprintf(out, "%s%s%s", tty ? "\r\033[K" : "", label ? label : "", label ? "  " : "");
+    if (s->draining) {
+        fprintf(out, "%s/%s  %-10.10s  plan done; waiting up to %s for %llu in flight", el, tot,
+                "grace", units_format_duration(s->grace_s, grace, sizeof grace),
+                (unsigned long long)s->in_flight);
+    } else if (!s->has_rate) {
+        fprintf(out, "%s/%s  %-10.10s  %s  warm-up (not measured)", el, tot,
+                s->phase ? s->phase : "", target);
+    } else {
+        fprintf(out, "%s/%s  %-10.10s  %s  done %s/s  p99 %s  errors %llu%s", el, tot,
+                s->phase ? s->phase : "", target,
+                units_format_count(s->achieved_rate, rate, sizeof rate), p99,
+                (unsigned long long)s->errors, s->dropped ? "  dropped yes" : "");
+    }
     if (!tty)
         fputc('\n', out);
     fflush(out);
@@ -51,6 +60,10 @@ static void spectrum(FILE *out, const char *title, const hist *h)
     static const double ps[] = {50, 75, 90, 99, 99.9, 99.99, 100};
     char buf[32];
     fprintf(out, "  %s (%llu timed)\n", title, (unsigned long long)hist_count(h));
+    if (hist_count(h) == 0) {
+        fprintf(out, "    no answers timed: no latency to show\n");
+        return;
+    }
     for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
         double ms = (double)hist_percentile(h, ps[i]) / 1000.0;
         fprintf(out, "    %7.2f%%  %10s\n", ps[i], fmt_ms(ms, buf, sizeof buf));
@@ -115,8 +128,8 @@ void progress_summary(FILE *out, const run_result *r, const threshold_result *th
             subsystem_row(out, &r->tags[i], r->duration_s);
     }
     const generator_health *g = &r->generator;
-    fprintf(out, "\n  Generator: %d threads, %d connections requested, %llu opened, busiest "
-                 "thread %.0f%% CPU, loop lag p99 %.2f ms\n",
+    fprintf(out, "\n  Generator: %d threads, %d connections requested, %llu connection attempts "
+                 "(reconnects included), busiest thread %.0f%% CPU, loop lag p99 %.2f ms\n",
             g->threads, g->connections_requested, (unsigned long long)g->connections_opened,
             g->cpu_busiest_thread * 100, g->loop_lag_p99_ms);
     if (g->limited)
@@ -127,14 +140,15 @@ void progress_summary(FILE *out, const run_result *r, const threshold_result *th
                      "latency counts from the intended time. Raise -c to offer the plan's "
                      "load.\n", g->connections_requested);
     if (nth) {
+        char val[32];
         fprintf(out, "\n  Thresholds:\n");
         for (size_t i = 0; i < nth; i++) {
             const threshold_result *t = &th[i];
             if (t->pass < 0)
                 fprintf(out, "    ?    %-24s unknown subsystem\n", t->t.expr);
             else
-                fprintf(out, "    %s %-24s (measured %g)\n", t->pass ? "pass" : "FAIL",
-                        t->t.expr, t->value);
+                fprintf(out, "    %s %-24s (measured %s)\n", t->pass ? "pass" : "FAIL",
+                        t->t.expr, threshold_format_value(&t->t, t->value, val, sizeof val));
         }
     }
     fflush(out);

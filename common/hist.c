@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/hist.h"
 
 #define SUB_BUCKET_BITS 11                          /* 2048 sub-buckets */
@@ -297,32 +298,6 @@ static int64_t unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *base64_with_prefix(const unsigned char *in, size_t len)
-{
-    size_t prefix = strlen(ENCODING_PREFIX);
-    char *out = malloc(prefix + (len + 2) / 3 * 4 + 1);
-    if (!out)
-        return NULL;
-    memcpy(out, ENCODING_PREFIX, prefix);
-    char *o = out + prefix;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t chunk = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            chunk |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            chunk |= in[i + 2];
-        *o++ = b64_alphabet[(chunk >> 18) & 63];
-        *o++ = b64_alphabet[(chunk >> 12) & 63];
-        *o++ = i + 1 < len ? b64_alphabet[(chunk >> 6) & 63] : '=';
-        *o++ = i + 2 < len ? b64_alphabet[chunk & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
-
 char *hist_encode(const hist *h)
 {
     byte_buf b = {0};
@@ -353,59 +328,9 @@ char *hist_encode(const hist *h)
             i++;
         }
     }
-    char *text = rc == 0 ? base64_with_prefix(b.data, b.len) : NULL;
+    char *text = rc == 0 ? base64_encode(ENCODING_PREFIX, b.data, b.len) : NULL;
     free(b.data);
     return text;
-}
-
-static int b64_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Decodes padded base64 TEXT into a new buffer; NULL when malformed. */
-static unsigned char *base64_decode(const char *text, size_t *out_len)
-{
-    size_t len = strlen(text);
-    if (len == 0 || len % 4 != 0)
-        return NULL;
-    unsigned char *out = malloc(len / 4 * 3);
-    if (!out)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i += 4) {
-        int v[4];
-        int pad = 0;
-        for (int k = 0; k < 4; k++) {
-            char c = text[i + k];
-            if (c == '=' && i + 4 == len && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else if (pad || (v[k] = b64_value(c)) < 0) {
-                free(out);
-                return NULL;
-            }
-        }
-        uint32_t chunk = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
-                         (uint32_t)v[3];
-        out[n++] = (unsigned char)(chunk >> 16);
-        if (pad < 2)
-            out[n++] = (unsigned char)(chunk >> 8);
-        if (pad < 1)
-            out[n++] = (unsigned char)chunk;
-    }
-    *out_len = n;
-    return out;
 }
 
 typedef struct byte_reader {
@@ -476,7 +401,7 @@ hist *hist_decode(const char *text)
     if (strncmp(text, ENCODING_PREFIX, prefix) != 0)
         return NULL;
     size_t len;
-    unsigned char *bytes = base64_decode(text + prefix, &len);
+    unsigned char *bytes = base64_decode(text + prefix, strlen(text + prefix), &len);
     if (!bytes)
         return NULL;
     hist *h = hist_new();

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/outpath.h"
 
 char *jsonio_slurp(const char *path, size_t *len)
 {
@@ -87,31 +88,9 @@ int jsonio_write_file(const char *path, const cJSON *root)
         crest_error("out of memory serializing '%s'", path);
         return -1;
     }
-    size_t tmplen = strlen(path) + 8;
-    char *tmp = malloc(tmplen);
-    if (!tmp) {
-        free(text);
-        return -1;
-    }
-    snprintf(tmp, tmplen, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    if (!f) {
-        crest_error("cannot write '%s': %s", tmp, strerror(errno));
-    } else {
-        size_t n = strlen(text);
-        int ok = fwrite(text, 1, n, f) == n && fputc('\n', f) != EOF;
-        ok = (fclose(f) == 0) && ok;
-        if (!ok)
-            crest_error("cannot write '%s': %s", tmp, strerror(errno));
-        else if (rename(tmp, path) != 0)
-            crest_error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        else
-            rc = 0;
-        if (rc != 0)
-            remove(tmp);
-    }
-    free(tmp);
+    size_t n = strlen(text);
+    text[n] = '\n';   /* cJSON_Print's NUL becomes the final newline */
+    int rc = outpath_write(path, text, n + 1);
     free(text);
     return rc;
 }

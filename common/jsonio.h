@@ -17,8 +17,9 @@ cJSON *jsonio_read_file(const char *path);
 /* Parses TEXT (NUL-terminated), naming ORIGIN in errors. */
 cJSON *jsonio_parse(const char *origin, const char *text);
 
-/* Writes ROOT pretty-printed to PATH via PATH.tmp + rename. Returns 0, or -1
- * after printing an error. */
+/* Writes ROOT pretty-printed to PATH through outpath_write ("-" is stdout;
+ * regular files via PATH.tmp + rename; a failed write is saved to a
+ * temporary file). Returns 0, or -1 after printing an error. */
 int jsonio_write_file(const char *path, const cJSON *root);
 
 /* Rejects keys of OBJ not in ALLOWED (NULL-terminated). Prints

@@ -4,7 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/units.h"
 
@@ -38,6 +40,40 @@ int units_parse_double(const char *s, double *out)
     if (end == s || *skip_space(end) || !isfinite(v))
         return -1;
     *out = v;
+    return 0;
+}
+
+int units_parse_size(const char *s, double *bytes)
+{
+    char *end;
+    s = skip_space(s);
+    if (!*s)
+        return -1;
+    double v = parse_prefix(s, &end);
+    if (end == s || !isfinite(v) || v < 0)
+        return -1;
+    const char *unit = skip_space(end);
+    size_t ulen = strlen(unit);
+    while (ulen && isspace((unsigned char)unit[ulen - 1]))
+        ulen--;
+    double scale = 1;
+    if (ulen > 0) {
+        const char *units = "bkmg";
+        const char *u = strchr(units, tolower((unsigned char)unit[0]));
+        if (!u || !*u)
+            return -1;
+        for (ptrdiff_t i = 0; i < u - units; i++)
+            scale *= 1024;
+        const char *rest = unit + 1;
+        size_t rlen = ulen - 1;
+        if (!(rlen == 0 || (rlen == 1 && tolower((unsigned char)rest[0]) == 'b' && *u != 'b') ||
+              (rlen == 2 && *u != 'b' && strncasecmp(rest, "ib", 2) == 0)))
+            return -1;
+    }
+    double b = v * scale;
+    if (b != floor(b) || b > 9.0e15)
+        return -1;
+    *bytes = b;
     return 0;
 }
 
@@ -120,5 +156,29 @@ const char *units_format_duration(double seconds, char *buf, int len)
         snprintf(buf, (size_t)len, "%.2fs", seconds);
     else
         snprintf(buf, (size_t)len, "%dm%02ds", (int)(seconds / 60), (int)fmod(seconds, 60));
+    return buf;
+}
+
+const char *units_format_count(double v, char *buf, int len)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, (size_t)len, "%s", isnan(v) ? "n/a" : v > 0 ? "inf" : "-inf");
+        return buf;
+    }
+    if (fabs(v) < 1000) {
+        snprintf(buf, (size_t)len, "%.4g", v);
+        return buf;
+    }
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", fabs(v));
+    size_t nd = strlen(digits), k = 0;
+    if (v < 0 && k + 1 < (size_t)len)
+        buf[k++] = '-';
+    for (size_t i = 0; i < nd && k + 2 < (size_t)len; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
     return buf;
 }

@@ -10,6 +10,10 @@
 #define DAILY_ORIGINS 30
 #define DAILY_MAX_STEPS 60
 #define GROWTH_ORIGINS 100
+/* Nonlinear least-squares curves cost ~50x a smoothing fit per origin:
+ * they are backtested from their latest origins only, enough to show a
+ * reviewer (and the combination) how they extrapolate. */
+#define CURVE_ORIGINS 12
 
 double fc_mase_scale(const double *y, size_t n, size_t lag)
 {
@@ -84,6 +88,19 @@ static size_t daily_origins(const double *t, size_t n, size_t kmin, size_t H,
     return u;
 }
 
+/* 1 when point J is a festival day whose festival occurred in the first K
+ * points (the model had a multiplier for it), -1 when it had not, else 0. */
+static int festival_seen(const fc_events *ev, const double *t, size_t k, size_t j)
+{
+    int e = fc_events_on(ev, (long)floor(t[j]));
+    if (e < 0)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (fc_events_on(ev, (long)floor(t[i])) == e)
+            return 1;
+    return -1;
+}
+
 int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                     const fc_fit_options *o, size_t H, fc_backtest *bt)
 {
@@ -107,7 +124,9 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
     } else {
         /* Every origin for short series; the latest GROWTH_ORIGINS for long
          * ones (an hourly series forced onto growth curves). */
-        size_t from = n - kmin > GROWTH_ORIGINS ? n - GROWTH_ORIGINS : kmin;
+        size_t keep = (m == FC_MODEL_EXPONENTIAL || m == FC_MODEL_LOGISTIC ||
+                       m == FC_MODEL_GOMPERTZ) ? CURVE_ORIGINS : GROWTH_ORIGINS;
+        size_t from = n - kmin > keep ? n - keep : kmin;
         for (size_t k = from; k < n; k++)
             origins[norigins++] = k;
     }
@@ -118,8 +137,6 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
         return -1;
     }
     double step = o->step > 0 ? o->step : 1;
-    double ape_sum = 0, ase_sum = 0, bias_sum = 0, worst = -1;
-    size_t ape_n = 0;
     for (size_t oi = 0; oi < norigins; oi++) {
         size_t k = origins[oi];
         fc_fit fit;
@@ -138,40 +155,52 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                 continue;
             if (h > (double)H)
                 break;
-            double f = fc_fit_predict(&fit, t[j]);
-            if (!isfinite(f) || bt->nerr >= errcap)
-                continue;
-            fc_bt_error *e = &bt->err[bt->nerr];
-            e->origin = k;
-            e->target = j;
-            e->step = (size_t)h;
-            e->forecast = f;
-            e->actual = y[j];
-            e->ase = fabs(y[j] - f) / scale;
-            if (fit.log_space) {
-                if (!(f > 0) || !(y[j] > 0))
-                    continue;
-                e->q = log(y[j] / f);
-            } else {
-                e->q = (y[j] - f) / local;
-            }
-            e->event = daily && fc_events_on(o->events, (long)floor(t[j])) >= 0;
-            ase_sum += e->ase;
-            if (y[j] != 0) {
-                double pe = (y[j] - f) / fabs(y[j]) * 100.0;
-                ape_sum += fabs(pe);
-                bias_sum += pe;
-                ape_n++;
-                if (fabs(pe) > worst) {
-                    worst = fabs(pe);
-                    bt->worst = bt->nerr;
-                }
-            }
-            bt->nerr++;
+            int event = daily ? festival_seen(o->events, t, k, j) : 0;
+            fc_bt_error e = {.origin = k, .target = j, .step = (size_t)h, .event = event,
+                             .forecast = fc_fit_predict(&fit, t[j]), .actual = y[j]};
+            fc_backtest_record(bt, &e, scale, local, fit.log_space, errcap);
         }
         fc_fit_free(&fit);
     }
     free(origins);
+    fc_backtest_summarize(bt);
+    return 0;
+}
+
+int fc_backtest_record(fc_backtest *bt, const fc_bt_error *in, double mase_scale,
+                       double local_scale, int log_space, size_t cap)
+{
+    double f = in->forecast, y = in->actual;
+    if (!isfinite(f) || bt->nerr >= cap)
+        return 0;
+    if (log_space && (!(f > 0) || !(y > 0)))
+        return 0;
+    fc_bt_error *e = &bt->err[bt->nerr++];
+    *e = *in;
+    e->ase = fabs(y - f) / mase_scale;
+    e->q = log_space ? log(y / f) : (y - f) / local_scale;
+    return 1;
+}
+
+void fc_backtest_summarize(fc_backtest *bt)
+{
+    double ape_sum = 0, ase_sum = 0, bias_sum = 0, worst = -1;
+    size_t ape_n = 0;
+    bt->mape = bt->mase = bt->bias_pct = NAN;
+    for (size_t i = 0; i < bt->nerr; i++) {
+        const fc_bt_error *e = &bt->err[i];
+        ase_sum += e->ase;
+        if (e->actual != 0) {
+            double pe = (e->actual - e->forecast) / fabs(e->actual) * 100.0;
+            ape_sum += fabs(pe);
+            bias_sum += pe;
+            ape_n++;
+            if (fabs(pe) > worst) {
+                worst = fabs(pe);
+                bt->worst = i;
+            }
+        }
+    }
     if (bt->nerr) {
         bt->mase = ase_sum / (double)bt->nerr;
         if (ape_n) {
@@ -179,7 +208,6 @@ int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
             bt->bias_pct = bias_sum / (double)ape_n;
         }
     }
-    return 0;
 }
 
 double fc_backtest_mase_from(const fc_backtest *bt, size_t from_origin, size_t *count)

@@ -23,7 +23,8 @@ typedef struct fc_bt_error {
     double forecast, actual;
     double q;          /* scaled error: (actual - forecast) / local scale, or log ratio */
     double ase;        /* |actual - forecast| / MASE scale of the origin */
-    int event;         /* target is a festival day */
+    int event;         /* target is a festival day: 1 whose festival the fit had seen,
+                        * -1 one it had not (no multiplier learned yet), 0 not a festival */
 } fc_bt_error;
 
 typedef struct fc_backtest {
@@ -53,6 +54,16 @@ double fc_local_scale(const double *y, size_t n, size_t lag);
 int fc_backtest_run(fc_model_id m, const double *t, const double *y, size_t n,
                     const fc_fit_options *o, size_t H, fc_backtest *out);
 void fc_backtest_free(fc_backtest *bt);
+
+/* Appends the forecast IN (origin, target, step, forecast, actual, event)
+ * to BT when it is finite and BT holds fewer than CAP errors, computing its
+ * scaled errors: ase with MASE_SCALE, q as log(actual / forecast) when
+ * LOG_SPACE (skipped unless both are positive), else (actual - forecast) /
+ * LOCAL_SCALE. Returns 1 when recorded. */
+int fc_backtest_record(fc_backtest *bt, const fc_bt_error *in, double mase_scale,
+                       double local_scale, int log_space, size_t cap);
+/* MAPE, MASE, bias and the worst miss from BT's errors. */
+void fc_backtest_summarize(fc_backtest *bt);
 
 /* MASE over the errors with origin >= FROM_ORIGIN (common ground for model
  * choice); COUNT gets how many. NAN when none. */

@@ -237,16 +237,13 @@ static int ridge_solve(const double *X, const double *z, size_t n, size_t p, con
     return 0;
 }
 
-fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_events *ev,
-                       double *rss_out, int *k_out, char *why, size_t whylen)
+/* Lays out the terms: weekly table, changepoints, yearly terms, and one
+ * column per festival that occurs in the history. Returns the column
+ * count, or 0 when out of memory. FIRST_EVENT gets the first festival
+ * column. */
+static size_t daily_layout(fc_daily *dm, const double *t, size_t n, const fc_events *ev,
+                           size_t *first_event)
 {
-    fc_daily *dm = calloc(1, sizeof *dm);
-    if (!dm) {
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
-    dm->t0 = t[0];
-    dm->events = ev;
     for (int d = 0; d < 7; d++)
         for (int k = 0; k < WEEKLY_K; k++) {
             dm->week_sin[d][k] = sin(TWO_PI * (k + 1) * d / 7.0);
@@ -260,14 +257,11 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
         dm->cp[j] = 0.8 * span_days / 365.25 * (double)(j + 1) / (double)(dm->ncp + 1);
     dm->yearly = span_days >= 2 * 365;
     size_t p = 2 + dm->ncp + 2 * WEEKLY_K + (dm->yearly ? 2 * YEARLY_K : 0);
-    size_t first_event = p;
+    *first_event = p;
     dm->nevents = ev ? ev->nnames : 0;
     dm->event_col = malloc((dm->nevents + 1) * sizeof *dm->event_col);
-    if (!dm->event_col) {
-        fc_daily_free(dm);
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
+    if (!dm->event_col)
+        return 0;
     for (size_t i = 0; i < dm->nevents; i++)
         dm->event_col[i] = -1;
     for (size_t i = 0; i < n; i++) {
@@ -279,30 +273,19 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
         if (dm->event_col[i] == 0)
             dm->event_col[i] = (int)p++;
     dm->ncol = p;
-    if (p > 64 || n < p + 7) {
-        snprintf(why, whylen, "needs at least %zu days for %zu terms, have %zu", p + 7, p, n);
-        fc_daily_free(dm);
-        return NULL;
-    }
-    double *X = malloc(n * p * sizeof *X), *z = malloc(n * sizeof *z);
-    double *lambda = malloc(p * sizeof *lambda);
-    dm->beta = calloc(p, sizeof *dm->beta);
-    if (!X || !z || !lambda || !dm->beta) {
-        free(X);
-        free(z);
-        free(lambda);
-        fc_daily_free(dm);
-        snprintf(why, whylen, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        design_row(dm, t[i], X + i * p);
-        z[i] = log(y[i]);
-    }
-    double sigma2 = 0.01, rss = 0, edf = 0;
+    return p;
+}
+
+/* Ridge regression of Z on X (n x p) with per-block penalties, twice: the
+ * second pass scales the penalties by the first pass's residual variance.
+ * 0 or -1 (singular, out of memory). */
+static int daily_solve(fc_daily *dm, const double *X, const double *z, size_t n, size_t p,
+                       size_t first_event, double *rss, double *edf)
+{
+    double sigma2 = 0.01, *lambda = malloc(p * sizeof *lambda);
     gsl_matrix *G = gsl_matrix_calloc(p, p), *A = gsl_matrix_alloc(p, p);
     gsl_vector *b = gsl_vector_calloc(p), *sol = gsl_vector_alloc(p);
-    int ok = G && A && b && sol;
+    int ok = G && A && b && sol && lambda;
     if (ok)
         normal_equations(X, z, n, p, G, b);
     for (int pass = 0; ok && pass < 2; pass++) {
@@ -318,20 +301,53 @@ fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_even
                 tau = 1.5;
             lambda[j] = sigma2 / (tau * tau);
         }
-        ok = ridge_solve(X, z, n, p, G, b, lambda, A, sol, dm->beta, &rss, &edf) == 0;
-        if (!ok)
-            break;
-        sigma2 = fmax(rss / fmax(1.0, (double)n - edf), 1e-8);
+        ok = ridge_solve(X, z, n, p, G, b, lambda, A, sol, dm->beta, rss, edf) == 0;
+        if (ok)
+            sigma2 = fmax(*rss / fmax(1.0, (double)n - *edf), 1e-8);
     }
     gsl_matrix_free(G);
     gsl_matrix_free(A);
     gsl_vector_free(b);
     gsl_vector_free(sol);
+    free(lambda);
+    return ok ? 0 : -1;
+}
+
+fc_daily *fc_daily_fit(const double *t, const double *y, size_t n, const fc_events *ev,
+                       double *rss_out, int *k_out, char *why, size_t whylen)
+{
+    fc_daily *dm = calloc(1, sizeof *dm);
+    if (!dm) {
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    dm->t0 = t[0];
+    dm->events = ev;
+    size_t first_event, p = daily_layout(dm, t, n, ev, &first_event);
+    if (!p) {
+        fc_daily_free(dm);
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    if (p > 64 || n < p + 7) {
+        snprintf(why, whylen, "needs at least %zu days for %zu terms, have %zu", p + 7, p, n);
+        fc_daily_free(dm);
+        return NULL;
+    }
+    double *X = malloc(n * p * sizeof *X), *z = malloc(n * sizeof *z), rss = 0, edf = 0;
+    dm->beta = calloc(p, sizeof *dm->beta);
+    int rc = -1;
+    if (X && z && dm->beta) {
+        for (size_t i = 0; i < n; i++) {
+            design_row(dm, t[i], X + i * p);
+            z[i] = log(y[i]);
+        }
+        rc = daily_solve(dm, X, z, n, p, first_event, &rss, &edf);
+    }
     free(X);
     free(z);
-    free(lambda);
-    if (!ok) {
-        snprintf(why, whylen, "the regression is singular");
+    if (rc != 0) {
+        snprintf(why, whylen, "the regression is singular (or out of memory)");
         fc_daily_free(dm);
         return NULL;
     }

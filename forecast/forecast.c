@@ -8,7 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forecast/combine.h"
 #include "forecast/forecast.h"
+#include "forecast/smooth.h"
+
+/* The combination's intervals use its backtest errors from the later half
+ * of its origins (see fc_forecast_series). */
+#define INTERVAL_SKIP_PCT 50
+#define FESTIVAL_UNMEASURED_WIDEN 1.4142135623730951
 
 static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -96,19 +103,19 @@ int fc_horizon_steps(double last_t, double at_t, double step, size_t *steps)
     return 0;
 }
 
-int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r)
+/* Fits and backtests every model of the family (or the forced one). */
+static int fit_models(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
 {
-    memset(r, 0, sizeof *r);
-    r->selected = -1;
-    size_t H = o->horizon ? o->horizon : 1;
     for (int m = 0; m < FC_MODEL_COUNT; m++) {
         if (o->forced >= 0 ? m != o->forced : fc_model_family((fc_model_id)m) != o->family)
+            continue;
+        if (m == FC_MODEL_COMBINATION)
             continue;
         if (m == FC_MODEL_SEASONAL_NAIVE && o->forced < 0 && o->fit.step != 1)
             continue; /* the weekly baseline only makes sense for daily steps */
         fc_model_result *mr = &r->models[r->nmodels++];
         mr->model = (fc_model_id)m;
-        mr->aicc = mr->common_mase = NAN;
+        mr->aicc = mr->common_mase = mr->rel = mr->score = NAN;
         if (fc_fit_model(mr->model, s->t, s->y, s->n, &o->fit, &mr->fit, mr->why, sizeof mr->why) != 0)
             continue;
         mr->fitted = 1;
@@ -116,12 +123,135 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
         if (fc_backtest_run(mr->model, s->t, s->y, s->n, &o->fit, H, &mr->bt) != 0)
             return -1;
     }
+    return 0;
+}
+
+static int is_curve(fc_model_id m)
+{
+    return m <= FC_MODEL_GOMPERTZ;
+}
+
+/* The combination's reason: the members that got weight, best first, with
+ * the numbers their weight came from. */
+static void combination_reason(fc_result *r, const fc_model_result *c)
+{
+    size_t u = append(r->reason, sizeof r->reason, 0, "combination of ");
+    int shown[FC_MODEL_COUNT] = {0};
+    for (size_t k = 0; k < r->nmodels; k++) {
+        int best = -1;
+        for (size_t i = 0; i < r->nmodels; i++)
+            if (!shown[i] && r->models[i].model != FC_MODEL_COMBINATION &&
+                r->models[i].weight > 0 &&
+                (best < 0 || r->models[i].weight > r->models[best].weight))
+                best = (int)i;
+        if (best < 0)
+            break;
+        shown[best] = 1;
+        const fc_model_result *m = &r->models[best];
+        u = append(r->reason, sizeof r->reason, u, "%s%s %.0f%%", k ? ", " : "",
+                   fc_model_name(m->model), 100 * m->weight);
+        if (m->nrel)
+            u = append(r->reason, sizeof r->reason, u, " (backtest error %.2f x naive's over %zu "
+                       "forecasts, score %.2f)", m->rel, m->nrel, m->score);
+        else
+            u = append(r->reason, sizeof r->reason, u, " (no backtest yet, score %.2f)", m->score);
+    }
+    u = append(r->reason, sizeof r->reason, u,
+               "; a method's score is its backtest error relative to naive's, pulled towards "
+               "its usual level on yearly data; weight ~ 1/score^4, scores above 1.5 x the "
+               "best get none");
+    if (isfinite(c->bt.mase))
+        append(r->reason, sizeof r->reason, u, "; the combination's own backtest: MAPE %.3g%%",
+               c->bt.mape);
+}
+
+/* Auto for the growth family: the combination, added as one more model. */
+static int build_combination(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
+{
+    fc_member mem[FC_MODEL_COUNT];
+    size_t idx[FC_MODEL_COUNT], nm = 0;
+    int naive = -1;
+    for (size_t i = 0; i < r->nmodels; i++) {
+        const fc_model_result *m = &r->models[i];
+        if (!m->fitted)
+            continue;
+        if (m->model == FC_MODEL_NAIVE)
+            naive = (int)nm;
+        mem[nm] = (fc_member){.model = m->model, .bt = &m->bt, .curve = is_curve(m->model)};
+        idx[nm++] = i;
+    }
+    if (!nm)
+        return 1;
+    fc_model_result *c = &r->models[r->nmodels];
+    memset(c, 0, sizeof *c);
+    c->model = FC_MODEL_COMBINATION;
+    c->aicc = c->common_mase = c->rel = c->score = NAN;
+    if (fc_combine_backtest(mem, nm, naive, s->t, s->y, s->n, &o->fit, H, &c->bt) != 0)
+        return -1;
+    fc_combine_weights(mem, nm, naive, s->n);
+    c->fit.fitted = calloc(s->n, sizeof *c->fit.fitted);
+    if (!c->fit.fitted) {
+        fc_backtest_free(&c->bt);
+        return -1;
+    }
+    r->nmodels++;
+    c->fitted = 1;
+    c->weight = 1;
+    c->fit.model = FC_MODEL_COMBINATION;
+    c->fit.n = s->n;
+    c->fit.log_space = 1;
+    for (size_t i = 0; i < s->n; i++)
+        c->fit.log_space = c->fit.log_space && s->y[i] > 0;
+    for (size_t j = 0; j < nm; j++) {
+        fc_model_result *m = &r->models[idx[j]];
+        m->rel = mem[j].rel;
+        m->nrel = mem[j].nrel;
+        m->score = mem[j].score;
+        m->weight = mem[j].weight;
+        if (!(m->weight > 0))
+            continue;
+        char name[40];
+        snprintf(name, sizeof name, "weight:%s", fc_model_name(m->model));
+        if (c->fit.nparam < FC_MAX_PARAMS) {
+            snprintf(c->fit.param[c->fit.nparam].name, sizeof c->fit.param[0].name, "%s", name);
+            c->fit.param[c->fit.nparam++].value = m->weight;
+        }
+        for (size_t i = 0; i < s->n; i++)
+            c->fit.fitted[i] += m->weight * m->fit.fitted[i];
+    }
+    r->selected = (int)(r->nmodels - 1);
+    combination_reason(r, c);
+    return 0;
+}
+
+/* The mean forecast at T: the selected model's, or the combination's. */
+static double point_mean(const fc_result *r, double t)
+{
+    const fc_model_result *sel = &r->models[r->selected];
+    if (sel->model != FC_MODEL_COMBINATION)
+        return fc_fit_predict(&sel->fit, t);
+    double f[FC_MODEL_COUNT], w[FC_MODEL_COUNT];
+    size_t n = 0;
+    for (size_t i = 0; i < r->nmodels; i++) {
+        if (r->models[i].model != FC_MODEL_COMBINATION && r->models[i].weight > 0) {
+            f[n] = fc_fit_predict(&r->models[i].fit, t);
+            w[n++] = r->models[i].weight;
+        }
+    }
+    return fc_combine_value(f, w, n);
+}
+
+static int choose(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
+{
     if (o->forced >= 0) {
         if (r->nmodels && r->models[0].fitted) {
             r->selected = 0;
             snprintf(r->reason, sizeof r->reason, "forced with --model %s",
                      fc_model_name(r->models[0].model));
         }
+    } else if (o->family == FC_FAMILY_GROWTH) {
+        if (build_combination(s, o, H, r) < 0)
+            return -1;
     } else {
         select_model(s, r);
     }
@@ -133,19 +263,33 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
             snprintf(r->reason, sizeof r->reason, "no model could be fitted to %zu points", s->n);
         return 1;
     }
+    return 0;
+}
 
-    const fc_model_result *sel = &r->models[r->selected];
-    const fc_fit *f = &sel->fit;
-    int daily = fc_model_family(sel->model) == FC_FAMILY_DAILY;
-    r->scale = fc_local_scale(s->y, s->n, daily ? 7 : 1);
-    double ss = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        double e = f->log_space ? log(s->y[i] / f->fitted[i]) : (s->y[i] - f->fitted[i]) / r->scale;
-        ss += isfinite(e) ? e * e : 0;
+/* A festival day's band: the wider of its step's and the past festival
+ * days' misses. With fewer than two such days measured, the multiplier
+ * rests on one or two occurrences and carries one day's noise (the
+ * baseline it is compared with rests on hundreds of days): the forecast
+ * day's own noise plus that one, so the step's band grows by sqrt(2). */
+static void festival_band(const fc_interval_table *iv, fc_band *b)
+{
+    if (iv->has_event) {
+        b->lo80 = fmin(b->lo80, iv->event.lo80);
+        b->hi80 = fmax(b->hi80, iv->event.hi80);
+        b->lo95 = fmin(b->lo95, iv->event.lo95);
+        b->hi95 = fmax(b->hi95, iv->event.hi95);
+    } else {
+        b->lo80 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->hi80 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->lo95 *= FESTIVAL_UNMEASURED_WIDEN;
+        b->hi95 *= FESTIVAL_UNMEASURED_WIDEN;
     }
-    double resid_q = sqrt(ss / (double)(s->n > (size_t)f->k ? s->n - (size_t)f->k : 1));
-    if (fc_intervals_build(&sel->bt, H, resid_q, &r->iv) != 0)
-        return -1;
+}
+
+static int make_points(const fc_series *s, const fc_run_options *o, size_t H, fc_result *r)
+{
+    const fc_model_result *sel = &r->models[r->selected];
+    int daily = fc_model_family(sel->model) == FC_FAMILY_DAILY;
     r->points = calloc(H, sizeof *r->points);
     if (!r->points)
         return -1;
@@ -153,15 +297,12 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
     for (size_t h = 1; h <= H; h++) {
         fc_point *p = &r->points[h - 1];
         p->t = s->t[s->n - 1] + (double)h * o->fit.step;
-        p->mean = fc_fit_predict(f, p->t);
+        p->mean = point_mean(r, p->t);
         fc_band band = r->iv.step[h - 1];
-        if (daily && r->iv.has_event && fc_events_on(o->fit.events, (long)floor(p->t)) >= 0) {
-            band.lo80 = fmin(band.lo80, r->iv.event.lo80);
-            band.hi80 = fmax(band.hi80, r->iv.event.hi80);
-            band.lo95 = fmin(band.lo95, r->iv.event.lo95);
-            band.hi95 = fmax(band.hi95, r->iv.event.hi95);
-        }
-        fc_band_apply(&band, p->mean, r->scale, f->log_space, &p->lo80, &p->hi80, &p->lo95, &p->hi95);
+        if (daily && fc_events_on(o->fit.events, (long)floor(p->t)) >= 0)
+            festival_band(&r->iv, &band);
+        fc_band_apply(&band, p->mean, r->scale, sel->fit.log_space, &p->lo80, &p->hi80, &p->lo95,
+                      &p->hi95);
         p->actual = NAN;
         for (size_t j = 0; j < s->nlater; j++)
             if (fabs(s->later_t[j] - p->t) < 1e-6 * (o->fit.step > 0 ? o->fit.step : 1))
@@ -172,11 +313,41 @@ int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r
     return 0;
 }
 
+int fc_forecast_series(const fc_series *s, const fc_run_options *o, fc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->selected = -1;
+    size_t H = o->horizon ? o->horizon : 1;
+    if (fit_models(s, o, H, r) != 0)
+        return -1;
+    int rc = choose(s, o, H, r);
+    if (rc != 0)
+        return rc;
+    const fc_model_result *sel = &r->models[r->selected];
+    const fc_fit *f = &sel->fit;
+    int daily = fc_model_family(sel->model) == FC_FAMILY_DAILY;
+    r->scale = fc_local_scale(s->y, s->n, daily ? 7 : 1);
+    double ss = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double e = f->log_space ? log(s->y[i] / f->fitted[i]) : (s->y[i] - f->fitted[i]) / r->scale;
+        ss += isfinite(e) ? e * e : 0;
+    }
+    double resid_q = sqrt(ss / (double)(s->n > (size_t)f->k ? s->n - (size_t)f->k : 1));
+    /* The combination's earliest origins are fits on two or three points:
+     * their misses say little about a fit on the whole history. */
+    size_t from = 0;
+    if (sel->model == FC_MODEL_COMBINATION && sel->bt.norigins)
+        from = sel->bt.first_origin + (s->n - sel->bt.first_origin) * (size_t)INTERVAL_SKIP_PCT / 100;
+    if (fc_intervals_build(&sel->bt, H, resid_q, from, &r->iv) != 0)
+        return -1;
+    return make_points(s, o, H, r);
+}
+
 void fc_result_free(fc_result *r)
 {
     for (size_t i = 0; i < r->nmodels; i++) {
         if (r->models[i].fitted)
-            fc_fit_free(&r->models[i].fit);
+            fc_fit_free(&r->models[i].fit); /* the combination's too: only its fitted array */
         fc_backtest_free(&r->models[i].bt);
     }
     fc_intervals_free(&r->iv);

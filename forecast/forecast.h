@@ -1,7 +1,9 @@
 /* forecast.h: one series from history to forecast. Fits every model of the
- * family (or the one forced), backtests each, picks by backtest error on
- * common ground, and turns the chosen model's backtest errors into
- * prediction intervals. cli/cmd_forecast.c runs this per series; the JSON
+ * family (or the one forced) and backtests each. Growth family: `auto` is
+ * the weighted combination of combine.h, listed as one more model
+ * ("combination") with its own backtest. Daily family: the model with the
+ * lowest backtest error on common ground. The chosen forecast's backtest
+ * errors become its prediction intervals (intervals.h). cli/cmd_forecast.c runs this per series; the JSON
  * writer and the terminal table read the result. */
 #ifndef CREST_FORECAST_FORECAST_H
 #define CREST_FORECAST_FORECAST_H
@@ -20,8 +22,13 @@ typedef struct fc_model_result {
     fc_fit fit;          /* on the whole history, when fitted */
     fc_backtest bt;
     double aicc;         /* NAN when undefined */
-    double common_mase;  /* MASE on the origins every candidate shares (selection) */
+    double common_mase;  /* MASE on the origins every candidate shares (daily selection) */
     size_t common_n;
+    /* growth family, auto: what the combination used (combine.h) */
+    double rel;          /* backtest error relative to naive's on the same forecasts */
+    size_t nrel;
+    double score;        /* rel shrunk towards its prior */
+    double weight;       /* share in the combination (0: left out) */
 } fc_model_result;
 
 typedef struct fc_point {
@@ -40,7 +47,7 @@ typedef struct fc_result {
     size_t nmodels;
     fc_model_result models[FC_MODEL_COUNT];
     int selected;        /* index into models, -1 when no model could be fitted */
-    char reason[480];    /* why that one (or why none) */
+    char reason[1200];   /* why that one (or why none) */
     fc_interval_table iv;
     double scale;        /* interval scale of the whole history (fc_local_scale) */
     size_t npoints;

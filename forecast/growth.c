@@ -15,10 +15,11 @@
 
 #include "forecast/growth.h"
 #include "forecast/series.h"
+#include "forecast/smooth.h"
 
 static const char *const model_names[FC_MODEL_COUNT] = {
-    "linear", "quadratic", "cubic", "exponential", "logistic",
-    "gompertz", "holt-damped", "daily", "seasonal-naive",
+    "linear", "quadratic", "cubic", "exponential", "logistic", "gompertz", "holt-damped",
+    "damped-log", "theta", "drift", "drift-log", "naive", "combination", "daily", "seasonal-naive",
 };
 
 const char *fc_model_name(fc_model_id m)
@@ -58,7 +59,13 @@ static int model_k(fc_model_id m, const fc_fit_options *o)
     case FC_MODEL_EXPONENTIAL: return 2;
     case FC_MODEL_LOGISTIC: return o && o->cap > 0 ? 2 : 3;
     case FC_MODEL_GOMPERTZ: return 3;
-    case FC_MODEL_HOLT_DAMPED: return 4; /* alpha, beta, phi; initial level/trend from data */
+    case FC_MODEL_HOLT_DAMPED:
+    case FC_MODEL_DAMPED_LOG: return 4; /* alpha, beta, phi; initial level/trend from data */
+    case FC_MODEL_THETA: return 3;       /* line intercept and slope, alpha */
+    case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG: return 1;
+    case FC_MODEL_NAIVE: return 0;
+    case FC_MODEL_COMBINATION: return 0;
     case FC_MODEL_DAILY: return 0;
     case FC_MODEL_SEASONAL_NAIVE: return 0;
     default: return 0;
@@ -70,7 +77,15 @@ size_t fc_model_min_points(fc_model_id m, const fc_fit_options *o)
     switch (m) {
     case FC_MODEL_DAILY: return 56;          /* eight weeks: a weekly cycle is estimable */
     case FC_MODEL_SEASONAL_NAIVE: return 14;
-    case FC_MODEL_HOLT_DAMPED: return 6;
+    case FC_MODEL_HOLT_DAMPED:
+    case FC_MODEL_DAMPED_LOG: return 6;
+    case FC_MODEL_THETA: return 4;
+    case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG: return 3;
+    case FC_MODEL_NAIVE: return 2;
+    case FC_MODEL_LINEAR:
+    case FC_MODEL_QUADRATIC:
+    case FC_MODEL_CUBIC: return (size_t)model_k(m, o) + 1; /* one residual degree of freedom */
     default: return (size_t)model_k(m, o) + 2;
     }
 }
@@ -226,106 +241,115 @@ static int line_fit(const double *x, const double *z, size_t n, double *a, doubl
     return 0;
 }
 
+/* Exponential: least squares on log y for the start, then NLS on y. */
+static double fit_exponential(curve_data *d, double *lx, double *lz, double *coef)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (d->y[i] > 0) {
+            lx[k] = d->x[i];
+            lz[k++] = log(d->y[i]);
+        }
+    double a, b;
+    if (line_fit(lx, lz, k, &a, &b) != 0)
+        return INFINITY;
+    double p[2] = {a, b}, s;
+    if (curve_nls(d, 2, p, &s) != 0)
+        return INFINITY;
+    coef[0] = p[0];
+    coef[1] = p[1];
+    return s;
+}
+
+/* A logistic or Gompertz start for saturation K: the other parameters from
+ * the curve's linearization. 0 with C (3 values), or -1. */
+static int saturating_start(const curve_data *d, double K, double *lx, double *lz, double *c)
+{
+    fc_model_id m = d->model;
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->y[i] <= 0 || d->y[i] >= K)
+            continue;
+        lx[k] = d->x[i];
+        lz[k++] = m == FC_MODEL_LOGISTIC ? log(d->y[i] / (K - d->y[i])) : log(-log(d->y[i] / K));
+    }
+    double a, b;
+    if (line_fit(lx, lz, k, &a, &b) != 0)
+        return -1;
+    if (m == FC_MODEL_LOGISTIC) { /* logit = r x - r m */
+        if (b <= 0)
+            return -1;
+        c[0] = log(K);
+        c[1] = log(b);
+        c[2] = -a / b;
+    } else { /* log(-log(y/K)) = log b - c x */
+        if (b >= 0)
+            return -1;
+        c[0] = log(K);
+        c[1] = a;
+        c[2] = log(-b);
+    }
+    return 0;
+}
+
+/* Logistic and Gompertz: several saturation guesses, solved from the most
+ * promising starts only (each solve costs as much as all the start
+ * evaluations together). */
+static double fit_saturating(curve_data *d, double cap_n, double *lx, double *lz, double *coef)
+{
+    static const double kmult[] = {1.05, 1.3, 2.0, 4.0, 10.0};
+    enum { NSTARTS = 5, NRUN = 2 };
+    double ymax = 0, best = INFINITY;
+    for (size_t i = 0; i < d->n; i++)
+        ymax = fmax(ymax, d->y[i]);
+    int fixed = (d->model == FC_MODEL_LOGISTIC && cap_n > 0);
+    size_t nstarts = fixed ? 1 : NSTARTS, np = fixed ? 2 : 3, nready = 0;
+    double start[NSTARTS][3], start_rss[NSTARTS];
+    d->fixed = fixed;
+    d->fixed_cap = fixed ? cap_n : 0;
+    for (size_t s = 0; s < nstarts; s++) {
+        double c[3], r = 0;
+        if (saturating_start(d, fixed ? cap_n : kmult[s] * ymax, lx, lz, c) != 0)
+            continue;
+        for (size_t i = 0; i < d->n; i++) {
+            double e = curve_value(d->model, c, 0, d->x[i]) - d->y[i];
+            r += e * e;
+        }
+        if (!isfinite(r))
+            continue;
+        for (size_t i = 0; i < np; i++)
+            start[nready][i] = c[i + (size_t)fixed];
+        start_rss[nready++] = r;
+    }
+    for (size_t run = 0; run < NRUN && run < nready; run++) {
+        size_t bi = run;
+        for (size_t s = run + 1; s < nready; s++)
+            if (start_rss[s] < start_rss[bi])
+                bi = s;
+        double p[3], r;
+        memcpy(p, start[bi], sizeof p);
+        memcpy(start[bi], start[run], sizeof p);
+        start_rss[bi] = start_rss[run];
+        memcpy(start[run], p, sizeof p);
+        if (curve_nls(d, np, p, &r) == 0 && r < best) {
+            best = r;
+            coef[0] = fixed ? log(cap_n) : p[0];
+            for (size_t i = (size_t)fixed; i < 3; i++)
+                coef[i] = p[i - (size_t)fixed];
+        }
+    }
+    return best;
+}
+
 static int fit_curve(fc_model_id m, const double *x, const double *yn, size_t n, double cap_n,
                      double *coef, double *rss)
 {
     curve_data d = {.model = m, .x = x, .y = yn, .n = n};
-    double ymax = 0;
-    for (size_t i = 0; i < n; i++)
-        ymax = fmax(ymax, yn[i]);
     double *lx = malloc(n * sizeof *lx), *lz = malloc(n * sizeof *lz);
-    if (!lx || !lz) {
-        free(lx);
-        free(lz);
-        return -1;
-    }
     double best = INFINITY;
-    if (m == FC_MODEL_EXPONENTIAL) {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++)
-            if (yn[i] > 0) {
-                lx[k] = x[i];
-                lz[k++] = log(yn[i]);
-            }
-        double a, b;
-        if (line_fit(lx, lz, k, &a, &b) == 0) {
-            double p[2] = {a, b}, s;
-            if (curve_nls(&d, 2, p, &s) == 0) {
-                coef[0] = p[0];
-                coef[1] = p[1];
-                best = s;
-            }
-        }
-    } else {
-        /* Several saturation guesses; each linearized for the other parameters. */
-        static const double kmult[] = {1.05, 1.3, 2.0, 4.0, 10.0};
-        enum { NSTARTS = 5, NRUN = 2 };
-        int fixed = (m == FC_MODEL_LOGISTIC && cap_n > 0);
-        size_t nstarts = fixed ? 1 : NSTARTS, np = fixed ? 2 : 3, nready = 0;
-        double start[NSTARTS][3], start_rss[NSTARTS];
-        d.fixed = fixed;
-        d.fixed_cap = fixed ? cap_n : 0;
-        for (size_t s = 0; s < nstarts; s++) {
-            double K = fixed ? cap_n : kmult[s] * ymax;
-            size_t k = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (yn[i] <= 0 || yn[i] >= K)
-                    continue;
-                lx[k] = x[i];
-                lz[k++] = m == FC_MODEL_LOGISTIC ? log(yn[i] / (K - yn[i])) : log(-log(yn[i] / K));
-            }
-            double a, b, c[3];
-            if (line_fit(lx, lz, k, &a, &b) != 0)
-                continue;
-            if (m == FC_MODEL_LOGISTIC) {
-                /* logit = r x - r m */
-                if (b <= 0)
-                    continue;
-                c[0] = log(K);
-                c[1] = log(b);
-                c[2] = -a / b;
-            } else {
-                /* log(-log(y/K)) = log b - c x */
-                if (b >= 0)
-                    continue;
-                c[0] = log(K);
-                c[1] = a;
-                c[2] = log(-b);
-            }
-            double r = 0;
-            for (size_t i = 0; i < n; i++) {
-                double e = curve_value(m, c, 0, x[i]) - yn[i];
-                r += e * e;
-            }
-            if (!isfinite(r))
-                continue;
-            for (size_t i = 0; i < np; i++)
-                start[nready][i] = c[i + (size_t)fixed];
-            start_rss[nready++] = r;
-        }
-        /* Solve from the most promising starts only: each solve costs as
-         * much as all the start evaluations together. */
-        for (size_t run = 0; run < NRUN && run < nready; run++) {
-            size_t bi = run;
-            for (size_t s = run + 1; s < nready; s++)
-                if (start_rss[s] < start_rss[bi])
-                    bi = s;
-            double tmp[3], tr = start_rss[bi];
-            memcpy(tmp, start[bi], sizeof tmp);
-            memcpy(start[bi], start[run], sizeof tmp);
-            start_rss[bi] = start_rss[run];
-            memcpy(start[run], tmp, sizeof tmp);
-            start_rss[run] = tr;
-            double p[3], r;
-            memcpy(p, start[run], sizeof p);
-            if (curve_nls(&d, np, p, &r) == 0 && r < best) {
-                best = r;
-                coef[0] = fixed ? log(cap_n) : p[0];
-                for (size_t i = (size_t)fixed; i < 3; i++)
-                    coef[i] = p[i - (size_t)fixed];
-            }
-        }
-    }
+    if (lx && lz)
+        best = m == FC_MODEL_EXPONENTIAL ? fit_exponential(&d, lx, lz, coef)
+                                         : fit_saturating(&d, cap_n, lx, lz, coef);
     free(lx);
     free(lz);
     if (!isfinite(best))
@@ -371,111 +395,122 @@ static int fit_poly(const double *x, const double *y, size_t n, int degree, doub
     return rc;
 }
 
-/* ---- Holt's damped trend, error-correction form ---- */
-
-typedef struct holt_data {
-    const double *y;
-    size_t n;
-} holt_data;
-
-static void holt_params(const double *u, double *alpha, double *beta, double *phi)
-{
-    double s0 = 1 / (1 + exp(-u[0])), s1 = 1 / (1 + exp(-u[1])), s2 = 1 / (1 + exp(-u[2]));
-    *alpha = 0.01 + 0.98 * s0;
-    *beta = *alpha * s1;          /* beta <= alpha keeps the model forecastable */
-    *phi = 0.80 + 0.18 * s2;      /* Hyndman's usual bounds */
-}
-
-/* One-step SSE; final level/trend and one-step fitted values when asked. */
-static double holt_run(const double *y, size_t n, double alpha, double beta, double phi,
-                       double *level, double *trend, double *fitted)
-{
-    double l = y[0], b = y[1] - y[0], sse = 0;
-    if (fitted)
-        fitted[0] = y[0];
-    for (size_t i = 1; i < n; i++) {
-        double pred = l + phi * b, e = y[i] - pred;
-        if (fitted)
-            fitted[i] = pred;
-        sse += e * e;
-        l = pred + alpha * e;
-        b = phi * b + beta * e;
-    }
-    if (level)
-        *level = l;
-    if (trend)
-        *trend = b;
-    return sse;
-}
-
-static double holt_objective(const gsl_vector *v, void *data)
-{
-    const holt_data *d = data;
-    double u[3] = {gsl_vector_get(v, 0), gsl_vector_get(v, 1), gsl_vector_get(v, 2)};
-    double a, b, p;
-    holt_params(u, &a, &b, &p);
-    double s = holt_run(d->y, d->n, a, b, p, NULL, NULL, NULL);
-    return isfinite(s) ? s : 1e300;
-}
-
-static int fit_holt(const double *yn, size_t n, double *u_best, double *sse_out)
-{
-    holt_data d = {yn, n};
-    /* Grid first: the SSE surface has flat stretches where a simplex stalls. */
-    static const double g0[] = {-3, -1, 0, 1, 3}, g1[] = {-3, -1, 1, 3}, g2[] = {-2, 0, 2};
-    double best = INFINITY;
-    for (size_t i = 0; i < 5; i++)
-        for (size_t j = 0; j < 4; j++)
-            for (size_t k = 0; k < 3; k++) {
-                double u[3] = {g0[i], g1[j], g2[k]}, a, b, p;
-                holt_params(u, &a, &b, &p);
-                double s = holt_run(yn, n, a, b, p, NULL, NULL, NULL);
-                if (s < best) {
-                    best = s;
-                    memcpy(u_best, u, sizeof u);
-                }
-            }
-    gsl_multimin_function fn = {holt_objective, 3, &d};
-    gsl_multimin_fminimizer *mz = gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, 3);
-    gsl_vector *x = gsl_vector_alloc(3), *step = gsl_vector_alloc(3);
-    if (mz && x && step) {
-        for (int i = 0; i < 3; i++) {
-            gsl_vector_set(x, (size_t)i, u_best[i]);
-            gsl_vector_set(step, (size_t)i, 0.5);
-        }
-        if (gsl_multimin_fminimizer_set(mz, &fn, x, step) == GSL_SUCCESS) {
-            for (int it = 0; it < 300; it++) {
-                if (gsl_multimin_fminimizer_iterate(mz) != GSL_SUCCESS)
-                    break;
-                if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), 1e-5) == GSL_SUCCESS)
-                    break;
-            }
-            if (mz->fval < best) {
-                best = mz->fval;
-                for (int i = 0; i < 3; i++)
-                    u_best[i] = gsl_vector_get(mz->x, (size_t)i);
-            }
-        }
-    }
-    gsl_vector_free(x);
-    gsl_vector_free(step);
-    if (mz)
-        gsl_multimin_fminimizer_free(mz);
-    *sse_out = best;
-    return isfinite(best) ? 0 : -1;
-}
-
 /* ---- the common entry points ---- */
 
-int fc_fit_model(fc_model_id m, const double *t, const double *y, size_t n,
-                 const fc_fit_options *o, fc_fit *f, char *why, size_t whylen)
+static int fit_polynomial(fc_model_id m, const double *x, const double *y, size_t n, fc_fit *f)
 {
-    gsl_set_error_handler_off();
+    int degree = m == FC_MODEL_LINEAR ? 1 : m == FC_MODEL_QUADRATIC ? 2 : 3;
+    f->xscale = x[n - 1] > 0 ? x[n - 1] : 1;
+    if (fit_poly(x, y, n, degree, f->xscale, f->coef, &f->rss) != 0)
+        return -1;
+    static const char *const names[] = {"c0", "c1", "c2", "c3"};
+    for (int j = 0; j <= degree; j++)
+        add_param(f, names[j], f->coef[j] / pow(f->xscale, j));
+    return 0;
+}
+
+static int fit_growth_curve(fc_model_id m, const double *x, const double *yn, size_t n, double ys,
+                            const fc_fit_options *o, fc_fit *f)
+{
+    double cap_n = (m == FC_MODEL_LOGISTIC && o->cap > 0) ? o->cap / ys : 0, rss;
+    if (fit_curve(m, x, yn, n, cap_n, f->coef, &rss) != 0)
+        return -1;
+    f->coef[3] = ys; /* curves predict y / ys */
+    f->rss = rss * ys * ys;
+    if (m == FC_MODEL_EXPONENTIAL) {
+        add_param(f, "a", exp(f->coef[0]) * ys);
+        add_param(f, "b", f->coef[1]);
+        add_param(f, "growth_per_period", exp(f->coef[1]) - 1);
+    } else if (m == FC_MODEL_LOGISTIC) {
+        add_param(f, "cap", exp(f->coef[0]) * ys);
+        add_param(f, "rate", exp(f->coef[1]));
+        add_param(f, "midpoint", f->t0 + f->coef[2] * f->step);
+        add_param(f, "cap_given", o->cap > 0);
+    } else {
+        add_param(f, "cap", exp(f->coef[0]) * ys);
+        add_param(f, "b", exp(f->coef[1]));
+        add_param(f, "c", exp(f->coef[2]));
+    }
+    if (m != FC_MODEL_EXPONENTIAL && !(o->cap > 0) && exp(f->coef[0]) < 1.1)
+        snprintf(f->note, sizeof f->note,
+                 "saturation %.4g is within 10%% of the largest value: the curve says growth is "
+                 "over",
+                 exp(f->coef[0]) * ys);
+    return 0;
+}
+
+static int fit_daily_model(const double *t, const double *y, size_t n, const fc_fit_options *o,
+                           fc_fit *f, char *why, size_t whylen)
+{
+    f->log_space = 1;
+    f->daily = fc_daily_fit(t, y, n, o->events, &f->rss, &f->k, why, whylen);
+    if (!f->daily)
+        return -1;
+    add_param(f, "trend_per_year", exp(fc_daily_final_slope(f->daily)) - 1);
+    add_param(f, "weekly_peak_to_trough", fc_daily_weekly_ratio(f->daily));
+    for (size_t i = 0; o->events && i < o->events->nnames; i++) {
+        double mult = fc_daily_event_multiplier(f->daily, i);
+        char name[40];
+        snprintf(name, sizeof name, "multiplier:%s", o->events->names[i]);
+        if (isfinite(mult)) {
+            add_param(f, name, mult);
+        } else {
+            size_t used = strlen(f->note);
+            snprintf(f->note + used, sizeof f->note - used,
+                     "%sfestival %s never occurs in the history: no effect learned",
+                     used ? "; " : "", o->events->names[i]);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        f->fitted[i] = fc_fit_predict(f, t[i]);
+    return 0;
+}
+
+static int fit_seasonal_naive(const double *t, const double *y, size_t n, fc_fit *f, char *why,
+                              size_t whylen)
+{
+    f->log_space = 1;
+    for (int w = 0; w < 7; w++)
+        f->last_by_weekday[w] = NAN;
+    for (size_t i = 0; i < n; i++)
+        f->last_by_weekday[fc_weekday((long)floor(t[i]))] = y[i];
+    for (int w = 0; w < 7; w++) {
+        if (!isfinite(f->last_by_weekday[w])) {
+            snprintf(why, whylen, "needs every weekday in the history");
+            return -1;
+        }
+    }
+    /* In-sample: the value a week earlier (itself where there is none). */
+    f->rss = 0;
+    for (size_t i = 0, j = 0; i < n; i++) {
+        while (j < i && t[j] < t[i] - 7 - 1e-9)
+            j++;
+        f->fitted[i] = (fabs(t[j] - (t[i] - 7)) < 1e-9) ? y[j] : y[i];
+        double e = log(y[i] > 0 && f->fitted[i] > 0 ? y[i] / f->fitted[i] : 1);
+        f->rss += e * e;
+    }
+    return 0;
+}
+
+static int needs_positive(fc_model_id m)
+{
+    return m == FC_MODEL_EXPONENTIAL || m == FC_MODEL_LOGISTIC || m == FC_MODEL_GOMPERTZ ||
+           m == FC_MODEL_DAILY || m == FC_MODEL_DAMPED_LOG || m == FC_MODEL_DRIFT_LOG;
+}
+
+/* Checks N and the values against what M needs; fills F's bookkeeping. */
+static int fit_prepare(fc_model_id m, const double *t, const double *y, size_t n,
+                       const fc_fit_options *o, fc_fit *f, char *why, size_t whylen)
+{
     memset(f, 0, sizeof *f);
     f->model = m;
     f->n = n;
     f->k = model_k(m, o);
     f->step = o->step > 0 ? o->step : 1;
+    if (m == FC_MODEL_COMBINATION) {
+        snprintf(why, whylen, "the combination is built by fc_forecast_series, not fitted");
+        return -1;
+    }
     size_t need = fc_model_min_points(m, o);
     if (n < need) {
         snprintf(why, whylen, "needs at least %zu points, have %zu", need, n);
@@ -483,167 +518,73 @@ int fc_fit_model(fc_model_id m, const double *t, const double *y, size_t n,
     }
     f->t0 = t[0];
     f->tlast = t[n - 1];
-    double ys = 0;
-    for (size_t i = 0; i < n; i++)
-        ys = fmax(ys, fabs(y[i]));
-    if (ys == 0)
-        ys = 1;
-    int needs_positive = m == FC_MODEL_EXPONENTIAL || m == FC_MODEL_LOGISTIC ||
-                         m == FC_MODEL_GOMPERTZ || m == FC_MODEL_DAILY;
-    for (size_t i = 0; needs_positive && i < n; i++) {
+    for (size_t i = 0; needs_positive(m) && i < n; i++) {
         if (!(y[i] > 0)) {
             snprintf(why, whylen, "needs positive values, found %g", y[i]);
             return -1;
         }
     }
     f->fitted = malloc(n * sizeof *f->fitted);
-    double *x = malloc(n * sizeof *x), *yn = malloc(n * sizeof *yn);
-    if (!f->fitted || !x || !yn) {
-        free(x);
-        free(yn);
-        fc_fit_free(f);
+    if (!f->fitted) {
         snprintf(why, whylen, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        x[i] = (t[i] - f->t0) / f->step;
-        yn[i] = y[i] / ys;
-    }
-    int rc = 0;
-    double rss = 0;
-    switch (m) {
-    case FC_MODEL_LINEAR:
-    case FC_MODEL_QUADRATIC:
-    case FC_MODEL_CUBIC: {
-        int degree = m == FC_MODEL_LINEAR ? 1 : m == FC_MODEL_QUADRATIC ? 2 : 3;
-        f->xscale = x[n - 1] > 0 ? x[n - 1] : 1;
-        rc = fit_poly(x, y, n, degree, f->xscale, f->coef, &rss);
-        if (rc == 0) {
-            static const char *const names[] = {"c0", "c1", "c2", "c3"};
-            for (int j = 0; j <= degree; j++)
-                add_param(f, names[j], f->coef[j] / pow(f->xscale, j));
-        }
-        break;
-    }
-    case FC_MODEL_EXPONENTIAL:
-    case FC_MODEL_LOGISTIC:
-    case FC_MODEL_GOMPERTZ: {
-        double cap_n = (m == FC_MODEL_LOGISTIC && o->cap > 0) ? o->cap / ys : 0;
-        rc = fit_curve(m, x, yn, n, cap_n, f->coef, &rss);
-        if (rc == 0) {
-            f->coef[3] = ys; /* curves predict y / ys */
-            rss *= ys * ys;
-            if (m == FC_MODEL_EXPONENTIAL) {
-                add_param(f, "a", exp(f->coef[0]) * ys);
-                add_param(f, "b", f->coef[1]);
-                add_param(f, "growth_per_period", exp(f->coef[1]) - 1);
-            } else if (m == FC_MODEL_LOGISTIC) {
-                add_param(f, "cap", exp(f->coef[0]) * ys);
-                add_param(f, "rate", exp(f->coef[1]));
-                add_param(f, "midpoint", f->t0 + f->coef[2] * f->step);
-                add_param(f, "cap_given", o->cap > 0);
-            } else {
-                add_param(f, "cap", exp(f->coef[0]) * ys);
-                add_param(f, "b", exp(f->coef[1]));
-                add_param(f, "c", exp(f->coef[2]));
-            }
-            if (m != FC_MODEL_EXPONENTIAL && !(o->cap > 0) && exp(f->coef[0]) < 1.1) {
-                snprintf(f->note, sizeof f->note,
-                         "saturation %.4g is within 10%% of the largest value: the curve says "
-                         "growth is over",
-                         exp(f->coef[0]) * ys);
-            }
-        }
-        break;
-    }
-    case FC_MODEL_HOLT_DAMPED: {
-        double u[3], a, b, p, l, tr;
-        rc = fit_holt(yn, n, u, &rss);
-        if (rc == 0) {
-            holt_params(u, &a, &b, &p);
-            holt_run(yn, n, a, b, p, &l, &tr, NULL);
-            f->coef[0] = a;
-            f->coef[1] = b;
-            f->coef[2] = p;
-            f->coef[3] = l * ys;
-            f->coef[4] = tr * ys;
-            rss *= ys * ys;
-            add_param(f, "alpha", a);
-            add_param(f, "beta", b);
-            add_param(f, "phi", p);
-            add_param(f, "level", l * ys);
-            add_param(f, "trend", tr * ys);
-        }
-        break;
-    }
-    case FC_MODEL_DAILY:
-        f->log_space = 1;
-        f->daily = fc_daily_fit(t, y, n, o->events, &rss, &f->k, why, whylen);
-        if (!f->daily) {
-            free(x);
-            free(yn);
-            fc_fit_free(f);
-            return -1;
-        }
-        add_param(f, "trend_per_year", exp(fc_daily_final_slope(f->daily)) - 1);
-        add_param(f, "weekly_peak_to_trough", fc_daily_weekly_ratio(f->daily));
-        for (size_t i = 0; o->events && i < o->events->nnames; i++) {
-            double mult = fc_daily_event_multiplier(f->daily, i);
-            char name[40];
-            snprintf(name, sizeof name, "multiplier:%s", o->events->names[i]);
-            if (isfinite(mult)) {
-                add_param(f, name, mult);
-            } else {
-                size_t used = strlen(f->note);
-                snprintf(f->note + used, sizeof f->note - used, "%sfestival %s never occurs in the history: no effect learned",
-                         used ? "; " : "", o->events->names[i]);
-            }
-        }
-        break;
-    case FC_MODEL_SEASONAL_NAIVE:
-        f->log_space = 1;
-        for (int w = 0; w < 7; w++)
-            f->last_by_weekday[w] = NAN;
-        for (size_t i = 0; i < n; i++)
-            f->last_by_weekday[fc_weekday((long)floor(t[i]))] = y[i];
-        for (int w = 0; w < 7; w++)
-            if (!isfinite(f->last_by_weekday[w]))
-                rc = -1;
-        if (rc != 0)
-            snprintf(why, whylen, "needs every weekday in the history");
-        break;
-    default:
-        rc = -1;
-        break;
-    }
-    if (rc != 0) {
-        if (!*why)
-            snprintf(why, whylen, "the fit did not converge");
-        free(x);
-        free(yn);
-        fc_fit_free(f);
+    return 0;
+}
+
+int fc_fit_model(fc_model_id m, const double *t, const double *y, size_t n,
+                 const fc_fit_options *o, fc_fit *f, char *why, size_t whylen)
+{
+    gsl_set_error_handler_off();
+    if (fit_prepare(m, t, y, n, o, f, why, whylen) != 0)
         return -1;
-    }
-    f->rss = rss;
-    if (m == FC_MODEL_HOLT_DAMPED) {
-        holt_run(y, n, f->coef[0], f->coef[1], f->coef[2], NULL, NULL, f->fitted);
-    } else if (m == FC_MODEL_SEASONAL_NAIVE) {
-        /* In-sample: the value a week earlier (itself where there is none). */
-        double sse = 0;
-        for (size_t i = 0, j = 0; i < n; i++) {
-            while (j < i && t[j] < t[i] - 7 - 1e-9)
-                j++;
-            f->fitted[i] = (fabs(t[j] - (t[i] - 7)) < 1e-9) ? y[j] : y[i];
-            double e = log(y[i] > 0 && f->fitted[i] > 0 ? y[i] / f->fitted[i] : 1);
-            sse += e * e;
+    double ys = 0;
+    for (size_t i = 0; i < n; i++)
+        ys = fmax(ys, fabs(y[i]));
+    if (ys == 0)
+        ys = 1;
+    double *x = malloc(n * sizeof *x), *yn = malloc(n * sizeof *yn);
+    int rc = -1;
+    if (x && yn) {
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (t[i] - f->t0) / f->step;
+            yn[i] = y[i] / ys;
         }
-        f->rss = sse;
+        switch (m) {
+        case FC_MODEL_LINEAR:
+        case FC_MODEL_QUADRATIC:
+        case FC_MODEL_CUBIC:
+            rc = fit_polynomial(m, x, y, n, f);
+            break;
+        case FC_MODEL_EXPONENTIAL:
+        case FC_MODEL_LOGISTIC:
+        case FC_MODEL_GOMPERTZ:
+            rc = fit_growth_curve(m, x, yn, n, ys, o, f);
+            break;
+        case FC_MODEL_DAILY:
+            rc = fit_daily_model(t, y, n, o, f, why, whylen);
+            break;
+        case FC_MODEL_SEASONAL_NAIVE:
+            rc = fit_seasonal_naive(t, y, n, f, why, whylen);
+            break;
+        default:
+            rc = fc_smooth_fit(m, x, y, n, f, why, whylen);
+            break;
+        }
+        if (rc == 0 && m <= FC_MODEL_GOMPERTZ)
+            for (size_t i = 0; i < n; i++)
+                f->fitted[i] = fc_fit_predict(f, t[i]);
     } else {
-        for (size_t i = 0; i < n; i++)
-            f->fitted[i] = fc_fit_predict(f, t[i]);
+        snprintf(why, whylen, "out of memory");
     }
     free(x);
     free(yn);
+    if (rc != 0) {
+        if (!*why)
+            snprintf(why, whylen, "the fit did not converge");
+        fc_fit_free(f);
+        return -1;
+    }
     return 0;
 }
 
@@ -664,16 +605,14 @@ double fc_fit_predict(const fc_fit *f, double t)
     case FC_MODEL_LOGISTIC:
     case FC_MODEL_GOMPERTZ:
         return curve_value(f->model, f->coef, 0, x) * f->coef[3];
-    case FC_MODEL_HOLT_DAMPED: {
+    case FC_MODEL_HOLT_DAMPED:
+    case FC_MODEL_DAMPED_LOG:
+    case FC_MODEL_THETA:
+    case FC_MODEL_DRIFT:
+    case FC_MODEL_DRIFT_LOG:
+    case FC_MODEL_NAIVE: {
         double h = round((t - f->tlast) / f->step);
-        if (h <= 0)
-            return f->coef[3];
-        double phi = f->coef[2], damp = 0, pw = 1;
-        for (long i = 1; i <= (long)h; i++) {
-            pw *= phi;
-            damp += pw;
-        }
-        return f->coef[3] + damp * f->coef[4];
+        return fc_smooth_predict(f, h > 0 ? h : 0);
     }
     case FC_MODEL_DAILY:
         return exp(fc_daily_predict_log(f->daily, t));

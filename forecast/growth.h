@@ -2,8 +2,9 @@
  *
  * Growth curves for short yearly series (linear, quadratic, cubic,
  * exponential, logistic, Gompertz: GSL least squares on the raw values) and
- * Holt's damped trend (alpha, beta, phi by minimizing the one-step SSE: grid,
- * then a GSL simplex). Daily series get the regression in daily.h (trend +
+ * the smoothing methods of smooth.h (naive, drift, theta, Holt's damped
+ * trend in levels and in logs). `auto` does not pick one of them: it
+ * combines them (forecast.h), which is what wins on short yearly series. Daily series get the regression in daily.h (trend +
  * weekly/yearly Fourier terms + festival multipliers, in log space) and a
  * seasonal-naive baseline (same weekday last week).
  *
@@ -25,6 +26,12 @@ typedef enum fc_model_id {
     FC_MODEL_LOGISTIC,
     FC_MODEL_GOMPERTZ,
     FC_MODEL_HOLT_DAMPED,
+    FC_MODEL_DAMPED_LOG,   /* Holt's damped trend on log y: damped growth rate */
+    FC_MODEL_THETA,        /* theta method: half the regression slope + SES level */
+    FC_MODEL_DRIFT,        /* random walk with drift: last value + mean change */
+    FC_MODEL_DRIFT_LOG,    /* random walk with drift in logs: last value x mean growth */
+    FC_MODEL_NAIVE,        /* no change: the last value */
+    FC_MODEL_COMBINATION,  /* auto's weighted combination of the others (forecast.h) */
     FC_MODEL_DAILY,
     FC_MODEL_SEASONAL_NAIVE,
     FC_MODEL_COUNT

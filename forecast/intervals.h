@@ -27,12 +27,15 @@ typedef struct fc_interval_table {
     fc_band *step;     /* H bands, step[h-1] for step h (owned) */
     fc_band event;     /* for festival days */
     int has_event;
-    char method[200];  /* how the bands were made, for the report */
+    char method[400];  /* how the bands were made, for the report */
 } fc_interval_table;
 
-/* Builds bands for steps 1..H from BT; RESID_Q is the in-sample residual
- * RMS in the same scaled space (the fallback). 0 or -1 (out of memory). */
-int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, fc_interval_table *out);
+/* Builds bands for steps 1..H from BT's errors from origins >= FROM_ORIGIN
+ * (all origins at a step where that leaves fewer than 3); RESID_Q is the
+ * in-sample residual RMS in the same scaled space (the fallback). 0 or -1
+ * (out of memory). */
+int fc_intervals_build(const fc_backtest *bt, size_t H, double resid_q, size_t from_origin,
+                       fc_interval_table *out);
 void fc_intervals_free(fc_interval_table *it);
 
 /* Turns a band into bounds around MEAN: MEAN + q * SCALE, or MEAN * exp(q)

@@ -367,9 +367,10 @@ static int fill_series(const csv_table *tab, fc_series *s, const size_t *rows, s
             ;
     s->t = malloc((nfit + 1) * sizeof *s->t);
     s->y = malloc((nfit + 1) * sizeof *s->y);
+    s->line = malloc((nfit + 1) * sizeof *s->line);
     s->later_t = malloc((n - nfit + 1) * sizeof *s->later_t);
     s->later_y = malloc((n - nfit + 1) * sizeof *s->later_y);
-    if (!s->t || !s->y || !s->later_t || !s->later_y) {
+    if (!s->t || !s->y || !s->line || !s->later_t || !s->later_y) {
         crest_error("out of memory");
         return -1;
     }
@@ -377,6 +378,7 @@ static int fill_series(const csv_table *tab, fc_series *s, const size_t *rows, s
         if (i < nfit) {
             s->t[i] = buf[i].t;
             s->y[i] = buf[i].y;
+            s->line[i] = buf[i].line;
         } else {
             s->later_t[i - nfit] = buf[i].t;
             s->later_y[i - nfit] = buf[i].y;
@@ -387,265 +389,350 @@ static int fill_series(const csv_table *tab, fc_series *s, const size_t *rows, s
     return 0;
 }
 
-int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
-{
-    memset(h, 0, sizeof *h);
+/* The state of one fc_history_read: the table, which rows and columns are
+ * kept, and the rows grouped by series. Each step below returns 0 or -1
+ * after printing its error. */
+typedef struct reader {
+    const char *path;
+    const fc_read_options *o;
+    fc_history *h;
     csv_table tab;
-    if (csv_table_read(path, &tab) != 0) {
-        csv_table_free(&tab); /* csvio keeps the path when the open fails */
-        return -1;
-    }
-    int rc = -1;
-    char *keep = NULL;
-    int *skip_col = NULL, *value_cols = NULL;
-    double *row_t = NULL;
-    long *row_group = NULL;
-    size_t *order = NULL, *gstart = NULL;
-    point *buf = NULL;
-    group_map g = {0};
-    size_t nvalue = 0;
+    int tcol, scol;
+    char *keep;            /* per row: passes --where */
+    size_t nkept;
+    int *skip_col;         /* per column: time, series or value column */
+    int *value_cols;
+    size_t nvalue;
+    double *row_t;
+    long *row_group;
+    size_t *order, *gstart; /* kept rows by group: order[gstart[g] .. gstart[g+1]) */
+    point *buf;
+    group_map g;
+    int has_until;
+    double until;
+} reader;
 
-    h->path = strdup(path);
-    h->time_col = strdup(o->time_col);
-    int tcol = column_or_error(&tab, o->time_col, "time");
-    int scol = o->series_col ? column_or_error(&tab, o->series_col, "series") : -1;
-    if (tcol < 0 || (o->series_col && scol < 0))
-        goto out;
+static int oom(const reader *rd)
+{
+    crest_error("out of memory reading '%s'", rd->path);
+    return -1;
+}
 
-    keep = calloc(tab.nrows + 1, 1);
-    skip_col = calloc(tab.ncols, sizeof *skip_col);
-    value_cols = calloc(tab.ncols + 1, sizeof *value_cols);
-    row_t = calloc(tab.nrows + 1, sizeof *row_t);
-    row_group = calloc(tab.nrows + 1, sizeof *row_group);
-    if (!keep || !skip_col || !value_cols || !row_t || !row_group)
-        goto oom;
-    memset(keep, 1, tab.nrows);
-
+static int apply_where(reader *rd)
+{
+    const fc_read_options *o = rd->o;
     for (size_t w = 0; w < o->nwhere; w++) {
         const char *eq = strchr(o->where[w], '=');
         if (!eq || eq == o->where[w]) {
             crest_error("--where '%s': expected COLUMN=VALUE", o->where[w]);
-            goto out;
+            return -1;
         }
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(eq - o->where[w]), o->where[w]);
-        int c = column_or_error(&tab, name, "--where");
+        int c = column_or_error(&rd->tab, name, "--where");
         if (c < 0)
-            goto out;
+            return -1;
         char cell[256];
-        for (size_t r = 0; r < tab.nrows; r++)
-            if (strcmp(trim(csv_table_cell(&tab, r, (size_t)c), cell, sizeof cell), eq + 1))
-                keep[r] = 0;
+        for (size_t r = 0; r < rd->tab.nrows; r++)
+            if (strcmp(trim(csv_table_cell(&rd->tab, r, (size_t)c), cell, sizeof cell), eq + 1))
+                rd->keep[r] = 0;
     }
+    return 0;
+}
 
-    /* The time kind comes from the first kept row; every other must agree. */
+/* The time kind comes from the first kept row; every other must agree. */
+static int read_times(reader *rd)
+{
+    const char *tc = rd->o->time_col;
     int have_kind = 0;
-    size_t nkept = 0;
-    for (size_t r = 0; r < tab.nrows; r++) {
-        if (!keep[r])
+    for (size_t r = 0; r < rd->tab.nrows; r++) {
+        if (!rd->keep[r])
             continue;
-        const char *cell = csv_table_cell(&tab, r, (size_t)tcol);
+        const char *cell = csv_table_cell(&rd->tab, r, (size_t)rd->tcol);
         if (!have_kind) {
-            if (fc_time_detect(cell, &h->kind) != 0) {
-                crest_error_at(path, tab.line[r],
+            if (fc_time_detect(cell, &rd->h->kind) != 0) {
+                crest_error_at(rd->path, rd->tab.line[r],
                                "column '%s': expected a year (2019), a date (2026-11-11) or a "
                                "date-time (2026-11-11T20:00:00), found '%s'",
-                               o->time_col, cell);
-                goto out;
+                               tc, cell);
+                return -1;
             }
             have_kind = 1;
         }
-        if (fc_time_parse(cell, h->kind, &row_t[r]) != 0) {
-            crest_error_at(path, tab.line[r], "column '%s': expected a %s like %s, found '%s'",
-                           o->time_col, fc_time_kind_name(h->kind),
-                           h->kind == FC_TIME_YEAR   ? "2019"
-                           : h->kind == FC_TIME_DATE ? "2026-11-11"
-                                                     : "2026-11-11T20:00:00",
+        fc_time_kind k = rd->h->kind;
+        if (fc_time_parse(cell, k, &rd->row_t[r]) != 0) {
+            crest_error_at(rd->path, rd->tab.line[r], "column '%s': expected a %s like %s, found '%s'",
+                           tc, fc_time_kind_name(k),
+                           k == FC_TIME_YEAR ? "2019" : k == FC_TIME_DATE ? "2026-11-11"
+                                                                          : "2026-11-11T20:00:00",
                            cell);
-            goto out;
+            return -1;
         }
-        nkept++;
+        rd->nkept++;
     }
-    if (!nkept) {
-        crest_error("%s: no data rows%s", path, o->nwhere ? " match --where" : "");
-        goto out;
+    if (!rd->nkept) {
+        crest_error("%s: no data rows%s", rd->path, rd->o->nwhere ? " match --where" : "");
+        return -1;
     }
+    return 0;
+}
 
-    skip_col[tcol] = 1;
-    if (scol >= 0)
-        skip_col[scol] = 1;
-    if (o->values && o->nvalues) {
-        for (size_t i = 0; i < o->nvalues; i++) {
-            int c = column_or_error(&tab, o->values[i], "value");
-            if (c < 0)
-                goto out;
-            if (c == tcol || c == scol) {
-                crest_error("--value '%s' is also the time or series column", o->values[i]);
-                goto out;
+static int named_value_columns(reader *rd)
+{
+    const fc_read_options *o = rd->o;
+    for (size_t i = 0; i < o->nvalues; i++) {
+        int c = column_or_error(&rd->tab, o->values[i], "value");
+        if (c < 0)
+            return -1;
+        if (c == rd->tcol || c == rd->scol) {
+            crest_error("--value '%s' is also the time or series column", o->values[i]);
+            return -1;
+        }
+        /* value_cols holds each column once: a repeat would overrun it. */
+        for (size_t j = 0; j < rd->nvalue; j++) {
+            if (rd->value_cols[j] == c) {
+                crest_error("--value '%s' is named twice; expected each column once",
+                            o->values[i]);
+                return -1;
             }
-            /* value_cols holds each column once: a repeat would overrun it. */
-            for (size_t j = 0; j < nvalue; j++)
-                if (value_cols[j] == c) {
-                    crest_error("--value '%s' is named twice; expected each column once",
-                                o->values[i]);
-                    goto out;
-                }
-            value_cols[nvalue++] = c;
         }
-    } else {
-        /* Every column whose kept cells are all numbers (and not all empty). */
-        for (size_t c = 0; c < tab.ncols; c++) {
-            if (skip_col[c])
-                continue;
-            int numeric = 0;
-            for (size_t r = 0; r < tab.nrows; r++) {
-                if (!keep[r])
-                    continue;
-                char cell[128];
-                double v;
-                trim(csv_table_cell(&tab, r, c), cell, sizeof cell);
-                if (!*cell)
-                    continue;
-                if (units_parse_double(cell, &v) != 0) {
-                    numeric = 0;
-                    break;
-                }
-                numeric = 1;
-            }
-            if (numeric)
-                value_cols[nvalue++] = (int)c;
-        }
-        if (!nvalue) {
-            crest_error_at(path, 1, "no numeric column besides '%s'; name one with --value",
-                           o->time_col);
-            goto out;
-        }
+        rd->value_cols[rd->nvalue++] = c;
     }
-    for (size_t i = 0; i < nvalue; i++)
-        skip_col[value_cols[i]] = 1;
-    if (check_window_columns(&tab, keep, skip_col) != 0)
-        goto out;
+    return 0;
+}
 
-    int has_until = 0;
-    double until = 0;
-    if (o->until) {
-        if (fc_time_parse(o->until, h->kind, &until) != 0) {
-            crest_error("--until '%s': expected a %s like the time column", o->until,
-                        fc_time_kind_name(h->kind));
-            goto out;
-        }
-        has_until = 1;
-    }
-
-    /* Group kept rows by series (one group for wide files), then counting-sort. */
-    for (size_t r = 0; r < tab.nrows; r++) {
-        row_group[r] = -1;
-        if (!keep[r])
+/* Every column whose kept cells are numbers (and not all empty). A column
+ * of numbers with a few cells that are not is a metric with a typo, not a
+ * text column: an error at its first bad cell, never silently dropped. */
+static int numeric_value_columns(reader *rd)
+{
+    for (size_t c = 0; c < rd->tab.ncols; c++) {
+        if (rd->skip_col[c])
             continue;
-        row_group[r] = group_of(&g, scol >= 0 ? csv_table_cell(&tab, r, (size_t)scol) : "");
-        if (row_group[r] < 0)
-            goto oom;
+        size_t nnum = 0, nbad = 0;
+        long bad_line = 0;
+        char bad[128] = "";
+        for (size_t r = 0; r < rd->tab.nrows; r++) {
+            char cell[128];
+            double v;
+            if (!rd->keep[r] || !*trim(csv_table_cell(&rd->tab, r, c), cell, sizeof cell))
+                continue;
+            if (units_parse_double(cell, &v) == 0) {
+                nnum++;
+            } else if (!nbad++) {
+                bad_line = rd->tab.line[r];
+                snprintf(bad, sizeof bad, "%s", cell);
+            }
+        }
+        if (nnum && nbad && nbad * 10 <= nnum + nbad) {
+            crest_error_at(rd->path, bad_line,
+                           "column '%s': expected a number, found '%s' (the column's other "
+                           "cells are numbers); fix it, empty it, or name the value columns "
+                           "with --value",
+                           rd->tab.header[c], bad);
+            return -1;
+        }
+        if (nnum && !nbad)
+            rd->value_cols[rd->nvalue++] = (int)c;
     }
-    gstart = calloc(g.ngroups + 1, sizeof *gstart);
-    order = malloc((nkept + 1) * sizeof *order);
-    buf = malloc((nkept + 1) * sizeof *buf);
-    if (!gstart || !order || !buf)
-        goto oom;
-    for (size_t r = 0; r < tab.nrows; r++)
-        if (row_group[r] >= 0)
-            gstart[row_group[r] + 1]++;
-    for (size_t i = 0; i < g.ngroups; i++)
-        gstart[i + 1] += gstart[i];
-    {
-        size_t *fillp = calloc(g.ngroups + 1, sizeof *fillp);
-        if (!fillp)
-            goto oom;
-        for (size_t r = 0; r < tab.nrows; r++)
-            if (row_group[r] >= 0)
-                order[gstart[row_group[r]] + fillp[row_group[r]]++] = r;
-        free(fillp);
+    if (!rd->nvalue) {
+        crest_error_at(rd->path, 1, "no numeric column besides '%s'; name one with --value",
+                       rd->o->time_col);
+        return -1;
     }
+    return 0;
+}
 
-    h->series = calloc(g.ngroups * nvalue + 1, sizeof *h->series);
+static int pick_value_columns(reader *rd)
+{
+    rd->skip_col[rd->tcol] = 1;
+    if (rd->scol >= 0)
+        rd->skip_col[rd->scol] = 1;
+    int rc = rd->o->values && rd->o->nvalues ? named_value_columns(rd) : numeric_value_columns(rd);
+    if (rc != 0)
+        return -1;
+    for (size_t i = 0; i < rd->nvalue; i++)
+        rd->skip_col[rd->value_cols[i]] = 1;
+    if (check_window_columns(&rd->tab, rd->keep, rd->skip_col) != 0)
+        return -1;
+    if (rd->o->until) {
+        if (fc_time_parse(rd->o->until, rd->h->kind, &rd->until) != 0) {
+            crest_error("--until '%s': expected a %s like the time column", rd->o->until,
+                        fc_time_kind_name(rd->h->kind));
+            return -1;
+        }
+        rd->has_until = 1;
+    }
+    return 0;
+}
+
+/* Groups kept rows by series (one group for wide files), counting-sorted. */
+static int group_rows(reader *rd)
+{
+    size_t nrows = rd->tab.nrows;
+    for (size_t r = 0; r < nrows; r++) {
+        rd->row_group[r] = -1;
+        if (!rd->keep[r])
+            continue;
+        rd->row_group[r] = group_of(&rd->g, rd->scol >= 0 ? csv_table_cell(&rd->tab, r, (size_t)rd->scol) : "");
+        if (rd->row_group[r] < 0)
+            return oom(rd);
+    }
+    size_t ng = rd->g.ngroups;
+    rd->gstart = calloc(ng + 1, sizeof *rd->gstart);
+    rd->order = malloc((rd->nkept + 1) * sizeof *rd->order);
+    rd->buf = malloc((rd->nkept + 1) * sizeof *rd->buf);
+    size_t *fillp = calloc(ng + 1, sizeof *fillp);
+    if (!rd->gstart || !rd->order || !rd->buf || !fillp) {
+        free(fillp);
+        return oom(rd);
+    }
+    for (size_t r = 0; r < nrows; r++)
+        if (rd->row_group[r] >= 0)
+            rd->gstart[rd->row_group[r] + 1]++;
+    for (size_t i = 0; i < ng; i++)
+        rd->gstart[i + 1] += rd->gstart[i];
+    for (size_t r = 0; r < nrows; r++)
+        if (rd->row_group[r] >= 0)
+            rd->order[rd->gstart[rd->row_group[r]] + fillp[rd->row_group[r]]++] = r;
+    free(fillp);
+    return 0;
+}
+
+/* One series per group and value column. */
+static int build_series(reader *rd)
+{
+    fc_history *h = rd->h;
+    h->series = calloc(rd->g.ngroups * rd->nvalue + 1, sizeof *h->series);
     if (!h->series)
-        goto oom;
-    for (size_t gi = 0; gi < g.ngroups; gi++) {
-        for (size_t v = 0; v < nvalue; v++) {
+        return oom(rd);
+    for (size_t gi = 0; gi < rd->g.ngroups; gi++) {
+        for (size_t v = 0; v < rd->nvalue; v++) {
             fc_series *s = &h->series[h->nseries++];
-            const char *metric = tab.header[value_cols[v]];
+            const char *metric = rd->tab.header[rd->value_cols[v]], *key = rd->g.key[gi];
             s->metric = strdup(metric);
-            if (scol < 0) {
+            if (rd->scol < 0) {
                 s->id = strdup(metric);
-            } else if (nvalue == 1) {
-                s->id = strdup(g.key[gi]);
+            } else if (rd->nvalue == 1) {
+                s->id = strdup(key);
             } else {
-                size_t len = strlen(g.key[gi]) + strlen(metric) + 2;
+                size_t len = strlen(key) + strlen(metric) + 2;
                 s->id = malloc(len);
                 if (s->id)
-                    snprintf(s->id, len, "%s/%s", g.key[gi], metric);
+                    snprintf(s->id, len, "%s/%s", key, metric);
             }
             if (!s->id || !s->metric)
-                goto oom;
-            if (fill_series(&tab, s, order + gstart[gi], gstart[gi + 1] - gstart[gi], row_t,
-                            value_cols[v], has_until, until, buf) != 0)
-                goto out;
+                return oom(rd);
+            if (fill_series(&rd->tab, s, rd->order + rd->gstart[gi],
+                            rd->gstart[gi + 1] - rd->gstart[gi], rd->row_t, rd->value_cols[v],
+                            rd->has_until, rd->until, rd->buf) != 0)
+                return -1;
             if (s->nmissing)
                 crest_note("%s: series '%s': %zu empty cell%s skipped (first on line %ld)",
-                        path, s->id, s->nmissing, s->nmissing == 1 ? "" : "s",
-                        s->first_missing_line);
+                           rd->path, s->id, s->nmissing, s->nmissing == 1 ? "" : "s",
+                           s->first_missing_line);
         }
     }
+    return 0;
+}
 
-    /* The step is the median spacing over every series: robust to gaps. */
-    {
-        size_t nd = 0;
-        for (size_t i = 0; i < h->nseries; i++)
-            nd += h->series[i].n ? h->series[i].n - 1 : 0;
-        double *d = malloc((nd + 1) * sizeof *d);
-        if (!d)
-            goto oom;
-        nd = 0;
-        for (size_t i = 0; i < h->nseries; i++)
-            for (size_t j = 1; j < h->series[i].n; j++)
-                d[nd++] = h->series[i].t[j] - h->series[i].t[j - 1];
-        if (nd) {
-            qsort(d, nd, sizeof *d, cmp_double);
-            h->step = d[nd / 2];
-        } else {
-            h->step = 1;
-        }
-        free(d);
-        if (h->kind == FC_TIME_DATETIME) /* snap to whole seconds */
-            h->step = round(h->step * 86400.0) / 86400.0;
-        name_unit(h);
-        for (size_t i = 0; i < h->nseries; i++) {
-            const fc_series *s = &h->series[i];
-            size_t gaps = 0;
-            for (size_t j = 1; j < s->n; j++)
-                if (s->t[j] - s->t[j - 1] > 1.5 * h->step)
-                    gaps += (size_t)lround((s->t[j] - s->t[j - 1]) / h->step) - 1;
-            if (gaps)
-                crest_note("%s: series '%s': %zu missing %s%s in the history; "
-                           "models use the actual times",
-                        path, s->id, gaps, h->unit, gaps == 1 ? "" : "s");
-        }
+/* The step is the median spacing over every series: robust to gaps. */
+static int set_step(reader *rd)
+{
+    fc_history *h = rd->h;
+    size_t nd = 0;
+    for (size_t i = 0; i < h->nseries; i++)
+        nd += h->series[i].n ? h->series[i].n - 1 : 0;
+    double *d = malloc((nd + 1) * sizeof *d);
+    if (!d)
+        return oom(rd);
+    nd = 0;
+    for (size_t i = 0; i < h->nseries; i++)
+        for (size_t j = 1; j < h->series[i].n; j++)
+            d[nd++] = h->series[i].t[j] - h->series[i].t[j - 1];
+    if (nd) {
+        qsort(d, nd, sizeof *d, cmp_double);
+        h->step = d[nd / 2];
+    } else {
+        h->step = 1;
     }
-    rc = 0;
-    goto out;
-oom:
-    crest_error("out of memory reading '%s'", path);
-out:
-    free(keep);
-    free(skip_col);
-    free(value_cols);
-    free(row_t);
-    free(row_group);
-    free(order);
-    free(gstart);
-    free(buf);
-    free(g.slot);
-    free(g.key);
-    csv_table_free(&tab);
+    free(d);
+    if (h->kind == FC_TIME_DATETIME) /* snap to whole seconds */
+        h->step = round(h->step * 86400.0) / 86400.0;
+    name_unit(h);
+    for (size_t i = 0; i < h->nseries; i++) {
+        const fc_series *s = &h->series[i];
+        size_t gaps = 0;
+        for (size_t j = 1; j < s->n; j++)
+            if (s->t[j] - s->t[j - 1] > 1.5 * h->step)
+                gaps += (size_t)lround((s->t[j] - s->t[j - 1]) / h->step) - 1;
+        if (gaps)
+            crest_note("%s: series '%s': %zu missing %s%s in the history; models use the "
+                       "actual times",
+                       rd->path, s->id, gaps, h->unit, gaps == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+static int reader_open(reader *rd)
+{
+    fc_history *h = rd->h;
+    h->path = strdup(rd->path);
+    h->time_col = strdup(rd->o->time_col);
+    rd->tcol = column_or_error(&rd->tab, rd->o->time_col, "time");
+    rd->scol = rd->o->series_col ? column_or_error(&rd->tab, rd->o->series_col, "series") : -1;
+    if (rd->tcol < 0 || (rd->o->series_col && rd->scol < 0))
+        return -1;
+    size_t nrows = rd->tab.nrows, ncols = rd->tab.ncols;
+    rd->keep = calloc(nrows + 1, 1);
+    rd->skip_col = calloc(ncols, sizeof *rd->skip_col);
+    rd->value_cols = calloc(ncols + 1, sizeof *rd->value_cols);
+    rd->row_t = calloc(nrows + 1, sizeof *rd->row_t);
+    rd->row_group = calloc(nrows + 1, sizeof *rd->row_group);
+    if (!h->path || !h->time_col || !rd->keep || !rd->skip_col || !rd->value_cols ||
+        !rd->row_t || !rd->row_group)
+        return oom(rd);
+    memset(rd->keep, 1, nrows);
+    return 0;
+}
+
+static void reader_free(reader *rd)
+{
+    free(rd->keep);
+    free(rd->skip_col);
+    free(rd->value_cols);
+    free(rd->row_t);
+    free(rd->row_group);
+    free(rd->order);
+    free(rd->gstart);
+    free(rd->buf);
+    free(rd->g.slot);
+    free(rd->g.key);
+    csv_table_free(&rd->tab);
+}
+
+int fc_history_read(const char *path, const fc_read_options *o, fc_history *h)
+{
+    memset(h, 0, sizeof *h);
+    reader rd = {.path = path, .o = o, .h = h};
+    if (csv_table_read(path, &rd.tab) != 0) {
+        csv_table_free(&rd.tab); /* csvio keeps the path when the open fails */
+        return -1;
+    }
+    int rc = reader_open(&rd);
+    if (rc == 0)
+        rc = apply_where(&rd);
+    if (rc == 0)
+        rc = read_times(&rd);
+    if (rc == 0)
+        rc = pick_value_columns(&rd);
+    if (rc == 0)
+        rc = group_rows(&rd);
+    if (rc == 0)
+        rc = build_series(&rd);
+    if (rc == 0)
+        rc = set_step(&rd);
+    reader_free(&rd);
     return rc;
 }
 
@@ -657,6 +744,7 @@ void fc_history_free(fc_history *h)
         free(s->metric);
         free(s->t);
         free(s->y);
+        free(s->line);
         free(s->later_t);
         free(s->later_y);
     }

@@ -37,6 +37,7 @@ typedef struct fc_series {
     char *metric;      /* the value column */
     size_t n;          /* points used for fitting (after --until) */
     double *t, *y;     /* n points, strictly increasing t */
+    long *line;        /* the CSV line of each of the n points */
     size_t nlater;     /* points after --until: kept as actuals to compare with */
     double *later_t, *later_y;
     size_t nmissing;   /* empty cells skipped */

@@ -105,6 +105,13 @@ static int split_url(const char *url, char **target, char **path)
     size_t tlen = (size_t)(host - url) + hlen;
     const char *rest = host + hlen;
     *target = strndup(url, tlen);
+    char why[160];
+    if (*target && loadplan_check_target(*target, why, sizeof why) != 0) {
+        crest_error("--url '%s': %s", url, why);
+        free(*target);
+        *target = NULL;
+        return -1;
+    }
     if (*rest == '/') {
         *path = strdup(rest);
     } else {

@@ -2,7 +2,7 @@
  *
  * Threads: the calling thread starts N generator threads and then only
  * watches (progress, abort rules, stop requests). Each generator thread has
- * its own libev loop, its own transport instance (one CURLM) and its own
+ * its own libev loop, its own transport instance and its own
  * share of the connection budget as "slots": a slot is one request in
  * flight on one connection. Admission control is here: a request is handed
  * to the transport only when a slot is free; otherwise it waits in this
@@ -32,7 +32,6 @@
  * queue grows by doubling only when it overflows, i.e. under overload). */
 #include <errno.h>
 #include <math.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,7 +43,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <ev.h>
 
 #include "common/clock.h"
@@ -58,7 +56,6 @@
 #define NS 1000000000ull
 #define HOUSEKEEPING_S 0.02
 #define BATCH 256            /* arrivals handled per wakeup before I/O gets a turn */
-#define CPU_BOUND 0.95       /* busiest thread's CPU share that marks the generator limited */
 
 static volatile sig_atomic_t g_signal_stop;
 
@@ -76,6 +73,12 @@ typedef struct slot {
     int busy;
     rendered_request *render;     /* NULL when every endpoint is literal */
     const char *hdr[LOADPLAN_MAX_HEADERS];
+    /* shadow runs only: the candidate's copy goes out on transport slot
+     * (this slot + nslots); the slot is free once both sides ended */
+    char *cand_url;
+    uint8_t side_busy[2];         /* primary, candidate in flight */
+    int have_first;               /* the side that ended first, kept for the comparison */
+    transport_result first;
 } slot;
 
 typedef struct wake {             /* a closed-loop user's next send */
@@ -106,6 +109,9 @@ typedef struct worker {
 
     arrival_clock arrivals;
     uint64_t next_arrival_ns;     /* UINT64_MAX: none */
+    void *feed;                   /* the plan's feed reader of this thread, or NULL */
+    uint32_t feed_endpoint;       /* endpoint of the next arrival from the feed */
+    int feed_done;                /* the feed has no more arrivals for this thread */
 
     uint8_t *user_active;         /* per closed-loop user of this thread */
     size_t nusers;                /* capacity */
@@ -120,9 +126,17 @@ typedef struct worker {
     ev_timer house;
     ev_timer grace;
 
-    rng rng;
+    /* Separate streams, so that a request depends only on the seed and its
+     * place in the sequence, never on timing (--seed reproduces the request
+     * sequence): arrival times; endpoint picks (one draw per request, in
+     * sequence order); template values, from a stream seeded per request
+     * with its sequence number (requests are rendered when they are sent,
+     * in an order that depends on the connections). */
+    rng arrival_rng, pick_rng;
+    uint64_t render_seed;
     uint64_t seq;
     run_result res;
+    run_result cres;              /* shadow runs: the candidate side */
     interval iv;
     uint64_t cur_sec, next_sec_ns;
 
@@ -147,7 +161,7 @@ typedef struct engine {
     const char ***literal_hdr;
     int *is_literal;
     int any_dynamic;
-    char resolve[512];
+    transport_target target;      /* parsed and resolved once */
     second_store store;
     int store_ready;
     atomic_int stop;              /* abort rule crossed */
@@ -197,6 +211,8 @@ void engine_options_init(engine_options *o)
     o->loop_lag_bound_ms = 5;
     o->grace_s = 2;
     o->seed = 1;
+    /* Lets a whole suite (or a user) run every command on one transport. */
+    o->transport = getenv("CREST_TRANSPORT");
 }
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -284,13 +300,14 @@ static void count_dropped(worker *w, const pending *p)
     w->iv.tags[tag].dropped++;
 }
 
+static void count_cancelled_side(worker *w, const pending *p, int side);
+
+/* A request that never went out (both sides, in a shadow run). */
 static void count_cancelled(worker *w, const pending *p)
 {
-    if (!p->measured)
-        return;
-    size_t tag = tag_of(w, p->endpoint);
-    w->res.total.c.cancelled++;
-    w->res.tags[tag].c.cancelled++;
+    count_cancelled_side(w, p, 0);
+    if (w->eng->o.shadow)
+        count_cancelled_side(w, p, 1);
 }
 
 static void record_hists(latency_hists *h, const pending *p, uint64_t sent, uint64_t done,
@@ -308,15 +325,22 @@ static void record_hists(latency_hists *h, const pending *p, uint64_t sent, uint
 /* Classifies one finished request and records it everywhere. Latency is
  * recorded for requests answered with an HTTP status; network errors are
  * counted by kind but not timed (a refused connection is not "fast"). */
-static void record_done(worker *w, const slot *s, const transport_result *r)
+static void record_side(worker *w, const slot *s, const transport_result *r, int side)
 {
     const pending *p = &s->req;
     if (!p->measured)
         return;
     const loadplan *plan = w->eng->plan;
     size_t tag = tag_of(w, p->endpoint);
-    counters *c[2] = {&w->res.total.c, &w->res.tags[tag].c};
+    run_result *res = side ? &w->cres : &w->res;
+    counters *c[2] = {&res->total.c, &res->tags[tag].c};
     second_stats *iv[2] = {&w->iv.total, &w->iv.tags[tag]};
+    second_stats scratch[2];      /* the candidate has no per-second series */
+    if (side) {
+        memset(scratch, 0, sizeof scratch);
+        iv[0] = &scratch[0];
+        iv[1] = &scratch[1];
+    }
     int timed = r->net_error < 0;
     for (int i = 0; i < 2; i++) {
         c[i]->completed++;
@@ -347,16 +371,85 @@ static void record_done(worker *w, const slot *s, const transport_result *r)
             iv[i]->errors++;
         }
     }
-    record_hists(&w->res.total.h, p, s->sent_ns, r->done_ns, timed);
-    record_hists(&w->res.tags[tag].h, p, s->sent_ns, r->done_ns, timed);
-    int64_t lag = us_between(p->intended_ns, p->handled_ns);
-    if (lag > w->iv.loop_lag_max_us)
-        w->iv.loop_lag_max_us = lag;
-    if (timed) {
+    record_hists(&res->total.h, p, s->sent_ns, r->done_ns, timed);
+    record_hists(&res->tags[tag].h, p, s->sent_ns, r->done_ns, timed);
+    if (!side) {
+        int64_t lag = us_between(p->intended_ns, p->handled_ns);
+        if (lag > w->iv.loop_lag_max_us)
+            w->iv.loop_lag_max_us = lag;
+    }
+    if (timed && !side) {
         int64_t lat = us_between(p->intended_ns, r->done_ns);
         hist_record(w->iv.lat_total, lat);
         hist_record(w->iv.lat_tags[tag], lat);
     }
+}
+
+static void record_done(worker *w, const slot *s, const transport_result *r)
+{
+    record_side(w, s, r, 0);
+}
+
+/* ---- shadow: the same request to the candidate ------------------------ */
+
+static void count_cancelled_side(worker *w, const pending *p, int side)
+{
+    if (!p->measured)
+        return;
+    run_result *res = side ? &w->cres : &w->res;
+    size_t tag = tag_of(w, p->endpoint);
+    res->total.c.cancelled++;
+    res->tags[tag].c.cancelled++;
+}
+
+/* One side of slot SI ended with R. 1 when both have: the pair is compared
+ * and the slot can be freed; 0 while the other side is still out. */
+static int shadow_side_done(worker *w, size_t si, int side, const transport_result *r)
+{
+    slot *s = &w->slots[si];
+    engine_shadow *sh = w->eng->o.shadow;
+    s->side_busy[side] = 0;
+    record_side(w, s, r, side);
+    if (s->side_busy[!side]) {
+        s->first = *r;   /* its body stays valid: the transport slot is not reused yet */
+        s->have_first = 1;
+        return 0;
+    }
+    if (s->req.measured && s->have_first)
+        sh->compare(sh->ctx, s->req.endpoint, side ? &s->first : r, side ? r : &s->first);
+    s->have_first = 0;
+    return 1;
+}
+
+/* Sends TR on both sides of slot SI. 0 when at least one side is out; -1
+ * when neither could be (both counted as failed, the slot stays free). */
+static int shadow_send(worker *w, size_t si, const transport_request *tr)
+{
+    engine *e = w->eng;
+    slot *s = &w->slots[si];
+    size_t tl = strlen(e->plan->target);
+    snprintf(s->cand_url, LOADPLAN_URL_CAP, "%s%s", e->o.shadow->candidate, tr->url + tl);
+    transport_request ct = *tr;
+    ct.url = s->cand_url;
+    s->have_first = 0;
+    s->side_busy[0] = e->tops->send(w->tr, si, tr) == 0;
+    if (s->req.measured) {
+        size_t tag = tag_of(w, s->req.endpoint);
+        w->cres.total.c.sent++;
+        w->cres.tags[tag].c.sent++;
+    }
+    s->side_busy[1] = e->tops->send(w->tr, si + w->nslots, &ct) == 0;
+    int complete = 0;
+    for (int side = 0; side < 2; side++)
+        if (!s->side_busy[side]) {
+            transport_result r = {.status = 0, .net_error = NETERR_OTHER, .done_ns = clock_now_ns()};
+            complete = shadow_side_done(w, si, side, &r);
+        }
+    if (!complete)
+        return 0;
+    s->busy = 0;
+    w->inflight--;
+    return -1;
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -381,7 +474,10 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
         hdr = e->literal_hdr[p->endpoint];
         tr.key = (long)p->endpoint;
     } else {
-        int rc = loadplan_render(e->plan, p->endpoint, p->seq, &w->rng, s->render);
+        rng render_rng;
+        rng_seed(&render_rng, w->render_seed ^ (p->seq * 0xd1342543de82ef95ull));
+        int rc = w->feed ? e->plan->feed->render(w->feed, p->seq, e->plan, &render_rng, s->render)
+                         : loadplan_render(e->plan, p->endpoint, p->seq, &render_rng, s->render);
         if (rc != 0) {
             /* -2: a unique feeder ran out; -1: a rendering overflowed its
              * buffer. Either way the request cannot be sent: dropped. */
@@ -416,6 +512,8 @@ static int send_on_slot(worker *w, size_t si, const pending *p)
     }
     w->inflight++;
     s->busy = 1;
+    if (e->o.shadow)
+        return shadow_send(w, si, &tr);
     if (e->tops->send(w->tr, si, &tr) != 0) {
         s->busy = 0;
         transport_result r = {.status = 0, .net_error = NETERR_OTHER, .done_ns = clock_now_ns()};
@@ -493,7 +591,10 @@ static pending make_pending(worker *w, uint64_t intended, uint64_t handled, int3
     p.seq = w->seq++;
     p.user = user;
     p.measured = intended >= w->eng->measure_ns;
-    p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->rng);
+    if (w->feed && user < 0)   /* a recorded arrival: seq is its number in this thread's feed */
+        p.endpoint = w->feed_endpoint;
+    else
+        p.endpoint = (uint32_t)loadplan_pick_endpoint(w->eng->plan, phase, &w->pick_rng);
     return p;
 }
 
@@ -515,7 +616,8 @@ static size_t users_wanted(const worker *w, size_t phase)
     const loadplan_phase *ph = &w->eng->plan->phases[phase];
     if (ph->connections <= 0)
         return 0;
-    size_t n = share((uint64_t)ph->connections, w->eng->nthreads, w->id);
+    uint64_t mine = shard_split(&w->eng->plan->shard, (uint64_t)ph->connections);
+    size_t n = share(mine, w->eng->nthreads, w->id);
     return n < w->nusers ? n : w->nusers;
 }
 
@@ -593,6 +695,16 @@ static void arm(worker *w, uint64_t at)
 
 static void advance_arrival(worker *w)
 {
+    if (w->feed) {
+        double at_s;
+        if (w->eng->plan->feed->next(w->feed, &at_s, &w->feed_endpoint) != 1) {
+            w->next_arrival_ns = UINT64_MAX;
+            w->feed_done = 1;
+            return;
+        }
+        w->next_arrival_ns = w->eng->t0_ns + (uint64_t)(at_s > 0 ? at_s * 1e9 : 0);
+        return;
+    }
     double at = arrival_clock_next(&w->arrivals);
     w->next_arrival_ns = at < 0 ? UINT64_MAX : w->eng->t0_ns + (uint64_t)(at * 1e9);
 }
@@ -639,6 +751,10 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
         begin_stop(w, e->end_ns, 1);
         return;
     }
+    if (w->feed_done) {   /* a recorded log ends with its last arrival */
+        begin_stop(w, now, 1);
+        return;
+    }
     arm(w, next_deadline(w, now));
 }
 
@@ -653,7 +769,14 @@ static void finish(worker *w)
         if (!w->slots[i].busy)
             continue;
         e->tops->cancel(w->tr, i);
-        count_cancelled(w, &w->slots[i].req);
+        if (!e->o.shadow) {
+            count_cancelled(w, &w->slots[i].req);
+        } else {
+            e->tops->cancel(w->tr, i + w->nslots);
+            for (int side = 0; side < 2; side++)
+                if (w->slots[i].side_busy[side])
+                    count_cancelled_side(w, &w->slots[i].req, side);
+        }
         w->slots[i].busy = 0;
         w->inflight--;
     }
@@ -715,14 +838,22 @@ static void on_house(struct ev_loop *loop, ev_timer *t, int revents)
         begin_stop(w, now, 0);
 }
 
-static void on_done(void *owner, size_t si, const transport_result *r)
+static void on_done(void *owner, size_t tslot, const transport_result *r)
 {
     worker *w = owner;
+    size_t si = tslot;
+    if (w->eng->o.shadow) {   /* transport slots [nslots, 2 nslots) carry the candidate */
+        si = tslot % w->nslots;
+        roll_second(w, r->done_ns);
+        if (!shadow_side_done(w, si, tslot >= w->nslots, r))
+            return;
+    }
     slot *s = &w->slots[si];
     s->busy = 0;
     w->inflight--;
     roll_second(w, r->done_ns);
-    record_done(w, s, r);
+    if (!w->eng->o.shadow)
+        record_done(w, s, r);
     int32_t user = s->req.user;
     int reused = 0;
     while (w->qlen && !reused) {   /* the oldest waiting request takes the slot */
@@ -760,6 +891,8 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     for (size_t i = 0; i < nslots; i++) {
         if (e->any_dynamic && !(w->slots[i].render = malloc(sizeof *w->slots[i].render)))
             goto oom;
+        if (e->o.shadow && !(w->slots[i].cand_url = malloc(LOADPLAN_URL_CAP)))
+            goto oom;
         w->free_slots[w->nfree++] = nslots - 1 - i;
     }
     const char **names = calloc(p->nsubsystems ? p->nsubsystems : 1, sizeof *names);
@@ -768,18 +901,29 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     for (size_t t = 0; t < p->nsubsystems; t++)
         names[t] = p->subsystems[t].name;
     int rc = run_result_init(&w->res, p->nsubsystems, names);
+    if (rc == 0 && e->o.shadow)
+        rc = run_result_init(&w->cres, p->nsubsystems, names);
     free(names);
     if (rc != 0 || interval_init(&w->iv, p->nsubsystems) != 0)
         goto oom;
-    rng_seed(&w->rng, e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1);
+    uint64_t thread_seed = e->o.seed * 0x9e3779b97f4a7c15ull + (uint64_t)w->id + 1;
+    rng_seed(&w->arrival_rng, thread_seed);
+    rng_seed(&w->pick_rng, thread_seed ^ 0x5851f42d4c957f2dull);
+    w->render_seed = rng_splitmix64(&thread_seed) ^ 0x2545f4914f6cdd1dull;
     if (arrival_clock_init(&w->arrivals, p, p->poisson, (unsigned)w->id, (unsigned)e->nthreads,
-                           &w->rng) != 0)
+                           &w->arrival_rng) != 0)
+        goto oom;
+    if (p->feed && !(w->feed = p->feed->open(p->feed_ctx, (unsigned)w->id, (unsigned)e->nthreads)))
         goto oom;
     transport_config tc = {
-        .loop = w->loop, .nslots = nslots, .max_connections = (int)nslots,
+        /* a shadow run has a second set of slots and connections for the candidate */
+        .loop = w->loop, .nslots = e->o.shadow ? 2 * nslots : nslots,
+        .max_connections = (int)(e->o.shadow ? 2 * nslots : nslots),
+        .body_cap = e->o.shadow ? e->o.shadow->body_cap : 0,
         .timeout_s = e->o.timeout_s, .http2 = e->o.http2, .insecure = e->o.insecure,
         .cacert = e->o.cacert, .cert = e->o.cert, .key = e->o.key,
-        .resolve = e->resolve[0] ? e->resolve : NULL, .done = on_done, .owner = w,
+        .max_header_bytes = e->o.max_header_bytes, .target = &e->target, .done = on_done,
+        .owner = w,
     };
     w->tr = e->tops->create(&tc, w->setup_err, sizeof w->setup_err);
     if (!w->tr)
@@ -811,16 +955,21 @@ static void worker_teardown(worker *w)
     if (w->loop)
         ev_loop_destroy(w->loop);
     if (w->slots)
-        for (size_t i = 0; i < w->nslots; i++)
+        for (size_t i = 0; i < w->nslots; i++) {
             free(w->slots[i].render);
+            free(w->slots[i].cand_url);
+        }
     free(w->slots);
     free(w->free_slots);
     free(w->queue);
     free(w->user_active);
     free(w->heap);
     arrival_clock_free(&w->arrivals);
+    if (w->feed)
+        e->plan->feed->close(w->feed);
     interval_free(&w->iv);
     run_result_free(&w->res);
+    run_result_free(&w->cres);
 }
 
 static double thread_cpu_s(void)
@@ -878,58 +1027,28 @@ static int ensure_fds(int connections, int threads)
     return 0;
 }
 
-/* Resolves the target's host once and pins it (CURLOPT_RESOLVE), so DNS
- * never shows up in latency. Numeric hosts need no pin. 0 or -1. */
-static int pin_dns(engine *e)
+/* Parses and resolves the target once, then picks the transport that
+ * runs it (--transport, else the first in the table that can). 0, or -1
+ * after saying why. */
+static int choose_transport(engine *e)
 {
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL;
-    int rc = -1;
-    if (!u || curl_url_set(u, CURLUPART_URL, e->plan->target, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-        crest_error("target '%s' is not a valid URL; expected http[s]://host[:port]",
-                    e->plan->target);
-        goto out;
+    char err[512];
+    if (transport_target_init(&e->target, e->plan->target, err, sizeof err) != 0) {
+        crest_error("%s", err);
+        return -1;
     }
-    char bare[256];
-    snprintf(bare, sizeof bare, "%s", host);
-    size_t n = strlen(bare);
-    if (bare[0] == '[' && n > 2 && bare[n - 1] == ']') {
-        memmove(bare, bare + 1, n - 2);
-        bare[n - 2] = '\0';
+    transport_config probe = {
+        .http2 = e->o.http2, .insecure = e->o.insecure, .cacert = e->o.cacert,
+        .cert = e->o.cert, .key = e->o.key, .timeout_s = e->o.timeout_s,
+        .max_header_bytes = e->o.max_header_bytes, .target = &e->target,
+        .body_cap = e->o.shadow ? e->o.shadow->body_cap : 0,
+    };
+    e->tops = transport_choose(e->o.transport, &probe, err, sizeof err);
+    if (!e->tops) {
+        crest_error("%s", err);
+        return -1;
     }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST;
-    if (getaddrinfo(bare, NULL, &hints, &res) == 0) {
-        freeaddrinfo(res);
-        rc = 0;   /* already an address */
-        goto out;
-    }
-    hints.ai_flags = 0;
-    int gai = getaddrinfo(bare, NULL, &hints, &res);
-    if (gai != 0 || !res) {
-        crest_error("cannot resolve the target host '%s': %s", bare, gai_strerror(gai));
-        goto out;
-    }
-    char addr[INET6_ADDRSTRLEN + 2];
-    if (getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
-                    NI_NUMERICHOST) != 0) {
-        freeaddrinfo(res);
-        crest_error("cannot resolve the target host '%s'", bare);
-        goto out;
-    }
-    int v6 = res->ai_family == AF_INET6;
-    freeaddrinfo(res);
-    snprintf(e->resolve, sizeof e->resolve, v6 ? "%s:%s:[%s]" : "%s:%s:%s", bare, port, addr);
-    rc = 0;
-out:
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
-    return rc;
+    return 0;
 }
 
 static int all_literal(const loadplan_endpoint *ep)
@@ -959,7 +1078,7 @@ static int prerender(engine *e)
                         p->endpoints[i].name, p->endpoints[i].nheaders, TRANSPORT_MAX_HEADERS);
             return -1;
         }
-        if (!all_literal(&p->endpoints[i])) {
+        if (p->feed || !all_literal(&p->endpoints[i])) {   /* a feed renders each arrival */
             e->any_dynamic = 1;
             continue;
         }
@@ -999,29 +1118,57 @@ static int default_threads(void)
 
 /* ---- watching the run ------------------------------------------------- */
 
-static void snapshot(engine *e, uint64_t now, progress_snapshot *s)
+/* The plan's phase at T seconds into the timeline, into S. */
+static void snapshot_phase(engine *e, double t, progress_snapshot *s)
 {
-    memset(s, 0, sizeof *s);
-    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
-    s->elapsed_s = t;
-    s->total_s = e->duration_s;
     double t_in;
     size_t ph = loadplan_phase_at(e->plan, t, &t_in);
     const loadplan_phase *p = &e->plan->phases[ph];
     s->phase = p->name;
     s->closed_connections = p->connections;
-    s->target_rate = p->connections > 0 ? 0 : rate_curve_at(&p->rate, t_in, p->duration_s);
-    pthread_mutex_lock(&e->store.mu);
-    if (e->store.nfinal) {
-        const second_stats *last = &e->store.seconds[e->store.nfinal - 1];
-        s->achieved_rate = (double)last->completed;
-    }
+    s->target_rate = p->connections > 0 ? 0
+                                        : rate_curve_at(&p->rate, t_in, p->duration_s) *
+                                              shard_fraction(&e->plan->shard);
+}
+
+/* Measured second SEC, final in the store: its own counts, the same numbers
+ * results.json's time series holds. Called with the store locked. */
+static void snapshot_second(engine *e, size_t sec, progress_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    double start = e->warmup_s + (double)sec;
+    double end = fmin(start + 1, e->duration_s);
+    s->elapsed_s = end;
+    s->total_s = e->duration_s;
+    snapshot_phase(e, start + 0.5 * (end - start), s);
+    const second_stats *st = &e->store.seconds[sec];
+    if (st->target_rate > 0)
+        s->target_rate = st->target_rate;
+    s->achieved_rate = end > start ? (double)st->completed / (end - start) : 0;
+    s->has_rate = 1;
     const run_result *live = &e->store.live;
     s->p99_ms = (double)hist_percentile(live->total.h.latency, 99) / 1000.0;
     s->completed = live->total.c.completed;
     s->errors = live->total.c.errors;
     s->dropped = live->total.c.dropped;
+}
+
+/* The warm-up (not measured: no counts) or the grace period after the
+ * plan's end (requests still in flight), at NOW. */
+static void snapshot_outside(engine *e, uint64_t now, progress_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    double t = now > e->t0_ns ? (double)(now - e->t0_ns) / 1e9 : 0;
+    s->total_s = e->duration_s;
+    s->elapsed_s = fmin(t, e->duration_s);
+    snapshot_phase(e, s->elapsed_s, s);
+    pthread_mutex_lock(&e->store.mu);
+    const counters *c = &e->store.live.total.c;
+    s->in_flight = c->sent > c->completed ? c->sent - c->completed : 0;
+    s->errors = c->errors;
     pthread_mutex_unlock(&e->store.mu);
+    s->draining = now >= e->end_ns;
+    s->grace_s = e->o.grace_s;
 }
 
 /* Evaluates the abort rules on the run so far; on a crossing, asks the
@@ -1036,7 +1183,9 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
     for (size_t i = 0; i < ab->count; i++) {
         double v = 0;
         if (threshold_eval(&ab->items[i], &e->store.live, &v) == 1) {
-            snprintf(out->aborted, sizeof out->aborted, "%s (value %g)", ab->items[i].expr, v);
+            char val[32];
+            snprintf(out->aborted, sizeof out->aborted, "%s (measured %s)", ab->items[i].expr,
+                     threshold_format_value(&ab->items[i], v, val, sizeof val));
             atomic_store(&e->stop, 1);
             break;
         }
@@ -1046,33 +1195,65 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
         crest_error("abort rule crossed: %s; stopping the run", out->aborted);
 }
 
+/* Prints the measured seconds made final since *PRINTED (all of them:
+ * each line is one second of the time series, never stale or repeated). */
+static void print_final_seconds(engine *e, size_t *printed)
+{
+    pthread_mutex_lock(&e->store.mu);
+    while (*printed < e->store.nfinal) {
+        progress_snapshot s;
+        snapshot_second(e, (*printed)++, &s);
+        e->o.on_second(e->o.progress_user, e->o.progress_label, &s);
+    }
+    pthread_mutex_unlock(&e->store.mu);
+}
+
+/* The main thread while the workers run: abort rules once a second, and
+ * the progress lines. A line is printed when a measured second becomes
+ * final (so "done N/s" is that second's count, as in the time series, even
+ * on a 1 s run); the warm-up gets one line a second; the grace period one
+ * line in all. */
 static void watch(engine *e, run_result *out)
 {
-    uint64_t next_tick = e->t0_ns + NS;
-    int printed = 0;
+    uint64_t now0 = clock_now_ns();
+    uint64_t next_tick = (e->t0_ns > now0 ? e->t0_ns : now0) + NS;
+    size_t printed = 0;
+    int any = 0, drain_said = 0;
+    int show = !e->o.quiet && e->o.on_second;
+    const engine_hooks *hk = e->o.hooks;
     while (atomic_load(&e->nfinished) < e->nthreads) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
         uint64_t now = clock_now_ns();
+        if (show) {
+            print_final_seconds(e, &printed);
+            any |= printed > 0;
+        }
         if (now < next_tick)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
-        const engine_hooks *hk = e->o.hooks;
         if (hk && hk->on_tick) {
             pthread_mutex_lock(&e->store.mu);
             hk->on_tick(hk->ctx, &e->store.live, e->store.live_loop_lag_us, now);
             pthread_mutex_unlock(&e->store.mu);
         }
-        if (!e->o.quiet && e->o.on_second) {
-            progress_snapshot s;
-            snapshot(e, now, &s);
+        if (!show)
+            continue;
+        progress_snapshot s;
+        snapshot_outside(e, now, &s);
+        if ((now < e->measure_ns || (s.draining && !drain_said && s.in_flight)) &&
+            !out->aborted[0]) {
+            drain_said |= s.draining;
             e->o.on_second(e->o.progress_user, e->o.progress_label, &s);
-            printed = 1;
+            any = 1;
         }
     }
-    if (printed && e->o.on_end)
-        e->o.on_end(e->o.progress_user);
+    if (show) {
+        print_final_seconds(e, &printed);
+        if ((any || printed) && e->o.on_end)
+            e->o.on_end(e->o.progress_user);
+    }
 }
 
 /* Fills OUT's generator health from the threads and the merged latency. */
@@ -1084,6 +1265,7 @@ static void judge_generator(engine *e, run_result *out)
     g->cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     g->threads = e->nthreads;
+    snprintf(g->transport, sizeof g->transport, "%s", e->tops->name);
     g->connections_requested = e->budget;
     uint64_t dropped_limit = 0, waited = 0;
     for (int i = 0; i < e->nthreads; i++) {
@@ -1097,19 +1279,107 @@ static void judge_generator(engine *e, run_result *out)
     }
     g->loop_lag_p99_ms = (double)hist_percentile(out->total.h.loop_lag, 99) / 1000.0;
     g->conn_wait_warning = waited > 0;
-    char *r = g->reason;
-    size_t left = sizeof g->reason;
-    int n = 0;
-    if (g->loop_lag_p99_ms > e->o.loop_lag_bound_ms)
-        n += snprintf(r + n, left - (size_t)n, "%sloop lag p99 %.2f ms > bound %.2f ms",
-                      n ? "; " : "", g->loop_lag_p99_ms, e->o.loop_lag_bound_ms);
-    if (g->cpu_busiest_thread > CPU_BOUND && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%sa generator thread was %.0f%% busy",
-                      n ? "; " : "", g->cpu_busiest_thread * 100);
-    if (dropped_limit && (size_t)n < left)
-        n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
-                      n ? "; " : "", (unsigned long long)dropped_limit);
-    g->limited = n > 0;
+    generator_judge(g, e->o.loop_lag_bound_ms, dropped_limit);
+}
+
+/* Waits (interruptibly) until about LEAD_NS before the monotonic instant AT. */
+static void wait_until(uint64_t at, uint64_t lead_ns)
+{
+    for (;;) {
+        uint64_t now = clock_now_ns();
+        if (g_signal_stop || now + lead_ns >= at)
+            return;
+        uint64_t left = at - lead_ns - now;
+        if (left > 100 * 1000 * 1000ull)
+            left = 100 * 1000 * 1000ull;
+        struct timespec ts = {0, (long)left};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static double wall_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The monotonic instant of the timeline's t = 0. Without --start-at: a
+ * little in the future, so every thread starts on the same instant. With
+ * it: the wall-clock START_AT, waited for when early; when late, t = 0 lies
+ * in the past and the arrivals already due go out at once, their latency
+ * counted from their (shared) intended times. Records the start in OUT. */
+static uint64_t fix_timeline(const engine_options *o, run_result *out)
+{
+    uint64_t lead = 20 * 1000 * 1000ull;
+    if (o->start_at <= 0) {
+        out->timeline_start = wall_now_s() + (double)lead / 1e9;
+        out->late_s = 0;
+        return clock_now_ns() + lead;
+    }
+    double ahead = o->start_at - wall_now_s();
+    out->late_s = -ahead;
+    out->timeline_start = o->start_at;
+    if (ahead > 0) {
+        wait_until(clock_now_ns() + (uint64_t)(ahead * 1e9), lead);
+        ahead = o->start_at - wall_now_s();   /* re-read: the wall clock may have been stepped */
+    }
+    uint64_t now = clock_now_ns();
+    if (ahead >= 0)
+        return now + (uint64_t)(ahead * 1e9);
+    uint64_t late_ns = (uint64_t)(-ahead * 1e9);
+    return late_ns < now ? now - late_ns : 1;
+}
+
+/* When the run stopped: the first thread to stop (an interrupt, an abort),
+ * or, for a recorded log, the last thread's last arrival. */
+static uint64_t run_stop_ns(const engine *e)
+{
+    uint64_t stop_ns = e->end_ns;
+    if (e->plan->feed) {
+        stop_ns = 0;
+        for (int i = 0; i < e->nthreads; i++)
+            if (e->workers[i].stop_ns > stop_ns)
+                stop_ns = e->workers[i].stop_ns;
+        return stop_ns == 0 || stop_ns > e->end_ns ? e->end_ns : stop_ns;
+    }
+    for (int i = 0; i < e->nthreads; i++)
+        if (e->workers[i].stop_ns && e->workers[i].stop_ns < stop_ns)
+            stop_ns = e->workers[i].stop_ns;
+    return stop_ns;
+}
+
+/* The candidate's result: its own answers, latency and sends; what was
+ * scheduled, dropped and measured is the primary's (both sides of one
+ * request). */
+static int shadow_collect(engine *e, const run_result *primary)
+{
+    run_result *c = e->o.shadow->candidate_out;
+    const char **names = calloc(primary->ntags + 1, sizeof *names);
+    if (!names)
+        return -1;
+    for (size_t t = 0; t < primary->ntags; t++)
+        names[t] = primary->tags[t].name;
+    int rc = run_result_init(c, primary->ntags, names);
+    free(names);
+    if (rc != 0)
+        return -1;
+    for (int i = 0; i < e->nthreads; i++)
+        run_result_merge(c, &e->workers[i].cres);
+    tag_stats *dst[2] = {&c->total, NULL};
+    const tag_stats *src[2] = {&primary->total, NULL};
+    for (size_t t = 0; t <= primary->ntags; t++) {
+        dst[0] = t ? &c->tags[t - 1] : &c->total;
+        src[0] = t ? &primary->tags[t - 1] : &primary->total;
+        dst[0]->c.scheduled = src[0]->c.scheduled;
+        dst[0]->c.dropped = src[0]->c.dropped;
+    }
+    c->duration_s = primary->duration_s;
+    c->interrupted = primary->interrupted;
+    c->generator = primary->generator;
+    snprintf(c->started_at, sizeof c->started_at, "%s", primary->started_at);
+    snprintf(c->target, sizeof c->target, "%s", e->o.shadow->candidate);
+    return 0;
 }
 
 int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
@@ -1118,7 +1388,6 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     memset(&e, 0, sizeof e);
     e.plan = plan;
     e.o = *o;
-    e.tops = &transport_curl;
     int rc = CREST_EXIT_RUN;
     memset(out, 0, sizeof *out);
 
@@ -1131,8 +1400,10 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     int open = 0, closed_max = 0;
     for (size_t i = 0; i < plan->nphases; i++) {
         if (plan->phases[i].connections > 0) {
-            if (plan->phases[i].connections > closed_max)
-                closed_max = plan->phases[i].connections;
+            /* this shard's users (all of them when not sharded) */
+            int mine = (int)shard_split(&plan->shard, (uint64_t)plan->phases[i].connections);
+            if (mine > closed_max)
+                closed_max = mine;
         } else {
             open = 1;
         }
@@ -1140,31 +1411,24 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
     e.budget = closed_max;
     if (open && o->connections > e.budget)
         e.budget = o->connections;
+    if (e.budget <= 0 && shard_spec_active(&plan->shard))
+        e.budget = 1;   /* a shard whose part is empty still runs (and counts) its timeline */
     if (e.budget <= 0) {
         crest_error("no connections to run with; expected -c/--connections of at least 1");
         return CREST_EXIT_USAGE;
     }
-    if (o->http2 && strncmp(plan->target, "http:", 5) == 0 &&
-        curl_version_info(CURLVERSION_NOW)->version_num < 0x080000) {
-        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
-         * connection fails every request after the first one. */
-        crest_error("HTTP/2 without TLS (prior knowledge) is broken in libcurl %s (reused "
-                    "connections fail; fixed in 8.0, curl/curl#10643): use an https:// target "
-                    "for --http2, or HTTP/1.1", curl_version_info(CURLVERSION_NOW)->version);
+    if (choose_transport(&e) != 0)
         return CREST_EXIT_RUN;
-    }
     e.nthreads = o->threads > 0 ? o->threads : default_threads();
     if (e.nthreads > e.budget)
         e.nthreads = e.budget;
-    if (ensure_fds(e.budget, e.nthreads) != 0)
+    if (ensure_fds(o->shadow ? 2 * e.budget : e.budget, e.nthreads) != 0)
         return CREST_EXIT_RUN;
     if (e.tops->global_init() != 0) {
         crest_error("the %s transport failed to initialize", e.tops->name);
         return CREST_EXIT_RUN;
     }
     signal(SIGPIPE, SIG_IGN);
-    if (pin_dns(&e) != 0)
-        return CREST_EXIT_RUN;
     if (prerender(&e) != 0)
         goto done;
 
@@ -1225,7 +1489,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
      * threads start on the same instant. */
     clock_wall_iso8601(out->started_at, sizeof out->started_at);
     snprintf(out->target, sizeof out->target, "%s", plan->target);
-    e.t0_ns = clock_now_ns() + 20 * 1000 * 1000;
+    e.t0_ns = fix_timeline(o, out);
     e.end_ns = e.t0_ns + (uint64_t)(e.duration_s * 1e9);
     e.measure_ns = e.t0_ns + (uint64_t)(e.warmup_s * 1e9);
     double acc = 0;
@@ -1256,10 +1520,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
 
     for (int i = 0; i < e.nthreads; i++)
         run_result_merge(out, &e.workers[i].res);
-    uint64_t stop_ns = e.end_ns;
-    for (int i = 0; i < e.nthreads; i++)
-        if (e.workers[i].stop_ns && e.workers[i].stop_ns < stop_ns)
-            stop_ns = e.workers[i].stop_ns;
+    uint64_t stop_ns = run_stop_ns(&e);
     out->duration_s = stop_ns > e.measure_ns ? (double)(stop_ns - e.measure_ns) / 1e9 : 0;
     out->interrupted = g_signal_stop != 0;
     /* Hand the per-second store over, cut to the seconds actually run. */
@@ -1275,6 +1536,11 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         out->tag_seconds = calloc(out->ntags, sizeof *out->tag_seconds);
     }
     judge_generator(&e, out);
+    if (o->shadow && shadow_collect(&e, out) != 0) {
+        crest_error("out of memory");
+        run_result_free(out);
+        goto teardown;
+    }
     rc = CREST_EXIT_OK;
 teardown:
     for (int i = 0; i < e.nthreads; i++)

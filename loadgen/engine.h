@@ -1,8 +1,8 @@
 /* engine.h: runs a load plan against a target and measures it.
  *
- * One libev loop and one libcurl multi handle per thread (multi_socket
- * API), a pool of reused easy handles, the connection budget pinned, and
- * admission control here rather than in libcurl's queue. Every request's
+ * One libev loop and one transport instance per thread (transport.h: the
+ * native HTTP/1.1 one or libcurl's), the connection budget pinned, and
+ * admission control here rather than in the transport. Every request's
  * latency counts from its intended send time. See docs/engine.md. */
 #ifndef CREST_ENGINE_H
 #define CREST_ENGINE_H
@@ -30,22 +30,54 @@ typedef struct engine_hooks {
      * the generator thread that finalizes the second. */
     hist *(*on_second)(void *ctx, size_t sec, long tag, hist *filled);
 } engine_hooks;
-/* A live view of the run, taken once per second for whoever shows
- * progress (the engine itself prints nothing: see engine_options.on_second). */
+
+struct transport_result;
+
+/* Shadow comparison (crest shadow): every request goes to the plan's target
+ * (the primary) and, at the same intended time, to CANDIDATE (the same
+ * method, path, headers and body under another base URL). Each side is
+ * measured on its own (the primary into engine_run's OUT, the candidate
+ * into CANDIDATE_OUT); when both answers of a request are in, COMPARE gets
+ * them with their bodies (the first BODY_CAP bytes). COMPARE runs on the
+ * generator threads, concurrently: it must be thread-safe. Without a
+ * shadow the transport discards bodies unread and nothing here costs. */
+typedef void (*engine_compare_fn)(void *ctx, uint32_t endpoint,
+                                  const struct transport_result *primary,
+                                  const struct transport_result *candidate);
+typedef struct engine_shadow {
+    const char *candidate;    /* base URL without trailing '/' */
+    size_t body_cap;          /* response bytes kept per side (> 0) */
+    engine_compare_fn compare;
+    void *ctx;
+    run_result *candidate_out;/* initialized and filled by engine_run; the caller frees it */
+} engine_shadow;
+
+/* One line of live progress, for whoever shows it (the engine itself
+ * prints nothing: see engine_options.on_second). The engine reports one per
+ * measured second once that second is final (HAS_RATE: ACHIEVED_RATE is
+ * that second's answers, the figure results.json's time series holds), one
+ * per second of the warm-up (nothing measured yet), and one when the plan
+ * has ended and the grace period waits for requests in flight (DRAINING). */
 typedef struct progress_snapshot {
-    double elapsed_s, total_s;
+    double elapsed_s, total_s;  /* the end of the second shown, of the timeline */
     const char *phase;
     int closed_connections;   /* > 0: a closed-loop phase with this many connections */
-    double target_rate;       /* open loop: the plan's rate now */
-    double achieved_rate;     /* answers in the last full second */
+    double target_rate;       /* open loop: the plan's rate in that second */
+    int has_rate;             /* 1: a measured second (achieved_rate, p99_ms are set) */
+    double achieved_rate;     /* answers per second in that second */
     double p99_ms;            /* latency p99 of the run so far */
     uint64_t completed, errors, dropped;
+    int draining;             /* 1: the plan ended; waiting for IN_FLIGHT answers */
+    uint64_t in_flight;
+    double grace_s;           /* the grace period's length */
 } progress_snapshot;
 
 typedef struct engine_options {
     int threads;              /* 0: number of cores */
     int connections;          /* connection cap (-c); closed-loop phases use their own count */
     double timeout_s;         /* per request */
+    const char *transport;    /* "auto" (NULL), "native" or "curl" (transport.h) */
+    size_t max_header_bytes;  /* response header cap (0: the transport's default, 64 KiB) */
     int http2;
     int insecure;
     const char *cacert, *cert, *key;
@@ -61,11 +93,14 @@ typedef struct engine_options {
     void (*on_end)(void *user);
     void *progress_user;
     uint64_t seed;
+    engine_shadow *shadow;    /* NULL: a plain run */
+    double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
     const engine_hooks *hooks; /* NULL: none */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,
- * grace 2 s). */
+ * grace 2 s; the transport from the CREST_TRANSPORT environment variable,
+ * else auto). */
 void engine_options_init(engine_options *o);
 
 /* Runs PLAN (prepared, with a target) and fills OUT (initialized here; the

@@ -31,11 +31,13 @@ int arrival_clock_init(arrival_clock *c, const loadplan *p, int poisson, unsigne
     c->lam = 0;
     c->poisson = poisson;
     c->r = r;
-    c->stride = count ? count : 1;
+    c->count = count ? count : 1;
+    c->stride = c->count / shard_fraction(&p->shard);
+    c->rank = index;
     if (poisson)
         c->next = rng_exponential(r, c->stride);
-    else
-        c->next = index + 0.5;   /* mid-unit: no arrival lands on a phase edge */
+    else   /* mid-unit: no arrival lands on a phase edge */
+        c->next = (double)shard_global_index(&p->shard, c->rank) + 0.5;
     return 0;
 }
 
@@ -100,6 +102,11 @@ double arrival_clock_next(arrival_clock *c)
     double at = advance_to(c, c->next);
     if (at < 0)
         return -1;
-    c->next += c->poisson ? rng_exponential(c->r, c->stride) : c->stride;
+    if (c->poisson) {
+        c->next += rng_exponential(c->r, c->stride);
+    } else {
+        c->rank += c->count;
+        c->next = (double)shard_global_index(&c->plan->shard, c->rank) + 0.5;
+    }
     return at;
 }

@@ -9,7 +9,13 @@
  * k+COUNT, ... so the threads together produce exactly the uniform
  * sequence. Poisson arrivals are exponential
  * gaps in "operational time" (Lambda), mean COUNT per thread, so that the
- * superposition of the threads is a Poisson process of the plan's rate. */
+ * superposition of the threads is a Poisson process of the plan's rate.
+ *
+ * In a fleet (plan->shard, loadgen/shard.h) the unit n above is numbered in
+ * the single-machine sequence: a shard owns the units of its slots (n mod
+ * W in [lo, hi)), and its threads split those by rank (rank = k, k+COUNT,
+ * ...), so every unit goes to exactly one thread of one shard. Poisson
+ * gaps get mean COUNT / fraction, the shard's part of the rate. */
 #ifndef CREST_ENGINE_ARRIVALS_H
 #define CREST_ENGINE_ARRIVALS_H
 
@@ -24,7 +30,9 @@ typedef struct arrival_clock {
     double t;              /* integration cursor: seconds from plan start */
     double lam;            /* Lambda(t) */
     double next;           /* Lambda value of the next arrival */
-    double stride;         /* uniform: COUNT */
+    double stride;         /* Poisson: mean gap in Lambda units */
+    uint64_t rank;         /* uniform: this thread's next rank among the shard's units */
+    unsigned count;        /* uniform: rank step (threads) */
     int poisson;
     rng *r;
 } arrival_clock;

@@ -134,7 +134,7 @@ static double target_rate_at(const second_store *s, size_t sec)
     const loadplan_phase *p = &s->plan->phases[ph];
     if (p->connections > 0)
         return 0;
-    return rate_curve_at(&p->rate, t_in, p->duration_s);
+    return rate_curve_at(&p->rate, t_in, p->duration_s) * shard_fraction(&s->plan->shard);
 }
 
 static void fill_percentiles(second_stats *d, const hist *h)

@@ -14,6 +14,7 @@ struct feeder {
     enum feeder_mode mode;
     csv_table table;
     size_t *lengths;          /* nrows * ncols cell lengths */
+    uint64_t first, nrows;    /* the block unique/sequential picks come from */
     _Atomic uint64_t cursor;  /* picks so far */
     atomic_int exhausted;
 };
@@ -70,6 +71,8 @@ feeder *feeder_load(const char *name, const char *path, enum feeder_mode mode)
     for (size_t i = 0; i < ncells; i++)
         f->lengths[i] = strlen(f->table.cells[i]);
     f->mode = mode;
+    f->first = 0;
+    f->nrows = f->table.nrows;
     atomic_init(&f->cursor, 0);
     atomic_init(&f->exhausted, 0);
     return f;
@@ -101,24 +104,39 @@ int feeder_column(const feeder *f, const char *name)
     return csv_table_column(&f->table, name);
 }
 
+void feeder_set_block(feeder *f, uint64_t first, uint64_t count)
+{
+    if (first > f->table.nrows)
+        first = f->table.nrows;
+    if (count > f->table.nrows - first)
+        count = f->table.nrows - first;
+    if (count == 0 && f->mode == FEEDER_SEQUENTIAL) {
+        first = 0;
+        count = f->table.nrows;
+    }
+    f->first = first;
+    f->nrows = count;
+}
+
 long feeder_pick(feeder *f, rng *r)
 {
-    uint64_t n = f->table.nrows;
+    uint64_t n = f->nrows;
     switch (f->mode) {
     case FEEDER_RANDOM:
         atomic_fetch_add_explicit(&f->cursor, 1, memory_order_relaxed);
-        return (long)rng_range(r, 0, (int64_t)n - 1);
+        return (long)rng_range(r, 0, (int64_t)f->table.nrows - 1);
     case FEEDER_UNIQUE: {
         uint64_t k = atomic_fetch_add_explicit(&f->cursor, 1, memory_order_relaxed);
         if (k >= n) {
             atomic_store_explicit(&f->exhausted, 1, memory_order_relaxed);
             return -1;
         }
-        return (long)k;
+        return (long)(f->first + k);
     }
     case FEEDER_SEQUENTIAL:
     default:
-        return (long)(atomic_fetch_add_explicit(&f->cursor, 1, memory_order_relaxed) % n);
+        return (long)(f->first +
+                      atomic_fetch_add_explicit(&f->cursor, 1, memory_order_relaxed) % n);
     }
 }
 

@@ -51,6 +51,12 @@ const char *feeder_cell(const feeder *f, long row, size_t col, size_t *len);
 uint64_t feeder_picks(const feeder *f);
 /* 1 once a unique feeder has refused a pick. */
 int feeder_exhausted(const feeder *f);
+/* Restricts unique and sequential picks to rows [FIRST, FIRST + COUNT)
+ * (a fleet shard's block, so no row goes to two shards). A sequential
+ * feeder with an empty block keeps the whole table (rows may repeat
+ * anyway); a unique one with an empty block is exhausted at once. Random
+ * feeders keep picking from the whole table. Call before picking. */
+void feeder_set_block(feeder *f, uint64_t first, uint64_t count);
 /* Rewinds the cursor (tests, and search steps replaying a plan). */
 void feeder_rewind(feeder *f);
 

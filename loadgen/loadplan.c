@@ -1,7 +1,9 @@
 /* loadplan.c: building, preparing and evaluating load plans (see loadplan.h). The
  * per-request functions (loadplan_pick_endpoint, loadplan_render) run on the hot
  * path: they allocate nothing. */
+#include <curl/curl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ loadplan *loadplan_new(const char *source)
     if (!p)
         return NULL;
     p->source = strdup(source ? source : "adhoc");
+    shard_spec_none(&p->shard);
     return p;
 }
 
@@ -24,10 +27,23 @@ static void rate_curve_free(rate_curve *c)
     free(c->profile);
 }
 
+void loadplan_set_shard(loadplan *p, shard_spec *spec)
+{
+    shard_spec_free(&p->shard);
+    p->shard = *spec;
+    spec->weights = NULL;
+    for (size_t i = 0; i < p->nfeeders; i++) {
+        uint64_t first, count;
+        shard_block(&p->shard, feeder_rows(p->feeders[i]), &first, &count);
+        feeder_set_block(p->feeders[i], first, count);
+    }
+}
+
 void loadplan_free(loadplan *p)
 {
     if (!p)
         return;
+    shard_spec_free(&p->shard);
     for (size_t i = 0; i < p->nsubsystems; i++) {
         free(p->subsystems[i].name);
         free(p->subsystems[i].shed_header);
@@ -151,6 +167,11 @@ int loadplan_prepare(loadplan *p)
     }
     for (size_t i = 0; i < p->nphases; i++) {
         loadplan_phase *ph = &p->phases[i];
+        if (p->feed && ph->connections > 0) {
+            crest_error_at(p->source, 0, "phase '%s': a replayed log is open loop; expected no "
+                           "connections", ph->name);
+            return -1;
+        }
         free(ph->mix_cumulative);
         ph->mix_cumulative = ph->mix ? cumulative(p, ph->mix) : NULL;
         if (ph->mix && (!ph->mix_cumulative || ph->mix_cumulative[p->nendpoints - 1] <= 0)) {
@@ -435,4 +456,33 @@ int loadplan_is_shed(const loadplan *p, size_t subsystem, long status)
         if (s->shed_status[i] == status)
             return 1;
     return 0;
+}
+
+int loadplan_check_target(const char *target, char *err, size_t len)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+    if (!u) {
+        snprintf(err, len, "out of memory");
+        return -1;
+    }
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, target, 0);
+    if (uc != CURLUE_OK)
+        snprintf(err, len, "%s; expected http[s]://HOST[:PORT][/PATH]", curl_url_strerror(uc));
+    else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+             (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
+        snprintf(err, len, "expected an http:// or https:// URL");
+    else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
+        snprintf(err, len, "missing host; expected http[s]://HOST[:PORT][/PATH]");
+    else if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK ||
+             strtol(port, NULL, 10) < 1 || strtol(port, NULL, 10) > 65535)
+        snprintf(err, len, "bad port; expected 1 to 65535");
+    else
+        rc = 0;
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "common/rng.h"
+#include "loadgen/shard.h"
 #include "loadgen/threshold.h"
 
 #define LOADPLAN_MAX_HEADERS 16
@@ -82,6 +83,26 @@ typedef struct loadplan_subsystem {
                                  scraped during runs and searches (observe/) */
 } loadplan_subsystem;
 
+struct loadplan;
+struct rendered_request;
+
+/* A recorded arrival stream (replay/) in place of the phases' rate curves:
+ * the engine asks each generator thread's reader for its next arrival and,
+ * when that arrival is sent, for its request. Arrival N of a thread is
+ * rendered (or dropped) only after arrivals 0..N-1 of that thread, so a
+ * reader may release everything before N when asked to render N. */
+typedef struct loadplan_feed_ops {
+    /* Reader state for generator thread INDEX of COUNT, or NULL (out of memory). */
+    void *(*open)(void *ctx, unsigned index, unsigned count);
+    /* The thread's next arrival: seconds from the plan start and endpoint.
+     * 1, or 0 when the stream has ended (or failed: the feed remembers why). */
+    int (*next)(void *st, double *at_s, uint32_t *endpoint);
+    /* Renders the thread's arrival number N (0, 1, ... in next's order). 0 or -1. */
+    int (*render)(void *st, uint64_t n, const struct loadplan *p, rng *r,
+                  struct rendered_request *out);
+    void (*close)(void *st);
+} loadplan_feed_ops;
+
 typedef struct loadplan {
     char *source;             /* scenario path, or "adhoc" */
     char *name;
@@ -100,6 +121,11 @@ typedef struct loadplan {
     char **secret_headers;    /* header names whose values never reach reports */
     size_t nsecret;
     double *weights_cumulative;   /* filled by loadplan_prepare from endpoint weights */
+    const loadplan_feed_ops *feed; /* NULL: arrivals from the rate curves; else from the feed
+                                      (open-loop phases only; they give the length and the
+                                      target rate shown per second) */
+    void *feed_ctx;               /* not owned */
+    shard_spec shard;         /* this generator's part of a fleet run (unsharded: 0 of 1) */
 } loadplan;
 
 /* Buffers an engine slot owns for one request; filled by loadplan_render. */
@@ -143,6 +169,12 @@ double loadplan_duration(const loadplan *p);
  * and T relative to that phase's start in *T_IN_PHASE. */
 size_t loadplan_phase_at(const loadplan *p, double t_s, double *t_in_phase);
 
+/* Makes the plan shard SPEC's part of a fleet run (the plan takes over
+ * SPEC's weights): arrivals and closed-loop users are split by the engine,
+ * unique and sequential feeders are restricted to the shard's block of
+ * rows here (loadgen/shard.h). */
+void loadplan_set_shard(loadplan *p, shard_spec *spec);
+
 /* Picks an endpoint by phase PHASE's mix. Constant time in practice. */
 size_t loadplan_pick_endpoint(const loadplan *p, size_t phase, rng *r);
 
@@ -165,5 +197,11 @@ loadplan_phase *loadplan_add_phase(loadplan *p, const char *name, double duratio
 /* Frees every phase (search replaces a scenario's timeline with its own
  * steps); call loadplan_prepare again after adding new ones. */
 void loadplan_clear_phases(loadplan *p);
+
+/* Checks that TARGET is a URL crest can send to: http or https, a host
+ * (not "http://:8080"), a port in 1..65535 when given. 0, or -1 with why
+ * in ERR ("missing host", ...). Bad targets are bad input (exit 2), found
+ * before any traffic rather than as an unreachable target (exit 3). */
+int loadplan_check_target(const char *target, char *err, size_t len);
 
 #endif

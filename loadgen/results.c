@@ -5,6 +5,7 @@
  * whole file. The reader loads it back into a run_result, histograms
  * decoded, so compare and report work from exactly what the run measured
  * (merging results of several generators stays exact). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +160,8 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON *b = summary_block(&r->tags[i], r->duration_s);
         if (!b)
             goto err;
+        if (m->slo_p99_ms && isfinite(m->slo_p99_ms[i]))
+            cJSON_AddNumberToObject(b, "slo_p99_ms", m->slo_p99_ms[i]);
         cJSON_AddItemToObject(subs, r->tags[i].name, b);
     }
 
@@ -187,6 +190,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
     cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
     cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
     cJSON_AddNumberToObject(gen, "threads", g->threads);
+    cJSON_AddStringToObject(gen, "transport", g->transport);
     cJSON_AddNumberToObject(gen, "connections_requested", g->connections_requested);
     cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
     cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
@@ -206,6 +210,8 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON_AddItemToArray(th, o);
     }
     cJSON_AddNullToObject(root, "baseline");
+    if (m->shard)
+        cJSON_AddItemToObject(root, "shard", shard_record_to_json(m->shard));
     return root;
 err:
     cJSON_Delete(root);
@@ -264,9 +270,16 @@ static int read_named_counts(const char *file, const char *path, const cJSON *o,
     }
     char sub[256];
     snprintf(sub, sizeof sub, "%s.%s", path, key);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        /* net error kinds added later may be absent from older files */
+        if (names == net_error_names && i >= NETERR_FIRST_LATER && i != NETERR_OTHER &&
+            !cJSON_GetObjectItemCaseSensitive(b, names[i])) {
+            out[i] = 0;
+            continue;
+        }
         if (get_u64(file, sub, b, names[i], &out[i]) != 0)
             return -1;
+    }
     return 0;
 }
 
@@ -375,6 +388,8 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     if (cJSON_IsString(r))
         reason = r->valuestring;
     snprintf(g->reason, sizeof g->reason, "%s", reason ? reason : "");
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transport");   /* since 0.2 */
+    snprintf(g->transport, sizeof g->transport, "%s", cJSON_IsString(tr) ? tr->valuestring : "");
     g->threads = (int)threads;
     g->connections_requested = (int)req;
     g->connections_opened = (uint64_t)opened;

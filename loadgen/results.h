@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "loadgen/shard.h"
 #include "loadgen/stats.h"
 #include "loadgen/threshold.h"
 
@@ -33,6 +34,9 @@ typedef struct results_meta {
     size_t nsecret;
     const threshold_result *thresholds;
     size_t nthresholds;
+    const double *slo_p99_ms;   /* per tag: the subsystem's p99 SLO (NAN: none); may be NULL.
+                                   Written as subsystems.NAME.slo_p99_ms for the report. */
+    const shard_record *shard;  /* a fleet shard's record ("shard" block), or NULL */
 } results_meta;
 
 /* The JSON document for R (caller frees with cJSON_Delete), or NULL. */

@@ -707,6 +707,14 @@ static int parse_target(loader *L, const cJSON *root)
                           target);
         return -1;
     }
+    char why[160];
+    if (loadplan_check_target(target, why, sizeof why) != 0) {
+        if (from_flag)
+            crest_error("--target '%s': %s", target, why);
+        else
+            scenario_fail(L, "target", "%s; found \"%s\"", why, target);
+        return -1;
+    }
     L->plan->target = strdup(target);
     size_t n = strlen(L->plan->target);
     while (n > 0 && L->plan->target[n - 1] == '/')

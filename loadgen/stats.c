@@ -3,6 +3,7 @@
  * back into the same structure, so everything downstream (thresholds,
  * compare, report) sees one representation. Nothing here runs per request
  * except status_class_of. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,8 +11,9 @@
 
 const char *const status_class_names[STATUS_CLASSES] = {"2xx", "3xx", "4xx", "429", "5xx",
                                                          "other"};
-const char *const net_error_names[NETERR_KINDS] = {"refused", "reset",    "timeout", "dns",
-                                                   "tls",     "protocol", "other"};
+const char *const net_error_names[NETERR_KINDS] = {
+    "refused", "reset", "timeout", "dns", "tls", "protocol", "truncated", "unreachable",
+    "too_large", "other"};
 
 static void hists_free(latency_hists *h)
 {
@@ -236,4 +238,22 @@ enum status_class status_class_of(long status)
     if (status >= 500 && status < 600)
         return STATUS_5XX;
     return STATUS_OTHER;
+}
+
+void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap)
+{
+    char *r = g->reason;
+    size_t left = sizeof g->reason;
+    int n = 0;
+    r[0] = '\0';
+    if (g->loop_lag_p99_ms > loop_lag_bound_ms)
+        n += snprintf(r + n, left - (size_t)n, "%sloop lag p99 %.2f ms > bound %.2f ms",
+                      n ? "; " : "", g->loop_lag_p99_ms, loop_lag_bound_ms);
+    if (g->cpu_busiest_thread > GENERATOR_CPU_BOUND && (size_t)n < left)
+        n += snprintf(r + n, left - (size_t)n, "%sa generator thread was %.0f%% busy",
+                      n ? "; " : "", g->cpu_busiest_thread * 100);
+    if (dropped_at_cap && (size_t)n < left)
+        n += snprintf(r + n, left - (size_t)n, "%s%llu requests dropped at --max-in-flight",
+                      n ? "; " : "", (unsigned long long)dropped_at_cap);
+    g->limited = n > 0;
 }

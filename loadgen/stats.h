@@ -19,8 +19,17 @@
 
 enum status_class { STATUS_2XX, STATUS_3XX, STATUS_4XX, STATUS_429, STATUS_5XX, STATUS_OTHER,
                     STATUS_CLASSES };
+/* Network errors: the request got no complete, well-formed HTTP answer.
+ * REFUSED/UNREACHABLE/TIMEOUT/RESET also cover connecting; TRUNCATED: the
+ * connection ended inside the answer (headers or body); PROTOCOL: the bytes
+ * were not HTTP or broke its framing; TOO_LARGE: a response header block
+ * above the cap. None of them is ever ok. */
 enum net_error_kind { NETERR_REFUSED, NETERR_RESET, NETERR_TIMEOUT, NETERR_DNS, NETERR_TLS,
-                      NETERR_PROTOCOL, NETERR_OTHER, NETERR_KINDS };
+                      NETERR_PROTOCOL, NETERR_TRUNCATED, NETERR_UNREACHABLE, NETERR_TOO_LARGE,
+                      NETERR_OTHER, NETERR_KINDS };
+/* Kinds from NETERR_FIRST_LATER on were added after results format 1 was
+ * first written: a results file without them reads as 0. */
+#define NETERR_FIRST_LATER NETERR_TRUNCATED
 
 extern const char *const status_class_names[STATUS_CLASSES]; /* "2xx", ..., "429", ... */
 extern const char *const net_error_names[NETERR_KINDS];      /* "refused", "reset", ... */
@@ -63,6 +72,7 @@ typedef struct generator_health {
     double cpu_s;            /* user + system CPU of the process */
     double cpu_busiest_thread; /* fraction 0..1 of the busiest generator thread */
     int threads;
+    char transport[16];      /* the transport that ran ("native", "curl"), "" unknown */
     int connections_requested;
     uint64_t connections_opened;
     double loop_lag_p99_ms;
@@ -81,10 +91,22 @@ typedef struct run_result {
     char aborted[256];       /* abort rule that stopped the run, or "" */
     generator_health generator;
     char started_at[32];     /* ISO 8601 UTC, a label only */
+    double timeline_start;   /* epoch seconds of the timeline's t = 0 (shared with --start-at) */
+    double late_s;           /* with --start-at: how late the generator was ready (<= 0: on time) */
     char target[512];
     uint64_t measure_start_ns; /* CLOCK_MONOTONIC start of the measured window (this
                                   process only: aligns scraped metrics; not saved) */
 } run_result;
+
+/* A generator thread busier than this share of its wall time marks the run
+ * generator-limited. */
+#define GENERATOR_CPU_BOUND 0.95
+
+/* The generator-limited verdict from G's measurements (loop_lag_p99_ms,
+ * cpu_busiest_thread): loop lag p99 above LOOP_LAG_BOUND_MS, a thread more
+ * than GENERATOR_CPU_BOUND busy, or DROPPED_AT_CAP requests dropped at
+ * --max-in-flight. Sets G->limited and G->reason (every cause, "; "). */
+void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap);
 
 /* Initializes R with NTAGS tags named by NAMES (copied). 0 or -1. */
 int run_result_init(run_result *r, size_t ntags, const char *const *names);

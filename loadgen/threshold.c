@@ -252,3 +252,16 @@ int threshold_eval_slo(const threshold *t, const struct run_result *r, double *v
         *value = v;
     return threshold_holds(v, t->op, t->value);
 }
+
+const char *threshold_format_value(const threshold *t, double v, char *buf, size_t len)
+{
+    char n[32];
+    switch (t->metric) {
+    case METRIC_ERRORS:
+    case METRIC_SHED: snprintf(buf, len, "%.2f%%", v * 100); break;
+    case METRIC_RATE: snprintf(buf, len, "%s/s", units_format_count(v, n, sizeof n)); break;
+    case METRIC_DROPPED: snprintf(buf, len, "%s", units_format_count(v, n, sizeof n)); break;
+    default: units_format_duration(v / 1000, buf, (int)len); break;
+    }
+    return buf;
+}

@@ -52,4 +52,9 @@ int threshold_eval_slo(const threshold *t, const struct run_result *r, double *v
 /* Whether V OP LIMIT holds. */
 int threshold_holds(double v, enum threshold_op op, double limit);
 
+/* A measured value of T's metric in T's unit, the way the user wrote the
+ * bound: "812.3ms" (latencies are in ms), "0.25%" (errors, shed), "1,234/s"
+ * (rate), "12" (dropped). */
+const char *threshold_format_value(const threshold *t, double v, char *buf, size_t len);
+
 #endif

@@ -1,10 +1,12 @@
 /* transport.h: how the engine sends one HTTP request and learns how it
  * ended, independent of the library that does it. The engine owns
  * scheduling, admission (it calls send only for a free slot), timestamps
- * and statistics; a transport owns connections and protocol. Today the
- * only transport is libcurl's multi_socket API (transport_curl.c); a lean
- * native HTTP/1.1 transport can be added beside it without touching the
- * engine.
+ * and statistics; a transport owns connections and protocol, and keeps
+ * every library-specific detail (URL handling, version checks) to itself.
+ *
+ * Transports are listed in one table (transport.c): a new one is a file
+ * defining a transport_ops and one line there. transport_choose picks one
+ * by name, or the first in the table that supports the run ("auto").
  *
  * One transport instance per engine thread, driven by that thread's libev
  * loop. Slots are numbered 0..nslots-1; a slot carries at most one request
@@ -15,8 +17,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct ev_loop;
+
+/* The target, parsed and resolved once before the run (DNS never shows up
+ * in latency). */
+typedef struct transport_target {
+    char url[512];              /* the base URL as given */
+    int tls;                    /* 1: https */
+    char host[256];             /* without IPv6 brackets */
+    int port;                   /* explicit or the scheme's default */
+    char authority[300];        /* host[:port] as written in the URL: the Host header */
+    struct sockaddr_storage addr; /* the resolved address (port set) */
+    socklen_t addrlen;
+    char address[64];           /* the resolved address as text */
+} transport_target;
+
+/* Parses URL (http[s]://host[:port][/...]) and resolves its host. 0, or -1
+ * with ERR saying what was wrong. */
+int transport_target_init(transport_target *t, const char *url, char *err, size_t errlen);
 
 #define TRANSPORT_MAX_HEADERS 32
 
@@ -45,6 +65,12 @@ typedef struct transport_result {
     uint64_t done_ns;           /* CLOCK_MONOTONIC when the transport saw it end */
     int shed_header;            /* 1: the final response carried the request's shed_header
                                    with a value other than empty or "0" (shed_header.h) */
+    /* Only with transport_config.body_cap > 0 (shadow comparison): the
+     * first body_cap bytes of the final response's body, valid until the
+     * slot's next send; else NULL and 0. */
+    const char *body;
+    size_t body_len;
+    int body_truncated;         /* the body was longer than body_cap */
 } transport_result;
 
 /* Called on the loop's thread when the request in SLOT ended; the slot is
@@ -59,15 +85,23 @@ typedef struct transport_config {
     int http2;
     int insecure;
     const char *cacert, *cert, *key;
-    const char *resolve;        /* "host:port:address" pinning DNS, or NULL */
+    size_t max_header_bytes;    /* a response header block larger than this is an error
+                                   (NETERR_TOO_LARGE); 0: the transport's default */
+    const transport_target *target;
     transport_done_fn done;
     void *owner;
+    size_t body_cap;            /* 0 (the usual case): response bodies are discarded unread;
+                                   > 0: each slot keeps that many bytes of the body for the
+                                   result (crest shadow). Opt-in: load runs pay nothing. */
 } transport_config;
 
 typedef struct transport transport;
 
 typedef struct transport_ops {
     const char *name;
+    /* 1 when this transport can run with CFG (loop and callbacks not set
+     * yet), else 0 with WHY saying what it lacks. */
+    int (*supports)(const transport_config *cfg, char *why, size_t whylen);
     /* Process-wide setup before any thread starts. 0 or -1. */
     int (*global_init)(void);
     /* A new instance, or NULL with ERR set. Freed with destroy. */
@@ -83,5 +117,14 @@ typedef struct transport_ops {
 } transport_ops;
 
 extern const transport_ops transport_curl;
+
+/* The transport named NAME ("auto" or NULL: the first in the table that
+ * supports CFG). NULL with ERR set when the name is unknown or the named
+ * transport cannot run CFG. */
+const transport_ops *transport_choose(const char *name, const transport_config *cfg, char *err,
+                                      size_t errlen);
+
+/* The table's names, joined by '|' ("auto|native|curl"), for messages. */
+const char *transport_names(void);
 
 #endif

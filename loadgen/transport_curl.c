@@ -12,14 +12,20 @@
  *     CURLMOPT_MAXCONNECTS pinned to its slots so warm connections are
  *     never evicted; the engine never adds more handles than it has
  *     connections, so libcurl's own queue is never used;
- *   - DNS pinned with CURLOPT_RESOLVE;
+ *   - DNS pinned with CURLOPT_RESOLVE to the address transport.c resolved;
  *   - libcurl's silent re-send on a dead reused connection is refused
  *     (before_send), so the server sees each request once;
  *   - sockets opened are counted (connections_opened) through
  *     CURLOPT_OPENSOCKETFUNCTION;
- *   - response headers are looked at only for requests that name a
- *     shed_header (a degraded-answer marker): only then does the slot's
- *     handle get a header callback, a compare into a flag, no copies.
+ *   - a header callback on every handle checks what libcurl 7.88 lets
+ *     through: an answer whose header block never ended (the connection
+ *     closed inside it) is counted truncated, not ok; a header block
+ *     above the cap is too_large; a storm of 1xx answers is protocol.
+ *     It also matches the shed_header (a degraded-answer marker) of
+ *     requests that name one: a compare into a flag, no copies;
+ *   - response bodies are discarded unread unless the instance was created
+ *     with body_cap (crest shadow): then each slot owns a body_cap buffer,
+ *     allocated once, filled by the write callback, reset per send.
  * The structures libev needs per socket come from a free list, so steady
  * state allocates nothing in crest. */
 #include <errno.h>
@@ -27,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <curl/curl.h>
 #include <ev.h>
@@ -43,6 +50,8 @@
  * thread's slots are spread over several multi handles ("groups") of at
  * most GROUP_SLOTS, each with its own connection cache and timer. */
 #define GROUP_SLOTS 256
+#define DEFAULT_HEADER_CAP (64 * 1024)
+#define MAX_INTERIM 64          /* 1xx answers before the final one; more is a storm */
 
 typedef struct curl_group {
     struct transport *t;
@@ -67,8 +76,14 @@ typedef struct curl_slot {
     int attempts;               /* times libcurl was about to send the current request */
     const char *watch;          /* shed header name of the current request, NULL none */
     size_t watch_len;
-    int header_cb;              /* the header callback is installed on the easy handle */
     int watch_hit;              /* the current response carries the shed header */
+    size_t header_bytes;        /* of the current response's header block */
+    int status_lines;           /* responses started (1xx included) */
+    int headers_ended;          /* the current response's header block ended */
+    int too_large;              /* the header block passed the cap: transfer aborted */
+    char *body;                 /* body_cap bytes when bodies are kept, else NULL */
+    size_t body_len;
+    int body_truncated;
     struct curl_slist nodes[TRANSPORT_MAX_HEADERS + 1];
 } curl_slot;
 
@@ -80,6 +95,7 @@ struct transport {
     struct curl_slist *resolve;
     curl_sock *free_socks;
     curl_sock **all_socks;      /* every curl_sock ever made, freed at destroy */
+    size_t header_cap;
     size_t nall, capall;
     uint64_t opened;
 };
@@ -91,16 +107,47 @@ static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
     return size * nmemb;
 }
 
+/* Keeps the first body_cap bytes of the body (shadow comparison only). A
+ * status line seen by on_header does not reset it: libcurl hands only the
+ * final response's body to the write callback. */
+static size_t keep_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    curl_slot *s = userdata;
+    size_t len = size * nmemb, cap = s->g->t->cfg.body_cap, room = cap - s->body_len;
+    if (len > room) {
+        s->body_truncated = 1;
+        memcpy(s->body + s->body_len, ptr, room);
+        s->body_len = cap;
+    } else {
+        memcpy(s->body + s->body_len, ptr, len);
+        s->body_len += len;
+    }
+    return len;
+}
+
 /* One whole header line per call (libcurl guarantees it). A status line
- * starts a new response, so an interim 1xx cannot mark the final answer. */
+ * starts a new response, so an interim 1xx cannot mark the final answer;
+ * the empty line ends its header block. Returning less than LEN aborts
+ * the transfer (a header block above the cap). */
 static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata)
 {
     curl_slot *s = userdata;
     size_t len = size * nitems;
-    if (shed_header_is_status_line(buf, len))
+    if (shed_header_is_status_line(buf, len)) {
         s->watch_hit = 0;
-    else if (shed_header_match(buf, len, s->watch, s->watch_len))
+        s->header_bytes = 0;
+        s->headers_ended = 0;
+        s->status_lines++;
+    } else if ((len == 2 && buf[0] == '\r') || (len == 1 && buf[0] == '\n')) {
+        s->headers_ended = 1;
+    } else if (s->watch && shed_header_match(buf, len, s->watch, s->watch_len)) {
         s->watch_hit = 1;
+    }
+    s->header_bytes += len;
+    if (s->header_bytes > s->g->t->header_cap && !s->headers_ended) {
+        s->too_large = 1;
+        return 0;
+    }
     return len;
 }
 
@@ -129,15 +176,42 @@ static int before_send(void *clientp, char *conn_primary_ip, char *conn_local_ip
     return ++s->attempts > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
-static int classify(CURL *e, CURLcode rc)
+static int connect_kind(long os_errno)
+{
+    switch (os_errno) {
+    case 0:
+    case ECONNREFUSED:
+        return NETERR_REFUSED;
+    case ETIMEDOUT:
+        return NETERR_TIMEOUT;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+        return NETERR_UNREACHABLE;
+    case ECONNRESET:
+    case ECONNABORTED:
+        return NETERR_RESET;
+    default:
+        return NETERR_OTHER;
+    }
+}
+
+/* The kind of a failed transfer. Failures after part of the answer came
+ * (its status line) are truncated answers, whatever libcurl calls them. */
+static int classify(const curl_slot *s, CURL *e, CURLcode rc)
 {
     long os_errno = 0;
     curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    if (s->too_large)
+        return NETERR_TOO_LARGE;
+    if (s->status_lines > 0 && (rc == CURLE_RECV_ERROR || rc == CURLE_PARTIAL_FILE ||
+                                rc == CURLE_GOT_NOTHING || rc == CURLE_WEIRD_SERVER_REPLY))
+        return rc == CURLE_WEIRD_SERVER_REPLY && s->headers_ended ? NETERR_PROTOCOL
+                                                                    : NETERR_TRUNCATED;
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
-        if (os_errno == ETIMEDOUT)
-            return NETERR_TIMEOUT;
-        return os_errno == ECONNREFUSED || os_errno == 0 ? NETERR_REFUSED : NETERR_OTHER;
+        return connect_kind(os_errno);
     case CURLE_OPERATION_TIMEDOUT:
         return NETERR_TIMEOUT;
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -167,11 +241,12 @@ static int classify(CURL *e, CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_ABORTED_BY_CALLBACK:   /* a retry refused by before_send */
         return NETERR_RESET;
+    case CURLE_PARTIAL_FILE:
+        return NETERR_TRUNCATED;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
-    case CURLE_PARTIAL_FILE:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_RANGE_ERROR:
     case CURLE_TOO_MANY_REDIRECTS:
@@ -196,11 +271,20 @@ static void check_done(curl_group *g)
         curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
         transport_result r = {.status = 0, .net_error = -1, .done_ns = clock_now_ns(),
                               .shed_header = 0};
-        if (rc == CURLE_OK) {
+        if (rc == CURLE_OK && !s->headers_ended) {
+            r.net_error = NETERR_TRUNCATED;   /* libcurl 7.88 takes a cut header block */
+        } else if (rc == CURLE_OK && s->status_lines > MAX_INTERIM + 1) {
+            r.net_error = NETERR_PROTOCOL;    /* a 1xx storm */
+        } else if (rc == CURLE_OK) {
             curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
             r.shed_header = s->watch && s->watch_hit;
+            if (s->body) {
+                r.body = s->body;
+                r.body_len = s->body_len;
+                r.body_truncated = s->body_truncated;
+            }
         } else {
-            r.net_error = classify(e, rc);
+            r.net_error = classify(s, e, rc);
         }
         curl_multi_remove_handle(g->multi, e);
         s->busy = 0;
@@ -296,6 +380,33 @@ static int multi_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *
     return 0;
 }
 
+/* Everything but HTTP/2 without TLS on libcurl before 8.0. */
+static int curl_supports(const transport_config *cfg, char *why, size_t whylen)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (cfg->http2 && !cfg->target->tls && v->version_num < 0x080000) {
+        /* curl/curl#10643, fixed in 8.0: a reused prior-knowledge h2c
+         * connection fails every request after the first one. */
+        snprintf(why, whylen, "HTTP/2 without TLS (prior knowledge) is broken in libcurl %s "
+                 "(reused connections fail; fixed in 8.0, curl/curl#10643): use an https:// "
+                 "target for --http2, or HTTP/1.1", v->version);
+        return 0;
+    }
+    return 1;
+}
+
+/* "host:port:address" for CURLOPT_RESOLVE, or "" when the host is already
+ * an address (nothing to pin). */
+static void resolve_entry(const transport_target *tg, char *out, size_t cap)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    out[0] = '\0';
+    if (inet_pton(AF_INET, tg->host, buf) == 1 || inet_pton(AF_INET6, tg->host, buf) == 1)
+        return;
+    int v6 = tg->addr.ss_family == AF_INET6;
+    snprintf(out, cap, v6 ? "%s:%d:[%s]" : "%s:%d:%s", tg->host, tg->port, tg->address);
+}
+
 static int curl_global(void)
 {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
@@ -323,7 +434,19 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     SET(CURLOPT_NOPROXY, "*");   /* else no_proxy is read from the environment per transfer */
     SET(CURLOPT_NOPROGRESS, 1L);
     SET(CURLOPT_VERBOSE, 0L);
-    SET(CURLOPT_WRITEFUNCTION, discard_body);
+    if (t->cfg.body_cap) {
+        s->body = malloc(t->cfg.body_cap);
+        if (!s->body) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        SET(CURLOPT_WRITEFUNCTION, keep_body);
+        SET(CURLOPT_WRITEDATA, s);
+    } else {
+        SET(CURLOPT_WRITEFUNCTION, discard_body);
+    }
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, s);
     SET(CURLOPT_TIMEOUT_MS, timeout_ms);
     SET(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
@@ -367,8 +490,11 @@ static transport *curl_create(const transport_config *cfg, char *err, size_t err
         return NULL;
     }
     t->cfg = *cfg;
-    if (cfg->resolve) {
-        t->resolve = curl_slist_append(NULL, cfg->resolve);
+    t->header_cap = cfg->max_header_bytes ? cfg->max_header_bytes : DEFAULT_HEADER_CAP;
+    char pin[600];
+    resolve_entry(cfg->target, pin, sizeof pin);
+    if (pin[0]) {
+        t->resolve = curl_slist_append(NULL, pin);
         if (!t->resolve) {
             snprintf(err, errlen, "out of memory");
             goto err;
@@ -458,20 +584,8 @@ static int setup_request(transport *t, curl_slot *s, const transport_request *re
         n++;
     }
     SET(CURLOPT_HTTPHEADER, n ? &s->nodes[0] : NULL);
-    /* The header callback only where a shed header is watched; taken off
-     * again (with its data, else libcurl hands headers to the write
-     * callback) when the slot moves to an endpoint that watches none. */
     s->watch = req->shed_header;
     s->watch_len = req->shed_header_len;
-    if (s->watch && !s->header_cb) {
-        SET(CURLOPT_HEADERFUNCTION, on_header);
-        SET(CURLOPT_HEADERDATA, s);
-        s->header_cb = rc == CURLE_OK;
-    } else if (!s->watch && s->header_cb) {
-        SET(CURLOPT_HEADERFUNCTION, (curl_write_callback)NULL);
-        SET(CURLOPT_HEADERDATA, (void *)NULL);
-        s->header_cb = rc != CURLE_OK;
-    }
 #undef SET
     return rc == CURLE_OK ? 0 : -1;
 }
@@ -487,6 +601,12 @@ static int curl_send(transport *t, size_t slot, const transport_request *req)
     }
     s->attempts = 0;
     s->watch_hit = 0;
+    s->header_bytes = 0;
+    s->status_lines = 0;
+    s->headers_ended = 0;
+    s->too_large = 0;
+    s->body_len = 0;
+    s->body_truncated = 0;
     if (curl_multi_add_handle(s->g->multi, s->easy) != CURLM_OK)
         return -1;
     s->busy = 1;
@@ -525,6 +645,9 @@ static void curl_destroy(transport *t)
         for (size_t i = 0; i < t->cfg.nslots; i++)
             if (t->slots[i].easy)
                 curl_easy_cleanup(t->slots[i].easy);
+    if (t->slots)
+        for (size_t i = 0; i < t->cfg.nslots; i++)
+            free(t->slots[i].body);
     for (size_t i = 0; i < t->nall; i++) {
         ev_io_stop(t->cfg.loop, &t->all_socks[i]->io);
         free(t->all_socks[i]);
@@ -538,6 +661,7 @@ static void curl_destroy(transport *t)
 
 const transport_ops transport_curl = {
     .name = "curl",
+    .supports = curl_supports,
     .global_init = curl_global,
     .create = curl_create,
     .send = curl_send,

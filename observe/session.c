@@ -4,13 +4,13 @@
  * first run's measured start is the log's zero, so a search's steps
  * follow each other in one log). */
 #include <math.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/error.h"
-#include "common/units.h"
 #include "observe/hlog.h"
 #include "observe/metrics_server.h"
 #include "observe/session.h"
@@ -53,53 +53,20 @@ int observe_add_target(observe_options *o, const char *arg, const char *origin)
     return 0;
 }
 
-static int duration_flag(const char *flag, const char *arg, int zero_ok, double *out)
+int observe_set_match(observe_options *o, const char *re_text)
 {
-    if (units_parse_duration(arg, 1, out) != 0 || *out < 0 || (!zero_ok && *out <= 0)) {
-        crest_error("%s '%s': expected a duration such as 1s, 500ms or 1m30s", flag, arg);
+    regex_t re;
+    int rc = regcomp(&re, re_text, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, &re, msg, sizeof msg);
+        crest_error("--scrape-match '%s': %s; expected a POSIX extended regular expression "
+                    "on metric family names", re_text, msg);
         return -1;
     }
+    regfree(&re);
+    o->scrape_match = re_text;
     return 0;
-}
-
-int observe_option(observe_options *o, int code, const char *arg)
-{
-    switch (code) {
-    case OBSERVE_OPT_SCRAPE:
-        return observe_add_target(o, arg, "--scrape");
-    case OBSERVE_OPT_SCRAPE_INTERVAL:
-        if (duration_flag("--scrape-interval", arg, 0, &o->scrape_interval_s) != 0)
-            return -1;
-        if (o->scrape_interval_s < 0.05) {
-            crest_error("--scrape-interval '%s': expected at least 50ms", arg);
-            return -1;
-        }
-        return 0;
-    case OBSERVE_OPT_SCRAPE_MATCH: {
-        regex_t re;
-        int rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
-        if (rc != 0) {
-            char msg[128];
-            regerror(rc, &re, msg, sizeof msg);
-            crest_error("--scrape-match '%s': %s; expected a POSIX extended regular expression "
-                        "on metric family names", arg, msg);
-            return -1;
-        }
-        regfree(&re);
-        o->scrape_match = arg;
-        return 0;
-    }
-    case OBSERVE_OPT_METRICS_LISTEN:
-        o->metrics_listen = arg;
-        return 0;
-    case OBSERVE_OPT_METRICS_LINGER:
-        return duration_flag("--metrics-linger", arg, 1, &o->metrics_linger_s);
-    case OBSERVE_OPT_HLOG:
-        o->hlog_path = arg;
-        return 0;
-    default:
-        return 1;
-    }
 }
 
 int observe_add_plan_targets(observe_options *o, const loadplan *plan)

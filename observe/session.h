@@ -1,6 +1,7 @@
 /* session.h: what the load-running commands (run, search, drill's stages)
- * share of observe/: the flags (--scrape, --scrape-interval,
- * --scrape-match, --metrics-listen, --metrics-linger, --hlog), and one
+ * share of observe/: the settings behind their flags (--scrape,
+ * --scrape-interval, --scrape-match, --metrics-listen, --metrics-linger,
+ * --hlog; the flags themselves are cli/observe_options.h's), and one
  * object that starts the scraper, the metrics server and the hlog writer,
  * hands the engine its hooks, and afterwards puts the scraped series into
  * results.json and a search step's resource readings into its step.
@@ -8,7 +9,6 @@
 #ifndef CREST_OBSERVE_SESSION_H
 #define CREST_OBSERVE_SESSION_H
 
-#include <getopt.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -18,31 +18,6 @@
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 #include "observe/scraper.h"
-
-enum {
-    OBSERVE_OPT_SCRAPE = 0x4f00, OBSERVE_OPT_SCRAPE_INTERVAL, OBSERVE_OPT_SCRAPE_MATCH,
-    OBSERVE_OPT_METRICS_LISTEN, OBSERVE_OPT_METRICS_LINGER, OBSERVE_OPT_HLOG
-};
-
-/* Entries for a command's getopt_long table. */
-#define OBSERVE_LONG_OPTIONS                                                   \
-    {"scrape", required_argument, NULL, OBSERVE_OPT_SCRAPE},                   \
-    {"scrape-interval", required_argument, NULL, OBSERVE_OPT_SCRAPE_INTERVAL}, \
-    {"scrape-match", required_argument, NULL, OBSERVE_OPT_SCRAPE_MATCH},       \
-    {"metrics-listen", required_argument, NULL, OBSERVE_OPT_METRICS_LISTEN},   \
-    {"metrics-linger", required_argument, NULL, OBSERVE_OPT_METRICS_LINGER},   \
-    {"hlog", required_argument, NULL, OBSERVE_OPT_HLOG}
-
-#define OBSERVE_USAGE                                                                          \
-    "Observability (docs/observe.md):\n"                                                     \
-    "      --scrape [NAME=]URL  scrape a Prometheus endpoint during the run (repeatable;\n"   \
-    "                        a scenario subsystem's \"scrape\" adds one per subsystem)\n"      \
-    "      --scrape-interval D  default 1s\n"                                               \
-    "      --scrape-match RE    metric families kept (POSIX ERE; default: node_exporter's\n"  \
-    "                        CPU/memory/load/network/disk/TCP set and the testbed's)\n"      \
-    "      --metrics-listen ADDR:PORT  serve crest's live metrics for Prometheus\n"           \
-    "      --metrics-linger D   keep serving the final values D after the run (default 0s)\n" \
-    "      --hlog FILE          HdrHistogram interval log of latency, per second\n"
 
 typedef struct observe_options {
     scrape_target_spec targets[SCRAPE_MAX_TARGETS];
@@ -55,9 +30,8 @@ typedef struct observe_options {
 } observe_options;
 
 void observe_options_init(observe_options *o);
-/* Handles getopt code CODE with ARG: 0 taken, -1 bad value (said why),
- * 1 not an observe option. */
-int observe_option(observe_options *o, int code, const char *arg);
+/* --scrape-match: RE_TEXT must compile as a POSIX ERE. 0, or -1 (said why). */
+int observe_set_match(observe_options *o, const char *re_text);
 /* Adds a target ("[NAME=]URL"); ORIGIN names where it came from. 0 or -1. */
 int observe_add_target(observe_options *o, const char *arg, const char *origin);
 /* Adds every subsystem's "scrape" URL of PLAN, named after the subsystem. */

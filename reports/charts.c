@@ -15,12 +15,13 @@
 
 #include "common/error.h"
 #include "common/hist.h"
+#include "common/units.h"
 #include "reports/charts.h"
 #include "reports/report_text.h"
 
 #define LABEL_MAX 60                  /* bytes of a name shown in a chart */
 #define MAX_PANELS 16                 /* subsystems in the small multiples */
-#define MAX_SPECTRUM_LINES 9          /* total + 8 subsystems */
+#define MAX_SPECTRUM_LINES (1 + MAX_PANELS) /* total + every subsystem drawn elsewhere */
 #define MAX_KINDS 12                  /* error kinds in the errors chart */
 
 static const char *const palette[] = {"#2563eb", "#f59e0b", "#16a34a", "#dc2626", "#7c3aed",
@@ -198,6 +199,48 @@ static void maybe_log_y(FILE *f, const double *m, size_t n, size_t nc)
         fputs("set yrange [0:*]\n", f);
 }
 
+/* A dashed red line at the p99 SLO, labelled, on the first y axis. */
+static void slo_line(FILE *f, double slo_ms)
+{
+    fprintf(f, "set arrow from graph 0, first %.10g to graph 1, first %.10g nohead "
+               "lc rgb '#dc2626' lw 1.5 dt 2 front\n"
+               "set label 'p99 SLO %.4g ms' at graph 0.01, first %.10g offset 0,0.6 "
+               "textcolor rgb '#dc2626' front\n", slo_ms, slo_ms, slo_ms, slo_ms);
+}
+
+/* The p99 SLO of subsystem NAME from capacity.json, NAN when unknown. */
+static double subsystem_slo(const rep_capacity *cap, const char *name)
+{
+    for (size_t i = 0; cap && name && i < cap->nsubs; i++)
+        if (strcmp(cap->subs[i].name, name) == 0)
+            return cap->subs[i].slo_p99_ms;
+    return NAN;
+}
+
+/* The run's own p99 bound: an untagged "p99<X" threshold, else the SLO all
+ * searched subsystems share. NAN when there is none (each subsystem's SLO
+ * is drawn in its own panel then). */
+static double run_slo(const rep_results *r, const rep_capacity *cap)
+{
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        const rep_threshold *t = &r->thresholds[i];
+        double v;
+        if (t->expr && strncmp(t->expr, "p99<", 4) == 0 && !(t->tag && t->tag[0]) &&
+            units_parse_duration(t->expr + (t->expr[4] == '=' ? 5 : 4), 1e-3, &v) == 0)
+            return v * 1000;
+    }
+    double shared = NAN;
+    for (size_t i = 0; cap && i < cap->nsubs; i++) {
+        double v = cap->subs[i].slo_p99_ms;
+        if (!isfinite(v))
+            continue;
+        if (isfinite(shared) && v != shared)
+            return NAN;
+        shared = v;
+    }
+    return shared;
+}
+
 /* One row of a time chart: the second, then its four series. */
 #define TIME_CHART_COLS 5
 typedef void (*time_row_fn)(const rep_point *p, double row[TIME_CHART_COLS]);
@@ -207,7 +250,7 @@ typedef void (*time_row_fn)(const rep_point *p, double row[TIME_CHART_COLS]);
  * also when nothing was plotted (no chart then), -1 on failure. */
 static int time_chart(chart_set *cs, const rep_results *r, const char *name, time_row_fn fill,
                       const series_style st[TIME_CHART_COLS - 1], const char *ylabel, int log_y,
-                      const char *caption, const char *title)
+                      double slo_ms, const char *caption, const char *title)
 {
     size_t n = r->npoints, nc = TIME_CHART_COLS;
     double *m = matrix(n, nc);
@@ -227,6 +270,8 @@ static int time_chart(chart_set *cs, const rep_results *r, const char *name, tim
         maybe_log_y(s.f, m, n, nc);
     else
         fputs("set yrange [0:*]\n", s.f);
+    if (isfinite(slo_ms))
+        slo_line(s.f, slo_ms);
     int plotted = plot_matrix(s.f, name, m, n, nc, st);
     free(m);
     if (!plotted) {
@@ -251,7 +296,7 @@ static int rate_chart(chart_set *cs, const rep_results *r)
                                       {"offered", "#2563eb", 0, 0},
                                       {"achieved (completed)", "#f59e0b", 0, 0},
                                       {"successful (ok)", "#16a34a", 0, 0}};
-    return time_chart(cs, r, "rate", rate_row, st, "requests per second", 0,
+    return time_chart(cs, r, "rate", rate_row, st, "requests per second", 0, NAN,
                       "Offered load should track the target; achieved below offered means the "
                       "target queued or dropped work, successful below achieved means errors "
                       "or shedding.",
@@ -267,14 +312,19 @@ static void latency_row(const rep_point *p, double row[TIME_CHART_COLS])
     row[4] = p->max;
 }
 
-static int latency_chart(chart_set *cs, const rep_results *r)
+static int latency_chart(chart_set *cs, const rep_results *r, const rep_capacity *cap)
 {
     static const series_style st[] = {{"p50", "#16a34a", 0, 0},
                                       {"p90", "#2563eb", 0, 0},
                                       {"p99", "#f59e0b", 0, 0},
                                       {"max", "#dc2626", 1, 0}};
-    return time_chart(cs, r, "lat", latency_row, st, "latency (ms)", 1,
-                      "Latency measured from the intended send time (no coordinated omission).",
+    double slo = run_slo(r, cap);
+    return time_chart(cs, r, "lat", latency_row, st, "latency (ms)", 1, slo,
+                      isfinite(slo) ? "Latency measured from the intended send time (no "
+                                      "coordinated omission), with the p99 SLO."
+                                    : "Latency measured from the intended send time (no "
+                                      "coordinated omission); each subsystem's p99 SLO is "
+                                      "drawn in its panel under Subsystems over time.",
                       "Latency over time");
 }
 
@@ -327,7 +377,7 @@ static size_t spectrum_from_summary(FILE *f, const rep_latency *l, double *xmax)
 static int spectrum_chart(chart_set *cs, const rep_results *r)
 {
     script s;
-    if (script_begin(&s, 600, 340) != 0)
+    if (script_begin(&s, 1180, 460) != 0)
         return -1;
     const rep_block *blocks[MAX_SPECTRUM_LINES];
     size_t nb = 0;
@@ -349,7 +399,7 @@ static int spectrum_chart(chart_set *cs, const rep_results *r)
         }
         fputs("EOD\n", s.f);
     }
-    fputs("set logscale x\n"
+    fputs("set key outside right top vertical\nset logscale x\n"
           "set xtics ('0%%' 1, '50%%' 2, '90%%' 10, '99%%' 100, '99.9%%' 1000, '99.99%%' 10000, "
           "'99.999%%' 100000, '99.9999%%' 1000000)\n"
           "set xlabel 'percentile'\nset ylabel 'latency (ms)'\nset yrange [0:*]\n", s.f);
@@ -359,8 +409,10 @@ static int spectrum_chart(chart_set *cs, const rep_results *r)
         if (!points[b])
             continue;
         fputs(plotted ? ", \\\n  " : "plot ", s.f);
-        fprintf(s.f, "$s%zu using 1:2 with %s lw %s lc rgb '%s' title ", b,
+        /* Past the palette, the colours repeat with another dash pattern. */
+        fprintf(s.f, "$s%zu using 1:2 with %s lw %s dt %zu lc rgb '%s' title ", b,
                 from_hist[b] ? "lines" : "linespoints pt 7 ps 0.6", b == 0 ? "2.5" : "1.5",
+                b == 0 ? (size_t)1 : 1 + (b - 1) / NPALETTE,
                 b == 0 ? "#111827" : palette[(b - 1) % NPALETTE]);
         text_gnuplot(s.f, b == 0 ? "all requests" : blocks[b]->name, LABEL_MAX);
         plotted++;
@@ -370,7 +422,7 @@ static int spectrum_chart(chart_set *cs, const rep_results *r)
         script_discard(&s);
         return 0;
     }
-    return add_chart(cs, CHART_RUN, 0, &s,
+    return add_chart(cs, CHART_RUN, 1, &s,
                      any_summary ? "Latency by percentile (log scale). Lines with dots are drawn "
                                    "from the summary percentiles (no histogram in the input)."
                                  : "Latency by percentile (log scale), from the full HDR "
@@ -466,7 +518,7 @@ static int errors_chart(chart_set *cs, const rep_results *r)
 }
 
 /* Small multiples: one row per subsystem, rate on the left, p99 on the right. */
-static int subsystem_chart(chart_set *cs, const rep_results *r)
+static int subsystem_chart(chart_set *cs, const rep_results *r, const rep_capacity *cap)
 {
     size_t nsub = r->nsubs < MAX_PANELS ? r->nsubs : MAX_PANELS;
     if (nsub == 0 || r->npoints == 0)
@@ -484,6 +536,7 @@ static int subsystem_chart(chart_set *cs, const rep_results *r)
         const char *name = r->subs[sidx].name;
         fprintf(f, "$r%zu << EOD\n", sidx);
         int has_rate = 0, has_p99 = 0;
+        double p99max = 0;
         for (size_t i = 0; i < n; i++) {
             const rep_sub_point *sp = &r->points[i].subs[sidx];
             val(f, r->points[i].t);
@@ -493,7 +546,11 @@ static int subsystem_chart(chart_set *cs, const rep_results *r)
             fputc('\n', f);
             has_rate |= isfinite(sp->offered) || isfinite(sp->ok);
             has_p99 |= isfinite(sp->p99);
+            if (isfinite(sp->p99) && sp->p99 > p99max)
+                p99max = sp->p99;
         }
+        double slo = isfinite(r->subs[sidx].slo_p99_ms) ? r->subs[sidx].slo_p99_ms
+                                                        : subsystem_slo(cap, name);
         fputs("EOD\n", f);
         fputs("set title ", f);
         text_gnuplot(f, name, LABEL_MAX);
@@ -506,15 +563,21 @@ static int subsystem_chart(chart_set *cs, const rep_results *r)
         fputs("set title ", f);
         text_gnuplot(f, name, LABEL_MAX);
         fputs(" . ': p99 latency (ms)'\nset yrange [0:*]\n", f);
+        if (has_p99 && isfinite(slo)) {
+            /* The SLO stays in view even when p99 is far below it. */
+            fprintf(f, "set yrange [0:%.10g]\n", fmax(p99max, slo) * 1.15);
+            slo_line(f, slo);
+        }
         if (has_p99)
             fprintf(f, "plot $r%zu using 1:4 with lines lw 2 lc rgb '#f59e0b' title 'p99'\n", sidx);
         else
             fputs("set yrange [0:1]\nplot 0 with lines lc rgb '#e5e7eb' title 'no data'\n", f);
+        fputs("unset arrow\nunset label\n", f);
     }
     fputs("unset multiplot\n", f);
     char caption[160];
     snprintf(caption, sizeof caption, "Per subsystem, each second: offered and successful rate, "
-                                      "and p99 latency.%s",
+                                      "and p99 latency against its SLO (dashed red).%s",
              r->nsubs > MAX_PANELS ? " Only the first 16 subsystems are drawn." : "");
     return add_chart(cs, CHART_RUN, 1, &s, caption, "Subsystems over time");
 }
@@ -537,7 +600,7 @@ static int search_chart(chart_set *cs, const rep_capsub *c)
     memcpy(steps, c->steps, c->nsteps * sizeof *steps);
     qsort(steps, c->nsteps, sizeof *steps, by_rate);
     script s;
-    if (script_begin(&s, 600, 360) != 0) {
+    if (script_begin(&s, 600, 520) != 0) {
         free(steps);
         return -1;
     }
@@ -563,27 +626,17 @@ static int search_chart(chart_set *cs, const rep_capsub *c)
     }
     fputs("EOD\n", f);
     free(steps);
-    fputs("set xlabel 'offered rate (req/s)'\nset ylabel 'throughput (req/s)'\n"
-          "set yrange [0:*]\nset xrange [0:*]\n", f);
+    /* Two panels sharing the rate axis, throughput above and p99 below,
+     * rather than one chart with two y axes whose SLO line would cross
+     * the throughput scale. */
     char num[32];
-    if (any_p99) {
-        double top = p99max;
-        if (isfinite(c->slo_p99_ms) && c->slo_p99_ms * 1.25 > top)
-            top = c->slo_p99_ms * 1.25;
-        fprintf(f, "set y2label 'p99 latency (ms)' textcolor rgb '#374151'\nset y2tics nomirror "
-                   "textcolor rgb '#374151'\nset y2range [0:%.10g]\n", top > 0 ? top * 1.05 : 1);
-        if (isfinite(c->slo_p99_ms)) {
-            fprintf(f, "set arrow from graph 0, second %.10g to graph 1, second %.10g nohead "
-                       "lc rgb '#dc2626' lw 1.5 dt 2 front\n", c->slo_p99_ms, c->slo_p99_ms);
-            fprintf(f, "set label 'p99 SLO %s ms' at graph 0.02, second %.10g offset 0,0.7 "
-                       "textcolor rgb '#dc2626' front\n", fmt_num(num, c->slo_p99_ms, 2),
-                    c->slo_p99_ms);
-        }
-    }
+    fprintf(f, "set xrange [0:%.10g]\nset multiplot layout %d,1\nset yrange [0:*]\n"
+               "set ylabel 'throughput (req/s)'\nunset xlabel\n",
+            ratemax > 0 ? ratemax * 1.05 : 1, any_p99 ? 2 : 1);
     if (isfinite(c->capacity_rps)) {
-        fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead lc rgb '#16a34a' "
+        fprintf(f, "set arrow 1 from %.10g, graph 0 to %.10g, graph 1 nohead lc rgb '#16a34a' "
                    "lw 2.5 front\n", c->capacity_rps, c->capacity_rps);
-        fprintf(f, "set label 'capacity %s%s rps' at %.10g, graph 0.96 %s offset %s,0 "
+        fprintf(f, "set label 1 'capacity %s%s rps' at %.10g, graph 0.92 %s offset %s,0 "
                    "textcolor rgb '#15803d' front\n", c->at_least ? ">= " : "",
                 fmt_num(num, c->capacity_rps, 1), c->capacity_rps,
                 c->capacity_rps > ratemax * 0.6 ? "right" : "left",
@@ -591,18 +644,25 @@ static int search_chart(chart_set *cs, const rep_capsub *c)
     }
     fputs("plot $steps using 1:1 with lines lw 1 dt 3 lc rgb '#9ca3af' title 'ideal', \\\n"
           "  $steps using 1:2 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#2563eb' title 'achieved', \\\n"
-          "  $steps using 1:3 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#16a34a' title 'successful'",
+          "  $steps using 1:3 with linespoints pt 7 ps 0.6 lw 2 lc rgb '#16a34a' title 'successful'\n",
           f);
-    if (any_p99)
-        fputs(", \\\n  $steps using 1:4 axes x1y2 with lines lw 1.5 lc rgb '#f59e0b' title 'p99', \\\n"
-              "  $steps using 1:5 axes x1y2 with points pt 7 ps 0.8 lc rgb '#f59e0b' title "
-              "'step passed', \\\n"
-              "  $steps using 1:6 axes x1y2 with points pt 5 ps 0.8 lc rgb '#dc2626' title "
-              "'step failed'", f);
-    fputc('\n', f);
+    if (any_p99) {
+        double top = p99max;
+        if (isfinite(c->slo_p99_ms) && c->slo_p99_ms * 1.25 > top)
+            top = c->slo_p99_ms * 1.25;
+        fprintf(f, "unset label 1\nset xlabel 'offered rate (req/s)'\nset ylabel 'p99 (ms)'\n"
+                   "set yrange [0:%.10g]\n", top > 0 ? top * 1.05 : 1);
+        if (isfinite(c->slo_p99_ms))
+            slo_line(f, c->slo_p99_ms);
+        fputs("plot $steps using 1:4 with lines lw 1.5 lc rgb '#f59e0b' title 'p99', \\\n"
+              "  $steps using 1:5 with points pt 7 ps 0.8 lc rgb '#f59e0b' title 'step passed', \\\n"
+              "  $steps using 1:6 with points pt 5 ps 0.8 lc rgb '#dc2626' title 'step failed'\n",
+              f);
+    }
+    fputs("unset multiplot\n", f);
     return add_chart(cs, CHART_CAPACITY, 0, &s,
-                     "Each step of the search: throughput (left axis) and p99 (right axis) "
-                     "against the offered rate, with the SLO and the capacity found.",
+                     "Each step of the search against the offered rate: throughput above, p99 "
+                     "below with the SLO (dashed red), and the capacity found (green).",
                      "Capacity search: %s", c->name);
 }
 
@@ -692,7 +752,9 @@ static void forecast_axis(FILE *f, const rep_forecast *fc)
 {
     if (fc->x_kind == REP_X_TIME) {
         int datetime = fc->time_kind && strcmp(fc->time_kind, "datetime") == 0;
-        fprintf(f, "set xdata time\nset timefmt '%%s'\nset format x %s\nset xtics rotate by -30\n",
+        /* Rotated date labels run right of their tic: room for the last one. */
+        fprintf(f, "set xdata time\nset timefmt '%%s'\nset format x %s\nset xtics rotate by -30\n"
+                   "set rmargin 8\n",
                 datetime ? "\"%m-%d %H:%M\"" : "'%Y-%m-%d'");
     } else if (fc->x_kind == REP_X_INDEX) {
         fputs("set xlabel 'period (position)'\n", f);
@@ -706,15 +768,18 @@ static void forecast_plot(FILE *f, const rep_series *se, int bands80, int bands9
 {
     int plotted = 0;
 #define NEXT() fputs(plotted++ ? ", \\\n  " : "plot ", f)
+    /* The bands as bars at each forecast point: a festival day forecast
+     * alone (one point) still shows them, where a filled curve would have
+     * no width; and no line ramps into the festival from the day before. */
     if (bands95 && se->nforecast) {
         NEXT();
-        fputs("$fc using 1:5:6 with filledcurves fc rgb '#93c5fd' fs transparent solid 0.45 "
-              "noborder title '95% band'", f);
+        fputs("$fc using 1:2:5:6 with yerrorbars pt -1 lw 7 lc rgb '#93c5fd' title '95% band'",
+              f);
     }
     if (bands80 && se->nforecast) {
         NEXT();
-        fputs("$fc using 1:3:4 with filledcurves fc rgb '#3b82f6' fs transparent solid 0.45 "
-              "noborder title '80% band'", f);
+        fputs("$fc using 1:2:3:4 with yerrorbars pt -1 lw 4 lc rgb '#3b82f6' title '80% band'",
+              f);
     }
     if (se->nhistory) {
         NEXT();
@@ -729,8 +794,7 @@ static void forecast_plot(FILE *f, const rep_series *se, int bands80, int bands9
     }
     if (se->nforecast) {
         NEXT();
-        fputs("$fc using 1:2 with linespoints pt 7 ps 0.5 lw 2.5 lc rgb '#1d4ed8' title "
-              "'forecast mean'", f);
+        fputs("$fc using 1:2 with points pt 7 ps 1.2 lc rgb '#1d4ed8' title 'forecast mean'", f);
     }
     if (isfinite(cap)) {
         NEXT();
@@ -842,7 +906,7 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
     if (p->nsubs == 0)
         return 0;
     script s;
-    if (script_begin(&s, 1180, 360) != 0)
+    if (script_begin(&s, 1180, 420) != 0)
         return -1;
     FILE *f = s.f;
     fputs("$bars << EOD\n", f);
@@ -862,7 +926,25 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
         script_discard(&s);
         return 0;
     }
-    fputs("set xtics (", f);
+    /* A full-link bar many times the others' would squash them: past a
+     * 20x spread the axis is logarithmic. */
+    double lo = INFINITY, hi = 0;
+    for (size_t i = 0; i < p->nsubs; i++) {
+        const double v[] = {p->subs[i].demand_rps, p->subs[i].demand_hi95_rps,
+                            p->subs[i].capacity_rps};
+        for (size_t k = 0; k < 3; k++)
+            if (isfinite(v[k]) && v[k] > 0) {
+                lo = fmin(lo, v[k]);
+                hi = fmax(hi, v[k]);
+            }
+    }
+    int log_y = hi > 0 && lo < INFINITY && hi / lo > 20;
+    if (log_y)
+        fprintf(f, "set logscale y\nset yrange [%.10g:%.10g]\nset format y '%%.0s%%c'\n",
+                pow(10, floor(log10(lo))), pow(10, ceil(log10(hi * 1.2))));
+    else
+        fputs("set yrange [0:*]\n", f);
+    fputs("set xtics rotate by -30 left\nset bmargin 7\nset xtics (", f);
     for (size_t i = 0; i < p->nsubs; i++) {
         if (i)
             fputs(", ", f);
@@ -870,14 +952,16 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
         fprintf(f, " %zu", i);
     }
     fputs(")\nset grid noxtics ytics\nset style fill solid 0.9 border -1\nset boxwidth 0.26\n", f);
-    fprintf(f, "set xrange [-0.6:%zu.6]\nset yrange [0:*]\nset ylabel 'requests per second'\n",
-            p->nsubs - 1);
+    fprintf(f, "set xrange [-0.6:%zu.6]\nset ylabel 'requests per second%s'\n", p->nsubs - 1,
+            log_y ? " (log scale)" : "");
     fputs("plot $bars using ($1-0.28):2 with boxes lc rgb '#93c5fd' title 'demand (forecast mean)', \\\n"
           "  $bars using ($1):3 with boxes lc rgb '#2563eb' title 'demand (hi95)', \\\n"
           "  $bars using ($1+0.28):4 with boxes lc rgb '#16a34a' title 'measured capacity'\n", f);
     return add_chart(cs, CHART_PLAN, 1, &s,
                      "Per subsystem: peak demand (mean and the 95% upper bound) against the "
-                     "measured capacity. A blue bar taller than its green bar is a shortfall.",
+                     "measured capacity. A light-blue bar (mean) taller than the green bar is a "
+                     "shortfall; a dark-blue bar (hi95) taller than the green one, or headroom "
+                     "under the safety margin, is tight.",
                      "Plan: demand vs capacity");
 }
 
@@ -894,12 +978,14 @@ int charts_render(const report_inputs *in, chart_set *cs)
     }
     const rep_results *r = in->results;
     if (r && r->npoints) {
-        if (rate_chart(cs, r) != 0 || latency_chart(cs, r) != 0 || target_charts(cs, in) != 0)
+        if (rate_chart(cs, r) != 0 || latency_chart(cs, r, in->capacity) != 0 ||
+            target_charts(cs, in) != 0)
             return -1;
     }
     if (r && spectrum_chart(cs, r) != 0)
         return -1;
-    if (r && r->npoints && (errors_chart(cs, r) != 0 || subsystem_chart(cs, r) != 0))
+    if (r && r->npoints &&
+        (errors_chart(cs, r) != 0 || subsystem_chart(cs, r, in->capacity) != 0))
         return -1;
     for (size_t i = 0; in->capacity && i < in->capacity->nsubs; i++)
         if (search_chart(cs, &in->capacity->subs[i]) != 0 ||

@@ -3,9 +3,12 @@
  *
  * Inline CSS, charts as inline SVG, no script, no external fetch (a
  * Content-Security-Policy meta tag forbids them, so even a bug cannot make
- * the page load anything). Top to bottom: the verdict banner with its
- * reasons, then one section per input (run, capacity, forecast, plan), then
- * the run's settings and the input files. Every string from an input goes
+ * the page load anything). Laid out as a review reads, top-down: the
+ * verdict banner with its reasons; the plan (which subsystem is short, by
+ * how much, how many instances) with headroom bars; the forecast against
+ * the capacity; then the evidence: the capacity search and the festival
+ * replay, each opening with what was tested and at what scale; then the
+ * run's settings and the input files. Every string from an input goes
  * through report_clean (secret header values removed) and text_html. */
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #include "common/version.h"
 #include "reports/charts.h"
+#include "reports/replay_sections.h"
 #include "reports/report.h"
 #include "reports/report_text.h"
 #include "reports/verdict.h"
@@ -83,6 +87,14 @@ static const char css[] =
     "table.kv td{text-align:left;word-break:break-all}\n"
     "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}\n"
     ".muted{color:var(--muted)}\n"
+    ".tested{background:#f8fafc;border-left:4px solid #94a3b8;padding:8px 12px;margin:0 0 14px;"
+    "color:#334155}\n"
+    ".hbar{position:relative;height:14px;min-width:150px;background:#f1f5f9;border-radius:3px}\n"
+    ".hbar span{position:absolute;left:0;top:0;bottom:0;border-radius:3px}\n"
+    ".hbar span.ok{background:#16a34a}.hbar span.tight{background:#d97706}"
+    ".hbar span.fail{background:#dc2626}.hbar span.inconclusive{background:#94a3b8}\n"
+    ".hbar i{position:absolute;top:-2px;bottom:-2px;border-left:2px solid #111827}\n"
+    ".hbar i.m{border-left:2px dashed #6b7280}\n"
     "footer{color:var(--muted);font-size:12px;text-align:center;margin:26px 0 8px}\n"
     "@media print{body{background:#fff}section{box-shadow:none;border:1px solid var(--line)}}\n";
 
@@ -314,12 +326,65 @@ static void block_cells(FILE *f, const rep_block *b)
     fputs("</tr>\n", f);
 }
 
+/* The total demand at the peak (the full-link row, else the sum). */
+static double plan_total_demand(const rep_plan *p)
+{
+    double sum = 0;
+    for (size_t i = 0; i < p->nsubs; i++) {
+        if (strcmp(p->subs[i].name, "full-link") == 0 && isfinite(p->subs[i].demand_rps))
+            return p->subs[i].demand_rps;
+        if (isfinite(p->subs[i].demand_rps))
+            sum += p->subs[i].demand_rps;
+    }
+    return sum > 0 ? sum : NAN;
+}
+
+/* The replay's scale against the forecast's: a replay peaking at 3.1k
+ * req/s while the festival demand is 15.7k tests the shape of the night,
+ * not its scale, and the page says so before its all-green tiles. */
+static void run_tested(FILE *f, const report_inputs *in, const rep_results *r)
+{
+    char a[32], b[32], c[32], d[32];
+    double peak = 0;
+    for (size_t i = 0; i < r->npoints; i++) {
+        double v = isfinite(r->points[i].target_rate) && r->points[i].target_rate > 0
+                       ? r->points[i].target_rate : r->points[i].offered;
+        if (isfinite(v) && v > peak)
+            peak = v;
+    }
+    fputs("<p class=\"tested\"><strong>What was tested.</strong> ", f);
+    if (r->scenario) {
+        fputs("The scenario <code>", f);
+        h(f, in, r->scenario);
+        fputs("</code>", f);
+    } else {
+        fputs("An ad hoc load", f);
+    }
+    fprintf(f, " replayed for %s s", fmt_num(a, r->total.duration_s, 0));
+    if (r->target) {
+        fputs(" against <code>", f);
+        h(f, in, r->target);
+        fputs("</code>", f);
+    }
+    fprintf(f, ", peaking at %s req/s (%s req/s offered on average).", fmt_num(b, peak, 0),
+            fmt_num(c, r->total.offered_rate, 0));
+    double demand = in->plan ? plan_total_demand(in->plan) : NAN;
+    if (isfinite(demand) && demand > 0 && peak > 0)
+        fprintf(f, " The forecast festival peak asks for %s req/s: the replay ran at %s of "
+                   "that scale. It shows how the system takes the shape of the night (ramps, "
+                   "the midnight surge, the mix) at that scale; whether the festival peak "
+                   "itself is covered is the plan's answer above, from the capacity search.",
+                fmt_num(d, demand, 0), fmt_pct(a, peak / demand));
+    fputs("</p>\n", f);
+}
+
 static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_results *r = in->results;
     const rep_block *t = &r->total;
     char b[32], u[48];
-    fputs("<section id=\"run\"><h2>Load test run</h2>\n", f);
+    fputs("<section id=\"run\"><h2>Festival replay</h2>\n", f);
+    run_tested(f, in, r);
     if (r->generator.limited) {
         fputs("<div class=\"alert fail\"><strong>GENERATOR-LIMITED: these numbers describe the "
               "load generator, not the target</strong>", f);
@@ -363,7 +428,7 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
             fputs("</code></td><td class=\"t\">", f);
             h(f, in, th->tag);
             fputs("</td>", f);
-            cell_num(f, th->value, 3);
+            fprintf(f, "<td>%s</td>", fmt_threshold_value(b, th->expr, th->value));
             fputs("<td class=\"t\">", f);
             badge(f, l, th->pass == 1 ? "pass" : th->pass == 0 ? "fail" : "no verdict");
             fputs("</td></tr>\n", f);
@@ -425,11 +490,41 @@ static void steps_table(FILE *f, const report_inputs *in, const rep_capsub *s)
     fputs("</table></details>\n", f);
 }
 
+static double setting_number(const cJSON *settings, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(settings, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void capacity_tested(FILE *f, const report_inputs *in, const rep_capacity *c)
+{
+    char a[32], b[32], d[32], e[32];
+    double step = setting_number(c->settings, "step_s");
+    double warm = setting_number(c->settings, "warmup_s");
+    double tol = setting_number(c->settings, "tolerance");
+    double start = setting_number(c->settings, "start_rate");
+    fputs("<p class=\"tested\"><strong>What was tested.</strong> Each subsystem alone, at "
+          "constant open-loop rates", f);
+    if (c->target) {
+        fputs(" against <code>", f);
+        h(f, in, c->target);
+        fputs("</code>", f);
+    }
+    fprintf(f, ": steps of %s s measured after a %s s warm-up, from %s req/s, doubling until "
+               "the subsystem's SLO broke, then narrowing until the highest passing and the "
+               "lowest failing rate were within %s; then the whole mix at the scenario's "
+               "weights (full-link), every subsystem on its own SLO. The capacity is the "
+               "highest rate that met the SLO: the scale the plan holds the forecast "
+               "against.</p>\n", fmt_num(a, step, 2), fmt_num(b, warm, 2),
+            fmt_num(d, start, 0), fmt_pct(e, tol));
+}
+
 static void capacity_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_capacity *c = in->capacity;
     char b[32];
-    fputs("<section id=\"capacity\"><h2>Capacity</h2>\n", f);
+    fputs("<section id=\"capacity\"><h2>Capacity search</h2>\n", f);
+    capacity_tested(f, in, c);
     fputs("<table><tr><th>subsystem</th><th>capacity rps</th><th>first failing rps</th>"
           "<th class=\"t\">limited by</th><th class=\"t\">SLO</th><th>steps</th><th>USL alpha</th>"
           "<th>USL beta</th><th>USL gamma</th><th>N*</th></tr>\n", f);
@@ -477,7 +572,7 @@ static void forecast_section(FILE *f, const report_inputs *in, const chart_set *
 {
     const rep_forecast *fc = in->forecast;
     char a[32], b[32];
-    fputs("<section id=\"forecast\"><h2>Forecast</h2>\n", f);
+    fputs("<section id=\"forecast\"><h2>Forecast against capacity</h2>\n", f);
     fputs("<table><tr><th>series</th><th class=\"t\">model</th><th>peak at</th><th>peak mean</th>"
           "<th>peak hi95</th><th class=\"t\">why this model</th></tr>\n", f);
     for (size_t i = 0; i < fc->nseries; i++) {
@@ -494,79 +589,129 @@ static void forecast_section(FILE *f, const report_inputs *in, const chart_set *
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
+    charts_of(f, cs, CHART_PLAN);
     charts_of(f, cs, CHART_FORECAST);
     fputs("</section>\n", f);
+}
+
+/* Headroom as a bar on a 0-3x scale: a solid tick at 1x (demand met), a
+ * dashed one at the safety margin; the colour is the row's status. */
+static void headroom_bar(FILE *f, double headroom, double margin, enum rep_level l)
+{
+    const double scale = 3;
+    double w = isfinite(headroom) ? fmin(fmax(headroom, 0), scale) / scale * 100 : 0;
+    fprintf(f, "<div class=\"hbar\" title=\"headroom\"><span class=\"%s\" style=\"width:%.1f%%\">"
+               "</span><i style=\"left:%.1f%%\"></i>", report_level_class(l), w, 100 / scale);
+    if (isfinite(margin) && margin > 1 && margin < scale)
+        fprintf(f, "<i class=\"m\" style=\"left:%.1f%%\"></i>", margin / scale * 100);
+    fputs("</div>", f);
+}
+
+static void plan_tested(FILE *f, const report_inputs *in, const rep_plan *p)
+{
+    char a[32], b[32], c[32], d[32], e[32];
+    fputs("<p class=\"tested\"><strong>What was tested.</strong> ", f);
+    if (p->metric) {
+        fputs("The forecast festival peak of ", f);
+        h(f, in, p->metric);
+        if (p->peak_t) {
+            fputs(" on ", f);
+            h(f, in, p->peak_t);
+        }
+        fprintf(f, " (mean %s per %s, 95%% upper bound %s) ", fmt_num(a, p->peak_mean, 0),
+                fmt_unit(c, p->unit_seconds), fmt_num(b, p->peak_hi95, 0));
+    } else {
+        fputs("The forecast peak ", f);
+    }
+    fprintf(f, "is turned into requests per second per subsystem (peak factor %s",
+            fmt_num(d, p->peak_factor, 2));
+    if (p->peak_factor_source) {
+        fputs(", from ", f);
+        h(f, in, p->peak_factor_source);
+    }
+    fprintf(f, "; each subsystem's calls per unit from the scenario): %s req/s in all at the "
+               "mean. Each is held against the capacity the search measured; headroom = "
+               "capacity / demand, and below the safety margin of %sx a subsystem is tight.</p>\n",
+            fmt_num(e, plan_total_demand(p), 0), fmt_num(a, p->safety_margin, 2));
+}
+
+/* The plan's assumptions, each sentence once with the subsystems it
+ * applies to (they are mostly the same sentence). */
+static void plan_assumptions(FILE *f, const report_inputs *in, const rep_plan *p)
+{
+    int any = 0;
+    for (size_t i = 0; i < p->nsubs; i++) {
+        const char *text = p->subs[i].assumption;
+        if (!text)
+            continue;
+        size_t k;
+        for (k = 0; k < i; k++)
+            if (p->subs[k].assumption && strcmp(p->subs[k].assumption, text) == 0)
+                break;
+        if (k < i)
+            continue;   /* said already */
+        if (!any)
+            fputs("<h3>Assumptions</h3>\n<ul>\n", f);
+        any = 1;
+        fputs("<li><strong>", f);
+        int first = 1;
+        for (size_t j = i; j < p->nsubs; j++)
+            if (p->subs[j].assumption && strcmp(p->subs[j].assumption, text) == 0) {
+                fputs(first ? "" : ", ", f);
+                text_html(f, p->subs[j].name);
+                first = 0;
+            }
+        fputs("</strong>: ", f);
+        h(f, in, text);
+        fputs("</li>\n", f);
+    }
+    if (any)
+        fputs("</ul>\n", f);
+}
+
+static void plan_row(FILE *f, const report_inputs *in, const rep_plan *p, const rep_plansub *s)
+{
+    char a[32], b[32], c[32];
+    enum rep_level l = report_status_level(s->status);
+    fprintf(f, "<tr class=\"%s\"><td class=\"t\">", report_level_class(l));
+    text_html(f, s->name);
+    fputs("</td><td class=\"t\">", f);
+    badge(f, l, s->status);
+    fprintf(f, "</td><td><strong>%s</strong></td><td>", fmt_num(b, s->headroom, 2));
+    headroom_bar(f, s->headroom, p->safety_margin, l);
+    fputs("</td>", f);
+    cell_num(f, s->headroom_hi95, 2);
+    cell_num(f, s->demand_rps, 0);
+    cell_num(f, s->demand_hi95_rps, 0);
+    fprintf(f, "<td>%s%s</td>", s->capacity_at_least ? "&ge; " : "",
+            fmt_num(a, s->capacity_rps, 0));
+    double need = s->instances_needed, now = s->instances_now;
+    int more = isfinite(need) && isfinite(now) && need > now;
+    fprintf(f, "<td>%s%s &rarr; %s%s</td>", more ? "<strong>" : "", fmt_num(c, now, 0),
+            fmt_num(b, need, 0), more ? "</strong>" : "");
+    fputs("<td class=\"t\">", f);
+    h(f, in, s->scaling_model);
+    fputs("</td><td class=\"t\">", f);
+    h(f, in, s->notes);
+    fputs("</td></tr>\n", f);
 }
 
 static void plan_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_plan *p = in->plan;
-    char a[32], b[32], c[32], d[32];
-    fputs("<section id=\"plan\"><h2>Capacity plan</h2>\n", f);
-    fputs("<p>", f);
-    if (p->metric) {
-        fputs("Forecast peak of <strong>", f);
-        h(f, in, p->metric);
-        fputs("</strong>", f);
-        if (p->peak_t) {
-            fputs(" on <strong>", f);
-            h(f, in, p->peak_t);
-            fputs("</strong>", f);
-        }
-        fprintf(f, ": mean %s, 95%% upper bound %s per %s s. ", fmt_num(a, p->peak_mean, 0),
-                fmt_num(b, p->peak_hi95, 0), fmt_num(c, p->unit_seconds, 0));
-    }
-    fprintf(f, "Peak factor %s", fmt_num(a, p->peak_factor, 2));
-    if (p->peak_factor_source) {
-        fputs(" (from ", f);
-        h(f, in, p->peak_factor_source);
-        fputs(")", f);
-    }
-    fprintf(f, ", safety margin %s.</p>\n", fmt_num(d, p->safety_margin, 2));
-    fputs("<table><tr><th>subsystem</th><th class=\"t\">status</th><th>demand rps</th><th>demand hi95</th>"
-          "<th>capacity rps</th><th>headroom</th><th>headroom hi95</th><th>instances now</th>"
-          "<th>instances needed</th><th class=\"t\">scaling</th><th class=\"t\">notes</th></tr>\n", f);
-    for (size_t i = 0; i < p->nsubs; i++) {
-        const rep_plansub *s = &p->subs[i];
-        enum rep_level l = report_status_level(s->status);
-        fprintf(f, "<tr class=\"%s\"><td class=\"t\">", report_level_class(l));
-        text_html(f, s->name);
-        fputs("</td><td class=\"t\">", f);
-        badge(f, l, s->status);
-        fputs("</td>", f);
-        cell_num(f, s->demand_rps, 1);
-        cell_num(f, s->demand_hi95_rps, 1);
-        fprintf(f, "<td>%s%s</td>", s->capacity_at_least ? "&ge; " : "",
-                fmt_num(a, s->capacity_rps, 1));
-        fprintf(f, "<td><strong>%s</strong></td>", fmt_num(b, s->headroom, 2));
-        cell_num(f, s->headroom_hi95, 2);
-        cell_num(f, s->instances_now, 0);
-        double need = s->instances_needed, now = s->instances_now;
-        fprintf(f, "<td>%s%s%s</td>", isfinite(need) && isfinite(now) && need > now ? "<strong>" : "",
-                fmt_num(c, need, 0), isfinite(need) && isfinite(now) && need > now ? "</strong>" : "");
-        fputs("<td class=\"t\">", f);
-        h(f, in, s->scaling_model);
-        fputs("</td><td class=\"t\">", f);
-        h(f, in, s->notes);
-        fputs("</td></tr>\n", f);
-    }
+    fputs("<section id=\"plan\"><h2>Capacity plan: which subsystem is short, by how much</h2>\n",
+          f);
+    plan_tested(f, in, p);
+    fputs("<table><tr><th>subsystem</th><th class=\"t\">status</th><th>headroom</th>"
+          "<th class=\"t\">headroom (0 to 3x; | 1x, &brvbar; margin)</th><th>headroom hi95</th>"
+          "<th>demand rps</th><th>demand hi95</th><th>capacity rps</th><th>instances now "
+          "&rarr; needed</th><th class=\"t\">scaling</th><th class=\"t\">notes</th></tr>\n", f);
+    for (size_t i = 0; i < p->nsubs; i++)
+        plan_row(f, in, p, &p->subs[i]);
     fputs("</table>\n", f);
-    int any_assumption = 0;
-    for (size_t i = 0; i < p->nsubs; i++) {
-        if (!p->subs[i].assumption)
-            continue;
-        if (!any_assumption)
-            fputs("<h3>Assumptions</h3>\n<ul>\n", f);
-        any_assumption = 1;
-        fputs("<li><strong>", f);
-        text_html(f, p->subs[i].name);
-        fputs("</strong>: ", f);
-        h(f, in, p->subs[i].assumption);
-        fputs("</li>\n", f);
-    }
-    if (any_assumption)
-        fputs("</ul>\n", f);
-    charts_of(f, cs, CHART_PLAN);
+    plan_assumptions(f, in, p);
+    if (!in->forecast)
+        charts_of(f, cs, CHART_PLAN);   /* else drawn with the forecast, below */
     fputs("</section>\n", f);
 }
 
@@ -688,14 +833,16 @@ int report_html(FILE *f, const report_inputs *in, const report_options *opt,
               "CREST_GNUPLOT names no executable). Install it with <code>apt-get install "
               "gnuplot-nox</code> and run <code>crest report</code> again; the tables below "
               "are complete.</div></section>\n", f);
-    if (in->results)
-        run_section(f, in, cs);
-    if (in->capacity)
-        capacity_section(f, in, cs);
-    if (in->forecast)
-        forecast_section(f, in, cs);
     if (in->plan)
         plan_section(f, in, cs);
+    if (in->forecast)
+        forecast_section(f, in, cs);
+    if (in->capacity)
+        capacity_section(f, in, cs);
+    if (in->results)
+        run_section(f, in, cs);
+    report_replay_section_html(f, in);   /* each renders only when its file is there */
+    report_shadow_section_html(f, in);
     if (in->results)
         settings_section(f, in);
     fputs("<footer>Generated by crest " CREST_VERSION " from ", f);

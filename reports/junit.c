@@ -87,7 +87,7 @@ static int run_cases(tlist *l, const rep_results *r)
         c = add(l, "crest.thresholds", name);
         if (!c)
             return -1;
-        fmt_num(num, t->value, 3);
+        fmt_threshold_value(num, t->expr, t->value);
         if (t->pass == 0) {
             c->outcome = FAILED;
             c->type = "threshold";

@@ -47,6 +47,7 @@ static void read_block(const cJSON *obj, const char *name, rep_block *b)
     b->net_errors_by_kind = rj_obj(obj, "net_errors_by_kind");
     const cJSON *h = rj_obj(obj, "histograms");
     b->latency_hist = rj_str(h, "latency");
+    b->slo_p99_ms = rj_num(obj, "slo_p99_ms");
 }
 
 static long find_sub(const rep_results *r, const char *name)

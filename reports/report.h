@@ -20,6 +20,7 @@ struct chart_set;
 typedef struct report_options {
     const char *title;                /* NULL: derived from the inputs */
     int no_charts;                    /* 1: skip gnuplot entirely */
+    int quiet;                        /* 1: do not list the files written */
 } report_options;
 
 #define REPORT_MAX_OUTPUTS 8

@@ -30,6 +30,7 @@ typedef struct rep_block {
     const cJSON *status;              /* {"2xx": n, ...} or NULL */
     const cJSON *net_errors_by_kind;  /* {"refused": n, ...} or NULL */
     const char *latency_hist;         /* hist_encode text, or NULL */
+    double slo_p99_ms;                /* the subsystem's p99 SLO; NAN when not given */
 } rep_block;
 
 /* One subsystem's values in one second of the timeseries. */

@@ -199,6 +199,30 @@ char *report_redact(const char *s, const char *const *secrets, size_t nsecrets)
     return out;
 }
 
+/* "61030915.5" -> "61,030,915.5" in place (BUF holds 32 bytes): the same
+ * grouping as the terminal's (units_format_count), never an exponent. */
+static void group_thousands(char *buf)
+{
+    char *digits = buf + (buf[0] == '-');
+    size_t nint = strcspn(digits, ".");
+    if (nint <= 3)
+        return;
+    size_t ncommas = (nint - 1) / 3, len = strlen(buf);
+    if (len + ncommas >= 32)
+        return;
+    char out[32];
+    size_t k = 0;
+    if (buf[0] == '-')
+        out[k++] = '-';
+    for (size_t i = 0; i < nint; i++) {
+        if (i && (nint - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    strcpy(out + k, digits + nint);
+    strcpy(buf, out);
+}
+
 const char *fmt_num(char *buf, double v, int decimals)
 {
     if (isnan(v)) {
@@ -223,6 +247,7 @@ const char *fmt_num(char *buf, double v, int decimals)
     }
     if (strcmp(buf, "-0") == 0)
         strcpy(buf, "0");
+    group_thousands(buf);
     return buf;
 }
 
@@ -244,5 +269,39 @@ const char *fmt_pct(char *buf, double fraction)
     char num[32];
     int decimals = fabs(fraction) < 0.001 && fraction != 0 ? 3 : 2;
     snprintf(buf, 32, "%s%%", fmt_num(num, fraction * 100.0, decimals));
+    return buf;
+}
+
+const char *fmt_unit(char *buf, double unit_seconds)
+{
+    static const struct { double s; const char *name; } units[] = {
+        {86400, "day"}, {3600, "hour"}, {60, "minute"}, {1, "second"}, {604800, "week"}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (unit_seconds == units[i].s) {
+            strcpy(buf, units[i].name);
+            return buf;
+        }
+    char n[32];
+    snprintf(buf, 32, "%s s", fmt_num(n, unit_seconds, 0));
+    return buf;
+}
+
+const char *fmt_threshold_value(char *buf, const char *expr, double v)
+{
+    const char *m = expr ? expr : "";
+    const char *colon = strchr(m, ':');
+    if (colon && colon < m + strcspn(m, "<>="))
+        m = colon + 1;
+    size_t len = strcspn(m, "<>= ");
+    char n[32];
+    if ((len == 6 && strncmp(m, "errors", 6) == 0) || (len == 4 && strncmp(m, "shed", 4) == 0))
+        return fmt_pct(buf, v);
+    if (len == 4 && strncmp(m, "rate", 4) == 0) {
+        snprintf(buf, 32, "%s/s", fmt_num(n, v, 1));
+        return buf;
+    }
+    if (len == 7 && strncmp(m, "dropped", 7) == 0)
+        return fmt_num(buf, v, 0);
+    snprintf(buf, 32, "%s ms", fmt_num(n, v, 2));
     return buf;
 }

@@ -50,11 +50,17 @@ char *report_redact(const char *s, const char *const *secrets, size_t nsecrets);
 int report_is_secret(const char *name, const char *const *secrets, size_t nsecrets);
 
 /* Number formatting into BUF (at least 32 bytes); NAN prints as "-".
- * fmt_num: up to DECIMALS decimals, trailing zeros trimmed, thousands kept
- * plain ("12345.6"). fmt_pct: a fraction as a percentage ("1.25%"). */
+ * fmt_num: up to DECIMALS decimals, trailing zeros trimmed, thousands
+ * grouped ("12,345.6", as on the terminal; never an exponent below 1e15). fmt_pct: a fraction as a percentage ("1.25%"). */
 const char *fmt_num(char *buf, double v, int decimals);
 /* Two significant digits, small values in exponent form ("2.1e-05"): p-values. */
 const char *fmt_sig(char *buf, double v);
 const char *fmt_pct(char *buf, double fraction);
+/* "day", "hour", "minute", "second", "week", else "600 s": one forecast
+ * step in words, for "per day" rather than "per 86400 s". */
+const char *fmt_unit(char *buf, double unit_seconds);
+/* A threshold's measured value in the unit of its metric, read from EXPR
+ * ("[tag:]metric<bound"): "76.7 ms", "0.18%", "1,234/s", "12". */
+const char *fmt_threshold_value(char *buf, const char *expr, double v);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reports/replay_sections.h"
 #include "reports/report.h"
 #include "reports/report_text.h"
 #include "reports/verdict.h"
@@ -153,7 +154,7 @@ static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
         for (size_t i = 0; i < r->nthresholds; i++) {
             const rep_threshold *th = &r->thresholds[i];
             if (table_row(&tb, th->pass == 1 ? "PASS" : th->pass == 0 ? "FAIL" : "?", th->expr,
-                          th->tag ? th->tag : "", fmt_num(a, th->value, 3)) != 0)
+                          th->tag ? th->tag : "", fmt_threshold_value(a, th->expr, th->value)) != 0)
                 return -1;
         }
         table_print(f, &tb);
@@ -296,6 +297,8 @@ int report_summary(FILE *f, const report_inputs *in)
                     fmt_num(b, s->peak_hi95, 0));
         }
     }
+    report_replay_section_text(f, in);
+    report_shadow_section_text(f, in);
     fprintf(f, "\nOverall verdict: %s\n", v.word);
     return 0;
 }

@@ -58,7 +58,7 @@ static void results_reasons(const rep_results *r, rep_verdict *v)
         const rep_threshold *t = &r->thresholds[i];
         if (t->pass == 0)
             add(v, REP_LEVEL_FAIL, "threshold %s failed (value %s)", t->expr ? t->expr : "?",
-                fmt_num(a, t->value, 3));
+                fmt_threshold_value(a, t->expr, t->value));
     }
     const rep_baseline *b = &r->baseline;
     for (size_t i = 0; i < b->nrows; i++) {

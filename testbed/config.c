@@ -283,9 +283,35 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
     return 0;
 }
 
+/* "alter": {"path": "/cart/view"} and "trace_ids": true (docs/testbed.md). */
+static int apply_shadow_demo(const char *file, const cJSON *root, testbed_config *c)
+{
+    static const char *const alter_keys[] = {"path", NULL};
+    const cJSON *alter = cJSON_GetObjectItemCaseSensitive(root, "alter");
+    if (alter && !cJSON_IsNull(alter)) {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(alter, "path");
+        if (!cJSON_IsObject(alter) || jsonio_check_keys(file, "alter", alter, alter_keys) != 0 ||
+            !cJSON_IsString(path) || path->valuestring[0] != '/' ||
+            strlen(path->valuestring) >= sizeof c->alter_path) {
+            crest_error_at(file, 0, "'alter' must be {\"path\": \"/prefix\"} (a path starting "
+                           "with '/', under %zu characters)", sizeof c->alter_path);
+            return -1;
+        }
+        snprintf(c->alter_path, sizeof c->alter_path, "%s", path->valuestring);
+    }
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(root, "trace_ids");
+    if (tr && !cJSON_IsBool(tr)) {
+        crest_error_at(file, 0, "'trace_ids' must be true or false");
+        return -1;
+    }
+    if (tr)
+        c->trace_ids = cJSON_IsTrue(tr);
+    return 0;
+}
+
 int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
 {
-    static const char *const keys[] = {"subsystems", "seed", NULL};
+    static const char *const keys[] = {"subsystems", "seed", "alter", "trace_ids", NULL};
     if (!cJSON_IsObject(root)) {
         crest_error_at(file, 0, "the top level must be an object like {\"subsystems\": {...}, "
                        "\"seed\": 1}");
@@ -298,6 +324,8 @@ int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
                    "an integer in [0, 2^53]", &seed) < 0)
         return -1;
     c->seed = (uint64_t)seed;
+    if (apply_shadow_demo(file, root, c) != 0)
+        return -1;
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");
     if (!subs)
         return 0;

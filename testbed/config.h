@@ -36,6 +36,11 @@ typedef struct subsystem_config {
 typedef struct testbed_config {
     subsystem_config sub[TESTBED_NSUB];
     uint64_t seed;
+    /* Answers for a shadow-comparison demo (crest shadow): */
+    char alter_path[128];      /* "": off; else a 200 to a path starting with it carries an
+                                  extra field, "variant":"b" (a subtly different answer) */
+    int trace_ids;             /* 1: every 200 carries "trace":"<unique id>" (differs per
+                                  answer and per testbed, like a real trace id) */
 } testbed_config;
 
 /* The compiled-in defaults (see docs/testbed.md for the table). */

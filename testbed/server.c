@@ -57,6 +57,10 @@ struct testbed_server {
     double started;              /* clock_now_s() at start, for uptime */
     testbed_other_counters other;
     http_parser_settings settings;
+    char alter_path[128];        /* shadow demo: see testbed_config */
+    size_t alter_len;
+    int trace_ids;
+    uint64_t trace_next;
     char scratch[SCRATCH_SIZE];
 };
 
@@ -227,10 +231,19 @@ static void respond_subsystem(conn *c, int sub, sim_outcome outcome)
 {
     const char *name = testbed_subsystem_names[sub];
     switch (outcome) {
-    case SIM_OK:
-        respond_json(c, 200, "", "{\"subsystem\":\"%s\",\"ok\":true,\"bytes\":%llu}\n", name,
-                     (unsigned long long)c->body_bytes);
+    case SIM_OK: {
+        testbed_server *srv = c->srv;
+        char trace[48] = "";
+        int altered = srv->alter_len && c->url_len >= srv->alter_len &&
+                      memcmp(c->url, srv->alter_path, srv->alter_len) == 0;
+        if (srv->trace_ids)
+            snprintf(trace, sizeof trace, ",\"trace\":\"%016llx\"",
+                     (unsigned long long)(srv->trace_next++ * 0x9e3779b97f4a7c15ull));
+        respond_json(c, 200, "", "{\"subsystem\":\"%s\",\"ok\":true,\"bytes\":%llu%s%s}\n", name,
+                     (unsigned long long)c->body_bytes, altered ? ",\"variant\":\"b\"" : "",
+                     trace);
         break;
+    }
     case SIM_DEGRADED:
         respond_json(c, 200, "X-Degraded: 1\r\n",
                      "{\"subsystem\":\"%s\",\"ok\":true,\"degraded\":true}\n", name);
@@ -706,6 +719,10 @@ testbed_server *testbed_server_new(struct ev_loop *loop, const testbed_config *c
     srv->loop = loop;
     srv->listen_fd = -1;
     srv->started = clock_now_s();
+    snprintf(srv->alter_path, sizeof srv->alter_path, "%s", cfg->alter_path);
+    srv->alter_len = strlen(srv->alter_path);
+    srv->trace_ids = cfg->trace_ids;
+    srv->trace_next = cfg->seed * 0x2545f4914f6cdd1dull + 1;
     double start = ev_now(loop);
     for (int i = 0; i < TESTBED_NSUB; i++) {
         /* Distinct, reproducible streams per subsystem from one seed. */

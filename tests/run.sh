@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# tests/run.sh: runs the whole suite and ends with "N passed, N failed".
+# tests/run.sh: runs the whole suite and ends with "N passed, N failed, N skipped".
 #
-# Unit tests: every binary in $UNIT_DIR (cmocka, TAP output; one test case
-# per "ok"/"not ok" line). Integration tests: every tests/integration/test_*.sh
-# (each sources lib.sh and prints TAP lines too). A binary or script that
-# crashes or exits non-zero without reporting a failure counts as one failure.
+# Unit tests: every binary $UNIT_DIR/*/test_* (cmocka, TAP output).
+# Integration tests: every tests/integration/test_*.sh (each sources lib.sh,
+# whose run_tests prints TAP too). Only the TAP stream counts: the test's
+# stdout, and there only lines of the exact shapes
+#   1..N                        the plan (required, exactly one)
+#   ok N - name | ok - name     a pass
+#   not ok N - name | not ok - name
+#                               a failure
+#   ... # SKIP reason           a skip (cmocka writes "not ok N # SKIP name")
+# Anything else (stderr, program output that happens to start with "ok")
+# is ignored. A stream whose results do not add up to its plan (an exit()
+# inside the code under test drops the remaining cases), a binary or script
+# that exits non-zero or is killed, and a missing or empty UNIT_DIR each
+# count as a failure.
 #
 #   tests/run.sh [unit|integration] [NAME-FILTER]
 set -u
@@ -16,54 +26,101 @@ which_part=${1:-all}
 filter=${2:-}
 passed=0
 failed=0
+skipped=0
 failed_names=()
 log_dir=$(mktemp -d /tmp/crest-tests.XXXXXX)
 
-count() { # name logfile rc
-    local name=$1 log=$2 rc=$3 p f
-    p=$(grep -cE '^ok ' "$log")
-    f=$(grep -cE '^not ok ' "$log")
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        f=1
-        echo "not ok - $name exited with status $rc" >> "$log"
+# tap_tally FILE: prints "PLAN PASSED FAILED SKIPPED RESULTS" for the TAP
+# stream in FILE (PLAN -1 when there is none, -2 when there are several).
+tap_tally() {
+    awk '
+        /^1\.\.[0-9]+$/ { plans++; plan = substr($0, 4) + 0; next }
+        /^(not )?ok( [0-9]+)?( - [^#]*[^# ])?( # SKIP( .*)?)?$/ {
+            # a bare "ok" or "ok 3" without a name or a SKIP is not a result
+            if ($0 !~ / - / && $0 !~ / # SKIP/) next
+            results++
+            if ($0 ~ / # SKIP/) skipped++
+            else if ($0 ~ /^not ok/) failed++
+            else passed++
+        }
+        END {
+            if (plans == 0) plan = -1
+            if (plans > 1) plan = -2
+            printf "%d %d %d %d %d\n", plan, passed, failed, skipped, results
+        }' "$1"
+}
+
+# count NAME STDOUT_LOG STDERR_LOG RC: adds one binary's or script's results.
+count() {
+    local name=$1 out=$2 err=$3 rc=$4 plan p f s n problem=""
+    read -r plan p f s n < <(tap_tally "$out")
+    if [ "$plan" -eq -1 ]; then
+        problem="no TAP plan (1..N) in its output"
+    elif [ "$plan" -eq -2 ]; then
+        problem="more than one TAP plan in its output"
+    elif [ "$n" -ne "$plan" ]; then
+        problem="planned $plan tests, reported $n"
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        problem="exited with status $rc"
+    fi
+    if [ -n "$problem" ]; then
+        f=$((f + 1))
+        echo "not ok - $name: $problem" >> "$out"
     fi
     passed=$((passed + p))
     failed=$((failed + f))
+    skipped=$((skipped + s))
+    local tally="$p passed"
+    [ "$s" -eq 0 ] || tally="$tally, $s skipped"
     if [ "$f" -ne 0 ]; then
         failed_names+=("$name")
-        echo "--- $name: $p passed, $f failed (log below)"
-        grep -vE '^ok ' "$log" | tail -n 60
+        echo "--- $name: $tally, $f failed${problem:+ ($problem)} (log below)"
+        grep -vE '^ok ' "$out" | tail -n 30
+        tail -n 60 "$err"
     else
-        echo "--- $name: $p passed"
+        echo "--- $name: $tally"
     fi
 }
 
+# no_tests PART WHERE: nothing matched; that is a failure, never a pass.
+no_tests() {
+    failed=$((failed + 1))
+    failed_names+=("$1")
+    echo "--- $1: no tests found in $2${filter:+ matching '$filter'}"
+}
+
 if [ "$which_part" = all ] || [ "$which_part" = unit ]; then
+    ran=0
     for bin in "$UNIT_DIR"/*/test_*; do
-        [ -x "$bin" ] || continue
+        [ -f "$bin" ] && [ -x "$bin" ] || continue
         name=$(basename "$(dirname "$bin")")/$(basename "$bin")
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
-        log="$log_dir/${name//\//_}.log"
-        CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$bin" > "$log" 2>&1
-        count "$name" "$log" $?
+        ran=$((ran + 1))
+        log="$log_dir/${name//\//_}"
+        CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 300 "$bin" > "$log.out" 2> "$log.err"
+        count "$name" "$log.out" "$log.err" $?
     done
+    [ "$ran" -gt 0 ] || no_tests unit "UNIT_DIR=$UNIT_DIR"
 fi
 
 if [ "$which_part" = all ] || [ "$which_part" = integration ]; then
+    ran=0
     for script in tests/integration/test_*.sh; do
         [ -f "$script" ] || continue
         name=$(basename "$script" .sh)
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
-        log="$log_dir/$name.log"
+        ran=$((ran + 1))
+        log="$log_dir/$name"
         start=$(date +%s)
-        timeout 600 bash "$script" > "$log" 2>&1
+        timeout -k 10 600 bash "$script" > "$log.out" 2> "$log.err"
         rc=$?
         echo "    ($name took $(( $(date +%s) - start ))s)"
-        count "$name" "$log" $rc
+        count "$name" "$log.out" "$log.err" $rc
     done
+    [ "$ran" -gt 0 ] || no_tests integration tests/integration
 fi
 
 echo
 [ ${#failed_names[@]} -gt 0 ] && echo "failing: ${failed_names[*]} (logs in $log_dir)"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -34,22 +34,42 @@ cleanup() {
     stop_started_processes
     [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+# On INT/TERM (tests/run.sh's timeout) the script stops here: cleaning up
+# and carrying on with the next test would leave a timed-out file unbounded.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 fail() { echo "FAIL: $*" >&2; return 1; }
 
 # assert_eq ACTUAL EXPECTED MESSAGE
 assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 
+# is_number TEXT: a decimal number (jq's null, "", nan, inf are not).
+is_number() { [[ "$1" =~ ^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$ ]]; }
+
 # assert_near ACTUAL EXPECTED REL_TOLERANCE MESSAGE
 assert_near() {
+    is_number "$1" || { fail "$4: expected a number near $2, got '$1'"; return 1; }
+    is_number "$2" || { fail "$4: expected value '$2' is not a number"; return 1; }
     awk -v a="$1" -v e="$2" -v t="$3" 'BEGIN { d = a - e; if (d < 0) d = -d;
         r = (e == 0) ? d : d / (e < 0 ? -e : e); exit !(r <= t) }' ||
         fail "$4: expected $2 within $(awk -v t="$3" 'BEGIN{print t*100}')%, got $1"
 }
 
-# assert_cmp "A OP B" MESSAGE   (awk expression, numbers)
-assert_cmp() { awk "BEGIN { exit !($1) }" || fail "$2 ($1)"; }
+# assert_cmp "A OP B" MESSAGE   (awk expression over numbers: every operand
+# must be a number literal, so a missing field (jq's null, an empty string)
+# fails instead of reading as 0)
+assert_cmp() {
+    local rest
+    # drop the number literals; what is left must be operators and brackets
+    rest=$(printf '%s' "$1" | sed -E 's/(^|[^A-Za-z0-9_.])[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?/\1/g')
+    if [[ "$rest" =~ [A-Za-z_] ]]; then
+        fail "$2: not a number in ($1)"
+        return 1
+    fi
+    awk "BEGIN { exit !($1) }" || fail "$2 ($1)"
+}
 
 # free_port: a TCP port on 127.0.0.1 nothing listens on right now.
 free_port() {
@@ -142,13 +162,26 @@ chromium_shot() {
 # json FILE JQ_FILTER: one value from a JSON file.
 json() { jq -r "$2" "$1"; }
 
+# run_tests: runs every test_* function (those matching $ONLY when set) and
+# prints the TAP plan and one result line each. With SKIP_ALL set (the
+# reason), every test is reported as skipped and none runs.
 run_tests() {
     local names t
     names=$(declare -F | awk '{print $3}' | grep '^test_' || true)
+    if [ -n "${ONLY:-}" ]; then
+        names=$(printf '%s\n' $names | grep -F -- "$ONLY" || true)
+    fi
+    echo "1..$(printf '%s\n' $names | grep -c .)"
     for t in $names; do
-        if [ -n "${ONLY:-}" ] && [[ "$t" != *"$ONLY"* ]]; then continue; fi
-        # Not in an `if`: bash ignores set -e inside a tested subshell.
-        ( trap stop_started_processes EXIT; set -e; "$t" )
+        if [ -n "${SKIP_ALL:-}" ]; then
+            echo "ok - $t # SKIP $SKIP_ALL"
+            continue
+        fi
+        echo "# $t" >&2
+        # Not in an `if`: bash ignores set -e inside a tested subshell. A
+        # signal stops the test's servers and the test.
+        ( trap stop_started_processes EXIT; trap 'exit 143' TERM; trap 'exit 130' INT
+          set -e; "$t" )
         if [ $? -eq 0 ]; then
             echo "ok - $t"
         else

@@ -133,25 +133,19 @@ test_real_runs_against_the_testbed() {
     TB_PIDS="$TB_PIDS $TESTBED_PID"
     # A loaded machine may flag the generator (loop lag): the results are
     # still written and still comparable, so exit 3 is accepted here.
-    set +e
-    local r1 r2
+    local r1=0 r2=0 self_rc=0 rc=0
     "$CREST" run --url "$fast/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
-        --out "$TMP/fast.json" --quiet > /dev/null 2>&1
-    r1=$?
+        --out "$TMP/fast.json" --quiet > /dev/null 2>&1 || r1=$?
     # `crest run --baseline` gates at the end of the run itself (exit 1) and
     # stores the verdict in its results.json.
     "$CREST" run --url "$slow/pricing/quote?sku=1" -R 100 -d 8s --max-loop-lag 1s \
-        --baseline "$TMP/fast.json" --out "$TMP/slow.json" > "$TMP/slow.out" 2>&1
-    r2=$?
-    assert_cmp "($r1 == 0 || $r1 == 3) && ($r2 == 1 || $r2 == 3)" "crest run exit codes $r1 $r2" || return 1
+        --baseline "$TMP/fast.json" --out "$TMP/slow.json" > "$TMP/slow.out" 2>&1 || r2=$?
+    assert_cmp "($r1 == 0 || $r1 == 3) && ($r2 == 1 || $r2 == 3)" "crest run exit codes $r1 $r2"
     grep -q "Baseline comparison" "$TMP/slow.out" || fail "run --baseline printed no comparison"
     assert_eq "$(json "$TMP/slow.json" .baseline.schema)" "crest.compare/1" "baseline verdict in results.json"
     assert_cmp "$(json "$TMP/slow.json" .baseline.regressions) >= 1" "regressions recorded by run --baseline"
-    "$CREST" compare "$TMP/fast.json" "$TMP/fast.json" > "$TMP/self.out" 2>&1
-    local self_rc=$?
-    "$CREST" compare "$TMP/fast.json" "$TMP/slow.json" --json "$TMP/real.json" > "$TMP/real.out" 2>&1
-    local rc=$?
-    set -e
+    "$CREST" compare "$TMP/fast.json" "$TMP/fast.json" > "$TMP/self.out" 2>&1 || self_rc=$?
+    "$CREST" compare "$TMP/fast.json" "$TMP/slow.json" --json "$TMP/real.json" > "$TMP/real.out" 2>&1 || rc=$?
     assert_eq "$self_rc" 0 "a real run against itself: $(cat "$TMP/self.out")"
     assert_eq "$rc" 1 "30% slower service: $(cat "$TMP/real.out")"
     assert_eq "$(json "$TMP/real.json" '.rows[] | select(.scope == "total" and .metric == "p50") | .verdict')" "regression" "total p50"

@@ -5,8 +5,11 @@
 source "$(dirname "$0")/lib.sh"
 
 DATA="$ROOT/tests/data/drill"
+# A loose loop-lag bound and retries: other jobs share this machine, and a
+# lagging generator only makes a step inconclusive (re-run), never a pass.
 FAST_SEARCH=(--search-arg=--step=1s --search-arg=--warmup=0.3s --search-arg=--tolerance=10%
-             --search-arg=--start-rate=100 --search-arg=--pause=0.2s)
+             --search-arg=--start-rate=100 --search-arg=--pause=0.2s
+             --search-arg=--max-loop-lag=25ms --search-arg=--retries=3)
 
 # One drill shared by the checks below (it takes about a minute).
 drill_once() {
@@ -114,6 +117,45 @@ test_drill_usage_errors() {
     set -e
     assert_eq "$rc" 2 "missing --history"
     grep -q -- "--history" "$TMP/usage.err"
+}
+
+# An external --target (a testbed started here, as any system under test),
+# --no-replay, and each stage's pass-through: --search-arg caps the rate,
+# --forecast-arg picks the model, --plan-arg sets the margin; each is seen
+# in the file that stage wrote.
+test_drill_external_target_no_replay_and_pass_through() {
+    start_testbed --config "$DATA/testbed.json"
+    local rc=0
+    "$CREST" drill "$DATA/scenario.json" --history "$ROOT/scenarios/history/demo-daily.csv" \
+        --time date --value pv --at 2026-11-11 --event 11-11 --peak-factor 1 \
+        --target "$TESTBED_URL" --no-replay "${FAST_SEARCH[@]}" \
+        --search-arg=--max-rate=150 \
+        --forecast-arg=--model=seasonal-naive --plan-arg=--margin=1.7 \
+        --out "$TMP/ext" > "$TMP/ext.out" 2>&1 || rc=$?
+    cat "$TMP/ext.out" >&2
+    # the search ran against the given target, and only there
+    assert_eq "$(json "$TMP/ext/capacity.json" .target)" "$TESTBED_URL" "capacity.json target"
+    assert_cmp "$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.cart.requests) > 0" "cart searched on the target"
+    assert_cmp "$(curl -s "$TESTBED_URL/__stats" | jq .subsystems.coupon.requests) > 0" "coupon searched on the target"
+    # --search-arg=--max-rate=150: cart (400/s) stops at the cap
+    assert_eq "$(json "$TMP/ext/capacity.json" '.subsystems[] | select(.name == "cart") | .capacity_rps')" 150 \
+        "cart capacity at --max-rate"
+    assert_eq "$(json "$TMP/ext/capacity.json" '.subsystems[] | select(.name == "cart") | .limited_by')" max_rate \
+        "cart limited by --max-rate"
+    # --no-replay: no replay stage, no results.json, the rest as usual
+    [ ! -e "$TMP/ext/results.json" ] || fail "a replay ran with --no-replay"
+    if grep -q "=== drill: festival replay" "$TMP/ext.out"; then fail "the replay stage ran"; fi
+    [ -s "$TMP/ext/index.html" ] || fail "no report"
+    # --forecast-arg and --plan-arg
+    assert_eq "$(json "$TMP/ext/forecast.json" '.series[0].selected')" seasonal-naive "forecast model"
+    assert_eq "$(json "$TMP/ext/plan.json" .safety_margin)" 1.7 "plan margin"
+    # the exit code is the plan's: cart's 150/s is only a lower bound below
+    # its demand (inconclusive, 3) unless a subsystem is short (1)
+    case "$(json "$TMP/ext/plan.json" .verdict)" in
+        shortfall) assert_eq "$rc" 1 "exit code of a plan with a shortfall" ;;
+        inconclusive) assert_eq "$rc" 3 "exit code of an inconclusive plan" ;;
+        *) fail "verdict $(json "$TMP/ext/plan.json" .verdict): cart's lower bound cannot be ok" ;;
+    esac
 }
 
 test_drill_interrupted_keeps_what_was_measured() {

@@ -2,8 +2,9 @@
 # test_forecast.sh: `crest forecast` end to end: the Tmall one-day series
 # (2019 inside the 95% interval when fitted through 2018; the backtest shows
 # cubic's and logistic's misses), window mixing refused, bad input named by
-# file:line and column, horizons, forecast.json fields, --csv, the daily
-# demo history to 2026-11-11, and a 1000-series long-format run (timed).
+# file:line and column (daily bad values too), horizons, forecast.json
+# fields, --csv, the daily demo history to 2026-11-11 (two festivals with a
+# sane band), and a 1000-series long-format run (timed).
 source "$(dirname "$0")/lib.sh"
 
 TMALL="$ROOT/scenarios/history/tmall-gmv-1day.csv"
@@ -54,7 +55,7 @@ test_tmall_backtest_shows_cubic_and_logistic_misses() {
     assert_cmp "$(m logistic .bias_pct) > 5" "logistic's undershoot shown as bias"
     assert_cmp "$(m logistic .mape) > 2 * $(m quadratic .mape)" "logistic's misses not hidden"
     # The selection explains itself.
-    json "$TMP/b.json" '.series[0].selection_reason' | grep -q "backtest MASE"
+    json "$TMP/b.json" '.series[0].selection_reason' | grep -q "x naive's over"
 }
 
 test_mixed_windows_refused() {
@@ -105,16 +106,21 @@ test_bad_input_exit_2_with_file_line_column() {
 }
 
 test_too_short_series_skips_models_with_reasons() {
-    printf 'year,tps\n2016,10\n2017,14\n2018,19\n' > "$TMP/short.csv"
+    printf 'year,tps\n2018,19\n' > "$TMP/one.csv"
     set +e
-    "$CREST" forecast "$TMP/short.csv" --time year --out "$TMP/s.json" > "$TMP/s.out" 2> "$TMP/err"
+    "$CREST" forecast "$TMP/one.csv" --time year --out "$TMP/s.json" > "$TMP/s.out" 2> "$TMP/err"
     rc=$?
     set -e
-    assert_eq "$rc" 2 "nothing can be fitted on 3 points"
+    assert_eq "$rc" 2 "nothing can be fitted on 1 point"
     assert_eq "$(json "$TMP/s.json" '.series[0].selected')" null "no selection"
-    json "$TMP/s.json" '.series[0].models[] | select(.name == "linear") | .skipped' |
-        grep -q "needs at least 4 points, have 3"
     grep -q "no forecast" "$TMP/err"
+    # On 3 points the methods that need more are listed with the reason;
+    # naive, drift and the line carry the forecast.
+    printf 'year,tps\n2016,10\n2017,14\n2018,19\n' > "$TMP/short.csv"
+    "$CREST" forecast "$TMP/short.csv" --time year --out "$TMP/s.json" > "$TMP/s.out"
+    json "$TMP/s.json" '.series[0].models[] | select(.name == "quadratic") | .skipped' |
+        grep -q "needs at least 4 points, have 3"
+    assert_eq "$(json "$TMP/s.json" '.series[0].selected')" combination "combined"
     # Empty cells are skipped with a note; the rest is used.
     printf 'year,tps\n2012,5\n2013,\n2014,9\n2015,12\n2016,15\n2017,19\n2018,22\n' > "$TMP/gap.csv"
     "$CREST" forecast "$TMP/gap.csv" --time year --horizon 2 --out "$TMP/g.json" \
@@ -172,6 +178,52 @@ test_daily_demo_to_double11() {
     # Without the festival the peak is an ordinary weekend, far lower.
     "$CREST" forecast "$DEMO" --time date --value pv --at 2026-11-11 --out "$TMP/n.json" > /dev/null 2>&1
     assert_cmp "$(json "$TMP/n.json" '.series[0].peak.mean') < $peak / 2" "festival effect matters"
+}
+
+test_daily_bad_values_named_by_line_and_column() {
+    # A negative and a zero PV (logs needed) and a typo: each an error at
+    # its line and column, exit 2, never a silent switch to the fallback.
+    head -n 200 "$DEMO" > "$TMP/daily.csv"
+    for bad in -5 0 12x; do
+        awk -F, -v OFS=, -v b="$bad" 'NR == 7 { $2 = b } { print }' "$TMP/daily.csv" > "$TMP/bad.csv"
+        set +e
+        "$CREST" forecast "$TMP/bad.csv" --time date --value pv --event 11-11 > /dev/null 2> "$TMP/err"
+        rc=$?
+        set -e
+        assert_eq "$rc" 2 "value '$bad' on line 7"
+        grep -q "bad.csv:7: error: column 'pv'" "$TMP/err" || fail "message: $(cat "$TMP/err")"
+    done
+    # Without --value the typo'd column is not silently dropped either.
+    set +e
+    "$CREST" forecast "$TMP/bad.csv" --time date > /dev/null 2> "$TMP/err"
+    rc=$?
+    set -e
+    assert_eq "$rc" 2 "typo in an auto-detected column"
+    grep -q "bad.csv:7: error: column 'pv': expected a number, found '12x'" "$TMP/err"
+    # Growth curves can proceed without the log-scale methods: a warning
+    # says what was left out, and the forecast is made.
+    printf 'year,v\n2014,3\n2015,0\n2016,5\n2017,6\n2018,8\n2019,9\n' > "$TMP/z.csv"
+    "$CREST" forecast "$TMP/z.csv" --time year --out "$TMP/z.json" > /dev/null 2> "$TMP/err"
+    grep -q "z.csv:3: column 'v' holds 0 .*left out" "$TMP/err"
+    assert_eq "$(json "$TMP/z.json" '.series[0].selected')" combination "forecast made"
+}
+
+test_two_festivals_seen_once_keep_a_sane_band() {
+    # Fifteen months of history: 11-11 seen once. The band for 11-11 used to
+    # span 1000x (festival misses from fits that had never seen it).
+    awk -F, 'NR == 1 || $1 >= "2025-08"' "$DEMO" > "$TMP/short.csv"
+    "$CREST" forecast "$TMP/short.csv" --time date --value pv --event 11-11 --event 06-18 \
+        --at 2026-11-11 --out "$TMP/f.json" > /dev/null 2>&1
+    lo=$(json "$TMP/f.json" '.series[0].forecast[-1].lo95')
+    hi=$(json "$TMP/f.json" '.series[0].forecast[-1].hi95')
+    mean=$(json "$TMP/f.json" '.series[0].forecast[-1].mean')
+    echo "# 11-11 from 15 months, two festivals: $mean, 95% [$lo, $hi]"
+    assert_cmp "$hi / $lo < 4" "95% band under 4x wide"
+    assert_cmp "$lo < $mean && $mean < $hi" "band holds the mean"
+    # Each festival has its own multiplier.
+    json "$TMP/f.json" '.series[0].models[] | select(.name == "daily") | .params' > "$TMP/p"
+    grep -q '"multiplier:11-11"' "$TMP/p"
+    grep -q '"multiplier:06-18"' "$TMP/p"
 }
 
 test_events_file_and_datetimes() {

@@ -6,8 +6,9 @@
 #     series on the run's per-second axis in results.json;
 #   - Debian's prometheus scraping --metrics-listen during a run: its HTTP
 #     API's total of requests equals results.json's;
-#   - targets that are down, slow, or answer garbage or 500: the run is
-#     not disturbed (every request served, exit 0) and each failure is
+#   - targets that are down, slow, or answer garbage or 500: the run (on
+#     the curl transport; the others use the default, native) is not
+#     disturbed (every request served, exit 0) and each failure is
 #     counted by kind in results.json and printed;
 #   - the .hlog read back by hdr-histogram-js (npm, installed into a cache
 #     directory on first use): the same counts and percentiles as
@@ -124,7 +125,10 @@ test_bad_targets_do_not_disturb_the_run() {
     python3 "$ROOT/tests/integration/bad_metrics_server.py" "$bport" &
     PIDS+=("$!")
     wait_port "$bport"
+    # on the curl transport (the other tests use the default, native): the
+    # scrapers and the hooks sit beside the engine, not in a transport
     "$CREST" run --url "$TESTBED_URL/cart/view" -R 100 -d 4s --max-loop-lag 500ms --quiet \
+        --transport curl \
         --scrape "down=http://127.0.0.1:$down/metrics" \
         --scrape "slow=http://127.0.0.1:$bport/slow" \
         --scrape "garbage=http://127.0.0.1:$bport/garbage" \
@@ -133,6 +137,7 @@ test_bad_targets_do_not_disturb_the_run() {
     assert_eq "$(jq .summary.scheduled "$r")" 400 "requests scheduled"
     assert_eq "$(jq .summary.ok "$r")" 400 "requests served"
     assert_eq "$(jq .summary.errors "$r")" 0 "request errors"
+    assert_eq "$(jq -r .generator.transport "$r")" curl "transport"
     kind() { jq --arg t "$1" --arg k "$2" '.targets[] | select(.name == $t) | .failed[$k]' "$r"; }
     assert_cmp "$(kind down connect) >= 3" "down: connection failures counted"
     assert_cmp "$(kind slow timeout) >= 2" "slow: timeouts counted"

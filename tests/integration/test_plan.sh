@@ -37,7 +37,7 @@ test_ok_plan_exits_0_with_demand_from_the_forecast() {
     # The subsystem without calls_per_pv is left out, with a warning.
     assert_eq "$(json "$TMP/plan.json" '.subsystems | length')" 3 "planned subsystems"
     grep -q "static.*no calls_per_pv" "$TMP/plan.err" || fail "no warning about 'static'"
-    grep -qE '^cart +2000 +2400 +3200 +1.60 +1.33 +ok' "$TMP/plan.out" || fail "table row: $(cat "$TMP/plan.out")"
+    grep -qE '^cart +2,000 +2,400 +3,200 +1.60 +1.33 +ok' "$TMP/plan.out" || fail "table row: $(cat "$TMP/plan.out")"
 }
 
 test_tight_is_reported_but_passes() {
@@ -64,7 +64,7 @@ test_usl_sizes_scale_out_or_says_it_cannot() {
     assert_eq "$RC" 1 "exit code"
     assert_eq "$(status_of search instances_needed)" null "unreachable"
     assert_near "$(status_of search x_max_rps)" 11475.41 1e-4 "X_max"
-    grep -q "cannot reach with scale-out: X_max = 11475" "$TMP/plan.out" || fail "no unreachable note"
+    grep -q "cannot reach with scale-out: X_max = 11,475 rps" "$TMP/plan.out" || fail "no unreachable note"
 }
 
 test_generator_limited_capacity_is_inconclusive_exit_3() {

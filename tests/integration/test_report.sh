@@ -5,7 +5,7 @@
 # in headless Chromium without console errors and is not blank, junit.xml
 # parses with the expected cases, summary.txt agrees with plan.json, secrets
 # never appear, hostile names are inert, gnuplot missing is survivable, and
-# the exit codes for bad input (2) and unwritable output (3).
+# the exit codes for bad input and unwritable output (2).
 source "$(dirname "$0")/lib.sh"
 
 DATA="$ROOT/tests/data/report"
@@ -54,7 +54,7 @@ test_full_report_files_and_charts() {
              'class="banner fail"' '>SHORTFALL<'; do
         grep -qF "$s" "$OUT/index.html" || fail "index.html lacks $s"
     done
-    ls "$OUT"/*.tmp 2> /dev/null && fail "temp files left" || true
+    if ls "$OUT"/*.tmp 2> /dev/null; then fail "temp files left"; fi
 }
 
 test_secrets_never_written() {
@@ -135,10 +135,10 @@ test_hostile_names_are_inert() {
     report "$DATA/hostile"
     [ ! -e /tmp/crest-pwned ] || fail "a hostile name ran a command"
     grep -q "charts: $FULL_CHARTS drawn" "$OUT.stdout" || { cat "$OUT.stderr" >&2; fail "a chart failed on hostile names"; }
-    grep -q "could not be drawn" "$OUT.stderr" && fail "gnuplot failed" || true
+    if grep "could not be drawn" "$OUT.stderr"; then fail "gnuplot failed"; fi
     svg_checks "$OUT/index.html" "$FULL_CHARTS"
-    grep -qi "<script" "$OUT/index.html" && fail "raw <script> in the HTML" || true
-    grep -q "<img src=x" "$OUT/index.html" && fail "raw markup from the target in the HTML" || true
+    if grep -qi "<script" "$OUT/index.html"; then fail "raw <script> in the HTML"; fi
+    if grep -q "<img src=x" "$OUT/index.html"; then fail "raw markup from the target in the HTML"; fi
     grep -q "cart&lt;script&gt;alert(1)&lt;/script&gt;" "$OUT/index.html"
     grep -q "pay&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;h1&gt;x" "$OUT/index.html"
     # the table structure survived: as many rows in the plan table as plan rows
@@ -167,7 +167,7 @@ test_hostile_page_in_chromium() {
     if grep -E "CONSOLE|Uncaught|Refused to|Content Security Policy" "$TMP/hchromium.log"; then
         fail "console errors (a hostile script ran or was blocked)"
     fi
-    grep -qi "<script" "$TMP/hdom.html" && fail "a <script> element in the DOM" || true
+    if grep -qi "<script" "$TMP/hdom.html"; then fail "a <script> element in the DOM"; fi
     assert_eq "$(grep -o '<svg' "$TMP/hdom.html" | wc -l)" "$FULL_CHARTS" "svg in the DOM"
 }
 
@@ -177,7 +177,39 @@ test_without_gnuplot() {
     grep -q "gnuplot not found" "$OUT.stderr"
     assert_eq "$(grep -c '<svg' "$OUT/index.html")" 0 "svg without gnuplot"
     grep -q 'id="plan"' "$OUT/index.html"
-    [ -s "$OUT/junit.xml" ] && [ -s "$OUT/summary.txt" ] && [ -s "$OUT/timeseries.csv" ]
+    [ -s "$OUT/junit.xml" ]
+    [ -s "$OUT/summary.txt" ]
+    [ -s "$OUT/timeseries.csv" ]
+}
+
+# --title names the page (escaped like every name); --no-charts never runs
+# gnuplot (a CREST_GNUPLOT that leaves a mark would show it) and keeps the
+# tables.
+test_title_and_no_charts() {
+    report "$DATA/full"
+    assert_eq "$(grep -o '<title>[^<]*</title>' "$OUT/index.html")" \
+        "<title>crest report: $(json "$DATA/full/results.json" .scenario)</title>" "default title: the scenario"
+    report "$DATA/full" --title 'Drill <b>2026</b> & co'
+    assert_eq "$(grep -o '<title>[^<]*</title>' "$OUT/index.html")" \
+        '<title>Drill &lt;b&gt;2026&lt;/b&gt; &amp; co</title>' "the page title"
+    assert_eq "$(grep -o '<h1>[^<]*</h1>' "$OUT/index.html")" \
+        '<h1>Drill &lt;b&gt;2026&lt;/b&gt; &amp; co</h1>' "the heading"
+    if grep -q '<b>2026' "$OUT/index.html"; then fail "the title's markup reached the page"; fi
+    printf '#!/bin/sh\ntouch "%s"\nexec gnuplot "$@"\n' "$TMP/gnuplot-ran" > "$TMP/gnuplot-spy"
+    chmod +x "$TMP/gnuplot-spy"
+    CREST_GNUPLOT="$TMP/gnuplot-spy" report "$DATA/full"
+    [ -e "$TMP/gnuplot-ran" ] || fail "the gnuplot spy was not run when charts were asked for"
+    rm -f "$TMP/gnuplot-ran"
+    CREST_GNUPLOT="$TMP/gnuplot-spy" report "$DATA/full" --no-charts
+    [ ! -e "$TMP/gnuplot-ran" ] || fail "--no-charts ran gnuplot"
+    grep -q "charts: 0 drawn" "$OUT.stdout" || fail "charts drawn with --no-charts"
+    assert_eq "$(grep -c '<svg' "$OUT/index.html")" 0 "svg with --no-charts"
+    if grep -q "gnuplot not found" "$OUT.stderr"; then fail "--no-charts reported gnuplot missing"; fi
+    for s in 'id="run"' 'id="capacity"' 'id="plan"' 'class="banner fail"'; do
+        grep -qF "$s" "$OUT/index.html" || fail "index.html lacks $s with --no-charts"
+    done
+    [ -s "$OUT/junit.xml" ]
+    [ -s "$OUT/summary.txt" ]
 }
 
 test_directory_renders_into_itself() {
@@ -185,7 +217,9 @@ test_directory_renders_into_itself() {
     mkdir -p "$d"
     cp "$DATA/full/plan.json" "$DATA/full/capacity.json" "$d/"
     "$CREST" report "$d" > /dev/null
-    [ -s "$d/index.html" ] && [ -s "$d/junit.xml" ] && [ -s "$d/summary.txt" ]
+    [ -s "$d/index.html" ]
+    [ -s "$d/junit.xml" ]
+    [ -s "$d/summary.txt" ]
     [ ! -e "$d/timeseries.csv" ]   # no results.json, no series
 }
 
@@ -196,7 +230,8 @@ test_bad_input_exits_2() {
     "$CREST" report "$TMP/odd.json" --out "$TMP/o1" 2> "$TMP/err1"; rc=$?
     set -e
     assert_eq "$rc" 2 "unknown schema"
-    grep -q "odd.json" "$TMP/err1" && grep -q "crest.nonsense/1" "$TMP/err1"
+    grep -q "odd.json" "$TMP/err1"
+    grep -q "crest.nonsense/1" "$TMP/err1"
     printf '{"schema": "crest.plan/1",\n "x": }' > "$TMP/broken.json"
     set +e
     "$CREST" report "$TMP/broken.json" --out "$TMP/o2" 2> "$TMP/err2"; rc=$?
@@ -216,7 +251,8 @@ test_bad_input_exits_2() {
     "$CREST" report "$DATA/full/plan.json" "$DATA/full/plan.json" --out "$TMP/o4" 2> "$TMP/err5"; rc=$?
     set -e
     assert_eq "$rc" 2 "two plans"
-    [ ! -e "$TMP/o1" ] && [ ! -e "$TMP/o2" ]
+    [ ! -e "$TMP/o1" ]
+    [ ! -e "$TMP/o2" ]
 }
 
 # Files written by the real producers (crest run/search/forecast/plan on the
@@ -238,11 +274,11 @@ test_real_producer_files() {
 # reaches the report (the engine records the command line).
 test_live_run_report() {
     start_testbed
-    "$CREST" run --url "$TESTBED_URL/cms/home" --rate 100 --duration 2s --quiet \
+    "$CREST" run --url "$TESTBED_URL/cms/home" --rate 100 --duration 2s --quiet --max-loop-lag 1s \
         -H 'Authorization: Bearer LIVE-SECRET-9' --out "$TMP/live.json" > /dev/null
     report "$TMP/live.json"
     grep -qE "charts: [0-9]+ drawn$" "$OUT.stdout" || { cat "$OUT.stdout" "$OUT.stderr" >&2; fail "charts"; }
-    grep -q "could not be drawn" "$OUT.stderr" && fail "a chart failed" || true
+    if grep "could not be drawn" "$OUT.stderr"; then fail "a chart failed"; fi
     assert_cmp "$(grep -c '<svg' "$OUT/index.html") >= 4" "charts in the live report"
     if grep -rl "LIVE-SECRET-9" "$OUT"; then fail "the Authorization value reached the report"; fi
     assert_eq "$(($(grep -c ',total,' "$OUT/timeseries.csv")))" "$(jq '.timeseries | length' "$TMP/live.json")" "csv seconds"
@@ -288,19 +324,24 @@ PY
         "$CREST" report "$d" --out "$d/out" > "$d/stdout" 2> "$d/stderr"; rc=$?
         set -e
         [ "$rc" -eq 0 ] || { tail -20 "$d/stderr" >&2; fail "exit $rc on $d"; }
-        grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$d/stderr" && { cat "$d/stderr" >&2; fail "sanitizer on $d"; }
+        if grep -qE "runtime error|AddressSanitizer|LeakSanitizer" "$d/stderr"; then
+            cat "$d/stderr" >&2
+            fail "sanitizer on $d"
+        fi
         python3 -c 'import sys, xml.etree.ElementTree as ET; ET.parse(sys.argv[1])' "$d/out/junit.xml"
         [ -s "$d/out/index.html" ]
     done
 }
 
-test_unwritable_output_exits_3() {
+# An output directory that cannot be made is bad input, found before any
+# rendering (issue 14: output paths are checked first, exit 2 naming them).
+test_unwritable_output_exits_2() {
     local rc
     touch "$TMP/afile"
     set +e
     "$CREST" report "$DATA/full/plan.json" --out "$TMP/afile/sub" 2> "$TMP/err"; rc=$?
     set -e
-    assert_eq "$rc" 3 "output under a regular file"
+    assert_eq "$rc" 2 "output under a regular file"
     grep -q "afile/sub" "$TMP/err"
 }
 

@@ -23,6 +23,8 @@ test_counts_match_testbed() {
     assert_eq "$(json "$TMP/tb2.json" .summary.ok)" "$served" "closed loop ok vs testbed requests"
     assert_cmp "$served > 50" "closed loop sent a reasonable number of requests"
     assert_eq "$(json "$TMP/tb2.json" .generator.connections_opened)" 8 "connections opened"
+    # auto picks the native transport for http:// (CREST_TRANSPORT overrides)
+    assert_eq "$(json "$TMP/tb2.json" .generator.transport)" "${CREST_TRANSPORT:-native}" "transport"
 }
 
 test_nginx_counts_and_rate() {
@@ -36,25 +38,20 @@ test_nginx_counts_and_rate() {
     assert_eq "$lines" 10000 "nginx access log lines"
     assert_eq "$(json "$TMP/ng.json" .summary.ok)" "$lines" "ok vs nginx access log"
     assert_eq "$(json "$TMP/ng.json" '.summary.status."2xx"')" "$lines" "2xx"
-    # The rate within 1%: over the run, and on average over the full
-    # seconds of the series; each single second within 5% (a generator
-    # descheduled for a few ms at a second boundary moves requests between
-    # neighbouring seconds on a shared machine, without changing the rate).
+    # The rate is a mean over the run: the counts are exact, and the
+    # per-second series adds up to them. Single seconds are not checked: a
+    # generator descheduled at a second boundary on a shared machine moves
+    # requests between neighbouring seconds without changing the rate.
     assert_near "$(json "$TMP/ng.json" .summary.rate)" 2000 0.01 "overall rate"
-    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].offered] | add / 4')" 2000 0.01 "mean offered per second"
-    assert_near "$(json "$TMP/ng.json" '[.timeseries[0:4][].completed] | add / 4')" 2000 0.01 "mean completed per second"
-    for t in 0 1 2 3; do
-        assert_near "$(json "$TMP/ng.json" ".timeseries[$t].offered")" 2000 0.05 "offered in second $t"
-    done
-    # What nginx saw per wall-clock second (the inner, complete seconds).
+    assert_eq "$(json "$TMP/ng.json" '[.timeseries[].offered] | add')" 10000 "offered over the series"
+    assert_eq "$(json "$TMP/ng.json" '[.timeseries[].completed] | add')" 10000 "completed over the series"
+    # What nginx saw per wall-clock second, on average over the inner,
+    # complete seconds (a loose bound: this is the machine's pace).
     awk -F'[][]' '{ split($2, a, " "); n[a[1]]++ } END { for (s in n) print s, n[s] }' \
         "$TMP/access.log" | sort | sed '1d;$d' > "$TMP/persec"
     [ "$(wc -l < "$TMP/persec")" -ge 3 ] || fail "expected at least 3 inner seconds in the access log"
-    assert_near "$(awk '{ s += $2 } END { print s / NR }' "$TMP/persec")" 2000 0.01 \
+    assert_near "$(awk '{ s += $2 } END { print s / NR }' "$TMP/persec")" 2000 0.05 \
         "mean requests per second nginx saw"
-    while read -r _ count; do
-        assert_near "$count" 2000 0.05 "requests nginx saw in one second"
-    done < "$TMP/persec"
 }
 
 test_stages_and_warmup() {
@@ -70,11 +67,14 @@ test_stages_and_warmup() {
         --max-loop-lag 1s --quiet
     assert_eq "$(json "$TMP/wu.json" .summary.scheduled)" 500 "only the measured second counts"
     assert_eq "$(json "$TMP/wu.json" '.timeseries | length')" 1 "one measured second"
-    # Closed loop with think time: 4 connections x (1 s / 100 ms) = about 40.
+    # Closed loop with think time: 4 connections x (1 s / 100 ms) = about
+    # 40, never more than 4 x 11 (the pacing); fewer only when the machine
+    # is slow, so the lower bound is loose.
     crest_run "$TMP/th.json" --url "$NGINX_URL/index.html" -c 4 --think 100ms -d 1s \
         --threads 1 --max-loop-lag 1s --quiet
-    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) >= 36 && $(json "$TMP/th.json" .summary.scheduled) <= 44" \
+    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) <= 44" \
         "closed loop with think time paces each connection"
+    assert_cmp "$(json "$TMP/th.json" .summary.scheduled) >= 20" "think time does not stall the loop"
 }
 
 # 1000 req/s; the subsystem holds every answer for 500 ms every 2 s. A
@@ -89,7 +89,7 @@ test_http_errors_and_poisson() {
     # nginx answers POST to a static file with 405: counted as HTTP errors.
     crest_run "$TMP/post.json" --url "$NGINX_URL/index.html" -X POST --body 'qty=1' \
         -H 'Content-Type: application/x-www-form-urlencoded' -R 100 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "exit code"
+    assert_eq "$RC" 1 "exit code (answers came, nothing succeeded: a failed gate)"
     assert_eq "$(json "$TMP/post.json" .summary.http_errors)" 100 "405s are HTTP errors"
     assert_eq "$(json "$TMP/post.json" '.summary.status."4xx"')" 100 "4xx class"
     assert_eq "$(grep -c '"POST /index.html HTTP/1.1" 405' "$TMP/post.log")" 100 "nginx saw the POSTs"
@@ -113,9 +113,17 @@ JSON
     p90=$(json "$TMP/co.json" .summary.latency_ms.p90)
     p99=$(json "$TMP/co.json" .summary.latency_ms.p99)
     s90=$(json "$TMP/co.json" .summary.service_time_ms.p90)
-    assert_cmp "$p90 >= 270 && $p90 <= 370" "latency p90 near 300 ms (got $p90)"
-    assert_cmp "$p99 >= 460 && $p99 <= 560" "latency p99 near 480 ms (got $p99)"
-    assert_cmp "$s90 < 60" "service time p90 stays small (got $s90)"
+    # The stall sets lower bounds whatever the machine's speed (latency
+    # counts from the intended time, so a slow generator only adds to it);
+    # the upper bounds are loose (twice the stall's own figures): a
+    # generator descheduled on a loaded machine adds real latency.
+    assert_cmp "$p90 >= 270 && $p90 <= 600" "latency p90 near 300 ms (got $p90)"
+    assert_cmp "$p99 >= 460 && $p99 <= 1000" "latency p99 near 480 ms (got $p99)"
+    assert_cmp "$(json "$TMP/co.json" .summary.latency_ms.p50) < $p90" "p50 below p90"
+    assert_cmp "$p90 < $p99 && $p99 <= $(json "$TMP/co.json" .summary.latency_ms.max)" "p90 < p99 <= max"
+    # Service time does not show the stall: most requests waited in crest's
+    # queue, not on a held connection.
+    assert_cmp "$s90 < $p90 / 3" "service time p90 ($s90) far below latency p90 ($p90)"
     assert_eq "$(json "$TMP/co.json" .generator.connection_wait_warning)" true "connection wait warned"
 }
 
@@ -123,7 +131,7 @@ test_refused_connections() {
     local port
     port=$(free_port)
     crest_run "$TMP/ref.json" --url "http://127.0.0.1:$port/" -R 200 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "a run against a dead port completes (no gates given)"
+    assert_eq "$RC" 3 "a run against a dead port could not run (results still written)"
     assert_eq "$(json "$TMP/ref.json" .summary.scheduled)" 200 "scheduled"
     assert_eq "$(json "$TMP/ref.json" .summary.net_errors_by_kind.refused)" 200 "refused counted"
     assert_eq "$(json "$TMP/ref.json" .summary.ok)" 0 "nothing ok"
@@ -164,7 +172,8 @@ PY
     PIDS+=("$!")
     wait_port "$port"
     crest_run "$TMP/gb.json" --url "http://127.0.0.1:$port/" -R 100 -d 1s --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "exit code"
+    # no HTTP answer at all: the run could not run (docs/gates.md), results still written
+    assert_eq "$RC" 3 "exit code"
     assert_eq "$(json "$TMP/gb.json" .summary.net_errors)" 100 "every answer is a network error"
     assert_eq "$(json "$TMP/gb.json" .summary.net_errors_by_kind.protocol)" 100 "classified as protocol errors"
 }

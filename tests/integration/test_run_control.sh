@@ -15,12 +15,14 @@ test_sigint_writes_interrupted_results() {
     kill -INT "$pid"
     wait "$pid" || rc=$?
     assert_eq "$rc" 3 "exit code after SIGINT"
-    assert_cmp "$(date +%s) - $start < 8" "stopped promptly"
+    assert_cmp "$(date +%s) - $start < 15" "stopped on the signal, long before the 30 s run's end"
     assert_eq "$(json "$TMP/int.json" .interrupted)" true "marked interrupted"
     check_accounting "$TMP/int.json"
     local sched
     sched=$(json "$TMP/int.json" .summary.scheduled)
-    assert_cmp "$sched >= 300 && $sched < 900" "results cover the run up to the signal ($sched)"
+    # 300/s for the ~1.5 s before the signal; bounds loose (a loaded machine
+    # may start crest late): something measured, far from the plan's 9000
+    assert_cmp "$sched > 0 && $sched < 4500" "results cover the run up to the signal ($sched)"
     grep -q interrupted "$TMP/int.log" || fail "the terminal says it was interrupted"
 }
 
@@ -31,7 +33,7 @@ test_abort_stops_early() {
         --abort 'errors>5%' --max-loop-lag 1s --quiet
     assert_eq "$RC" 1 "exit code of an aborted run"
     assert_eq "$(json "$TMP/ab.json" .aborted | cut -c1-9)" "errors>5%" "abort rule recorded"
-    assert_cmp "$(json "$TMP/ab.json" .summary.duration_s) < 3" "stopped within about a second"
+    assert_cmp "$(json "$TMP/ab.json" .summary.duration_s) < 8" "stopped long before the 20 s run's end"
     grep -q "abort rule crossed: errors>5%" "$TMP/ab.json.log" || fail "says why it stopped"
 }
 
@@ -114,6 +116,30 @@ test_bad_usage() {
     grep -q -- "--stages" "$TMP/help.log" || fail "--help lists the options"
 }
 
+# --transport: auto|native|curl; native refuses what it cannot do and says so.
+test_transport_choice() {
+    local rc=0
+    "$CREST" run --url http://127.0.0.1:1/ --transport quic > "$TMP/t1.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "unknown transport"
+    grep -q "auto, native or curl" "$TMP/t1.log" || fail "names the choices: $(cat "$TMP/t1.log")"
+    rc=0
+    "$CREST" run --url https://127.0.0.1:1/ --transport native -d 1s > "$TMP/t2.log" 2>&1 || rc=$?
+    assert_eq "$rc" 3 "native cannot run https"
+    grep -q "native transport cannot run this: https" "$TMP/t2.log" || fail "says why: $(cat "$TMP/t2.log")"
+    rc=0
+    CREST_TRANSPORT=bogus "$CREST" run --url http://127.0.0.1:1/ -d 1s > "$TMP/t3.log" 2>&1 || rc=$?
+    assert_eq "$rc" 3 "a bad CREST_TRANSPORT"
+    grep -q "unknown transport 'bogus'" "$TMP/t3.log" || fail "names it: $(cat "$TMP/t3.log")"
+    rc=0
+    "$CREST" run --url http://127.0.0.1:1/ --max-header-size 12 > "$TMP/t4.log" 2>&1 || rc=$?
+    assert_eq "$rc" 2 "a header cap too small"
+    start_nginx
+    "$CREST" run --url "$NGINX_URL/index.html" -c 2 -d 0.3s --quiet --transport curl \
+        --out "$TMP/tc.json" > /dev/null 2>&1 || true
+    assert_eq "$(json "$TMP/tc.json" .generator.transport)" curl "curl recorded"
+    assert_cmp "$(json "$TMP/tc.json" .summary.ok) > 0" "curl ran"
+}
+
 test_connections_beyond_limit() {
     start_nginx
     local rc=0
@@ -143,7 +169,9 @@ test_tls_and_http2() {
     # crest refuses it there instead of reporting 99% errors.
     local h2=100
     crest_run "$TMP/h2c.json" --url "http://127.0.0.1:$h2c_port/index.html" $common --http2 -c 4
-    if curl-config --checkfor 8.0.0 > /dev/null 2>&1 || [ "$RC" -eq 0 ]; then
+    # The libcurl crest runs with decides (curl-config names the one it was
+    # built against), never the outcome of the run itself.
+    if curl-config --checkfor 8.0.0 > /dev/null 2>&1; then
         assert_eq "$(json "$TMP/h2c.json" .summary.ok)" 100 "HTTP/2 with prior knowledge"
         h2=200
     else
@@ -167,14 +195,33 @@ test_scenario_on_embedded_testbed() {
  "phases": [{"name": "steady", "duration": "2s", "shape": "constant", "rate": 200}],
  "thresholds": ["errors<1%", "cms:p99<5s"]}
 JSON
-    crest_run "$TMP/sc.json" "$TMP/tiny.json" --max-loop-lag 1s --quiet
-    assert_eq "$RC" 0 "scenario run passes its thresholds"
+    # Run in the background to see crest's own child, the embedded testbed.
+    local pid tb="" rc=0
+    "$CREST" run "$TMP/tiny.json" --max-loop-lag 1s --quiet --out "$TMP/sc.json" \
+        > "$TMP/sc.json.log" 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    for _ in $(seq 1 250); do
+        for tb in $(pgrep -P "$pid"); do
+            tr '\0' ' ' < "/proc/$tb/cmdline" 2> /dev/null | grep -q " testbed --listen " && break 2
+        done
+        tb=""
+        sleep 0.02
+    done
+    wait "$pid" || rc=$?
+    [ -n "$tb" ] || fail "crest started no embedded testbed (no child running 'testbed --listen')"
+    # crest stops and reaps its testbed before it exits: nothing is left,
+    # not even for the kernel's parent-death signal to clean up.
+    if kill -0 "$tb" 2> /dev/null; then
+        fail "embedded testbed (pid $tb) still running after crest exited"
+    fi
+    check_accounting "$TMP/sc.json"
+    assert_eq "$rc" 0 "scenario run passes its thresholds"
     assert_eq "$(json "$TMP/sc.json" .summary.scheduled)" 400 "scheduled"
     assert_eq "$(json "$TMP/sc.json" '.subsystems.cms.ok + .subsystems.product.ok')" 400 "ok per subsystem"
     assert_eq "$(json "$TMP/sc.json" '.timeseries[0].subsystems | keys | join(",")')" "cms,product" \
         "per-subsystem timeseries"
     assert_eq "$(json "$TMP/sc.json" .scenario)" "$TMP/tiny.json" "scenario recorded"
-    ! pgrep -f "crest testbed --listen 127.0.0.1:0" -P $$ > /dev/null || fail "embedded testbed left running"
 }
 
 run_tests

@@ -35,7 +35,10 @@ test_relaxed_capacity_and_rate_limit() {
     assert_eq "$(json "$out" .schema)" "crest.capacity/2" "schema"
     assert_eq "$(json "$out" '.subsystems | length')" 2 "two subsystems (no full-link with --only)"
     assert_eq "$(json "$out" '.subsystems[0].name')" cart "first subsystem"
-    assert_eq "$(json "$out" '.subsystems[0].limited_by')" latency "cart limited by"
+    # p99 breaks its loose bound, or (still under it) cart falls behind its arrivals
+    local lim
+    lim=$(json "$out" '.subsystems[0].limited_by')
+    [[ "$lim" == latency || "$lim" == queue ]] || fail "cart limited by: $lim"
     assert_eq "$(json "$out" '.subsystems[0].at_least')" false "cart is a real capacity"
     assert_near "$(json "$out" '.subsystems[0].capacity_rps')" 400 0.05 "cart capacity"
     local cap up
@@ -67,7 +70,8 @@ test_bad_input() {
     rc=0
     "$CREST" search "$TMP/scenario.json" --only member --target http://127.0.0.1:9 > "$TMP/e2.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "subsystem without SLO exits 2"
-    grep -q "member" "$TMP/e2.log" && grep -q "slo" "$TMP/e2.log" || fail "error names the missing SLO"
+    grep -q "member" "$TMP/e2.log" || fail "error names the subsystem without an SLO"
+    grep -q "slo" "$TMP/e2.log" || fail "error names the missing SLO"
     rc=0
     "$CREST" search --url http://127.0.0.1:9/ > "$TMP/e3.log" 2>&1 || rc=$?
     assert_eq "$rc" 2 "--url without --slo exits 2"
@@ -108,7 +112,7 @@ test_sigint_keeps_steps() {
     pid=$!
     # wait for three finished steps, then interrupt
     for _ in $(seq 1 100); do
-        [ "$(grep -c 'rate ' "$TMP/int.log")" -ge 3 ] && break
+        [ "$(grep -cE '/s ok .* (PASS|FAIL)' "$TMP/int.log")" -ge 3 ] && break
         sleep 0.1
     done
     kill -INT "$pid"
@@ -143,21 +147,34 @@ test_generator_limited_is_not_capacity() {
 test_max_rate_is_at_least() {
     local out="$TMP/max.json"
     "$CREST" search "$TMP/scenario.json" --only cart --step 1s --warmup 0.2s --pause 0.2s \
-        --max-loop-lag 25ms --start-rate 50 --max-rate 120 --testbed-config "$TMP/testbed.json" \
+        --max-loop-lag 25ms --retries 3 --start-rate 50 --max-rate 120 --testbed-config "$TMP/testbed.json" \
         --out "$out" > "$TMP/max.log" 2>&1 || { cat "$TMP/max.log" >&2; return 1; }
     assert_eq "$(json "$out" '.subsystems[0].limited_by')" max_rate "limited by"
     assert_eq "$(json "$out" '.subsystems[0].at_least')" true "at least"
     assert_eq "$(json "$out" '.subsystems[0].capacity_rps')" 120 "capacity is the max rate"
-    # 50/s is far below the SLO (p99 of a few ms against 1 s), so the probe
-    # quadruples and stops at the cap; a step that was not far would double.
-    local far steps
-    far=$(json "$out" '.subsystems[0].steps[0].far_below_slo')
-    steps=$(json "$out" '[.subsystems[0].steps[].rate] | join(",")')
-    if [ "$far" = true ]; then
-        assert_eq "$steps" "50,120" "steps after a step far below the SLO"
-    else
-        assert_eq "$steps" "50,100,120" "steps after a step near the SLO"
-    fi
+    # 50/s is far below the SLO (p99 about 10 ms, the fixed service time,
+    # against 1 s: under a quarter, nothing shed or failed), so the probe
+    # quadruples and stops at the cap.
+    assert_eq "$(json "$out" '.subsystems[0].steps[0].far_below_slo')" true "50/s is far below the SLO"
+    assert_eq "$(json "$out" '[.subsystems[0].steps[].rate] | join(",")')" "50,120" \
+        "steps after a step far below the SLO"
+}
+
+# The quadrupling needs *every* latency bound under a quarter used: with
+# p50 < 1 s (1% used) and p99 < 35 ms, cart's fixed 10 ms service time
+# alone uses more than a quarter of the p99 bound, so the probe doubles.
+test_probe_doubles_unless_every_bound_is_far() {
+    start_testbed --config "$TMP/testbed.json"
+    local out="$TMP/near.json"
+    "$CREST" search --url "$TESTBED_URL/cart/add" --slo 'p50<1s,p99<35ms,errors<1%' \
+        --step 1s --warmup 0.2s --pause 0.2s --max-loop-lag 25ms --retries 3 \
+        --start-rate 50 --max-rate 120 --out "$out" > "$TMP/near.log" 2>&1 ||
+        { cat "$TMP/near.log" >&2; return 1; }
+    assert_eq "$(json "$out" '.subsystems[0].steps[0].pass')" true "50/s passes"
+    assert_eq "$(json "$out" '.subsystems[0].steps[0].far_below_slo')" false \
+        "10 ms of 35 ms is not far below the p99 bound"
+    assert_eq "$(json "$out" '[.subsystems[0].steps[].rate] | join(",")')" "50,100,120" \
+        "steps after a step near one of its bounds"
 }
 
 run_tests

@@ -27,13 +27,17 @@ test_every_subsystem_answers_get_and_post() {
         out=$(curl -s -w ' %{http_code}' "$TESTBED_URL/$s/item/42?sku=1&x=y")
         assert_eq "${out##* }" 200 "GET /$s"
         echo "$out" | grep -q "\"subsystem\":\"$s\"" || fail "GET /$s body: $out"
-        # 5000 bytes: curl sends Expect: 100-continue and would wait 1 s for it
-        out=$(curl -s -w ' %{http_code} %{time_total}' -H 'Content-Type: application/json' \
-              --data-binary @"$TMP/body.txt" "$TESTBED_URL/$s/add")
+        # Expect: 100-continue (curl asks for it by itself only for large
+        # bodies, then waits 1 s for it): the testbed answers "100 Continue"
+        # (seen on the wire, not timed)
+        out=$(curl -sv -w ' %{http_code}' -H 'Content-Type: application/json' \
+              -H 'Expect: 100-continue' --data-binary @"$TMP/body.txt" "$TESTBED_URL/$s/add" \
+              2> "$TMP/post.err")
         set -- $out
         assert_eq "$2" 200 "POST /$s"
         echo "$1" | grep -q '"bytes":5000' || fail "POST /$s did not read the body: $1"
-        assert_cmp "$3 < 0.9" "POST /$s waited for 100-continue"
+        grep -q '^> Expect: 100-continue' "$TMP/post.err" || fail "curl did not ask for 100-continue"
+        grep -q '^< HTTP/1.1 100 Continue' "$TMP/post.err" || fail "POST /$s: no 100 Continue"
     done
     # chunked bodies are read too
     out=$(printf 'abcdefghij' | curl -s -H 'Transfer-Encoding: chunked' --data-binary @- \
@@ -139,12 +143,17 @@ test_stats_counts_are_exact() {
 test_rate_limit_gives_429() {
     cfg=$(write_config rl '{"subsystems": {"cart": {"rate_limit": {"rate": 2, "burst": 5}}}}')
     start_testbed --config "$cfg"
+    local t0 t1
+    t0=$(date +%s.%N)
     curl -s -w '%{http_code}\n' $(printf -- "-o /dev/null $TESTBED_URL/cart/%s " $(seq 1 30)) \
         > "$TMP/codes.txt"
+    t1=$(date +%s.%N)
     ok=$(count_code "$TMP/codes.txt" 200)
     limited=$(count_code "$TMP/codes.txt" 429)
     assert_eq "$((ok + limited))" 30 "only 200 and 429"
-    assert_cmp "$ok >= 5 && $ok <= 9" "burst 5 plus 2/s refill during the run, got $ok OKs"
+    # the burst, plus 2/s refilled over however long the 30 requests took
+    assert_cmp "$ok >= 5 && $ok <= 5 + 2 * ($t1 - $t0) + 1" \
+        "burst 5 plus 2/s refill during the $(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}') s run, got $ok OKs"
     stats
     assert_eq "$(stat .subsystems.cart.rejected_429)" "$limited" "429 count matches curl"
     assert_eq "$(stat .subsystems.cart.served)" "$ok" "served matches curl"
@@ -229,7 +238,8 @@ test_fault_stall_holds_answers() {
     # land 50 ms into the first stall window [1.0 s, 1.7 s)
     sleep "$(awk -v u="$up" 'BEGIN { d = 1.05 - u; print (d > 0 ? d : 0) }')"
     t=$(curl -s -o /dev/null -w '%{time_total}' "$TESTBED_URL/member/profile")
-    assert_cmp "$t > 0.15 && $t < 0.8" "answer held until the stall ends (took ${t}s)"
+    # held (the lower bound is the property); the upper bound is loose
+    assert_cmp "$t > 0.15 && $t < 3" "answer held until the stall ends (took ${t}s)"
     stats
     assert_eq "$(stat .subsystems.member.stalled)" 1 "stalled count"
     assert_eq "$(stat .subsystems.member.served)" 1 "served after the stall"
@@ -319,7 +329,8 @@ test_sigterm_and_sigint_shut_down_cleanly() {
         wait "$TESTBED_PID" || rc=$?
         took=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
         assert_eq "$rc" 0 "exit status after SIG$sig"
-        assert_cmp "$took < 1" "SIG$sig shutdown took ${took}s"
+        # it does not wait for the 3 s request at the worker
+        assert_cmp "$took < 2.5" "SIG$sig shutdown took ${took}s"
         wait "$curl_pid" 2>/dev/null || true
         ! (exec 3<>/dev/tcp/127.0.0.1/"$TESTBED_PORT") 2>/dev/null || fail "still listening"
     done

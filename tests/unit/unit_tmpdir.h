@@ -46,4 +46,42 @@ __attribute__((unused)) static const char *tmpdir_file(const char *name, const c
     return p;
 }
 
+/* stderr_capture_begin() ... stderr_capture_end(): what was written to
+ * stderr in between (into tmpdir/stderr), so a test can check why a call
+ * failed, not only that it did. Returns a static buffer (the last 4 KiB). */
+static int stderr_saved_fd = -1;
+static FILE *stderr_capture_file;
+
+__attribute__((unused)) static void stderr_capture_begin(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/stderr", tmpdir);
+    fflush(stderr);
+    stderr_capture_file = fopen(path, "w+");
+    assert_non_null(stderr_capture_file);
+    stderr_saved_fd = dup(2);
+    assert_true(stderr_saved_fd >= 0);
+    assert_true(dup2(fileno(stderr_capture_file), 2) == 2);
+}
+
+__attribute__((unused)) static const char *stderr_capture_end(void)
+{
+    static char text[4096];
+    fflush(stderr);
+    dup2(stderr_saved_fd, 2);
+    close(stderr_saved_fd);
+    stderr_saved_fd = -1;
+    long size = ftell(stderr_capture_file);
+    if (size > (long)sizeof text - 1)
+        fseek(stderr_capture_file, size - (long)(sizeof text - 1), SEEK_SET);
+    else
+        rewind(stderr_capture_file);
+    size_t n = fread(text, 1, sizeof text - 1, stderr_capture_file);
+    text[n] = '\0';
+    fclose(stderr_capture_file);
+    stderr_capture_file = NULL;
+    fputs(text, stderr); /* still shown in the test's log */
+    return text;
+}
+
 #endif

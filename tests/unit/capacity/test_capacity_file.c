@@ -139,37 +139,50 @@ static void test_round_trip(void **state)
     capacity_result_free(&c);
 }
 
-static void expect_rejected(const char *name, const char *text)
+/* TEXT is refused with an error naming the file and saying WHY. */
+static void expect_rejected(const char *name, const char *text, const char *why)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/%s.json", tmpdir, name);
     write_text(path, text);
     capacity_result r;
-    assert_int_equal(capacity_read(path, &r), -1);
+    stderr_capture_begin();
+    int rc = capacity_read(path, &r);
+    const char *err = stderr_capture_end();
+    assert_int_equal(rc, -1);
     assert_int_equal(r.nsubsystems, 0);
+    assert_non_null(strstr(err, path));
+    if (!strstr(err, why))
+        fail_msg("%s: expected an error saying \"%s\", got \"%s\"", name, why, err);
 }
 
 static void test_rejects_bad_files(void **state)
 {
     (void)state;
-    expect_rejected("schema", "{\"schema\": \"crest.results/1\", \"subsystems\": []}");
+    expect_rejected("schema", "{\"schema\": \"crest.results/1\", \"subsystems\": []}",
+                    "'schema' is 'crest.results/1'; expected 'crest.capacity/2'");
     expect_rejected("unknown", "{\"schema\": \"crest.capacity/1\", \"bogus\": 1, "
-                               "\"subsystems\": []}");
+                               "\"subsystems\": []}",
+                    "unknown key 'bogus'");
     expect_rejected("limit", "{\"schema\": \"crest.capacity/1\", \"subsystems\": [{\"name\": "
                              "\"cart\", \"capacity_rps\": 1, \"upper_bound_rps\": null, "
-                             "\"at_least\": false, \"limited_by\": \"cpu\"}]}");
+                             "\"at_least\": false, \"limited_by\": \"cpu\"}]}",
+                    "'subsystems[0].limited_by' is 'cpu'; expected one of: latency");
     expect_rejected("missing", "{\"schema\": \"crest.capacity/1\", \"subsystems\": [{\"name\": "
                                "\"cart\", \"upper_bound_rps\": null, \"at_least\": false, "
-                               "\"limited_by\": \"latency\"}]}");
+                               "\"limited_by\": \"latency\"}]}",
+                    "missing key 'subsystems[0].capacity_rps'");
     expect_rejected("dup", "{\"schema\": \"crest.capacity/1\", \"subsystems\": ["
                            "{\"name\": \"a\", \"capacity_rps\": 1, \"upper_bound_rps\": 2, "
                            "\"at_least\": false, \"limited_by\": \"latency\"},"
                            "{\"name\": \"a\", \"capacity_rps\": 1, \"upper_bound_rps\": 2, "
-                           "\"at_least\": false, \"limited_by\": \"latency\"}]}");
+                           "\"at_least\": false, \"limited_by\": \"latency\"}]}",
+                    "'subsystems[1].name': subsystem 'a' appears twice");
     expect_rejected("step", "{\"schema\": \"crest.capacity/1\", \"subsystems\": [{\"name\": "
                             "\"a\", \"capacity_rps\": 1, \"upper_bound_rps\": 2, \"at_least\": "
-                            "false, \"limited_by\": \"latency\", \"steps\": [{\"pass\": true}]}]}");
-    expect_rejected("syntax", "{\"schema\": ");
+                            "false, \"limited_by\": \"latency\", \"steps\": [{\"pass\": true}]}]}",
+                    "missing key 'subsystems[0].steps[0].rate'");
+    expect_rejected("syntax", "{\"schema\": ", "syntax.json:1:12: error: malformed JSON");
 }
 
 static void test_minimal_file(void **state)

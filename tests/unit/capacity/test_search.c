@@ -86,11 +86,11 @@ static int sim_step(void *ctx, double rate, search_step *out)
                              s->calls <= s->generator_hiccup;
     int latency_failed = p99_ms >= s->slo_p99_ms;
     int unserved_failed = out->error_rate + out->shed_rate >= s->slo_errors;
-    out->reason = search_classify(out->generator_limited, latency_failed, unserved_failed,
+    out->reason = search_classify(out->generator_limited, latency_failed, 0, unserved_failed,
                                   out->error_rate, out->shed_rate);
     out->pass = out->reason == SEARCH_LIMIT_NONE;
-    out->far_below_slo = s->report_far && out->pass && errors == 0 && shed == 0 &&
-                         p99_ms < s->slo_p99_ms * SEARCH_FAR_LATENCY_USE;
+    out->far_below_slo = s->report_far &&
+                         search_far_below_slo(out->pass, errors, shed, p99_ms / s->slo_p99_ms);
     snprintf(out->why, sizeof out->why, "%s", search_limit_name(out->reason));
     return 0;
 }
@@ -170,6 +170,20 @@ static void test_far_below_slo_probes_faster(void **state)
         search_result_free(&r);
     }
     assert_true(steps[1] < steps[0]);
+}
+
+/* The rule itself: passed, nothing failed or shed, every latency bound
+ * under a quarter used. */
+static void test_far_below_slo_rule(void **state)
+{
+    (void)state;
+    assert_true(search_far_below_slo(1, 0, 0, 0));
+    assert_true(search_far_below_slo(1, 0, 0, 0.249));
+    assert_false(search_far_below_slo(1, 0, 0, 0.25));
+    assert_false(search_far_below_slo(1, 0, 0, 0.9));
+    assert_false(search_far_below_slo(0, 0, 0, 0.01));
+    assert_false(search_far_below_slo(1, 1, 0, 0.01));
+    assert_false(search_far_below_slo(1, 0, 1, 0.01));
 }
 
 static void test_queue_strict_slo_below_relaxed(void **state)
@@ -451,13 +465,15 @@ static void test_bad_config(void **state)
 static void test_classify(void **state)
 {
     (void)state;
-    assert_int_equal(search_classify(1, 1, 1, 0.5, 0.5), SEARCH_LIMIT_GENERATOR);
-    assert_int_equal(search_classify(0, 1, 1, 0.02, 0.01), SEARCH_LIMIT_ERRORS);
-    assert_int_equal(search_classify(0, 0, 1, 0.001, 0.2), SEARCH_LIMIT_SHED);
-    assert_int_equal(search_classify(0, 1, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
-    assert_int_equal(search_classify(0, 0, 0, 0, 0), SEARCH_LIMIT_NONE);
+    assert_int_equal(search_classify(1, 1, 1, 1, 0.5, 0.5), SEARCH_LIMIT_GENERATOR);
+    assert_int_equal(search_classify(0, 1, 1, 1, 0.02, 0.01), SEARCH_LIMIT_ERRORS);
+    assert_int_equal(search_classify(0, 0, 0, 1, 0.001, 0.2), SEARCH_LIMIT_SHED);
+    assert_int_equal(search_classify(0, 1, 0, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
+    assert_int_equal(search_classify(0, 1, 1, 0, 0.001, 0.002), SEARCH_LIMIT_LATENCY);
+    assert_int_equal(search_classify(0, 0, 1, 0, 0, 0), SEARCH_LIMIT_QUEUE);
+    assert_int_equal(search_classify(0, 0, 0, 0, 0, 0), SEARCH_LIMIT_NONE);
     enum search_limit l;
-    for (int i = SEARCH_LIMIT_NONE; i <= SEARCH_LIMIT_MAX_RATE; i++) {
+    for (int i = SEARCH_LIMIT_NONE; i <= SEARCH_LIMIT_QUEUE; i++) {
         assert_int_equal(search_limit_parse(search_limit_name(i), &l), 0);
         assert_int_equal(l, i);
     }
@@ -469,6 +485,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_relaxed_slo_converges),
         cmocka_unit_test(test_far_below_slo_probes_faster),
+        cmocka_unit_test(test_far_below_slo_rule),
         cmocka_unit_test(test_queue_strict_slo_below_relaxed),
         cmocka_unit_test(test_noisy_many_capacities),
         cmocka_unit_test(test_rate_limiter_is_shed),

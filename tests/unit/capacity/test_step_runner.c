@@ -173,9 +173,11 @@ static void test_falling_behind_fails_and_full_link_blames(void **state)
     search_step st = {.rate = 200};
     assert_int_equal(step_judge(&f.sr, &f.r, &st), 0);
     assert_false(st.pass);
-    assert_int_equal(st.reason, SEARCH_LIMIT_LATENCY);
+    assert_int_equal(st.reason, SEARCH_LIMIT_QUEUE);
     assert_string_equal(st.tag, "order");
     assert_non_null(strstr(st.why, "order: falling behind (completed 60.0%"));
+    /* p99 held (5 ms < 1000 ms): the queue is the reason, not latency (issue 14, defect 7). */
+    assert_string_equal(search_limit_name(st.reason), "queue");
     fixture_free(&f);
 }
 

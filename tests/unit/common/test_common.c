@@ -47,6 +47,25 @@ static void test_durations(void **state)
     assert_int_equal(units_parse_duration("", 1, &s), -1);
 }
 
+static void test_sizes(void **state)
+{
+    (void)state;
+    double b = 0;
+    assert_int_equal(units_parse_size("512", &b), 0);
+    assert_true(b == 512);
+    assert_int_equal(units_parse_size("64k", &b), 0);
+    assert_true(b == 65536);
+    assert_int_equal(units_parse_size("1MiB", &b), 0);
+    assert_true(b == 1048576);
+    assert_int_equal(units_parse_size("2 kb", &b), 0);
+    assert_true(b == 2048);
+    assert_int_equal(units_parse_size("1.5", &b), -1);
+    assert_int_equal(units_parse_size("-1k", &b), -1);
+    assert_int_equal(units_parse_size("3 parsecs", &b), -1);
+    assert_int_equal(units_parse_size("1e30g", &b), -1);
+    assert_int_equal(units_parse_size("", &b), -1);
+}
+
 static void test_fractions_and_numbers(void **state)
 {
     (void)state;
@@ -174,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_fractions_and_numbers),
+        cmocka_unit_test(test_sizes),
         cmocka_unit_test(test_csv_table),
         cmocka_unit_test(test_csv_ragged_row_is_an_error),
         cmocka_unit_test(test_json_roundtrip_and_keys),

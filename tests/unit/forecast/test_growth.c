@@ -191,8 +191,8 @@ static void test_too_few_points_skips(void **state)
     fc_fit_options o = {.step = 1};
     fc_fit f;
     char why[200] = "";
-    assert_int_equal(fc_fit_model(FC_MODEL_CUBIC, t, y, 5, &o, &f, why, sizeof why), -1);
-    assert_non_null(strstr(why, "needs at least 6 points, have 5"));
+    assert_int_equal(fc_fit_model(FC_MODEL_CUBIC, t, y, 4, &o, &f, why, sizeof why), -1);
+    assert_non_null(strstr(why, "needs at least 5 points, have 4"));
     why[0] = '\0';
     assert_int_equal(fc_fit_model(FC_MODEL_DAILY, t, y, 5, &o, &f, why, sizeof why), -1);
     assert_non_null(strstr(why, "needs at least"));
@@ -200,7 +200,10 @@ static void test_too_few_points_skips(void **state)
     why[0] = '\0';
     assert_int_equal(fc_fit_model(FC_MODEL_EXPONENTIAL, t, yneg, 5, &o, &f, why, sizeof why), -1);
     assert_non_null(strstr(why, "positive"));
-    /* Exactly enough is enough. */
+    /* Exactly enough is enough; AICc needs one point more. */
+    assert_int_equal(fc_fit_model(FC_MODEL_QUADRATIC, t, y, 4, &o, &f, why, sizeof why), 0);
+    assert_false(isfinite(fc_fit_aicc(&f)));
+    fc_fit_free(&f);
     assert_int_equal(fc_fit_model(FC_MODEL_QUADRATIC, t, y, 5, &o, &f, why, sizeof why), 0);
     assert_true(isfinite(fc_fit_aicc(&f)));
     fc_fit_free(&f);

@@ -15,6 +15,7 @@
 #include "loadgen/adhoc.h"
 #include "loadgen/engine_arrivals.h"
 #include "loadgen/loadplan.h"
+#include "tests/unit/unit_tmpdir.h"
 
 static void test_stages_parse(void **state)
 {
@@ -133,6 +134,19 @@ static void test_plan_rejects(void **state)
 {
     (void)state;
     const char *bad_header[] = {"no colon here"};
+    static const char *const why[] = {
+        "no target: give --url",
+        "--url 'ftp://x/': expected http://",
+        "missing host after '://'",
+        "URLs cannot contain spaces",
+        "-d/--duration: expected a positive duration",
+        "-c/--connections: expected at least 1 connection",
+        "-R/--rate and --stages both set the rate",
+        "--think applies to closed-loop runs",
+        "-X 'get': expected an HTTP method in capitals",
+        "-H 'no colon here': expected 'Name: value'",
+        "cannot open '/nonexistent/file'",
+    };
     adhoc_options cases[] = {
         {.url = NULL, .duration_s = 1, .connections = 1},
         {.url = "ftp://x/", .duration_s = 1, .connections = 1},
@@ -147,9 +161,16 @@ static void test_plan_rejects(void **state)
          .nheaders = 1},
         {.url = "http://x/", .duration_s = 1, .connections = 1, .body = "@/nonexistent/file"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (adhoc_plan(&cases[i]) != NULL)
+    assert_int_equal(sizeof cases / sizeof cases[0], sizeof why / sizeof why[0]);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        stderr_capture_begin();
+        loadplan *p = adhoc_plan(&cases[i]);
+        const char *err = stderr_capture_end();
+        if (p != NULL)
             fail_msg("case %zu was accepted", i);
+        if (!strstr(err, why[i]))
+            fail_msg("case %zu: expected an error saying \"%s\", got \"%s\"", i, why[i], err);
+    }
 }
 
 /* Arrivals of all THREADS clocks for plan P, sorted by construction per
@@ -232,5 +253,5 @@ int main(void)
         cmocka_unit_test(test_arrivals_follow_the_stages),
         cmocka_unit_test(test_uniform_spacing_across_threads),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }

@@ -393,6 +393,19 @@ static void test_rules_target_secrets(void **state)
 
 /* shed_header: carried into the plan per subsystem (NULL where absent);
  * anything but a header-name string is rejected. */
+/* TEXT, written to tmpdir/NAME, is refused with an error saying WHY. */
+static void expect_refused(const char *name, const char *text, const char *why)
+{
+    const char *path = tmpdir_file(name, text);
+    stderr_capture_begin();
+    loadplan *p = scenario_load(path, NULL);
+    const char *err = stderr_capture_end();
+    if (p)
+        fail_msg("%s loaded: %s", name, text);
+    if (!strstr(err, why))
+        fail_msg("%s: expected an error saying \"%s\", got \"%s\"", name, why, err);
+}
+
 static void test_shed_header(void **state)
 {
     (void)state;
@@ -421,6 +434,10 @@ static void test_shed_header(void **state)
 
     static const char *const bad[] = {"\"X Degraded\"", "\"\"", "1", "[\"X-Degraded\"]",
                                       "\"X-Degraded:\"", "null"};
+    static const char *const why[] = {
+        "shed_header: expected a response header name", "shed_header: expected a response header name",
+        "shed_header: expected a string; found 1", "shed_header: expected a string; found [",
+        "shed_header: expected a response header name", "shed_header: expected a string; found null"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[512], name[32];
         snprintf(text, sizeof text,
@@ -428,9 +445,7 @@ static void test_shed_header(void **state)
                  " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
                  " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", bad[i]);
         snprintf(name, sizeof name, "badhdr%zu.json", i);
-        p = scenario_load(tmpdir_file(name, text), NULL);
-        if (p)
-            fail_msg("shed_header %s accepted", bad[i]);
+        expect_refused(name, text, why[i]);
     }
     char text[512], longname[200];
     memset(longname, 'x', sizeof longname - 1);
@@ -439,7 +454,7 @@ static void test_shed_header(void **state)
              "{\"subsystems\": {\"a\": {\"weight\": 1, \"shed_header\": \"%s\","
              " \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
              " \"phases\": [{\"duration\": 1, \"rate\": 1}]}", longname);
-    assert_null(scenario_load(tmpdir_file("badhdrlong.json", text), NULL));
+    expect_refused("badhdrlong.json", text, "shed_header: expected a response header name");
 }
 
 static void test_bad_scenarios_rejected(void **state)
@@ -464,12 +479,22 @@ static void test_bad_scenarios_rejected(void **state)
         "{\"subsystems\": {\"a\": {\"weight\": 1, \"endpoints\": [{\"name\": \"e\", \"path\": \"/\"}]}},"
         " \"phases\": [{\"duration\": 1, \"rate\": 1}], ",
     };
+    static const char *const why[] = {
+        "bad0.json: error: subsystems: empty; expected at least one entry",
+        "bad1.json: error: phases[0].duration: expected a positive duration",
+        "bad2.json: error: phases[0].rate: expected a rate in requests/s (>= 0); found -1",
+        "bad3.json: error: subsystems: subsystem weights (weight or calls_per_pv) sum to 0",
+        "bad4.json: error: phases[0].mix: empty",
+        "bad5.json: error: phases[0].shape: expected one of constant, ramp",
+        "bad6.json: error: unknown key 'tresholds'",
+        "bad7.json: error: subsystems.a.endpoints[0].path: placeholder '${u.id}': no feeder named 'u'",
+        "bad8.json:1:121: error: malformed JSON",
+    };
+    assert_int_equal(sizeof bad / sizeof bad[0], sizeof why / sizeof why[0]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char name[32];
         snprintf(name, sizeof name, "bad%zu.json", i);
-        loadplan *p = scenario_load(tmpdir_file(name, bad[i]), NULL);
-        if (p)
-            fail_msg("bad scenario %zu loaded: %s", i, bad[i]);
+        expect_refused(name, bad[i], why[i]);
     }
 }
 
@@ -506,9 +531,12 @@ static void test_shipped(void **state)
         total += rate_curve_expected(&p->phases[i].rate, p->phases[i].duration_s);
     }
     /* about 3 minutes, a few thousand req/s at the peak, the midnight
-     * surge about 3x the evening */
+     * surge about 3x the evening; README: "Peak about 3,100 req/s, about
+     * 320k requests" */
     assert_true(loadplan_duration(p) >= 150 && loadplan_duration(p) <= 210);
     assert_true(peak > 2000 && peak < 4500);
+    assert_true(fabs(peak - 3100) < 0.05 * 3100);
+    assert_true(fabs(total - 320e3) < 0.05 * 320e3);
     const loadplan_phase *mid = &p->phases[1];
     double before = rate_curve_at(&mid->rate, 0, mid->duration_s);
     assert_true(rate_curve_max(&mid->rate, mid->duration_s) > 2.5 * before);
@@ -523,7 +551,6 @@ static void test_shipped(void **state)
     for (size_t e = 0; e < p->nendpoints; e++)
         assert_int_equal(p->endpoints[e].subsystem, 0);
     loadplan_free(p);
-    (void)total;
 }
 
 int main(void)

@@ -263,6 +263,32 @@ static void test_read_rejects_other_files(void **state)
     unlink(path);
 }
 
+/* The generator-limited rule: loop lag over its bound, a thread more than
+ * 95% busy, or drops at --max-in-flight; each cause named. */
+static void test_generator_judge(void **state)
+{
+    (void)state;
+    generator_health g = {.loop_lag_p99_ms = 1, .cpu_busiest_thread = 0.95};
+    generator_judge(&g, 5, 0);
+    assert_false(g.limited);
+    assert_string_equal(g.reason, "");
+    g.cpu_busiest_thread = 0.951;
+    generator_judge(&g, 5, 0);
+    assert_true(g.limited);
+    assert_string_equal(g.reason, "a generator thread was 95% busy");
+    g.cpu_busiest_thread = 0.99;
+    g.loop_lag_p99_ms = 7.5;
+    generator_judge(&g, 5, 3);
+    assert_true(g.limited);
+    assert_string_equal(g.reason, "loop lag p99 7.50 ms > bound 5.00 ms; a generator thread was "
+                                  "99% busy; 3 requests dropped at --max-in-flight");
+    g.cpu_busiest_thread = 0.5;
+    g.loop_lag_p99_ms = 5;
+    generator_judge(&g, 5, 0);
+    assert_false(g.limited);
+    assert_string_equal(g.reason, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_second_store),
         cmocka_unit_test(test_results_round_trip),
         cmocka_unit_test(test_read_rejects_other_files),
+        cmocka_unit_test(test_generator_judge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

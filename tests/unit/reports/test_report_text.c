@@ -198,6 +198,10 @@ static void test_number_formatting(void **state)
     assert_string_equal(fmt_num(b, 3.0, 2), "3");
     assert_string_equal(fmt_num(b, -0.0001, 2), "0");
     assert_string_equal(fmt_num(b, 1e308, 2), "1e+308");
+    assert_string_equal(fmt_num(b, 61030915, 0), "61,030,915");
+    assert_string_equal(fmt_num(b, 5887000.75, 1), "5,887,000.8");
+    assert_string_equal(fmt_num(b, -1234.5, 1), "-1,234.5");
+    assert_string_equal(fmt_num(b, 999.5, 1), "999.5");
     assert_string_equal(fmt_pct(b, 0.0125), "1.25%");
     assert_string_equal(fmt_pct(b, 0.00012), "0.012%");
     assert_string_equal(fmt_pct(b, NAN), "-");

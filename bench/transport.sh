@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# bench/transport.sh: the five ratios of issue 11, crest's native HTTP/1.1
+# transport (and its curl one) against wrk and h2load measured in the same
+# run, on the same nginx. nginx (one worker) is pinned to one core, every
+# generator to the other (taskset), one generator thread each, tiny static
+# file. CPU per request is user+system time of the generator process (GNU
+# time) over the requests it completed. No pass/fail: numbers only.
+#
+#   1. closed loop, 64 connections: crest/wrk req/s, CPU us/request of each
+#   2. open loop at RATE (30k/s): crest's CPU us/request vs h2load --rps at
+#      the same rate, and vs wrk's at its closed-loop maximum
+#   3. open loop: the highest rate crest sustains without declaring itself
+#      generator-limited (rates stepped up by STEP), its rate error, vs wrk's
+#      closed-loop maximum
+#   4. 10,000 connections: crest/wrk req/s, peak RSS per connection of each
+#   5. HTTPS keep-alive, 64 connections: crest/wrk req/s (crest's TLS path is
+#      the curl transport), and new TLS connections per second with
+#      'Connection: close' (handshakes)
+#
+#   bench/transport.sh [CREST]   (env: DURATION=5 RATE=30000 BIG=10000 STEP=10000
+#                                 LAG=5ms: step 3's --max-loop-lag; on a machine shared with
+#                                 other jobs, descheduling alone can exceed 5 ms)
+set -u
+CREST=$(realpath "${1:-bin/crest}")
+DURATION=${DURATION:-5}
+RATE=${RATE:-30000}
+BIG=${BIG:-10000}
+STEP=${STEP:-10000}
+LAG=${LAG:-5ms}
+TMP=$(mktemp -d /tmp/crest-bench.XXXXXX)
+chmod 755 "$TMP"
+NGINX_PID=
+cleanup() {
+    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+for tool in nginx wrk h2load taskset jq python3 openssl; do
+    command -v "$tool" > /dev/null || [ -x "/usr/sbin/$tool" ] ||
+        { echo "bench: '$tool' is missing (make deps installs it)" >&2; exit 3; }
+done
+SERVER_CPU=0
+CLIENT_CPU=$(( $(nproc) > 1 ? 1 : 0 ))
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+TLS_PORT=$(free_port)
+mkdir -p "$TMP/html" "$TMP/logs"
+echo "hello from nginx" > "$TMP/html/index.html"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
+    -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" > /dev/null 2>&1
+cat > "$TMP/nginx.conf" <<NGINX
+worker_processes 1;
+worker_rlimit_nofile 30000;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log crit;
+events { worker_connections 25000; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 120s;
+    client_body_temp_path $TMP/body;
+    server { listen 127.0.0.1:$PORT backlog=16384; root $TMP/html; }
+    server { listen 127.0.0.1:$TLS_PORT ssl backlog=16384; root $TMP/html;
+             ssl_certificate $TMP/cert.pem; ssl_certificate_key $TMP/key.pem; }
+}
+NGINX
+( ulimit -n "$(ulimit -Hn)"; exec taskset -c "$SERVER_CPU" /usr/sbin/nginx -c "$TMP/nginx.conf" -p "$TMP" ) &
+NGINX_PID=$!
+for _ in $(seq 1 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
+    sleep 0.05
+done
+URL="http://127.0.0.1:$PORT/index.html"
+TLS_URL="https://127.0.0.1:$TLS_PORT/index.html"
+
+# timed NAME CMD...: runs CMD pinned to the client core under GNU time;
+# sets CPU (user+sys seconds) and RSS (peak KiB).
+timed() {
+    local name=$1
+    shift
+    ( ulimit -n "$(ulimit -Hn)"; /usr/bin/time -f "%U %S %M" -o "$TMP/$name.time" \
+        taskset -c "$CLIENT_CPU" "$@" > "$TMP/$name.out" 2>&1 )
+    CPU=$(awk 'END { print $1 + $2 }' "$TMP/$name.time")
+    RSS=$(awk 'END { print $3 }' "$TMP/$name.time")
+}
+crest() { # NAME ARGS...: a crest run; sets REQS (completed), RPS (completed/s) too
+    local name=$1
+    shift
+    timed "$name" "$CREST" run --threads 1 --quiet --max-loop-lag 5ms --out "$TMP/$name.json" "$@"
+    REQS=$(jq -r '.summary.completed' "$TMP/$name.json" 2>/dev/null || echo 0)
+    RPS=$(jq -r '.summary.completed / .summary.duration_s' "$TMP/$name.json" 2>/dev/null || echo 0)
+}
+wrk_run() { # NAME ARGS...: sets REQS, RPS
+    local name=$1
+    shift
+    timed "$name" wrk -t1 "$@"
+    RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/$name.out")
+    REQS=$(awk '/requests in/ {print $1}' "$TMP/$name.out")
+}
+us_per() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / n : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+echo "bench/transport.sh: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, ${DURATION}s runs, 1 thread"
+echo "machine load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# 1. closed loop, 64 connections
+crest c1n -c 64 -d "${DURATION}s" --url "$URL" --transport native
+n_rps=$RPS n_us=$(us_per "$CPU" "$REQS")
+crest c1c -c 64 -d "${DURATION}s" --url "$URL" --transport curl
+c_rps=$RPS c_us=$(us_per "$CPU" "$REQS")
+wrk_run w1 -c 64 -d "${DURATION}s" "$URL"
+w_rps=$RPS w_us=$(us_per "$CPU" "$REQS")
+printf "1. closed loop 64 conn: native %.0f req/s (%s us/req), curl %.0f (%s us/req), wrk %.0f (%s us/req)\n" \
+    "$n_rps" "$n_us" "$c_rps" "$c_us" "$w_rps" "$w_us"
+printf "   ratio native/wrk req/s %s, CPU/req native/wrk %s (curl/wrk req/s %s)\n" \
+    "$(ratio "$n_rps" "$w_rps")" "$(ratio "$n_us" "$w_us")" "$(ratio "$c_rps" "$w_rps")"
+wrk_max=$w_rps
+
+# 2. open loop at RATE
+crest o2n -R "$RATE" -c 64 -d "${DURATION}s" --url "$URL" --transport native
+o_us=$(us_per "$CPU" "$REQS") o_lim=$(jq -r '.generator.generator_limited' "$TMP/o2n.json")
+crest o2c -R "$RATE" -c 64 -d "${DURATION}s" --url "$URL" --transport curl
+oc_us=$(us_per "$CPU" "$REQS")
+per_client=$(( RATE / 64 ))
+timed h2 h2load --h1 -t1 -c 64 --rps "$per_client" -D "$DURATION" "$URL"
+h_reqs=$(awk '/^requests:/ {print $8}' "$TMP/h2.out")   # "requests: N total, N started, N done, N succeeded"
+h_us=$(us_per "$CPU" "$h_reqs")
+better=$(awk -v a="$h_us" -v b="$w_us" 'BEGIN { print (a > 0 && a < b) ? a : b }')
+printf "2. open loop %d/s: native %s us/req (limited: %s), curl %s, h2load --rps %s us/req; wrk at its max %s\n" \
+    "$RATE" "$o_us" "$o_lim" "$oc_us" "$h_us" "$w_us"
+printf "   ratio native/best-of(h2load,wrk) CPU/req %s\n" "$(ratio "$o_us" "$better")"
+
+# 3. the highest open-loop rate crest sustains without being generator-limited
+best_rate=0 best_err=0 r=$STEP
+while :; do
+    crest o3 -R "$r" -c 256 -d 3s --url "$URL" --transport native --max-loop-lag "$LAG"
+    lim=$(jq -r '.generator.generator_limited' "$TMP/o3.json")
+    [ "$lim" = false ] || { why="at $r/s: $(jq -r .generator.reason "$TMP/o3.json")"; break; }
+    best_rate=$r
+    best_err=$(jq -r --argjson r "$r" '(.summary.scheduled / .summary.duration_s - $r) / $r * 100 | fabs' "$TMP/o3.json")
+    sent_err=$(jq -r --argjson r "$r" '(.summary.sent / .summary.duration_s - $r) / $r * 100' "$TMP/o3.json")
+    r=$(( r + STEP ))
+    [ "$r" -le 400000 ] || break
+done
+printf "3. open loop (--max-loop-lag %s): highest rate without generator-limited %d/s (rate error %.2f%%, sent %.2f%%), wrk closed-loop max %.0f: ratio %s\n   (limited %s)\n" \
+    "$LAG" "$best_rate" "${best_err:-0}" "${sent_err:-0}" "$wrk_max" "$(ratio "$best_rate" "$wrk_max")" "${why:-never}"
+
+# 4. 10,000 connections
+crest b4 -c "$BIG" -d "${DURATION}s" --timeout 10s --url "$URL" --transport native
+b_rps=$RPS b_rss=$RSS b_open=$(jq -r '.generator.connections_opened' "$TMP/b4.json")
+wrk_run w4 -c "$BIG" -d "${DURATION}s" --timeout 10s "$URL"
+printf "4. %d connections: native %.0f req/s (%s opened), wrk %.0f: ratio %s; peak RSS native %.1f MiB (%.1f KiB/conn), wrk %.1f MiB (%.1f KiB/conn)\n" \
+    "$BIG" "$b_rps" "$b_open" "$RPS" "$(ratio "$b_rps" "$RPS")" \
+    "$(awk -v k="$b_rss" 'BEGIN {print k/1024}')" "$(awk -v k="$b_rss" -v n="$BIG" 'BEGIN {print k/n}')" \
+    "$(awk -v k="$RSS" 'BEGIN {print k/1024}')" "$(awk -v k="$RSS" -v n="$BIG" 'BEGIN {print k/n}')"
+
+# 5. HTTPS: keep-alive, and a new handshake per request
+crest t5 -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure
+t_rps=$RPS t_tr=$(jq -r '.generator.transport' "$TMP/t5.json")
+wrk_run w5 -c 64 -d "${DURATION}s" "$TLS_URL"
+tw_rps=$RPS
+crest t5c -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure -H 'Connection: close'
+th_rps=$RPS
+wrk_run w5c -c 64 -d "${DURATION}s" -H 'Connection: close' "$TLS_URL"
+printf "5. HTTPS 64 conn (crest via %s): %.0f req/s vs wrk %.0f: ratio %s; handshakes/s crest %.0f vs wrk %.0f: ratio %s\n" \
+    "$t_tr" "$t_rps" "$tw_rps" "$(ratio "$t_rps" "$tw_rps")" "$th_rps" "$RPS" "$(ratio "$th_rps" "$RPS")"
+echo "machine load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,222 @@
+/* combine.c: see combine.h. The tuning constants were chosen on the M1 and
+ * tourism yearly benchmarks (bench/forecast.sh) and the Tmall rolling
+ * origin; docs/forecast.md gives the figures. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "forecast/combine.h"
+
+/* The log score's prior variance, and the floor of the per-forecast
+ * log-ratio variance: a member that happened to be consistently good over
+ * three forecasts is not trusted as if it always will be (also the
+ * variance assumed when there is only one forecast). */
+#define PRIOR_VAR 0.25
+#define NOISE_VAR_MIN 0.25
+/* Backtest forecasts from neighbouring origins share most of their data:
+ * they count as at most this many independent pieces of evidence. */
+#define EFFECTIVE_MAX 5.0
+/* Added to both scaled errors before their log ratio (two near-exact
+ * forecasts are a tie, not a 100x difference). */
+#define LOG_EPS 0.05
+/* Weight = score^-POWER, for members within CUTOFF x the best score. */
+#define WEIGHT_POWER 4.0
+#define CUTOFF 1.5
+
+/* Prior relative error (vs naive) of each method on short yearly series,
+ * from the M1, M3, M4 and tourism competitions: drift and theta are the
+ * safest; the damped trends win often but lose big (on tourism they are
+ * 25% worse than drift), so they need strong evidence; the naive forecast
+ * is the reference; a growth curve must earn its place with evidence.
+ * (Tuned on M1 and tourism with bench/forecast.sh: docs/forecast.md.) */
+static double prior_score(fc_model_id m)
+{
+    switch (m) {
+    case FC_MODEL_DRIFT: return 0.9;
+    case FC_MODEL_THETA: return 1.0;
+    case FC_MODEL_NAIVE: return 1.3;
+    case FC_MODEL_HOLT_DAMPED:
+    case FC_MODEL_DAMPED_LOG: return 2.0;
+    case FC_MODEL_DRIFT_LOG: return 1.5;
+    default: return 1.6;
+    }
+}
+
+/* The error of BT at (ORIGIN, TARGET), or NULL: errors are sorted by
+ * origin, then target. */
+static const fc_bt_error *find_error(const fc_backtest *bt, size_t origin, size_t target)
+{
+    size_t lo = 0, hi = bt->nerr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const fc_bt_error *e = &bt->err[mid];
+        if (e->origin < origin || (e->origin == origin && e->target < target))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < bt->nerr && bt->err[lo].origin == origin && bt->err[lo].target == target)
+        return &bt->err[lo];
+    return NULL;
+}
+
+static int has_origin(const fc_backtest *bt, size_t origin)
+{
+    size_t lo = 0, hi = bt->nerr;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bt->err[mid].origin < origin)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < bt->nerr && bt->err[lo].origin == origin;
+}
+
+/* Relative error of member M against REF on the forecasts both made whose
+ * actual was known before ORIGIN: the mean and variance of the per-forecast
+ * log ratio of their absolute scaled errors. */
+static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, double *mean,
+                           double *var)
+{
+    double s = 0, ss = 0, own = 0, base = 0;
+    size_t c = 0;
+    for (size_t i = 0; i < m->bt->nerr; i++) {
+        const fc_bt_error *e = &m->bt->err[i];
+        if (e->target >= origin)
+            continue;
+        const fc_bt_error *r = ref ? find_error(ref, e->origin, e->target) : e;
+        if (!r)
+            continue;
+        double rb = ref ? r->ase : 1;
+        double d = log((e->ase + LOG_EPS) / (rb + LOG_EPS));
+        s += d;
+        ss += d * d;
+        own += e->ase;
+        base += rb;
+        c++;
+    }
+    m->nrel = c;
+    m->rel = c && base > 0 ? own / base : NAN;
+    *mean = c ? s / (double)c : 0;
+    *var = c > 1 ? (ss - s * s / (double)c) / (double)(c - 1) : NAN;
+}
+
+size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
+{
+    const fc_backtest *ref = naive >= 0 ? m[naive].bt : NULL;
+    double best = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        m[i].weight = 0;
+        m[i].score = INFINITY;
+        if (!m[i].bt) /* not available at this origin */
+            continue;
+        double mean, var, prior = log(prior_score(m[i].model));
+        relative_error(&m[i], ref, origin, &mean, &var);
+        if (m[i].nrel) {
+            /* Normal prior on the log score, normal noise: the posterior mean. */
+            double noise = fmax(isfinite(var) ? var : NOISE_VAR_MIN, NOISE_VAR_MIN) /
+                           fmin((double)m[i].nrel, EFFECTIVE_MAX);
+            m[i].score = exp((PRIOR_VAR * mean + noise * prior) / (PRIOR_VAR + noise));
+        } else if (!m[i].curve) {
+            m[i].score = exp(prior);
+        }
+        if (m[i].score < best)
+            best = m[i].score;
+    }
+    size_t used = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(m[i].score <= best * CUTOFF))
+            continue;
+        m[i].weight = pow(m[i].score > 1e-9 ? m[i].score : 1e-9, -WEIGHT_POWER);
+        sum += m[i].weight;
+        used++;
+    }
+    for (size_t i = 0; i < n && sum > 0; i++)
+        m[i].weight /= sum;
+    return used;
+}
+
+double fc_combine_value(const double *f, const double *w, size_t n)
+{
+    double s = 0, sw = 0;
+    for (size_t i = 0; i < n; i++) {
+        s += w[i] * f[i];
+        sw += w[i];
+    }
+    if (!(sw > 0))
+        return NAN;
+    return s / sw;
+}
+
+/* Combined forecast at (ORIGIN, TARGET) from the members that made one. */
+static double combined_at(const fc_member *m, size_t nm, size_t origin, size_t target)
+{
+    double f[FC_MODEL_COUNT], w[FC_MODEL_COUNT];
+    size_t c = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if (!(m[i].weight > 0))
+            continue;
+        const fc_bt_error *e = find_error(m[i].bt, origin, target);
+        if (!e)
+            continue;
+        f[c] = e->forecast;
+        w[c++] = m[i].weight;
+    }
+    return fc_combine_value(f, w, c);
+}
+
+int fc_combine_backtest(fc_member *m, size_t nm, int naive, const double *t, const double *y,
+                        size_t n, const fc_fit_options *o, size_t H, fc_backtest *bt)
+{
+    memset(bt, 0, sizeof *bt);
+    bt->H = H;
+    int log_space = 1;
+    for (size_t i = 0; i < n; i++)
+        log_space = log_space && y[i] > 0;
+    size_t cap = n * H + 1;
+    const fc_backtest **saved = malloc((nm + 1) * sizeof *saved);
+    bt->err = malloc(cap * sizeof *bt->err);
+    if (!bt->err || !saved) {
+        free(saved);
+        fc_backtest_free(bt);
+        return -1;
+    }
+    for (size_t i = 0; i < nm; i++)
+        saved[i] = m[i].bt;
+    double step = o->step > 0 ? o->step : 1;
+    for (size_t k = 1; k < n; k++) {
+        size_t navail = 0;
+        for (size_t i = 0; i < nm; i++) {
+            m[i].bt = saved[i] && has_origin(saved[i], k) ? saved[i] : NULL;
+            navail += m[i].bt != NULL;
+        }
+        if (!navail)
+            continue;
+        /* The reference must stay visible to score the others. */
+        if (naive >= 0 && !m[naive].bt)
+            continue;
+        if (!fc_combine_weights(m, nm, naive, k))
+            continue;
+        if (!bt->norigins || k < bt->first_origin)
+            bt->first_origin = k;
+        bt->norigins++;
+        double scale = fc_mase_scale(y, k, 1), local = fc_local_scale(y, k, 1);
+        for (size_t j = k; j < n; j++) {
+            double h = round((t[j] - t[k - 1]) / step);
+            if (h < 1)
+                continue;
+            if (h > (double)H)
+                break;
+            fc_bt_error e = {.origin = k, .target = j, .step = (size_t)h,
+                             .forecast = combined_at(m, nm, k, j), .actual = y[j]};
+            fc_backtest_record(bt, &e, scale, local, log_space, cap);
+        }
+    }
+    for (size_t i = 0; i < nm; i++)
+        m[i].bt = saved[i];
+    free(saved);
+    fc_backtest_summarize(bt);
+    return 0;
+}
