@@ -37,6 +37,7 @@ static void subsystem_free(capacity_subsystem *s)
     free(s->name);
     free(s->slo_expr);
     free(s->limiting_tag);
+    free(s->resource_at_capacity);
     free(s->steps);
     free(s->usl.load);
     free(s->usl.throughput);
@@ -148,6 +149,7 @@ static cJSON *subsystem_to_json(const capacity_subsystem *s)
     cJSON_AddBoolToObject(o, "at_least", s->at_least);
     cJSON_AddStringToObject(o, "limited_by", search_limit_name(s->limited_by));
     add_string(o, "limiting_subsystem", s->limiting_tag);
+    add_string(o, "resource_at_capacity", s->resource_at_capacity);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     cJSON_AddBoolToObject(o, "interrupted", s->interrupted);
     jsonio_add_number_or_null(o, "duration_s", s->duration_s);
@@ -382,7 +384,7 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
 {
     static const char *const keys[] = {"name", "slo", "capacity_rps", "upper_bound_rps",
                                        "at_least", "limited_by", "limiting_subsystem",
-                                       "generator_limited", "interrupted", "duration_s", "steps",
+                                       "resource_at_capacity", "generator_limited", "interrupted", "duration_s", "steps",
                                        "usl", NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", "expr", NULL};
     if (!cJSON_IsObject(o)) {
@@ -401,7 +403,8 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
             0 ||
         jsonio_get_bool(rd->file, rd->path, o, "interrupted", 0, &s->interrupted) < 0 ||
         get_limit(rd, o, "limited_by", 0, &s->limited_by) != 0 ||
-        get_opt_string(rd, o, "limiting_subsystem", &s->limiting_tag) != 0)
+        get_opt_string(rd, o, "limiting_subsystem", &s->limiting_tag) != 0 ||
+        get_opt_string(rd, o, "resource_at_capacity", &s->resource_at_capacity) != 0)
         return -1;
     const cJSON *slo = cJSON_GetObjectItemCaseSensitive(o, "slo");
     if (slo && !cJSON_IsNull(slo)) {

@@ -33,6 +33,9 @@ typedef struct capacity_subsystem {
                                * bound; NULL otherwise (owned) */
     int generator_limited;
     int interrupted;
+    char *resource_at_capacity; /* the scraped resource nearest its limit at the capacity
+                                 * step, described ("testbed CPU 97% busy"; observe/);
+                                 * NULL when nothing was scraped (owned) */
     double duration_s;        /* wall time the search of this subsystem took */
     search_step *steps;       /* in the order run (owned) */
     size_t nsteps;

@@ -510,13 +510,20 @@ static void print_result(const capacity_subsystem *s)
            s->limiting_tag ? s->limiting_tag : "", s->nsteps, s->duration_s,
            s->generator_limited ? "  (generator-limited: not a capacity)" : "",
            s->interrupted ? "  (interrupted)" : "");
+    if (s->resource_at_capacity)   /* "cart 1247/s, limited by latency; node CPU 97% busy" */
+        printf("%-16s   at %s/s nearest its limit: %s\n", "",
+               units_format_count(s->capacity_rps, num, sizeof num), s->resource_at_capacity);
+}
+
+/* Names in S the scraped resource nearest its limit at the capacity step. */
+static void name_resource_at_capacity(capacity_subsystem *s)
+{
     const search_step *at = capacity_step(s);
     char nearest[256] = "";
     if (at)
         observe_describe_nearest(at, nearest, sizeof nearest);
-    if (nearest[0])   /* "cart 1247/s, limited by latency; cart host CPU 97% busy" */
-        printf("%-16s   at %s/s: %s\n", "", units_format_count(at->rate, num, sizeof num),
-               nearest);
+    free(s->resource_at_capacity);
+    s->resource_at_capacity = nearest[0] ? strdup(nearest) : NULL;
 }
 
 /* ---- the whole command ---- */
@@ -751,6 +758,7 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
         int r = step_runner_search(&runners[i], &o->cfg, o->sweep ? o->levels : NULL,
                                    o->sweep ? o->nlevels : 0, s);
         print_usl_fit(runners[i].label, &s->usl);
+        name_resource_at_capacity(s);
         if (!s->generator_limited && r == 0)
             conclusive++;
         if (s->generator_limited)

@@ -540,6 +540,11 @@ static void capacity_section(FILE *f, const report_inputs *in, const chart_set *
         cell_num(f, s->upper_bound_rps, 1);
         fputs("<td class=\"t\">", f);
         h(f, in, s->limited_by);
+        if (s->resource_at_capacity) {   /* what the targets' metrics say ran out */
+            fputs("<br><small>nearest its limit: ", f);
+            h(f, in, s->resource_at_capacity);
+            fputs("</small>", f);
+        }
         fputs("</td><td class=\"t\"><code>", f);
         h(f, in, s->slo_expr);
         fprintf(f, "</code></td><td>%zu</td>", s->nsteps);

@@ -63,6 +63,7 @@ static void test_round_trip(void **state)
     s->steps[0].resources[1] = (search_resource){"cart-app", "queue", "", 3, NAN};
     s->steps[0].nearest_limit = 0;
     s->steps[1].nearest_limit = -1;
+    s->resource_at_capacity = strdup("cart-host CPU 98% busy");
     s->usl.present = 1;
     s->usl.fit = (usl_fit){.alpha = 0.02, .beta = 0, .gamma = 100, .n_star = INFINITY,
                            .x_max = 5000, .r_squared = 0.99, .poor_fit = 1};
@@ -102,6 +103,7 @@ static void test_round_trip(void **state)
     assert_false(a->at_least);
     assert_int_equal(a->limited_by, SEARCH_LIMIT_SHED);
     assert_null(a->limiting_tag);
+    assert_string_equal(a->resource_at_capacity, "cart-host CPU 98% busy");
     assert_true(a->duration_s == 42.5);
     assert_int_equal(a->nsteps, 2);
     assert_true(a->steps[0].pass && a->steps[0].ok_rps == 1939.5 && a->steps[0].p99_ms == 3);
@@ -132,6 +134,7 @@ static void test_round_trip(void **state)
     assert_true(b->at_least && b->generator_limited);
     assert_int_equal(b->limited_by, SEARCH_LIMIT_GENERATOR);
     assert_string_equal(b->limiting_tag, "order");
+    assert_null(b->resource_at_capacity);
     assert_false(b->usl.present);
     assert_null(capacity_find(&r, "nope"));
 
