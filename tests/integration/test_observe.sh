@@ -150,6 +150,13 @@ test_bad_targets_do_not_disturb_the_run() {
             "$r" > /dev/null || fail "$t: every scrape should have failed"
         grep -q "^scrape $t (.*[1-9][0-9]* failed" "$TMP/bad.out" || fail "$t: failures not printed"
     done
+    # and the report shows them, by kind
+    "$CREST" report "$r" --no-charts -o "$TMP/bad-report" > /dev/null 2>&1 || fail "report"
+    grep -q "<h3>Scrape targets</h3>" "$TMP/bad-report/index.html" || fail "no scrape table in the report"
+    grep -qE '<td class="t">garbage</td>.*<td class="t">parse [1-9]' "$TMP/bad-report/index.html" ||
+        fail "the report does not count garbage's parse failures"
+    grep -qE '<td class="t">down</td>.*<td class="t">connect [1-9]' "$TMP/bad-report/index.html" ||
+        fail "the report does not count down's connection failures"
 }
 
 ensure_hdr_histogram_js() {
