@@ -172,7 +172,8 @@ test_hlog_read_by_hdr_histogram_js() {
     cat > "$TMP/two.json" <<JSON
 {"schema": "crest.scenario/1", "name": "two", "target": "$TESTBED_URL",
  "subsystems": {
-   "cart": {"weight": 1, "endpoints": [{"name": "view", "path": "/cart/view"}]},
+   "cart": {"weight": 1, "scrape": "$TESTBED_URL/metrics",
+            "endpoints": [{"name": "view", "path": "/cart/view"}]},
    "cms": {"weight": 2, "endpoints": [{"name": "home", "path": "/cms/home"}]}},
  "phases": [{"name": "steady", "duration": "4s", "shape": "constant", "rate": 300}]}
 JSON
@@ -180,6 +181,10 @@ JSON
     "$CREST" run "$TMP/two.json" --max-loop-lag 500ms --quiet --hlog "$TMP/run.hlog" --out "$r" \
         > /dev/null || rc=$?
     assert_eq "$rc" 0 "exit code"
+    # the subsystem's "scrape" URL: a target named after it
+    assert_eq "$(jq -r '[.targets[].name] | join(",")' "$r")" cart "targets from the scenario"
+    assert_cmp "$(jq '[.targets[0].series[] | select(.name | startswith("crest_testbed_busy_workers"))
+                      | .values[] | select(. != null)] | length' "$r") > 0" "cart target: testbed series"
     grep -q '^"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"$' \
         "$TMP/run.hlog" || fail "no interval log header"
     NODE_PATH="$NPM_CACHE/node_modules" node "$ROOT/tests/integration/hlog_read.js" "$TMP/run.hlog" \
