@@ -160,19 +160,18 @@ static cJSON *subsystem_to_json(const capacity_subsystem *s)
     return o;
 }
 
-int capacity_write(const char *path, const capacity_result *c)
+cJSON *capacity_to_json(const capacity_result *c)
 {
     cJSON *root = cJSON_CreateObject();
-    if (!root) {
-        crest_error("out of memory writing '%s'", path);
-        return -1;
-    }
+    if (!root)
+        return NULL;
     cJSON_AddStringToObject(root, "schema", CAPACITY_SCHEMA);
     cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
     add_string(root, "started_at", c->started_at);
     add_string(root, "scenario", c->scenario);
     add_string(root, "target", c->target);
     cJSON_AddBoolToObject(root, "interrupted", c->interrupted);
+    cJSON_AddBoolToObject(root, "partial", c->partial);
     cJSON *set = cJSON_AddObjectToObject(root, "settings");
     jsonio_add_number_or_null(set, "step_s", c->step_s);
     jsonio_add_number_or_null(set, "warmup_s", c->warmup_s);
@@ -184,6 +183,16 @@ int capacity_write(const char *path, const capacity_result *c)
     cJSON *subs = cJSON_AddArrayToObject(root, "subsystems");
     for (size_t i = 0; i < c->nsubsystems; i++)
         cJSON_AddItemToArray(subs, subsystem_to_json(&c->subsystems[i]));
+    return root;
+}
+
+int capacity_write(const char *path, const capacity_result *c)
+{
+    cJSON *root = capacity_to_json(c);
+    if (!root) {
+        crest_error("out of memory writing '%s'", path);
+        return -1;
+    }
     int rc = jsonio_write_file(path, root);
     cJSON_Delete(root);
     return rc;
@@ -450,7 +459,8 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
 static int read_root(reader *rd, const cJSON *root, capacity_result *out)
 {
     static const char *const keys[] = {"schema", "crest_version", "started_at", "scenario",
-                                       "target", "interrupted", "settings", "subsystems", NULL};
+                                       "target", "interrupted", "partial", "settings", "subsystems",
+                                       NULL};
     static const char *const set_keys[] = {"step_s", "warmup_s", "tolerance", "max_rate",
                                            "start_rate", "connections", "threads", NULL};
     if (!cJSON_IsObject(root)) {
@@ -471,7 +481,8 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
     if (get_opt_string(rd, root, "started_at", &out->started_at) != 0 ||
         get_opt_string(rd, root, "scenario", &out->scenario) != 0 ||
         get_opt_string(rd, root, "target", &out->target) != 0 ||
-        jsonio_get_bool(rd->file, "", root, "interrupted", 0, &out->interrupted) < 0)
+        jsonio_get_bool(rd->file, "", root, "interrupted", 0, &out->interrupted) < 0 ||
+        jsonio_get_bool(rd->file, "", root, "partial", 0, &out->partial) < 0)
         return -1;
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
     if (set) {

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "capacity/usl.h"
 #include "capacity/search.h"
 
@@ -49,6 +51,7 @@ typedef struct capacity_result {
     double step_s, warmup_s, tolerance, max_rate, start_rate;
     int connections, threads;
     int interrupted;          /* SIGINT: not every subsystem (or step) was searched */
+    int partial;              /* a checkpoint written while the search lasted */
     capacity_subsystem *subsystems;  /* (owned) */
     size_t nsubsystems;
 } capacity_result;
@@ -60,6 +63,9 @@ capacity_subsystem *capacity_add_subsystem(capacity_result *c, const char *name)
 
 /* Writes C to PATH atomically. 0, or -1 after printing an error. */
 int capacity_write(const char *path, const capacity_result *c);
+/* The document capacity_write writes (the caller deletes it), or NULL when
+ * out of memory. */
+cJSON *capacity_to_json(const capacity_result *c);
 
 /* Reads PATH into OUT (zeroed here). 0, or -1 after printing an error that
  * names the file and the JSON path. Free with capacity_result_free. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -27,6 +28,7 @@
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/outpath.h"
+#include "common/safefile.h"
 #include "common/units.h"
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
@@ -44,7 +46,7 @@ enum {
     OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
     OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
     OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
-    OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER
+    OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER, OPT_CHECKPOINT
 };
 
 static const cli_option run_options[] = {
@@ -90,6 +92,8 @@ static const cli_option run_options[] = {
      "on every shard; a late shard's lateness counts in latency", 0},
     {"out", 'o', "FILE", 'o', "results.json, or - for stdout (the human output then goes to\n"
      "stderr); checked before any traffic, written also when interrupted", "Output and gates"},
+    {"checkpoint", 0, "DUR", OPT_CHECKPOINT, "while the run lasts, rewrite --out every DUR with the\n"
+     "results so far, marked \"partial\" (default 10s; 0 turns it off)", 0},
     {"threshold", 0, "EXPR", OPT_THRESHOLD,
      "gate, repeatable: p99<250ms, errors<0.1%, rate>1000,\n"
      "cart:p99<300ms (metrics p50 p90 p95 p99 p999 max mean\nerrors shed rate dropped)", 0},
@@ -254,6 +258,7 @@ static int parse_output_flag(int c, const char *v, run_args *a)
     case 'q': a->eng.quiet = 1; return 0;
     case OPT_BASELINE: a->baseline = v; return 0;
     case OPT_MAX_REGRESSION: a->max_regression = v; return 0;
+    case OPT_CHECKPOINT: return option_checkpoint("--checkpoint", v, &a->eng.checkpoint_s);
     default: return 1;
     }
 }
@@ -324,6 +329,7 @@ static int parse_args(int argc, char **argv, run_args *a)
     memset(a, 0, sizeof *a);
     engine_options_init(&a->eng);
     observe_options_init(&a->obs);
+    a->eng.checkpoint_s = 10;
     a->adhoc.duration_s = 10;
     a->adhoc.connections = 64;
     struct option longs[CLI_MAX_OPTIONS + 1];
@@ -434,6 +440,32 @@ static int write_results(const char *path, const run_result *r, const results_me
     return rc;
 }
 
+/* What a checkpoint needs to write the partial results. */
+typedef struct run_checkpoint {
+    const char *path;
+    results_meta meta;
+    int failed;     /* the last write failed (said once, not every 10 s) */
+} run_checkpoint;
+
+/* engine_options.checkpoint: the run so far into --out, marked partial. A
+ * failed write (disk full, directory gone) is said once and the run goes
+ * on; the final write then finds a place that works (outpath_write). */
+static void write_checkpoint(const run_result *so_far, void *ctx)
+{
+    run_checkpoint *cp = ctx;
+    cJSON *root = results_to_json(so_far, &cp->meta);
+    char *text = root ? jsonio_print(root, cp->path) : NULL;
+    cJSON_Delete(root);
+    int rc = text ? safefile_write(cp->path, text, strlen(text)) : -1;
+    free(text);
+    if (rc != 0 && !cp->failed)
+        crest_warn("checkpoint: could not write '%s'; the run goes on measuring and the "
+                   "final results will be written wherever possible", cp->path);
+    if (rc == 0 && cp->failed)
+        crest_warn("checkpoint: '%s' is writable again", cp->path);
+    cp->failed = rc != 0;
+}
+
 /* Makes PLAN this run's shard (--shard/--weights). 0 or -1 (printed). */
 static int apply_shard(loadplan *plan, const run_args *a)
 {
@@ -486,6 +518,7 @@ typedef struct run_state {
     loadplan *plan;
     run_result r;
     int have_result;
+    char *command;      /* the command line, as results.json records it */
     observe_session *obs;     /* scrapers, metrics server, hlog: while the run lasts */
 } run_state;
 
@@ -497,6 +530,7 @@ static void run_state_free(run_state *s)
     if (s->have_result)
         run_result_free(&s->r);
     loadplan_free(s->plan);
+    free(s->command);
 }
 
 /* Reads the baseline and builds the plan with its gates: all before any
@@ -577,6 +611,21 @@ static int execute(run_state *s)
         return CREST_EXIT_USAGE;
     }
     engine_install_signal_handlers();
+    run_checkpoint cp = {
+        .path = s->a.out,
+        .meta = {.command = s->command, .scenario = s->a.scenario,
+                 .connections = s->a.eng.connections, .timeout_s = s->a.eng.timeout_s,
+                 .poisson = s->plan->poisson, .http2 = s->a.eng.http2,
+                 .secret_headers = (const char *const *)s->plan->secret_headers,
+                 .nsecret = s->plan->nsecret},
+    };
+    struct stat out_st;
+    int out_special = s->a.out && (outpath_is_stdout(s->a.out) ||
+                                   (stat(s->a.out, &out_st) == 0 && !S_ISREG(out_st.st_mode)));
+    if (s->a.out && s->a.eng.checkpoint_s > 0 && !out_special) { /* never into a pipe */
+        s->a.eng.checkpoint = write_checkpoint;
+        s->a.eng.checkpoint_ctx = &cp;
+    }
     progress_attach(&s->a.eng);
     engine_options eng = s->a.eng;
     eng.hooks = observe_hooks(s->obs);
@@ -620,11 +669,11 @@ static void print_outcome(const run_state *s, const threshold_result *th,
 }
 
 /* Judges the run, prints it and writes results.json. The exit code. */
-static int conclude(run_state *s, int argc, char **argv)
+static int conclude(run_state *s)
 {
     const loadplan *plan = s->plan;
     threshold_result *th = calloc(plan->thresholds.count ? plan->thresholds.count : 1, sizeof *th);
-    char *command = join_command(argc, argv);
+    const char *command = s->command;
     compare_report regression = {0};
     int have_regression = 0;
     if (s->have_baseline)
@@ -634,7 +683,6 @@ static int conclude(run_state *s, int argc, char **argv)
         crest_error("out of memory");
         compare_report_free(&regression);
         free(th);
-        free(command);
         return CREST_EXIT_RUN;
     }
     size_t failed = thresholds_evaluate(&plan->thresholds, &s->r, th);
@@ -683,7 +731,6 @@ static int conclude(run_state *s, int argc, char **argv)
     compare_report_free(&regression);
     free(slo);
     free(th);
-    free(command);
     return exit_code;
 }
 
@@ -701,11 +748,12 @@ int cmd_run(int argc, char **argv)
     /* `-o -`: results.json owns stdout, everything human goes to stderr. */
     if (outpath_is_stdout(s.a.out) && outpath_claim_stdout() != 0)
         return CREST_EXIT_RUN;
-    int rc = prepare(&s);
+    s.command = join_command(argc, argv);
+    int rc = s.command ? prepare(&s) : CREST_EXIT_RUN;
     if (rc == 0)
         rc = execute(&s);
     if (rc == 0)
-        rc = conclude(&s, argc, argv);
+        rc = conclude(&s);
     /* lingers for Prometheus (--metrics-linger), then writes the hlog out */
     if (observe_finish(s.obs) != 0 && rc == CREST_EXIT_OK)
         rc = CREST_EXIT_RUN;

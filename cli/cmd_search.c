@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli/commands.h"
@@ -21,6 +22,7 @@
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/safefile.h"
 #include "common/outpath.h"
 #include "common/units.h"
 #include "capacity/usl.h"
@@ -54,6 +56,7 @@ typedef struct search_opts {
     double step_s, warmup_s, pause_s, timeout_s, max_loop_lag_ms;
     int connections, threads;
     const char *out;
+    double checkpoint_s;         /* rewrite --out (partial) after a step once this has passed */
     const char *name;            /* --url: the subsystem it serves (default "adhoc") */
     int quiet;
     const char *testbed_config;
@@ -69,7 +72,8 @@ typedef struct search_opts {
 enum {
     OPT_ONLY = 256, OPT_TARGET, OPT_URL, OPT_BODY, OPT_SLO, OPT_STEP, OPT_WARMUP, OPT_PAUSE,
     OPT_TOLERANCE, OPT_START, OPT_MAX, OPT_MIN, OPT_TIMEOUT, OPT_SWEEP, OPT_LEVELS,
-    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_NAME
+    OPT_SWEEP_STEP, OPT_TESTBED_CONFIG, OPT_SEED, OPT_MAX_LAG, OPT_RETRIES, OPT_NAME,
+    OPT_CHECKPOINT
 };
 
 static const cli_option search_options[] = {
@@ -111,6 +115,8 @@ static const cli_option search_options[] = {
      "config file for the embedded testbed (docs/testbed.md)", 0},
     {"out", 'o', "FILE", 'o', "write capacity.json (docs/capacity-format.md); - for stdout;\n"
      "checked before the first step", "Output"},
+    {"checkpoint", 0, "DUR", OPT_CHECKPOINT, "while searching, rewrite --out after a step when DUR\n"
+     "has passed, marked \"partial\" (default 10s; 0 turns it off)", 0},
     {"quiet", 'q', NULL, 'q', "no step lines, only the result table", 0},
     OBSERVE_CLI_OPTIONS,
     {"help", 'h', NULL, 'h', "this help", 0},
@@ -236,11 +242,11 @@ static int search_flag(int c, const char *v, search_opts *o)
             return -1;
         break;
     case OPT_START:
-        if (option_positive("--start-rate", v, &o->cfg.start_rate) != 0)
+        if (option_rate("--start-rate", v, &o->cfg.start_rate) != 0)
             return -1;
         break;
     case OPT_MAX:
-        if (option_positive("--max-rate", v, &o->cfg.max_rate) != 0)
+        if (option_rate("--max-rate", v, &o->cfg.max_rate) != 0)
             return -1;
         break;
     case OPT_MIN:
@@ -279,6 +285,10 @@ static int search_flag(int c, const char *v, search_opts *o)
         if (option_int("--retries", v, 0, 1000000, &o->cfg.generator_retries) != 0)
             return -1;
         break;
+    case OPT_CHECKPOINT:
+        if (option_checkpoint("--checkpoint", v, &o->checkpoint_s) != 0)
+            return -1;
+        break;
     default: return 1;
     }
     return 0;
@@ -290,6 +300,7 @@ static void search_defaults(search_opts *o)
     search_config_init(&o->cfg);
     observe_options_init(&o->obs);
     o->step_s = 5;
+    o->checkpoint_s = 10;
     o->warmup_s = 1;
     o->pause_s = 0.5;
     o->timeout_s = 5;
@@ -431,9 +442,8 @@ static int subsystem_slo_text(const search_opts *o, const loadplan_subsystem *s,
  * reason cut to what fits. */
 #define SEARCH_LINE_MAX 119
 
-static void print_step(void *user, const step_runner *sr, const search_step *st)
+static void print_step(const search_opts *o, const step_runner *sr, const search_step *st)
 {
-    const search_opts *o = user;
     if (o->quiet)
         return;
     char line[512], rate[32], ok[32], p99[32];
@@ -744,14 +754,99 @@ static int target_or_testbed(const search_opts *o, step_runner *runners, size_t 
     return CREST_EXIT_OK;
 }
 
+/* ---- checkpoints: nothing measured is lost ---- */
+
+/* The search's state the step callback needs: the options (for printing)
+ * and, while a subsystem is searched, the steps run so far (the search
+ * hands them over only at its end) so a checkpoint can write them into
+ * the current subsystem of the file, marked partial. */
+typedef struct search_session {
+    const search_opts *o;
+    capacity_result *cap;
+    size_t current;         /* the subsystem being searched */
+    int checkpointing;      /* --out is a file and --checkpoint is on */
+    double last_s;          /* when the file was last written */
+    search_step *steps;
+    size_t nsteps, cap_steps;
+    int failed;             /* the last checkpoint failed (said once) */
+} search_session;
+
+/* Writes the file with the current subsystem's steps so far: the best
+ * passing rate as an "at least" capacity, the lowest failing rate above it
+ * as the upper bound, marked partial and interrupted (a reader sees a
+ * search that did not finish). The subsystem is restored afterwards: the
+ * final write has the real verdict. */
+static void checkpoint_write(search_session *ss)
+{
+    capacity_subsystem *s = &ss->cap->subsystems[ss->current];
+    capacity_subsystem saved = *s;
+    double pass = NAN, fail = NAN;
+    for (size_t i = 0; i < ss->nsteps; i++)
+        if (ss->steps[i].pass && !(ss->steps[i].rate <= pass))
+            pass = ss->steps[i].rate;
+    for (size_t i = 0; i < ss->nsteps; i++) {
+        const search_step *st = &ss->steps[i];
+        if (!st->pass && !st->generator_limited && !(st->rate <= pass) && !(st->rate >= fail))
+            fail = st->rate;
+    }
+    s->steps = ss->steps;
+    s->nsteps = ss->nsteps;
+    s->capacity_rps = pass;
+    s->upper_bound_rps = fail;
+    s->at_least = 1;
+    s->interrupted = 1;
+    ss->cap->partial = 1;
+    cJSON *root = capacity_to_json(ss->cap);
+    char *text = root ? jsonio_print(root, ss->o->out) : NULL;
+    cJSON_Delete(root);
+    int rc = text ? safefile_write(ss->o->out, text, strlen(text)) : -1;
+    free(text);
+    ss->cap->partial = 0;
+    *s = saved;
+    if (rc != 0 && !ss->failed)
+        crest_warn("checkpoint: could not write '%s'; the search goes on and the final "
+                   "results will be written wherever possible", ss->o->out);
+    ss->failed = rc != 0;
+    ss->last_s = clock_now_s();
+}
+
+/* step_runner.on_step: prints the step, keeps a copy and checkpoints when
+ * --checkpoint has passed. */
+static void on_step(void *user, const step_runner *sr, const search_step *st)
+{
+    search_session *ss = user;
+    print_step(ss->o, sr, st);
+    if (!ss->checkpointing)
+        return;
+    if (ss->nsteps == ss->cap_steps) {
+        size_t n = ss->cap_steps ? ss->cap_steps * 2 : 16;
+        search_step *more = realloc(ss->steps, n * sizeof *more);
+        if (!more)
+            return; /* out of memory: skip the checkpoint, the search goes on */
+        ss->steps = more;
+        ss->cap_steps = n;
+    }
+    ss->steps[ss->nsteps++] = *st;
+    if (clock_now_s() - ss->last_s >= ss->o->checkpoint_s)
+        checkpoint_write(ss);
+}
+
 /* Searches every job in turn, keeping OUT current after each. */
 static int search_all(const search_opts *o, step_runner *runners, size_t n, capacity_result *cap)
 {
     size_t conclusive = 0;
     int rc = CREST_EXIT_OK;
+    struct stat out_st;
+    int out_special = o->out && (outpath_is_stdout(o->out) ||
+                                 (stat(o->out, &out_st) == 0 && !S_ISREG(out_st.st_mode)));
+    search_session ss = {.o = o, .cap = cap, .last_s = clock_now_s(),
+                         .checkpointing = o->out && o->checkpoint_s > 0 && !out_special};
     engine_install_signal_handlers();
     for (size_t i = 0; i < n; i++) {
         capacity_subsystem *s = &cap->subsystems[i];
+        ss.current = i;
+        ss.nsteps = 0;
+        runners[i].user = &ss;
         if (!o->quiet)
             fprintf(stderr, "search %s%s%s: SLO %s\n", s->name, o->url ? " at " : "",
                     o->url ? o->url : "", s->slo_expr);
@@ -766,8 +861,11 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
                        "capacity is at least that, not measured (more --threads, or a "
                        "bigger generator machine)",
                        s->name, isnan(s->capacity_rps) ? 0 : s->capacity_rps);
-        if (o->out && capacity_write(o->out, cap) != 0)
-            r = -1; /* keep the file current after each subsystem */
+        /* Keep the file current after each subsystem; a failed write (disk
+         * full, directory gone) is said and the search goes on: the final
+         * write finds a place that works (outpath_write). */
+        if (o->out && !out_special && capacity_write(o->out, cap) != 0)
+            crest_warn("search goes on; the final results will be written wherever possible");
         if (r != 0) {
             cap->interrupted = r == 1;
             rc = CREST_EXIT_RUN;
@@ -782,6 +880,7 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
             break;
         }
     }
+    free(ss.steps);
     if (o->out && capacity_write(o->out, cap) != 0)
         rc = CREST_EXIT_RUN;
     printf("%-16s %-16s %-14s %-10s\n", "subsystem", "capacity", "upper bound", "limited by");
@@ -863,8 +962,8 @@ int cmd_search(int argc, char **argv)
     rc = runners ? CREST_EXIT_OK : CREST_EXIT_RUN;
     for (size_t i = 0; rc == CREST_EXIT_OK && i < njobs; i++) {
         runners[i] = (step_runner){.settings = &settings, .label = jobs[i],
-                                   .steps_run = &steps_run, .on_step = print_step,
-                                   .on_sweep_point = print_sweep_point, .user = &o};
+                                   .steps_run = &steps_run, .on_step = on_step,
+                                   .on_sweep_point = print_sweep_point};
         capacity_subsystem *s = capacity_add_subsystem(&cap, jobs[i]);
         rc = s ? prepare_job(&o, jobs[i], o.target, &runners[i], s) : CREST_EXIT_RUN;
     }

@@ -7,6 +7,7 @@
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/units.h"
+#include "loadgen/loadplan.h"
 
 int option_positive(const char *flag, const char *text, double *out)
 {
@@ -20,9 +21,32 @@ int option_positive(const char *flag, const char *text, double *out)
 int option_duration(const char *flag, const char *text, int zero_ok, double *out)
 {
     if (units_parse_duration(text, 1, out) != 0 || !isfinite(*out) || *out < 0 ||
-        (!zero_ok && *out == 0)) {
-        crest_error("%s '%s': expected a%s duration such as 5s, 500ms or 1m30s", flag, text,
-                    zero_ok ? "" : " positive");
+        (!zero_ok && *out == 0) || *out > LOADPLAN_MAX_DURATION_S) {
+        crest_error("%s '%s': expected a%s duration such as 5s, 500ms or 1m30s (at most 24h)",
+                    flag, text, zero_ok ? "" : " positive");
+        return -1;
+    }
+    return 0;
+}
+
+int option_rate(const char *flag, const char *text, double *out)
+{
+    if (option_positive(flag, text, out) != 0)
+        return -1;
+    if (*out > LOADPLAN_MAX_RATE) {
+        crest_error("%s '%s': expected a rate from 0 to %g requests/s", flag, text,
+                    LOADPLAN_MAX_RATE);
+        return -1;
+    }
+    return 0;
+}
+
+int option_checkpoint(const char *flag, const char *text, double *out)
+{
+    if (option_duration(flag, text, 1, out) != 0)
+        return -1;
+    if (*out != 0 && *out < 1) {
+        crest_error("%s '%s': expected 0 (off) or a duration from 1s", flag, text);
         return -1;
     }
     return 0;

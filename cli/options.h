@@ -11,8 +11,15 @@
 /* A number > 0 (units_parse_double: "1e3", "1000"). */
 int option_positive(const char *flag, const char *text, double *out);
 /* A duration (units_parse_duration: "5s", "250ms", "1m30s", bare = seconds),
- * > 0, or >= 0 when ZERO_OK. */
+ * > 0, or >= 0 when ZERO_OK, and at most 24h (LOADPLAN_MAX_DURATION_S: a
+ * value like 1e9h is a mistake, and would overflow nanosecond clocks). */
 int option_duration(const char *flag, const char *text, int zero_ok, double *out);
+/* A rate in requests/s: > 0 and at most LOADPLAN_MAX_RATE (what a plan
+ * may ask: beyond it a step's arithmetic stops meaning anything). */
+int option_rate(const char *flag, const char *text, double *out);
+/* A checkpoint interval: 0 (off) or a duration of at least 1s (a shorter
+ * one would rewrite a large results file many times a second). */
+int option_checkpoint(const char *flag, const char *text, double *out);
 /* A whole number in [LO, HI]. */
 int option_count(const char *flag, const char *text, long lo, long hi, long *out);
 /* As option_count, into an int. */

@@ -7,6 +7,13 @@
 
 #include <stddef.h>
 
+/* Bounds (bad input beyond them, with a message naming file:line): memory
+ * stays near the file size plus 8 bytes per cell and per row. */
+#define CSV_MAX_BYTES (1024 << 20)     /* 1 GiB */
+#define CSV_MAX_LINE_BYTES (16 << 20) /* a file without newlines (/dev/zero) stops here */
+#define CSV_MAX_COLUMNS 10000
+#define CSV_MAX_CELLS 100000000        /* 1e8 cells: ~0.8 GB of cell pointers */
+
 typedef struct csv_table {
     char *path;       /* as given, for error messages */
     size_t ncols;     /* columns in the header row */
@@ -14,6 +21,7 @@ typedef struct csv_table {
     size_t nrows;     /* data rows (header excluded) */
     char **cells;     /* nrows * ncols strings, row-major; never NULL */
     long *line;       /* nrows line numbers in the file (1-based) */
+    struct csv_block *blocks; /* arena holding every cell's text (private) */
 } csv_table;
 
 /* Reads PATH. Every data row must have exactly ncols fields; blank lines

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
 #include "common/jsonio.h"
@@ -16,6 +17,13 @@ char *jsonio_slurp(const char *path, size_t *len)
         crest_error("cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > JSONIO_MAX_BYTES) {
+        fclose(f);
+        crest_error("'%s' is larger than %d MiB; expected a crest JSON file", path,
+                    JSONIO_MAX_BYTES >> 20);
+        return NULL;
+    }
     size_t cap = 65536, used = 0;
     char *buf = malloc(cap);
     while (buf) {
@@ -23,14 +31,23 @@ char *jsonio_slurp(const char *path, size_t *len)
         used += n;
         if (used + 1 < cap)
             break;
-        char *bigger = realloc(buf, cap * 2);
+        if (used > JSONIO_MAX_BYTES) { /* a huge file, or /dev/zero: refuse, do not slurp */
+            free(buf);
+            fclose(f);
+            crest_error("'%s' is larger than %d MiB; expected a crest JSON file", path,
+                        JSONIO_MAX_BYTES >> 20);
+            return NULL;
+        }
+        size_t most = (size_t)JSONIO_MAX_BYTES + 2;
+        size_t next = cap * 2 > most ? most : cap * 2;
+        char *bigger = realloc(buf, next);
         if (!bigger) {
             free(buf);
             buf = NULL;
             break;
         }
         buf = bigger;
-        cap *= 2;
+        cap = next;
     }
     int failed = ferror(f);
     fclose(f);
@@ -83,16 +100,27 @@ cJSON *jsonio_read_file(const char *path)
 
 int jsonio_write_file(const char *path, const cJSON *root)
 {
-    char *text = cJSON_Print(root);
-    if (!text) {
-        crest_error("out of memory serializing '%s'", path);
+    char *text = jsonio_print(root, path);
+    if (!text)
         return -1;
-    }
-    size_t n = strlen(text);
-    text[n] = '\n';   /* cJSON_Print's NUL becomes the final newline */
-    int rc = outpath_write(path, text, n + 1);
+    int rc = outpath_write(path, text, strlen(text));
     free(text);
     return rc;
+}
+
+char *jsonio_print(const cJSON *root, const char *path)
+{
+    char *text = cJSON_Print(root);
+    size_t n = text ? strlen(text) : 0;
+    char *with_nl = text ? realloc(text, n + 2) : NULL;
+    if (!with_nl) {
+        free(text);
+        crest_error("out of memory serializing '%s'", path);
+        return NULL;
+    }
+    with_nl[n] = '\n';
+    with_nl[n + 1] = '\0';
+    return with_nl;
 }
 
 int jsonio_check_keys(const char *file, const char *path, const cJSON *obj,

@@ -2,13 +2,17 @@
  *
  * Parse errors name file:line:col; semantic errors name the JSON path
  * (e.g. "subsystems.cart.endpoints[2].weight"), since cJSON keeps no
- * positions for values. Output files are written atomically (temp + rename)
+ * positions for values. Output files are written atomically (temp + fsync + rename)
  * so that a reader never sees half a file, even after SIGINT. */
 #ifndef CREST_JSONIO_H
 #define CREST_JSONIO_H
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
+
+/* Files larger than this are refused (a 1 GB scenario is a mistake, and
+ * cJSON would need several times its size). */
+#define JSONIO_MAX_BYTES (256 << 20)
 
 /* Reads and parses PATH. On error prints "PATH:LINE:COL: error: ..." and
  * returns NULL. The caller frees the result with cJSON_Delete. */
@@ -21,6 +25,9 @@ cJSON *jsonio_parse(const char *origin, const char *text);
  * regular files via PATH.tmp + rename; a failed write is saved to a
  * temporary file). Returns 0, or -1 after printing an error. */
 int jsonio_write_file(const char *path, const cJSON *root);
+/* ROOT pretty-printed with a final newline (the caller frees), or NULL
+ * after printing an out-of-memory error naming PATH. */
+char *jsonio_print(const cJSON *root, const char *path);
 
 /* Rejects keys of OBJ not in ALLOWED (NULL-terminated). Prints
  * "FILE: error: unknown key 'PATH.key'; expected one of: ..." and returns -1

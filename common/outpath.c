@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/outpath.h"
+#include "common/safefile.h"
 
 static int data_fd = STDOUT_FILENO;   /* where "-" writes */
 
@@ -136,47 +137,34 @@ static int write_in_place(const char *path, const char *text, size_t len)
     return 0;
 }
 
-/* PATH.tmp + rename: a reader never sees half a file. */
-static int write_atomic(const char *path, const char *text, size_t len)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        crest_error("cannot write '%s': %s", tmp, strerror(errno));
-        return -1;
-    }
-    int ok = write_all(fd, text, len) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok) {
-        crest_error("cannot write '%s': %s", tmp, strerror(errno));
-    } else if (rename(tmp, path) != 0) {
-        crest_error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        ok = 0;
-    }
-    if (!ok)
-        remove(tmp);
-    return ok ? 0 : -1;
-}
-
-/* The data must survive a failed write: a temporary file, named. */
+/* The data must survive a failed write (disk full, the directory removed
+ * mid-run): a new file in $TMPDIR (or /tmp) named after PATH, and when even
+ * that fails, stderr between marker lines. */
 static void rescue(const char *path, const char *text, size_t len)
 {
     const char *tmpdir = getenv("TMPDIR");
     char name[4096], base[1024];
     snprintf(base, sizeof base, "%s", path);
-    snprintf(name, sizeof name, "%s/crest-%s-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp",
-             basename(base));
-    int fd = mkstemp(name);
+    const char *suffix = basename(base);
+    snprintf(name, sizeof name, "%s/crest-XXXXXX-%s", tmpdir && tmpdir[0] ? tmpdir : "/tmp",
+             suffix);
+    int fd = mkstemps(name, (int)strlen(suffix) + 1);
     if (fd >= 0 && write_all(fd, text, len) == 0 && close(fd) == 0) {
-        crest_error("the output meant for '%s' is saved in '%s'", path, name);
+        crest_warn("could not write '%s'; the output was written to '%s' instead", path, name);
         return;
     }
-    if (fd >= 0)
+    if (fd >= 0) {
         close(fd);
-    crest_error("cannot save the output meant for '%s' anywhere; printing it on stderr", path);
+        unlink(name);
+    }
+    crest_warn("could not write '%s' nor a file in %s; the output follows on stderr between "
+               "the lines '--- crest output begin/end ---'", path,
+               tmpdir && tmpdir[0] ? tmpdir : "/tmp");
     fflush(stderr);
-    write_all(STDERR_FILENO, text, len);
+    static const char begin[] = "--- crest output begin ---\n", end[] = "\n--- crest output end ---\n";
+    if (write_all(STDERR_FILENO, begin, sizeof begin - 1) == 0 &&
+        write_all(STDERR_FILENO, text, len) == 0)
+        write_all(STDERR_FILENO, end, sizeof end - 1);
 }
 
 int outpath_write(const char *path, const char *text, size_t len)
@@ -191,7 +179,7 @@ int outpath_write(const char *path, const char *text, size_t len)
     } else {
         /* Through a symlink: replace the file it names, not the link. */
         const char *real = realpath(path, resolved) ? resolved : path;
-        rc = write_atomic(real, text, len);
+        rc = safefile_write(real, text, len);
     }
     if (rc != 0)
         rescue(path, text, len);

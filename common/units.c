@@ -154,8 +154,10 @@ const char *units_format_duration(double seconds, char *buf, int len)
         snprintf(buf, (size_t)len, "%.2fms", seconds * 1e3);
     else if (seconds < 60)
         snprintf(buf, (size_t)len, "%.2fs", seconds);
-    else
+    else if (seconds < 1e9) /* minutes fit an int (no UB on 1e12 s; found by fuzz_units) */
         snprintf(buf, (size_t)len, "%dm%02ds", (int)(seconds / 60), (int)fmod(seconds, 60));
+    else
+        snprintf(buf, (size_t)len, "%.3gs", seconds);
     return buf;
 }
 

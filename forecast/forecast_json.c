@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/jsonio.h"
+#include "common/safefile.h"
 #include "common/version.h"
 #include "forecast/forecast_file.h"
 #include "forecast/forecast_json.h"
@@ -181,11 +182,10 @@ static void csv_field(FILE *f, const char *s)
 
 int fc_csv_write(const char *path, const fc_history *h, const fc_result *r)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        crest_error("cannot write '%s': %s", path, strerror(errno));
+    safefile sf;
+    if (safefile_open(&sf, path) != 0)
         return -1;
-    }
+    FILE *f = sf.f;
     fprintf(f, "series,t,mean,lo80,hi80,lo95,hi95\n");
     char buf[40];
     for (size_t i = 0; i < h->nseries; i++) {
@@ -197,11 +197,7 @@ int fc_csv_write(const char *path, const fc_history *h, const fc_result *r)
                     p->lo95, p->hi95);
         }
     }
-    if (fclose(f) != 0) {
-        crest_error("cannot write '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    return safefile_commit(&sf);
 }
 
 /* ---- reading ---- */

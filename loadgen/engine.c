@@ -1195,6 +1195,21 @@ static void check_aborts(engine *e, uint64_t now, run_result *out)
         crest_error("abort rule crossed: %s; stopping the run", out->aborted);
 }
 
+/* Hands the run so far to the checkpoint callback (see engine_options). */
+static void checkpoint(engine *e, const run_result *out)
+{
+    run_result snap;
+    if (second_store_snapshot(&e->store, &snap) != 0)
+        return; /* out of memory: the next checkpoint or the end will do */
+    snprintf(snap.started_at, sizeof snap.started_at, "%s", out->started_at);
+    snprintf(snap.target, sizeof snap.target, "%s", out->target);
+    snprintf(snap.aborted, sizeof snap.aborted, "%s", out->aborted);
+    snap.generator.threads = e->nthreads;
+    snap.generator.connections_requested = e->budget;
+    e->o.checkpoint(&snap, e->o.checkpoint_ctx);
+    run_result_free(&snap);
+}
+
 /* Prints the measured seconds made final since *PRINTED (all of them:
  * each line is one second of the time series, never stale or repeated). */
 static void print_final_seconds(engine *e, size_t *printed)
@@ -1208,19 +1223,23 @@ static void print_final_seconds(engine *e, size_t *printed)
     pthread_mutex_unlock(&e->store.mu);
 }
 
-/* The main thread while the workers run: abort rules once a second, and
- * the progress lines. A line is printed when a measured second becomes
+/* The main thread while the workers run: abort rules once a second, the
+ * checkpoints (engine_options.checkpoint) every checkpoint_s, and the
+ * progress lines. A line is printed when a measured second becomes
  * final (so "done N/s" is that second's count, as in the time series, even
  * on a 1 s run); the warm-up gets one line a second; the grace period one
  * line in all. */
 static void watch(engine *e, run_result *out)
 {
+    uint64_t every = e->o.checkpoint && e->o.checkpoint_s > 0
+                         ? (uint64_t)(e->o.checkpoint_s * 1e9) : 0;
+    uint64_t next_checkpoint = e->t0_ns + every;
     uint64_t now0 = clock_now_ns();
     uint64_t next_tick = (e->t0_ns > now0 ? e->t0_ns : now0) + NS;
-    size_t printed = 0;
-    int any = 0, drain_said = 0;
     int show = !e->o.quiet && e->o.on_second;
     const engine_hooks *hk = e->o.hooks;
+    size_t printed = 0;
+    int any = 0, drain_said = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -1237,6 +1256,10 @@ static void watch(engine *e, run_result *out)
             pthread_mutex_lock(&e->store.mu);
             hk->on_tick(hk->ctx, &e->store.live, e->store.live_loop_lag_us, now);
             pthread_mutex_unlock(&e->store.mu);
+        }
+        if (every && now >= next_checkpoint) {
+            next_checkpoint = now + every;
+            checkpoint(e, out);
         }
         if (!show)
             continue;

@@ -93,6 +93,13 @@ typedef struct engine_options {
     void (*on_end)(void *user);
     void *progress_user;
     uint64_t seed;
+    /* Checkpoints: every checkpoint_s seconds (> 0) while the run lasts,
+     * checkpoint(run so far, marked partial, checkpoint_ctx) is called from
+     * the watching thread (never a generator thread), e.g. to write a
+     * partial results.json that survives a kill -9. */
+    double checkpoint_s;
+    void (*checkpoint)(const run_result *so_far, void *ctx);
+    void *checkpoint_ctx;
     engine_shadow *shadow;    /* NULL: a plain run */
     double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
     const engine_hooks *hooks; /* NULL: none */

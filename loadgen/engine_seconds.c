@@ -219,3 +219,66 @@ void second_store_flush(second_store *s, int thread, const interval *iv, uint64_
         finalize_next(s);
     pthread_mutex_unlock(&s->mu);
 }
+
+/* Counters of one tag from its final seconds (so that they agree with the
+ * timeseries written beside them). Requests still in flight at the
+ * snapshot are counted as cancelled, which keeps the accounting identity
+ * scheduled = ok + shed + errors + dropped + cancelled. */
+static void counters_from_seconds(counters *c, const second_stats *secs, size_t n)
+{
+    memset(c, 0, sizeof *c);
+    for (size_t i = 0; i < n; i++) {
+        const second_stats *a = &secs[i];
+        live_add(c, a);
+        for (int k = 0; k < NETERR_KINDS; k++) {
+            c->net[k] += a->net[k];
+            c->net_errors += a->net[k];
+        }
+        for (int k = 0; k < STATUS_CLASSES; k++)
+            c->status[k] += a->status[k];
+    }
+    c->http_errors = c->errors > c->net_errors ? c->errors - c->net_errors : 0;
+    uint64_t settled = c->ok + c->shed + c->errors + c->dropped;
+    c->cancelled = c->scheduled > settled ? c->scheduled - settled : 0;
+}
+
+int second_store_snapshot(second_store *s, run_result *out)
+{
+    const char **names = calloc(s->ntags ? s->ntags : 1, sizeof *names);
+    if (!names)
+        return -1;
+    for (size_t t = 0; t < s->ntags; t++)
+        names[t] = s->live.tags[t].name;
+    int rc = run_result_init(out, s->ntags, names);
+    free(names);
+    if (rc != 0)
+        return -1;
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->nfinal;
+    out->seconds = malloc((n ? n : 1) * sizeof *out->seconds);
+    out->tag_seconds = calloc(s->ntags ? s->ntags : 1, sizeof *out->tag_seconds);
+    int failed = !out->seconds || !out->tag_seconds;
+    for (size_t t = 0; !failed && t < s->ntags; t++) {
+        out->tag_seconds[t] = malloc((n ? n : 1) * sizeof **out->tag_seconds);
+        failed = !out->tag_seconds[t];
+        if (!failed) {
+            memcpy(out->tag_seconds[t], s->tag_seconds[t], n * sizeof **out->tag_seconds);
+            counters_from_seconds(&out->tags[t].c, s->tag_seconds[t], n);
+            hist_add(out->tags[t].h.latency, s->live.tags[t].h.latency);
+        }
+    }
+    if (!failed) {
+        memcpy(out->seconds, s->seconds, n * sizeof *out->seconds);
+        counters_from_seconds(&out->total.c, s->seconds, n);
+        hist_add(out->total.h.latency, s->live.total.h.latency);
+        out->nseconds = n;
+        out->duration_s = (double)n;
+        out->partial = 1;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (failed) {
+        run_result_free(out);
+        return -1;
+    }
+    return 0;
+}

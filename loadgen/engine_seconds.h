@@ -62,4 +62,10 @@ void second_store_free(second_store *s);
  * the thread has flushed every second below DONE_BELOW. Locks. */
 void second_store_flush(second_store *s, int thread, const interval *iv, uint64_t done_below);
 
+/* The run so far as a result marked partial (OUT initialized here; free
+ * with run_result_free): counters and timeseries of the final seconds, the
+ * latency of every completion flushed so far. Locks. 0, or -1 when out of
+ * memory. Used for checkpoints while the run lasts. */
+int second_store_snapshot(second_store *s, run_result *out);
+
 #endif

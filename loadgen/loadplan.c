@@ -149,6 +149,40 @@ static double *cumulative(const loadplan *p, const double *weights)
     return c;
 }
 
+/* Extreme numbers are refused here, before anything sized by them is
+ * allocated or looped over (the per-second store, rate_curve_max). */
+static int check_bounds(const loadplan *p)
+{
+    double total = 0;
+    for (size_t i = 0; i < p->nphases; i++) {
+        double d = p->phases[i].duration_s;
+        if (!(d >= 0) || !(d <= LOADPLAN_MAX_DURATION_S)) {
+            crest_error_at(p->source, 0, "phase '%s' lasts %gs; expected a duration from 0 to "
+                           "24h (a longer soak is several runs)", p->phases[i].name, d);
+            return -1;
+        }
+        total += d;
+    }
+    if (total > LOADPLAN_MAX_DURATION_S) {
+        crest_error_at(p->source, 0, "the plan lasts %gs in all; expected at most 24h (%gs): "
+                       "split a longer soak into several runs", total, LOADPLAN_MAX_DURATION_S);
+        return -1;
+    }
+    for (size_t i = 0; i < p->nphases; i++) {
+        const loadplan_phase *ph = &p->phases[i];
+        if (ph->connections > 0)
+            continue;
+        double hi = rate_curve_max(&ph->rate, ph->duration_s);
+        if (!(hi <= LOADPLAN_MAX_RATE)) {
+            crest_error_at(p->source, 0, "phase '%s' asks for up to %g requests/s; expected at "
+                           "most %g/s (beyond one generator machine: use several)", ph->name,
+                           hi, LOADPLAN_MAX_RATE);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int loadplan_prepare(loadplan *p)
 {
     if (p->nendpoints == 0) {
@@ -159,6 +193,8 @@ int loadplan_prepare(loadplan *p)
         crest_error_at(p->source, 0, "the plan has no phases; expected at least one");
         return -1;
     }
+    if (check_bounds(p) != 0)
+        return -1;
     free(p->weights_cumulative);
     p->weights_cumulative = cumulative(p, NULL);
     if (!p->weights_cumulative || p->weights_cumulative[p->nendpoints - 1] <= 0) {

@@ -24,6 +24,12 @@
 #define LOADPLAN_URL_CAP 4096
 #define LOADPLAN_HEADER_CAP 1024
 #define LOADPLAN_BODY_CAP 65536
+/* Bounds loadplan_prepare enforces (bad input, exit 2, beyond them). A run
+ * keeps ~200 bytes per second per subsystem (the timeseries), so a day of
+ * ten subsystems costs ~190 MB; a longer soak is several runs. Ten million
+ * requests/s is far beyond one generator machine (use several). */
+#define LOADPLAN_MAX_DURATION_S 86400.0
+#define LOADPLAN_MAX_RATE 1e7
 
 struct template;
 struct feeder;

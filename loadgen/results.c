@@ -136,6 +136,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON_AddNullToObject(root, "scenario");
     cJSON_AddStringToObject(root, "target", r->target);
     cJSON_AddBoolToObject(root, "interrupted", r->interrupted);
+    cJSON_AddBoolToObject(root, "partial", r->partial);
     if (r->aborted[0])
         cJSON_AddStringToObject(root, "aborted", r->aborted);
     else
@@ -443,6 +444,10 @@ int results_read(const char *path, run_result *out)
     if (jsonio_get_bool(path, "", root, "interrupted", 1, &interrupted) != 0)
         goto out;
     out->interrupted = interrupted;
+    int partial = 0;
+    if (jsonio_get_bool(path, "", root, "partial", 0, &partial) < 0)
+        goto out;
+    out->partial = partial;
     const cJSON *ab = cJSON_GetObjectItemCaseSensitive(root, "aborted");
     if (cJSON_IsString(ab))
         snprintf(out->aborted, sizeof out->aborted, "%s", ab->valuestring);

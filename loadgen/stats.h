@@ -88,6 +88,7 @@ typedef struct run_result {
     size_t nseconds;
     double duration_s;       /* measured window */
     int interrupted;         /* SIGINT/SIGTERM */
+    int partial;             /* a checkpoint taken while the run lasted, not its end */
     char aborted[256];       /* abort rule that stopped the run, or "" */
     generator_health generator;
     char started_at[32];     /* ISO 8601 UTC, a label only */

@@ -332,6 +332,8 @@ int compare_run_results(const char *base_name, const run_result *base, const cha
     }
     out->generator_limited[0] = base->generator.limited;
     out->generator_limited[1] = cur->generator.limited;
+    out->partial[0] = base->partial;
+    out->partial[1] = cur->partial;
     if (compare_scope(out, "total", base, -1, cur, -1) != 0)
         goto fail;
     for (size_t i = 0; i < base->ntags; i++) {
@@ -432,6 +434,11 @@ void compare_report_print(const compare_report *r, FILE *out)
         if (r->generator_limited[i])
             fprintf(out, "warning: the %s run was generator-limited: its latencies include the "
                          "load generator's own delay\n", i ? "current" : "baseline");
+    for (int i = 0; i < 2; i++)
+        if (r->partial[i])
+            fprintf(out, "warning: the %s results are PARTIAL (a checkpoint of a run that did "
+                         "not finish): they cover only its first seconds\n",
+                    i ? "current" : "baseline");
     if (r->regressions)
         fprintf(out, "verdict: REGRESSION (%d metric%s worse beyond the allowance, "
                      "significantly)\n", r->regressions, r->regressions == 1 ? "" : "s");
@@ -489,6 +496,9 @@ cJSON *compare_report_to_json(const compare_report *r)
     cJSON *gl = cJSON_AddObjectToObject(root, "generator_limited");
     cJSON_AddBoolToObject(gl, "baseline", r->generator_limited[0]);
     cJSON_AddBoolToObject(gl, "current", r->generator_limited[1]);
+    cJSON *pa = cJSON_AddObjectToObject(root, "partial");
+    cJSON_AddBoolToObject(pa, "baseline", r->partial[0]);
+    cJSON_AddBoolToObject(pa, "current", r->partial[1]);
     cJSON_AddNumberToObject(root, "regressions", r->regressions);
     cJSON_AddNumberToObject(root, "untested", r->untested);
     cJSON_AddStringToObject(root, "verdict", r->regressions ? "regression"

@@ -82,6 +82,7 @@ typedef struct compare_report {
     int regressions, untested; /* counts of rows with those verdicts */
     int generator_limited[2];  /* baseline, current: the run's generator was the limit, so
                                   its latencies include generator delay (warned, not gated) */
+    int partial[2];            /* baseline, current: a checkpoint of an unfinished run (warned) */
     int exit_code;             /* 1 any regression; else 3 any untested; else 0 */
 } compare_report;
 

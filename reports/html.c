@@ -441,6 +441,10 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
     if (r->interrupted)
         fputs("<div class=\"alert warn\"><strong>Run interrupted</strong>The run was stopped "
               "before its end: the data are partial.</div>\n", f);
+    if (r->partial)
+        fputs("<div class=\"alert warn\"><strong>Partial results</strong>A checkpoint written "
+              "while the run lasted: the run was killed (or is still running) and these data "
+              "cover only its first seconds.</div>\n", f);
     fputs("<div class=\"tiles\">\n", f);
     tile(f, "Offered", fmt_num(b, t->offered_rate, 1), "req/s");
     tile(f, "Achieved", fmt_num(b, t->rate, 1), "req/s");

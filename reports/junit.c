@@ -73,6 +73,10 @@ static int run_cases(tlist *l, const rep_results *r)
         c->outcome = FAILED;
         c->type = "aborted";
         snprintf(c->message, sizeof c->message, "run aborted: %s", r->aborted);
+    } else if (r->partial) {
+        c->outcome = ERRORED;
+        c->type = "partial";
+        snprintf(c->message, sizeof c->message, "run did not finish: partial checkpoint data");
     } else if (r->interrupted) {
         c->outcome = ERRORED;
         c->type = "interrupted";

@@ -84,6 +84,7 @@ int report_read_capacity(report_inputs *in, const cJSON *root, const char *path)
     in->capacity = c;
     c->path = path;
     c->started_at = rj_str(root, "started_at");
+    c->partial = rj_bool(root, "partial", 0);
     c->scenario = rj_str(root, "scenario");
     c->target = rj_str(root, "target");
     c->settings = rj_obj(root, "settings");

@@ -248,6 +248,7 @@ int report_read_results(report_inputs *in, const cJSON *root, const char *path)
     r->target = rj_str(root, "target");
     r->aborted = rj_str(root, "aborted");
     r->interrupted = rj_bool(root, "interrupted", 0);
+    r->partial = rj_bool(root, "partial", 0);
     r->settings = rj_obj(root, "settings");
     read_block(rj_obj(root, "summary"), NULL, &r->total);
     read_generator(r, root);

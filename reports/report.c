@@ -1,7 +1,7 @@
 /* report.c: assembles `crest report`'s outputs from loaded inputs: draws
  * the charts once, then writes index.html, summary.txt, junit.xml and
- * timeseries.csv into the output directory, each atomically (FILE.tmp +
- * rename) so a reader never sees half a report. */
+ * timeseries.csv into the output directory, each atomically (temp + fsync +
+ * rename, common/safefile.h) so a reader never sees half a report. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/error.h"
+#include "common/safefile.h"
 #include "reports/charts.h"
 #include "reports/report.h"
 #include "reports/report_text.h"
@@ -48,18 +49,16 @@ static int write_output(report_outcome *outcome, const char *dir, const char *na
                         enum output what, const report_inputs *in, const report_options *opt,
                         const chart_set *cs)
 {
-    char path[4096], tmp[4200];
+    char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= sizeof path) {
         crest_error("output path too long: '%s/%s'", dir, name);
         return -1;
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        crest_error("cannot write '%s': %s", tmp, strerror(errno));
+    safefile sf;
+    if (safefile_open(&sf, path) != 0)
         return -1;
-    }
+    FILE *f = sf.f;
     int rc;
     switch (what) {
     case OUT_HTML: rc = report_html(f, in, opt, cs); break;
@@ -67,19 +66,13 @@ static int write_output(report_outcome *outcome, const char *dir, const char *na
     case OUT_JUNIT: rc = report_junit(f, in); break;
     default: rc = report_timeseries_csv(f, in->results); break;
     }
-    int io = ferror(f);
-    if (fclose(f) != 0)
-        io = 1;
-    if (rc != 0 || io) {
-        crest_error("cannot write '%s': %s", tmp, rc != 0 ? "out of memory" : strerror(errno));
-        remove(tmp);
+    if (rc != 0) {
+        crest_error("cannot write '%s': out of memory", path);
+        safefile_abort(&sf);
         return -1;
     }
-    if (rename(tmp, path) != 0) {
-        crest_error("cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-        remove(tmp);
+    if (safefile_commit(&sf) != 0)
         return -1;
-    }
     if (outcome->nwritten < REPORT_MAX_OUTPUTS)
         snprintf(outcome->written[outcome->nwritten++], sizeof outcome->written[0], "%s", path);
     return 0;

@@ -2,7 +2,7 @@
  *
  * report_write puts index.html, summary.txt, junit.xml and (with
  * results.json) timeseries.csv into a directory, each written atomically
- * (FILE.tmp + rename). The pieces are separate writers taking a FILE*, so
+ * (temp + fsync + rename). The pieces are separate writers taking a FILE*, so
  * tests can render them to memory:
  *   html.c           index.html (tables + charts from charts.c)
  *   summary.c        summary.txt

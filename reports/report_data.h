@@ -77,6 +77,7 @@ typedef struct rep_results {
     const char *path;
     const char *crest_version, *started_at, *command, *scenario, *target, *aborted;
     int interrupted;
+    int partial;                      /* a checkpoint of a run that did not finish */
     const cJSON *settings;            /* shown as a table; may be NULL */
     const char **secret_headers;      /* Authorization and Cookie always included */
     size_t nsecret;
@@ -125,6 +126,7 @@ typedef struct rep_capsub {
 typedef struct rep_capacity {
     const char *path, *started_at, *scenario, *target;
     const cJSON *settings;
+    int partial;                      /* a checkpoint of a search that did not finish */
     rep_capsub *subs;
     size_t nsubs;
 } rep_capacity;

@@ -129,6 +129,9 @@ static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
         field(f, in, "ABORTED:", r->aborted);
     if (r->interrupted)
         fputs("  INTERRUPTED: partial data\n", f);
+    if (r->partial)
+        fputs("  PARTIAL: a checkpoint of a run that did not finish (killed or still running)\n",
+              f);
 
     if (r->nsubs) {
         fputs("\nSubsystems\n", f);
@@ -191,6 +194,9 @@ static int capacity_section(FILE *f, const rep_capacity *c)
 {
     char a[40], b[32];
     fputs("\nCapacity\n", f);
+    if (c->partial)
+        fputs("  PARTIAL: a checkpoint of a search that did not finish (killed or still "
+              "running)\n", f);
     table tb = {.ncols = 6};
     if (table_row(&tb, "subsystem", "capacity rps", "first failing rps", "limited by", "SLO",
                   "USL") != 0)

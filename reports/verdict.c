@@ -51,6 +51,9 @@ static void results_reasons(const rep_results *r, rep_verdict *v)
         add(v, REP_LEVEL_FAIL, "run aborted: %s", r->aborted);
     if (r->interrupted)
         add(v, REP_LEVEL_INCONCLUSIVE, "run interrupted before the end: partial data");
+    if (r->partial)
+        add(v, REP_LEVEL_INCONCLUSIVE, "partial results: a checkpoint of a run that did not "
+                                       "finish (killed, or still running)");
     if (r->generator.limited)
         add(v, REP_LEVEL_INCONCLUSIVE, "generator-limited: %s",
             r->generator.reason ? r->generator.reason : "the load generator could not keep up");
@@ -94,6 +97,9 @@ void report_verdict(const report_inputs *in, rep_verdict *v)
     memset(v, 0, sizeof *v);
     if (in->results)
         results_reasons(in->results, v);
+    if (in->capacity && in->capacity->partial)
+        add(v, REP_LEVEL_INCONCLUSIVE, "partial capacity: a checkpoint of a search that did "
+                                       "not finish (killed, or still running)");
     if (in->plan) {
         plan_reasons(in->plan, v);
     } else if (in->capacity) {

@@ -40,6 +40,8 @@ void testbed_config_defaults(testbed_config *c)
 {
     memset(c, 0, sizeof *c);
     c->seed = 1;
+    c->idle_timeout_s = 60;
+    c->header_timeout_s = 10;
     for (int i = 0; i < TESTBED_NSUB; i++) {
         subsystem_config *s = &c->sub[i];
         const default_row *d = &defaults[i];
@@ -311,7 +313,8 @@ static int apply_shadow_demo(const char *file, const cJSON *root, testbed_config
 
 int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
 {
-    static const char *const keys[] = {"subsystems", "seed", "alter", "trace_ids", NULL};
+    static const char *const keys[] = {"subsystems", "seed", "alter", "trace_ids",
+                                       "idle_timeout_s", "header_timeout_s", NULL};
     if (!cJSON_IsObject(root)) {
         crest_error_at(file, 0, "the top level must be an object like {\"subsystems\": {...}, "
                        "\"seed\": 1}");
@@ -324,6 +327,11 @@ int testbed_config_apply(const char *file, const cJSON *root, testbed_config *c)
                    "an integer in [0, 2^53]", &seed) < 0)
         return -1;
     c->seed = (uint64_t)seed;
+    if (get_ranged(file, "", root, "idle_timeout_s", 0, 0, 86400, "seconds in [0, 86400] (0: off)",
+                   &c->idle_timeout_s) < 0 ||
+        get_ranged(file, "", root, "header_timeout_s", 0, 0, 86400,
+                   "seconds in [0, 86400] (0: off)", &c->header_timeout_s) < 0)
+        return -1;
     if (apply_shadow_demo(file, root, c) != 0)
         return -1;
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");

@@ -36,6 +36,8 @@ typedef struct subsystem_config {
 typedef struct testbed_config {
     subsystem_config sub[TESTBED_NSUB];
     uint64_t seed;
+    double idle_timeout_s;     /* close a connection silent this long (default 60; 0 off) */
+    double header_timeout_s;   /* 408 + close when headers take longer (default 10; 0 off) */
     /* Answers for a shadow-comparison demo (crest shadow): */
     char alter_path[128];      /* "": off; else a 200 to a path starting with it carries an
                                   extra field, "variant":"b" (a subtly different answer) */

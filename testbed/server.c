@@ -52,6 +52,8 @@ struct testbed_server {
     int port;
     ev_io accept_io;
     ev_timer accept_retry;       /* after EMFILE: try accepting again later */
+    ev_timer sweep;              /* once a second: idle and slow-header timeouts */
+    double idle_timeout_s, header_timeout_s;
     sim_subsystem *subs[TESTBED_NSUB];
     conn *conns;                 /* every open connection (and ones awaiting a worker) */
     double started;              /* clock_now_s() at start, for uptime */
@@ -92,6 +94,10 @@ struct conn {
     int waiting;                 /* the request is with subsystem `sub` */
     int sub;
     int closing;                 /* close once the output is written */
+    /* Timeouts (see sweep_conns). */
+    double last_active;          /* clock_now_s() of the last byte read or written */
+    double request_began;        /* first byte of the request being parsed; 0: none */
+    int headers_done;            /* that request's headers are complete */
 };
 
 static void conn_on_read(struct ev_loop *loop, ev_io *w, int revents);
@@ -175,6 +181,7 @@ static const char *reason(int status)
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -386,6 +393,8 @@ static int dispatch(conn *c)
 static int on_message_begin(http_parser *p)
 {
     conn *c = p->data;
+    c->request_began = clock_now_s();
+    c->headers_done = 0;
     c->url_len = 0;
     c->field_len = c->value_len = 0;
     c->in_value = 0;
@@ -448,6 +457,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 static int on_headers_complete(http_parser *p)
 {
     conn *c = p->data;
+    c->headers_done = 1;
     if (c->in_value)
         header_done(c);
     c->head = p->method == HTTP_HEAD;
@@ -474,6 +484,7 @@ static int on_message_complete(http_parser *p)
 {
     conn *c = p->data;
     c->message_done = 1;
+    c->request_began = 0;
     c->keep_alive = http_should_keep_alive(p) && !p->upgrade;
     http_parser_pause(p, 1);    /* one request at a time: answers stay in order */
     return 0;
@@ -520,6 +531,7 @@ static int conn_flush(conn *c)
         ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
         if (n > 0) {
             c->out_off += (size_t)n;
+            c->last_active = clock_now_s();
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -610,6 +622,7 @@ static void conn_on_read(struct ev_loop *loop, ev_io *w, int revents)
         c->in_off = 0;
     }
     c->in_len += (size_t)n;
+    c->last_active = clock_now_s();
     conn_run(c);
 }
 
@@ -662,6 +675,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->srv = srv;
         c->fd = fd;
+        c->last_active = clock_now_s();
         http_parser_init(&c->parser, HTTP_REQUEST);
         c->parser.data = c;
         ev_io_init(&c->rio, conn_on_read, fd, EV_READ);
@@ -673,6 +687,45 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
         srv->conns = c;
         srv->other.connections_accepted++;
         ev_io_start(loop, &c->rio);
+    }
+}
+
+/* Closes connections that hold the server without using it: a request
+ * whose headers are not complete header_timeout_s after its first byte
+ * (slowloris: answered 408, then closed), and a connection with nothing
+ * read or written for idle_timeout_s (idle keep-alive, a stalled body, a
+ * client that stopped reading). One walk over the connections a second,
+ * never per request; a request at a simulated worker is never timed out
+ * here (the stall fault holds answers on purpose). */
+static void sweep_conns(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    testbed_server *srv = t->data;
+    double now = clock_now_s();
+    conn *next;
+    for (conn *c = srv->conns; c; c = next) {
+        next = c->next;
+        if (c->fd < 0 || c->waiting || c->closing)
+            continue;
+        int slow_headers = srv->header_timeout_s > 0 && c->request_began > 0 &&
+                           !c->headers_done && now - c->request_began > srv->header_timeout_s;
+        int idle = srv->idle_timeout_s > 0 && now - c->last_active > srv->idle_timeout_s;
+        if (!slow_headers && !idle)
+            continue;
+        if (slow_headers)
+            srv->other.header_timeouts++;
+        else
+            srv->other.idle_closed++;
+        if (c->request_began > 0 && c->out_len == 0) {
+            c->keep_alive = 0;
+            c->head = 0;
+            respond_json(c, 408, "", "{\"error\": \"request timeout\"}");
+            c->closing = 1;
+            conn_run(c);   /* writes the 408 and frees C */
+        } else {
+            conn_free(c);
+        }
     }
 }
 
@@ -752,6 +805,12 @@ testbed_server *testbed_server_new(struct ev_loop *loop, const testbed_config *c
     ev_timer_init(&srv->accept_retry, on_accept_retry, 0.1, 0.);
     srv->accept_retry.data = srv;
     ev_io_start(loop, &srv->accept_io);
+    srv->idle_timeout_s = cfg->idle_timeout_s;
+    srv->header_timeout_s = cfg->header_timeout_s;
+    ev_timer_init(&srv->sweep, sweep_conns, 1.0, 1.0);
+    srv->sweep.data = srv;
+    if (srv->idle_timeout_s > 0 || srv->header_timeout_s > 0)
+        ev_timer_start(loop, &srv->sweep);
     return srv;
 }
 
@@ -767,6 +826,7 @@ void testbed_server_free(testbed_server *srv)
     if (srv->listen_fd >= 0) {
         ev_io_stop(srv->loop, &srv->accept_io);
         ev_timer_stop(srv->loop, &srv->accept_retry);
+        ev_timer_stop(srv->loop, &srv->sweep);
         close(srv->listen_fd);
     }
     free(srv);

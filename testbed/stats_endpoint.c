@@ -73,6 +73,8 @@ cJSON *testbed_stats_json(sim_subsystem *const *subs, int nsubs,
         cJSON_AddNumberToObject(o, "not_found", (double)other->not_found);
         cJSON_AddNumberToObject(o, "bad_requests", (double)other->bad_requests);
         cJSON_AddNumberToObject(o, "connections_accepted", (double)other->connections_accepted);
+        cJSON_AddNumberToObject(o, "header_timeouts", (double)other->header_timeouts);
+        cJSON_AddNumberToObject(o, "idle_closed", (double)other->idle_closed);
     }
     return doc;
 }

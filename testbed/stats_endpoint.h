@@ -15,6 +15,8 @@ typedef struct testbed_other_counters {
     uint64_t not_found;             /* 404s */
     uint64_t bad_requests;          /* unparsable requests (400) */
     uint64_t connections_accepted;
+    uint64_t header_timeouts;       /* requests whose headers were too slow (408, closed) */
+    uint64_t idle_closed;           /* connections closed after the idle timeout */
 } testbed_other_counters;
 
 /* A new document for the NSUBS subsystems SUBS; the caller frees it with

@@ -1,9 +1,8 @@
 /* fuzz_exposition.c: libFuzzer harness for the exposition-format parser
- * (observe/exposition.c), which reads whatever a scrape URL answers.
- *
- *   clang -fsanitize=fuzzer,address,undefined -I. -D_GNU_SOURCE \
- *       tests/fuzz/fuzz_exposition.c observe/exposition.c -o build/fuzz_exposition
- *   build/fuzz_exposition tests/fuzz/corpus/exposition -max_total_time=60
+ * (observe/exposition.c), which reads whatever a scrape URL answers. The
+ * parser takes bytes, not a path, so the input goes to it directly. Built
+ * by `make fuzz-build`, run by `make fuzz` and test_fuzz.sh; seeds in
+ * tests/fuzz/corpus/exposition/ (docs/reliability.md).
  *
  * Every accepted document is walked completely (names, label pairs,
  * values) so that a dangling pointer into the parse buffer shows up under

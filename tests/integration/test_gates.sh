@@ -89,7 +89,7 @@ test_results_survive_a_failed_write() {
     wait "$remover"
     assert_eq "$RC" 3 "the write failed at the end"
     local saved
-    saved=$(grep -o "saved in '[^']*'" "$TMP/err" | sed "s/saved in '//; s/'$//")
+    saved=$(grep -o "written to '[^']*' instead" "$TMP/err" | sed "s/written to '//; s/' instead$//")
     [ -n "$saved" ] || fail "no saved copy named: $(cat "$TMP/err")"
     assert_eq "$(json "$saved" .schema)" "crest.results/2" "the saved results"
     assert_cmp "$(json "$saved" .summary.ok) > 100" "the saved results hold the run"

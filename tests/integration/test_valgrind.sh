@@ -155,11 +155,23 @@ test_run_embedded_testbed() {
     [ -s "$TMP/embedded.json" ] || fail "no results.json"
 }
 
+# Checkpoints while running, and the fallback when --out cannot be written.
+test_run_checkpoints_and_fallback() {
+    start_testbed
+    vg checkpoint run --url "$TESTBED_URL/cart/x" -R 100 -d 3s --checkpoint 1s --quiet \
+        --out "$TMP/cp.json"
+    expect_rc 0 3
+    assert_eq "$(json "$TMP/cp.json" .partial)" "false" "final results"
+    TMPDIR="$TMP" vg fallback run --url "$TESTBED_URL/cart/x" -R 50 -d 1s --quiet --out /dev/full
+    expect_rc 3
+    ls "$TMP"/crest-*-full > /dev/null || fail "no fallback file"
+}
+
 test_search() {
     start_testbed
     # with the observers on (observe/: scraper thread, metrics server, hlog)
     vg search search --url "$TESTBED_URL/cart/x" --slo 'p99<1s' --step 1s --warmup 0.2s \
-        --max-rate 200 --start-rate 100 --out "$TMP/capacity.json" \
+        --max-rate 200 --start-rate 100 --checkpoint 1s --out "$TMP/capacity.json" \
         --scrape "tb=$TESTBED_URL/metrics" --metrics-listen "127.0.0.1:$(free_port)" \
         --hlog "$TMP/search.hlog"
     expect_rc 0 3

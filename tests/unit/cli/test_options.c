@@ -27,7 +27,16 @@ static void test_durations(void **state)
     assert_int_equal(option_duration("--step", "-5s", 1, &d), -1);
     assert_int_equal(option_duration("--step", "", 1, &d), -1);
     assert_int_equal(option_duration("--step", "30s1m", 1, &d), -1); /* largest part first */
+    assert_int_equal(option_duration("--step", "24h", 1, &d), 0);
+    assert_int_equal(option_duration("--step", "1e9h", 1, &d), -1);  /* beyond 24h */
     assert_int_equal(option_duration("--step", "1m1m", 1, &d), -1);
+    assert_int_equal(option_rate("--max-rate", "1e7", &d), 0);
+    assert_int_equal(option_rate("--max-rate", "1e12", &d), -1);   /* beyond LOADPLAN_MAX_RATE */
+    assert_int_equal(option_rate("--max-rate", "0", &d), -1);
+    assert_int_equal(option_checkpoint("--checkpoint", "0", &d), 0);   /* off */
+    assert_true(d == 0);
+    assert_int_equal(option_checkpoint("--checkpoint", "1s", &d), 0);
+    assert_int_equal(option_checkpoint("--checkpoint", "500ms", &d), -1); /* under 1s */
     assert_int_equal(option_duration("--step", "1h2m3s", 1, &d), 0);
     assert_true(fabs(d - 3723) < 1e-9);
     assert_int_equal(option_duration("--step", "5 s", 1, &d), 0);
