@@ -185,6 +185,90 @@ static int apply_window(const char *file, const char *path, const cJSON *faults,
     return 0;
 }
 
+/* "rate_limit": {"rate": R, "burst": B} turns the token bucket on, null
+ * or false turns it off, absent keeps the default. 0 or -1. */
+static int apply_rate_limit(const char *file, const char *path, const cJSON *o,
+                            subsystem_config *s)
+{
+    int off, err;
+    const cJSON *rl = get_optional_object(file, path, o, "rate_limit", &off, &err);
+    if (err)
+        return -1;
+    if (off)
+        s->rate_limited = 0;
+    if (!rl)
+        return 0;
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s.rate_limit", path);
+    static const char *const rl_keys[] = {"rate", "burst", NULL};
+    if (jsonio_check_keys(file, sub, rl, rl_keys) != 0)
+        return -1;
+    double rate = 0;
+    if (jsonio_get_number(file, sub, rl, "rate", 1, &rate) < 0)
+        return -1;
+    if (!isfinite(rate) || rate <= 0)
+        return bad_value(file, sub, "rate", "a number of requests per second > 0", rate);
+    double burst = rate / 10 > 1 ? rate / 10 : 1;
+    if (get_ranged(file, sub, rl, "burst", 0, 1, 1e9, "a number of requests >= 1", &burst) < 0)
+        return -1;
+    s->rate_limited = 1;
+    s->rate = rate;
+    s->burst = burst;
+    return 0;
+}
+
+/* "degrade": {"queue_above": N}, as apply_rate_limit. */
+static int apply_degrade(const char *file, const char *path, const cJSON *o, subsystem_config *s)
+{
+    int off, err;
+    const cJSON *dg = get_optional_object(file, path, o, "degrade", &off, &err);
+    if (err)
+        return -1;
+    if (off)
+        s->degrade = 0;
+    if (!dg)
+        return 0;
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s.degrade", path);
+    static const char *const dg_keys[] = {"queue_above", NULL};
+    if (jsonio_check_keys(file, sub, dg, dg_keys) != 0)
+        return -1;
+    double above = 0;
+    if (jsonio_get_number(file, sub, dg, "queue_above", 1, &above) < 0)
+        return -1;
+    if (!isfinite(above) || above < 0 || above != floor(above) || above > 10000000)
+        return bad_value(file, sub, "queue_above", "an integer in [0, 10000000]", above);
+    s->degrade = 1;
+    s->degrade_above = (long)above;
+    return 0;
+}
+
+/* "faults": {"stall", "error_burst", "reset_fraction"}, as apply_rate_limit. */
+static int apply_faults(const char *file, const char *path, const cJSON *o, subsystem_config *s)
+{
+    int off, err;
+    const cJSON *fa = get_optional_object(file, path, o, "faults", &off, &err);
+    if (err)
+        return -1;
+    if (off) {
+        memset(&s->stall, 0, sizeof s->stall);
+        memset(&s->error_burst, 0, sizeof s->error_burst);
+        s->reset_fraction = 0;
+    }
+    if (!fa)
+        return 0;
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s.faults", path);
+    static const char *const fa_keys[] = {"stall", "error_burst", "reset_fraction", NULL};
+    if (jsonio_check_keys(file, sub, fa, fa_keys) != 0)
+        return -1;
+    if (apply_window(file, sub, fa, "stall", &s->stall) != 0 ||
+        apply_window(file, sub, fa, "error_burst", &s->error_burst) != 0)
+        return -1;
+    return get_ranged(file, sub, fa, "reset_fraction", 0, 0, 1, "a fraction in [0, 1]",
+                      &s->reset_fraction) < 0 ? -1 : 0;
+}
+
 static int apply_subsystem(const char *file, const char *path, const cJSON *o, subsystem_config *s)
 {
     static const char *const keys[] = {"workers", "service_time", "queue_limit", "rate_limit",
@@ -205,9 +289,9 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
         return -1;
     s->queue_limit = (long)v;
 
-    char sub[128];
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "service_time");
     if (st) {
+        char sub[128];
         snprintf(sub, sizeof sub, "%s.service_time", path);
         if (!cJSON_IsObject(st)) {
             crest_error_at(file, 0, "'%s' must be an object like {\"dist\": \"lognormal\", "
@@ -217,71 +301,9 @@ static int apply_subsystem(const char *file, const char *path, const cJSON *o, s
         if (apply_service_time(file, sub, st, s) != 0)
             return -1;
     }
-
-    int off, err;
-    const cJSON *rl = get_optional_object(file, path, o, "rate_limit", &off, &err);
-    if (err)
+    if (apply_rate_limit(file, path, o, s) != 0 || apply_degrade(file, path, o, s) != 0 ||
+        apply_faults(file, path, o, s) != 0)
         return -1;
-    if (off)
-        s->rate_limited = 0;
-    if (rl) {
-        snprintf(sub, sizeof sub, "%s.rate_limit", path);
-        static const char *const rl_keys[] = {"rate", "burst", NULL};
-        if (jsonio_check_keys(file, sub, rl, rl_keys) != 0)
-            return -1;
-        double rate = 0;
-        if (jsonio_get_number(file, sub, rl, "rate", 1, &rate) < 0)
-            return -1;
-        if (!isfinite(rate) || rate <= 0)
-            return bad_value(file, sub, "rate", "a number of requests per second > 0", rate);
-        double burst = rate / 10 > 1 ? rate / 10 : 1;
-        if (get_ranged(file, sub, rl, "burst", 0, 1, 1e9, "a number of requests >= 1",
-                       &burst) < 0)
-            return -1;
-        s->rate_limited = 1;
-        s->rate = rate;
-        s->burst = burst;
-    }
-
-    const cJSON *dg = get_optional_object(file, path, o, "degrade", &off, &err);
-    if (err)
-        return -1;
-    if (off)
-        s->degrade = 0;
-    if (dg) {
-        snprintf(sub, sizeof sub, "%s.degrade", path);
-        static const char *const dg_keys[] = {"queue_above", NULL};
-        if (jsonio_check_keys(file, sub, dg, dg_keys) != 0)
-            return -1;
-        double above = 0;
-        if (jsonio_get_number(file, sub, dg, "queue_above", 1, &above) < 0)
-            return -1;
-        if (!isfinite(above) || above < 0 || above != floor(above) || above > 10000000)
-            return bad_value(file, sub, "queue_above", "an integer in [0, 10000000]", above);
-        s->degrade = 1;
-        s->degrade_above = (long)above;
-    }
-
-    const cJSON *fa = get_optional_object(file, path, o, "faults", &off, &err);
-    if (err)
-        return -1;
-    if (off) {
-        memset(&s->stall, 0, sizeof s->stall);
-        memset(&s->error_burst, 0, sizeof s->error_burst);
-        s->reset_fraction = 0;
-    }
-    if (fa) {
-        snprintf(sub, sizeof sub, "%s.faults", path);
-        static const char *const fa_keys[] = {"stall", "error_burst", "reset_fraction", NULL};
-        if (jsonio_check_keys(file, sub, fa, fa_keys) != 0)
-            return -1;
-        if (apply_window(file, sub, fa, "stall", &s->stall) != 0 ||
-            apply_window(file, sub, fa, "error_burst", &s->error_burst) != 0)
-            return -1;
-        if (get_ranged(file, sub, fa, "reset_fraction", 0, 0, 1, "a fraction in [0, 1]",
-                       &s->reset_fraction) < 0)
-            return -1;
-    }
     return 0;
 }
 

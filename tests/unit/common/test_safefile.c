@@ -19,23 +19,7 @@
 
 #include "common/outpath.h"
 #include "common/safefile.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/crest-safefile-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/unit/unit_tmpdir.h"
 
 static char *slurp(const char *path)
 {
@@ -66,32 +50,32 @@ static void test_write_replaces_whole_and_leaves_no_temp(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/r.json", dir);
+    snprintf(path, sizeof path, "%s/r.json", tmpdir);
     assert_int_equal(safefile_write(path, "old\n", 4), 0);
     assert_int_equal(safefile_write(path, "new content\n", 12), 0);
     assert_string_equal(slurp(path), "new content\n");
-    assert_int_equal(count_entries(dir, ".tmp"), 0);
+    assert_int_equal(count_entries(tmpdir, ".tmp"), 0);
 }
 
 static void test_abort_keeps_the_old_file(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/keep.json", dir);
+    snprintf(path, sizeof path, "%s/keep.json", tmpdir);
     assert_int_equal(safefile_write(path, "good\n", 5), 0);
     safefile sf;
     assert_int_equal(safefile_open(&sf, path), 0);
     fputs("half a fi", sf.f);
     safefile_abort(&sf);
     assert_string_equal(slurp(path), "good\n");
-    assert_int_equal(count_entries(dir, ".tmp"), 0);
+    assert_int_equal(count_entries(tmpdir, ".tmp"), 0);
 }
 
 static void test_missing_directory_fails_without_a_file(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/gone/r.json", dir);
+    snprintf(path, sizeof path, "%s/gone/r.json", tmpdir);
     assert_int_equal(safefile_write(path, "x", 1), -1);
     struct stat st;
     assert_int_not_equal(stat(path, &st), 0);
@@ -102,7 +86,7 @@ static void test_fifo_written_in_place(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/pipe", dir);
+    snprintf(path, sizeof path, "%s/pipe", tmpdir);
     assert_int_equal(mkfifo(path, 0600), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -131,12 +115,14 @@ static void test_outpath_rescues_to_tmpdir(void **state)
 {
     (void)state;
     char path[128], spare[128];
-    snprintf(path, sizeof path, "%s/gone/results.json", dir);
-    snprintf(spare, sizeof spare, "%s/spare", dir);
+    snprintf(path, sizeof path, "%s/gone/results.json", tmpdir);
+    snprintf(spare, sizeof spare, "%s/spare", tmpdir);
     assert_int_equal(mkdir(spare, 0700), 0);
     char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
     setenv("TMPDIR", spare, 1);
+    stderr_capture_begin();
     int rc = outpath_write(path, "{\"ok\": 1}\n", 10);
+    const char *said = stderr_capture_end();
     if (old) {
         setenv("TMPDIR", old, 1);
         free(old);
@@ -155,6 +141,8 @@ static void test_outpath_rescues_to_tmpdir(void **state)
     snprintf(saved, sizeof saved, "%s/%s", spare, e->d_name);
     closedir(dp);
     assert_string_equal(slurp(saved), "{\"ok\": 1}\n");
+    assert_non_null(strstr(said, "could not write"));   /* says where the data went */
+    assert_non_null(strstr(said, saved));
 }
 
 int main(void)
@@ -166,5 +154,5 @@ int main(void)
         cmocka_unit_test(test_fifo_written_in_place),
         cmocka_unit_test(test_outpath_rescues_to_tmpdir),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tmpdir_setup, tmpdir_teardown);
 }
