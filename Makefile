@@ -15,7 +15,7 @@ PREFIX ?= /usr/local
 BUILD  ?= build
 BIN    ?= bin/crest
 CC     ?= cc
-PKGS    = libcurl gsl libcjson
+PKGS    = libcurl gsl libcjson openssl
 EXTRA_CFLAGS ?=
 CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -30,7 +30,7 @@ UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
-            libcjson-dev libhttp-parser-dev zlib1g-dev
+            libcjson-dev libhttp-parser-dev libssl-dev zlib1g-dev
 DEB_RUN   = gnuplot-nox
 # libFuzzer: clang and its runtime (Debian 12 ships clang 14).
 DEB_FUZZ  = clang libclang-rt-14-dev

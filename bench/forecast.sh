@@ -19,7 +19,7 @@ CREST=$(realpath "${1:-bin/crest}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA="$HERE/data"
 SUBSET=${SUBSET:-0}
-MODELS=${MODELS:-naive drift theta holt-damped damped-log}
+MODELS=${MODELS:-naive drift ses-drift theta holt-damped damped-log}
 TMP=$(mktemp -d /tmp/crest-fbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 command -v jq > /dev/null || { echo "bench: 'jq' is missing (make deps installs it)" >&2; exit 3; }

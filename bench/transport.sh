@@ -13,13 +13,18 @@
 #      generator-limited (rates stepped up by STEP), its rate error, vs wrk's
 #      closed-loop maximum
 #   4. 10,000 connections: crest/wrk req/s, peak RSS per connection of each
-#   5. HTTPS keep-alive, 64 connections: crest/wrk req/s (crest's TLS path is
-#      the curl transport), and new TLS connections per second with
-#      'Connection: close' (handshakes)
+#   5. HTTPS keep-alive, 64 connections: crest/wrk req/s and CPU us/request
+#      (crest's native TLS, and its curl transport for reference), and new
+#      TLS connections per second with 'Connection: close' (handshakes):
+#      native with session resumption (its default), native with
+#      --no-tls-resume (full handshakes, as wrk makes them), wrk
 #
 #   bench/transport.sh [CREST]   (env: DURATION=5 RATE=30000 BIG=10000 STEP=10000
 #                                 LAG=5ms: step 3's --max-loop-lag; on a machine shared with
-#                                 other jobs, descheduling alone can exceed 5 ms)
+#                                 other jobs, descheduling alone can exceed 5 ms;
+#                                 SECTIONS="1 2 3 4 5": which steps to run; 2 and 3
+#                                 use wrk's maximum from 1 when 1 ran; ROUNDS=3: step 5's
+#                                 interleaved rounds, the median ratio printed)
 set -u
 CREST=$(realpath "${1:-bin/crest}")
 DURATION=${DURATION:-5}
@@ -27,6 +32,8 @@ RATE=${RATE:-30000}
 BIG=${BIG:-10000}
 STEP=${STEP:-10000}
 LAG=${LAG:-5ms}
+SECTIONS=${SECTIONS:-1 2 3 4 5}
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 TMP=$(mktemp -d /tmp/crest-bench.XXXXXX)
 chmod 755 "$TMP"
 NGINX_PID=
@@ -105,7 +112,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 echo "bench/transport.sh: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, ${DURATION}s runs, 1 thread"
 echo "machine load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+w_us=0 wrk_max=0
 # 1. closed loop, 64 connections
+if want 1; then
 crest c1n -c 64 -d "${DURATION}s" --url "$URL" --transport native
 n_rps=$RPS n_us=$(us_per "$CPU" "$REQS")
 crest c1c -c 64 -d "${DURATION}s" --url "$URL" --transport curl
@@ -117,8 +126,10 @@ printf "1. closed loop 64 conn: native %.0f req/s (%s us/req), curl %.0f (%s us/
 printf "   ratio native/wrk req/s %s, CPU/req native/wrk %s (curl/wrk req/s %s)\n" \
     "$(ratio "$n_rps" "$w_rps")" "$(ratio "$n_us" "$w_us")" "$(ratio "$c_rps" "$w_rps")"
 wrk_max=$w_rps
+fi
 
 # 2. open loop at RATE
+if want 2; then
 crest o2n -R "$RATE" -c 64 -d "${DURATION}s" --url "$URL" --transport native
 o_us=$(us_per "$CPU" "$REQS") o_lim=$(jq -r '.generator.generator_limited' "$TMP/o2n.json")
 crest o2c -R "$RATE" -c 64 -d "${DURATION}s" --url "$URL" --transport curl
@@ -131,8 +142,10 @@ better=$(awk -v a="$h_us" -v b="$w_us" 'BEGIN { print (a > 0 && a < b) ? a : b }
 printf "2. open loop %d/s: native %s us/req (limited: %s), curl %s, h2load --rps %s us/req; wrk at its max %s\n" \
     "$RATE" "$o_us" "$o_lim" "$oc_us" "$h_us" "$w_us"
 printf "   ratio native/best-of(h2load,wrk) CPU/req %s\n" "$(ratio "$o_us" "$better")"
+fi
 
 # 3. the highest open-loop rate crest sustains without being generator-limited
+if want 3; then
 best_rate=0 best_err=0 r=$STEP
 while :; do
     crest o3 -R "$r" -c 256 -d 3s --url "$URL" --transport native --max-loop-lag "$LAG"
@@ -146,8 +159,10 @@ while :; do
 done
 printf "3. open loop (--max-loop-lag %s): highest rate without generator-limited %d/s (rate error %.2f%%, sent %.2f%%), wrk closed-loop max %.0f: ratio %s\n   (limited %s)\n" \
     "$LAG" "$best_rate" "${best_err:-0}" "${sent_err:-0}" "$wrk_max" "$(ratio "$best_rate" "$wrk_max")" "${why:-never}"
+fi
 
 # 4. 10,000 connections
+if want 4; then
 crest b4 -c "$BIG" -d "${DURATION}s" --timeout 10s --url "$URL" --transport native
 b_rps=$RPS b_rss=$RSS b_open=$(jq -r '.generator.connections_opened' "$TMP/b4.json")
 wrk_run w4 -c "$BIG" -d "${DURATION}s" --timeout 10s "$URL"
@@ -156,14 +171,35 @@ printf "4. %d connections: native %.0f req/s (%s opened), wrk %.0f: ratio %s; pe
     "$(awk -v k="$b_rss" 'BEGIN {print k/1024}')" "$(awk -v k="$b_rss" -v n="$BIG" 'BEGIN {print k/n}')" \
     "$(awk -v k="$RSS" 'BEGIN {print k/1024}')" "$(awk -v k="$RSS" -v n="$BIG" 'BEGIN {print k/n}')"
 
-# 5. HTTPS: keep-alive, and a new handshake per request
-crest t5 -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure
-t_rps=$RPS t_tr=$(jq -r '.generator.transport' "$TMP/t5.json")
-wrk_run w5 -c 64 -d "${DURATION}s" "$TLS_URL"
-tw_rps=$RPS
-crest t5c -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure -H 'Connection: close'
-th_rps=$RPS
-wrk_run w5c -c 64 -d "${DURATION}s" -H 'Connection: close' "$TLS_URL"
-printf "5. HTTPS 64 conn (crest via %s): %.0f req/s vs wrk %.0f: ratio %s; handshakes/s crest %.0f vs wrk %.0f: ratio %s\n" \
-    "$t_tr" "$t_rps" "$tw_rps" "$(ratio "$t_rps" "$tw_rps")" "$th_rps" "$RPS" "$(ratio "$th_rps" "$RPS")"
+fi
+
+# 5. HTTPS: keep-alive, and a new handshake per request. TLS rounds are
+# repeated (ROUNDS, each tool once per round, interleaved) and the median
+# ratio printed: on a shared machine one round's ratio moves a lot.
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) }'; }
+if want 5; then
+ka="" kc="" hr="" hf=""
+for round in $(seq 1 "${ROUNDS:-3}"); do
+    crest t5 -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native
+    t_rps=$RPS t_us=$(us_per "$CPU" "$REQS")
+    wrk_run w5 -c 64 -d "${DURATION}s" "$TLS_URL"
+    tw_rps=$RPS tw_us=$(us_per "$CPU" "$REQS")
+    printf "5. round %d HTTPS keep-alive 64 conn: native %.0f req/s (%s us/req), wrk %.0f (%s us/req)\n" \
+        "$round" "$t_rps" "$t_us" "$tw_rps" "$tw_us"
+    ka="$ka $(ratio "$t_rps" "$tw_rps")" kc="$kc $(ratio "$t_us" "$tw_us")"
+    crest t5c -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close'
+    th_rps=$RPS th_res=$(jq -r '.generator.tls.resumed' "$TMP/t5c.json")
+    th_hs=$(jq -r '.generator.tls.handshakes' "$TMP/t5c.json") th_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5c.json")
+    crest t5f -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport native -H 'Connection: close' --no-tls-resume
+    tf_rps=$RPS tf_p99=$(jq -r '.generator.tls.handshake_ms.p99' "$TMP/t5f.json")
+    wrk_run w5c -c 64 -d "${DURATION}s" -H 'Connection: close' "$TLS_URL"
+    printf "   handshakes/s (Connection: close): native resumed %.0f (%s of %s resumed, p99 %s ms), native full %.0f (p99 %s ms), wrk %.0f (resumes too)\n" \
+        "$th_rps" "$th_res" "$th_hs" "$th_p99" "$tf_rps" "$tf_p99" "$RPS"
+    hr="$hr $(ratio "$th_rps" "$RPS")" hf="$hf $(ratio "$tf_rps" "$RPS")"
+done
+crest t5curl -c 64 -d "${DURATION}s" --url "$TLS_URL" --insecure --transport curl
+printf "   curl transport keep-alive (reference): %.0f req/s (%s us/req)\n" "$RPS" "$(us_per "$CPU" "$REQS")"
+printf "5. median of %s rounds: keep-alive req/s native/wrk %s, CPU/req native/wrk %s; handshakes/s native(resumed)/wrk %s, native(--no-tls-resume)/wrk %s\n" \
+    "${ROUNDS:-3}" "$(echo "$ka" | median)" "$(echo "$kc" | median)" "$(echo "$hr" | median)" "$(echo "$hf" | median)"
+fi
 echo "machine load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -36,7 +36,8 @@ static const cli_option forecast_options[] = {
     {"horizon", 0, "N", 'H', "N periods after each series' last point (default 1)", "Horizon"},
     {"at", 0, "T", 'a', "up to time T (a year, or a date like 2026-11-11)", 0},
     {"model", 0, "NAME", 'm', "auto (default: growth: a backtest-weighted combination;\n"
-     "daily: the best backtest) | theta | drift | naive | holt-damped | damped-log |\n"
+     "daily: the best backtest) | theta | drift | ses-drift | drift-log | naive |\n"
+     "holt-damped | damped-log |\n"
      "linear | quadratic | cubic | exponential | logistic | gompertz | daily | seasonal-naive",
      "Models"},
     {"family", 0, "F", 'f', "auto (default: daily for daily dates, growth otherwise) |\n"
@@ -304,7 +305,7 @@ static int check_args(forecast_args *a)
     if (strcmp(a->model_arg, "auto") != 0) {
         fc_model_id m;
         if (fc_model_parse(a->model_arg, &m) != 0) {
-            crest_error("--model '%s': expected auto, theta, drift, naive, holt-damped, "
+            crest_error("--model '%s': expected auto, theta, drift, ses-drift, drift-log, naive, holt-damped, "
                         "damped-log, linear, quadratic, cubic, exponential, logistic, gompertz, "
                         "daily or seasonal-naive",
                         a->model_arg);

@@ -44,9 +44,9 @@
 enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT,
     OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
-    OPT_INSECURE, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
     OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
-    OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER, OPT_CHECKPOINT
+    OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER, OPT_CHECKPOINT, OPT_NO_TLS_RESUME
 };
 
 static const cli_option run_options[] = {
@@ -69,15 +69,17 @@ static const cli_option run_options[] = {
     {"only", 0, "NAME", OPT_ONLY, "keep only this subsystem (repeatable)", 0},
     {"timeout", 0, "DUR", OPT_TIMEOUT, "per request, connecting included (default 5s)",
      "Connection"},
-    {"transport", 0, "T", OPT_TRANSPORT, "auto (default: native for http://, curl otherwise),\n"
-     "native or curl", 0},
+    {"transport", 0, "T", OPT_TRANSPORT, "auto (default: native, curl for --http2 and\n"
+     "client certificates), native or curl", 0},
     {"max-header-size", 0, "S", OPT_MAX_HEADER, "response header blocks above S are errors (64k)",
      0},
     {"http2", 0, NULL, OPT_HTTP2, "HTTP/2 (ALPN on https, prior knowledge on http)", 0},
-    {"insecure", 0, NULL, OPT_INSECURE, "do not verify TLS certificates", 0},
+    {"insecure", 'k', NULL, 'k', "do not verify TLS certificates", 0},
     {"cacert", 0, "FILE", OPT_CACERT, "CA certificates to verify the server with", 0},
     {"cert", 0, "FILE", OPT_CERT, "client certificate", 0},
     {"key", 0, "FILE", OPT_KEY, "client certificate's key", 0},
+    {"no-tls-resume", 0, NULL, OPT_NO_TLS_RESUME, "every new TLS connection makes a full\n"
+     "handshake (default: resume the slot's last session)", 0},
     {"threads", 't', "N", 't', "generator threads (default: number of cores)", "Generator"},
     {"max-in-flight", 0, "N", OPT_MAX_INFLIGHT,
      "requests outstanding at most; beyond: dropped (inconclusive)", 0},
@@ -213,8 +215,13 @@ static int parse_engine_flag(int c, const char *v, run_args *a)
         return 0;
     }
     case OPT_HTTP2: a->eng.http2 = 1; return 0;
-    case OPT_INSECURE: a->eng.insecure = 1; return 0;
-    case OPT_CACERT: a->eng.cacert = v; return 0;
+    case 'k': a->eng.insecure = 1; return 0;
+    case OPT_NO_TLS_RESUME: a->eng.tls_no_resume = 1; return 0;
+    case OPT_CACERT:
+        if (access(v, R_OK) != 0)
+            return bad("--cacert", v, "a readable PEM file of CA certificates");
+        a->eng.cacert = v;
+        return 0;
     case OPT_CERT: a->eng.cert = v; return 0;
     case OPT_KEY: a->eng.key = v; return 0;
     case OPT_MAX_INFLIGHT:

@@ -132,6 +132,11 @@ void progress_summary(FILE *out, const run_result *r, const threshold_result *th
                  "(reconnects included), busiest thread %.0f%% CPU, loop lag p99 %.2f ms\n",
             g->threads, g->connections_requested, (unsigned long long)g->connections_opened,
             g->cpu_busiest_thread * 100, g->loop_lag_p99_ms);
+    if (g->tls_handshakes)
+        fprintf(out, "  TLS: %llu handshakes (%llu resumed), p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+                     "(TCP connected -> TLS ready; counted in request latency too)\n",
+                (unsigned long long)g->tls_handshakes, (unsigned long long)g->tls_resumed,
+                g->tls_handshake_p50_ms, g->tls_handshake_p99_ms, g->tls_handshake_max_ms);
     if (g->limited)
         fprintf(out, "  !!! GENERATOR-LIMITED: %s\n  !!! these results describe crest, not "
                      "the target: INCONCLUSIVE\n", g->reason);

@@ -28,6 +28,7 @@ typedef struct fc_member {
     fc_model_id model;
     const fc_backtest *bt;   /* its rolling-origin backtest */
     int curve;               /* a growth curve (needs evidence to get weight) */
+    double prior;            /* prior score; 0: the method's usual level on yearly data */
     /* filled by fc_combine_weights: */
     double rel;              /* backtest error relative to naive on the same forecasts (NAN: none) */
     size_t nrel;             /* how many forecasts that ratio is over */

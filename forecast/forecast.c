@@ -15,6 +15,12 @@
 /* The combination's intervals use its backtest errors from the later half
  * of its origins (see fc_forecast_series). */
 #define INTERVAL_SKIP_PCT 50
+/* The blend with SES with drift is made only when the combination and it
+ * share this many backtest forecasts: fewer say nothing about which is
+ * better (it is also where the score counts the evidence in full,
+ * combine.c's EFFECTIVE_MAX), and the first stage's priors already know
+ * the random walk's usual standing. */
+#define BLEND_MIN_FORECASTS 5
 #define FESTIVAL_UNMEASURED_WIDEN 1.4142135623730951
 
 static size_t append(char *buf, size_t len, size_t used, const char *fmt, ...)
@@ -160,9 +166,65 @@ static void combination_reason(fc_result *r, const fc_model_result *c)
                "; a method's score is its backtest error relative to naive's, pulled towards "
                "its usual level on yearly data; weight ~ 1/score^4, scores above 1.5 x the "
                "best get none");
+    if (r->blended)
+        u = append(r->reason, sizeof r->reason, u,
+                   "; then that weighted mix was blended with ses-drift the same way: its "
+                   "backtest error was %.2f x ses-drift's over %zu forecasts (score %.2f), so it "
+                   "kept %.0f%% and ses-drift %.0f%% (included in the shares above)",
+                   r->blend_rel, r->blend_nrel, r->blend_score, 100 * r->blend_share,
+                   100 * (1 - r->blend_share));
+    else if (r->blend_nrel)
+        u = append(r->reason, sizeof r->reason, u,
+                   "; not blended with ses-drift: the two share only %zu backtest forecasts "
+                   "(%d needed)", r->blend_nrel, BLEND_MIN_FORECASTS);
     if (isfinite(c->bt.mase))
         append(r->reason, sizeof r->reason, u, "; the combination's own backtest: MAPE %.3g%%",
                c->bt.mape);
+}
+
+/* The weighted combination, then a second, two-member combination of it
+ * with SES with drift (the anchor), scored the same way against the
+ * anchor on the forecasts both made, with equal priors: the weights of
+ * the first stage are estimated from a few backtest forecasts, and
+ * estimated weights lose to simple benchmarks when the estimation error
+ * is large (the forecast combination puzzle, Smith & Wallis 2009), so the
+ * weighted combination has to show on its own honest backtest (weights
+ * from the past only) that it beats the simple method before it gets
+ * more than an even share. Folds the blend into the members' weights
+ * (the anchor's share added to SES with drift's) and replaces C's
+ * backtest with the blend's. 0, or -1 (out of memory). */
+static int blend_with_anchor(const fc_series *s, const fc_run_options *o, size_t H,
+                             fc_member *mem, size_t nm, fc_model_result *c, fc_result *r)
+{
+    int anchor = -1;
+    for (size_t i = 0; i < nm; i++)
+        if (mem[i].model == FC_MODEL_SES_DRIFT && mem[i].bt && mem[i].bt->nerr)
+            anchor = (int)i;
+    if (anchor < 0 || !c->bt.nerr)
+        return 0;
+    fc_member two[2] = {
+        {.model = FC_MODEL_COMBINATION, .bt = &c->bt, .prior = 1},
+        {.model = FC_MODEL_SES_DRIFT, .bt = mem[anchor].bt, .prior = 1},
+    };
+    fc_backtest blended;
+    if (fc_combine_backtest(two, 2, 1, s->t, s->y, s->n, &o->fit, H, &blended) != 0)
+        return -1;
+    size_t used = blended.nerr ? fc_combine_weights(two, 2, 1, s->n) : 0;
+    r->blend_nrel = used ? two[0].nrel : 0;
+    if (!used || two[0].nrel < BLEND_MIN_FORECASTS) {
+        fc_backtest_free(&blended);
+        return 0;
+    }
+    for (size_t i = 0; i < nm; i++)
+        mem[i].weight *= two[0].weight;
+    mem[anchor].weight += two[1].weight;
+    fc_backtest_free(&c->bt);
+    c->bt = blended;
+    r->blended = 1;
+    r->blend_share = two[0].weight;
+    r->blend_rel = two[0].rel;
+    r->blend_score = two[0].score;
+    return 0;
 }
 
 /* Auto for the growth family: the combination, added as one more model. */
@@ -189,6 +251,10 @@ static int build_combination(const fc_series *s, const fc_run_options *o, size_t
     if (fc_combine_backtest(mem, nm, naive, s->t, s->y, s->n, &o->fit, H, &c->bt) != 0)
         return -1;
     fc_combine_weights(mem, nm, naive, s->n);
+    if (blend_with_anchor(s, o, H, mem, nm, c, r) != 0) {
+        fc_backtest_free(&c->bt);
+        return -1;
+    }
     c->fit.fitted = calloc(s->n, sizeof *c->fit.fitted);
     if (!c->fit.fitted) {
         fc_backtest_free(&c->bt);

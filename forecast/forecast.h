@@ -1,7 +1,8 @@
 /* forecast.h: one series from history to forecast. Fits every model of the
  * family (or the one forced) and backtests each. Growth family: `auto` is
- * the weighted combination of combine.h, listed as one more model
- * ("combination") with its own backtest. Daily family: the model with the
+ * the weighted combination of combine.h, then blended with SES with drift
+ * by the same scoring (forecast.c, blend_with_anchor), listed as one more
+ * model ("combination") with its own backtest. Daily family: the model with the
  * lowest backtest error on common ground. The chosen forecast's backtest
  * errors become its prediction intervals (intervals.h). cli/cmd_forecast.c runs this per series; the JSON
  * writer and the terminal table read the result. */
@@ -47,12 +48,18 @@ typedef struct fc_result {
     size_t nmodels;
     fc_model_result models[FC_MODEL_COUNT];
     int selected;        /* index into models, -1 when no model could be fitted */
-    char reason[1200];   /* why that one (or why none) */
+    char reason[2000];   /* why that one (or why none) */
     fc_interval_table iv;
     double scale;        /* interval scale of the whole history (fc_local_scale) */
     size_t npoints;
     fc_point *points;    /* the forecast, npoints (owned) */
     size_t peak;         /* index of the highest mean */
+    /* growth auto: the weighted combination blended with SES with drift */
+    int blended;         /* 1 when the blend was made */
+    double blend_share;  /* the weighted combination's share (the rest: ses-drift) */
+    double blend_rel;    /* its backtest error relative to ses-drift's on the same forecasts */
+    size_t blend_nrel;
+    double blend_score;  /* that, shrunk towards 1 */
 } fc_result;
 
 /* Steps of STEP from LAST_T needed to reach AT_T (the last step may pass it

@@ -19,7 +19,7 @@
 
 static const char *const model_names[FC_MODEL_COUNT] = {
     "linear", "quadratic", "cubic", "exponential", "logistic", "gompertz", "holt-damped",
-    "damped-log", "theta", "drift", "drift-log", "naive", "combination", "daily", "seasonal-naive",
+    "damped-log", "theta", "drift", "drift-log", "ses-drift", "naive", "combination", "daily", "seasonal-naive",
 };
 
 const char *fc_model_name(fc_model_id m)
@@ -62,6 +62,7 @@ static int model_k(fc_model_id m, const fc_fit_options *o)
     case FC_MODEL_HOLT_DAMPED:
     case FC_MODEL_DAMPED_LOG: return 4; /* alpha, beta, phi; initial level/trend from data */
     case FC_MODEL_THETA: return 3;       /* line intercept and slope, alpha */
+    case FC_MODEL_SES_DRIFT: return 2;   /* drift, alpha */
     case FC_MODEL_DRIFT:
     case FC_MODEL_DRIFT_LOG: return 1;
     case FC_MODEL_NAIVE: return 0;
@@ -79,7 +80,8 @@ size_t fc_model_min_points(fc_model_id m, const fc_fit_options *o)
     case FC_MODEL_SEASONAL_NAIVE: return 14;
     case FC_MODEL_HOLT_DAMPED:
     case FC_MODEL_DAMPED_LOG: return 6;
-    case FC_MODEL_THETA: return 4;
+    case FC_MODEL_THETA:
+    case FC_MODEL_SES_DRIFT: return 4;
     case FC_MODEL_DRIFT:
     case FC_MODEL_DRIFT_LOG: return 3;
     case FC_MODEL_NAIVE: return 2;
@@ -610,6 +612,7 @@ double fc_fit_predict(const fc_fit *f, double t)
     case FC_MODEL_THETA:
     case FC_MODEL_DRIFT:
     case FC_MODEL_DRIFT_LOG:
+    case FC_MODEL_SES_DRIFT:
     case FC_MODEL_NAIVE: {
         double h = round((t - f->tlast) / f->step);
         return fc_smooth_predict(f, h > 0 ? h : 0);

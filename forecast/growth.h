@@ -30,6 +30,7 @@ typedef enum fc_model_id {
     FC_MODEL_THETA,        /* theta method: half the regression slope + SES level */
     FC_MODEL_DRIFT,        /* random walk with drift: last value + mean change */
     FC_MODEL_DRIFT_LOG,    /* random walk with drift in logs: last value x mean growth */
+    FC_MODEL_SES_DRIFT,    /* SES with drift: smoothed level + the mean change per period */
     FC_MODEL_NAIVE,        /* no change: the last value */
     FC_MODEL_COMBINATION,  /* auto's weighted combination of the others (forecast.h) */
     FC_MODEL_DAILY,

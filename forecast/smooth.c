@@ -254,6 +254,40 @@ static int fit_random_walk(fc_model_id m, const double *x, const double *y, size
     return 0;
 }
 
+/* SES with drift: the drift d is the random walk's (mean change per
+ * period, (y_last - y_first) / periods), the level is simple exponential
+ * smoothing of y - d x, so a noisy last point moves the forecast by alpha
+ * of its surprise instead of all of it. Forecast: level + d (x_last + h).
+ * alpha = 1 gives the random walk with drift; Hyndman & Billah (2003)
+ * showed the theta method is this model with half the regression slope as
+ * the drift. */
+static int fit_ses_drift(const double *x, const double *y, size_t n, fc_fit *f)
+{
+    if (x[n - 1] <= x[0])
+        return -1;
+    double d = (y[n - 1] - y[0]) / (x[n - 1] - x[0]);
+    double *z = calloc(n, sizeof *z);
+    if (!z)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        z[i] = y[i] - d * x[i];
+    double alpha = fc_ses_best_alpha(z, n), level;
+    fc_ses_run(z, n, alpha, &level, f->fitted);
+    free(z);
+    f->rss = 0;
+    for (size_t i = 0; i < n; i++) {
+        f->fitted[i] += d * x[i];
+        f->rss += (y[i] - f->fitted[i]) * (y[i] - f->fitted[i]);
+    }
+    f->coef[0] = level + d * x[n - 1]; /* the smoothed level at the last point */
+    f->coef[1] = d;
+    f->coef[2] = alpha;
+    add_param(f, "alpha", alpha);
+    add_param(f, "level", f->coef[0]);
+    add_param(f, "drift_per_period", d);
+    return 0;
+}
+
 static int fit_damped(fc_model_id m, const double *y, size_t n, fc_fit *f, char *why, size_t whylen)
 {
     int logs = m == FC_MODEL_DAMPED_LOG;
@@ -309,6 +343,8 @@ int fc_smooth_fit(fc_model_id m, const double *x, const double *y, size_t n, fc_
         return fit_random_walk(m, x, y, n, f, why, whylen);
     case FC_MODEL_THETA:
         return fit_theta(x, y, n, f);
+    case FC_MODEL_SES_DRIFT:
+        return fit_ses_drift(x, y, n, f);
     case FC_MODEL_HOLT_DAMPED:
     case FC_MODEL_DAMPED_LOG:
         return fit_damped(m, y, n, f, why, whylen);
@@ -323,6 +359,7 @@ double fc_smooth_predict(const fc_fit *f, double h)
     switch (f->model) {
     case FC_MODEL_NAIVE:
     case FC_MODEL_DRIFT:
+    case FC_MODEL_SES_DRIFT:
         return f->coef[0] + f->coef[1] * h;
     case FC_MODEL_DRIFT_LOG:
         return exp(f->coef[0] + f->coef[1] * h);

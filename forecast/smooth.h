@@ -27,7 +27,7 @@ double fc_ses_best_alpha(const double *z, size_t n);
 double fc_holt_run(const double *y, size_t n, double alpha, double beta, double phi,
                    double *level, double *trend, double *fitted);
 
-/* Fits one of FC_MODEL_NAIVE, DRIFT, THETA, HOLT_DAMPED, DAMPED_LOG to the N
+/* Fits one of FC_MODEL_NAIVE, DRIFT, DRIFT_LOG, SES_DRIFT, THETA, HOLT_DAMPED, DAMPED_LOG to the N
  * points (X in periods, N >= the model's minimum). F is prepared by
  * fc_fit_model (fitted allocated, t0/tlast/step set). 0, or -1 with WHY. */
 int fc_smooth_fit(fc_model_id m, const double *x, const double *y, size_t n, fc_fit *f,

@@ -31,6 +31,7 @@
  * pointer arrays, the queue and the users' heap are preallocated (the
  * queue grows by doubling only when it overflows, i.e. under overload). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -922,6 +923,7 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
         .body_cap = e->o.shadow ? e->o.shadow->body_cap : 0,
         .timeout_s = e->o.timeout_s, .http2 = e->o.http2, .insecure = e->o.insecure,
         .cacert = e->o.cacert, .cert = e->o.cert, .key = e->o.key,
+        .tls_no_resume = e->o.tls_no_resume,
         .max_header_bytes = e->o.max_header_bytes, .target = &e->target, .done = on_done,
         .owner = w,
     };
@@ -1208,6 +1210,10 @@ static void checkpoint(engine *e, const run_result *out)
     snap.generator.connections_requested = e->budget;
     e->o.checkpoint(&snap, e->o.checkpoint_ctx);
     run_result_free(&snap);
+    /* A checkpoint builds the whole document (megabytes of small JSON nodes
+     * on a long run) and frees it; give those pages back, or a long drill's
+     * resident memory would ratchet up to the largest document so far. */
+    malloc_trim(0);
 }
 
 /* Prints the measured seconds made final since *PRINTED (all of them:
@@ -1290,16 +1296,22 @@ static void judge_generator(engine *e, run_result *out)
     g->threads = e->nthreads;
     snprintf(g->transport, sizeof g->transport, "%s", e->tops->name);
     g->connections_requested = e->budget;
-    uint64_t dropped_limit = 0, waited = 0;
+    uint64_t dropped_limit = 0, waited = 0, resumed = 0;
+    hist *handshakes = e->tops->tls_stats ? hist_new() : NULL;
     for (int i = 0; i < e->nthreads; i++) {
         worker *w = &e->workers[i];
         double busy = w->wall_s > 0 ? w->cpu_s / w->wall_s : 0;
         if (busy > g->cpu_busiest_thread)
             g->cpu_busiest_thread = busy;
         g->connections_opened += e->tops->connections_opened(w->tr);
+        if (handshakes)
+            e->tops->tls_stats(w->tr, handshakes, &resumed);
         dropped_limit += w->dropped_limit;
         waited += w->waited;
     }
+    if (handshakes)
+        generator_set_tls(g, handshakes, resumed);
+    hist_free(handshakes);
     g->loop_lag_p99_ms = (double)hist_percentile(out->total.h.loop_lag, 99) / 1000.0;
     g->conn_wait_warning = waited > 0;
     generator_judge(g, e->o.loop_lag_bound_ms, dropped_limit);

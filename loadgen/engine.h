@@ -81,6 +81,7 @@ typedef struct engine_options {
     int http2;
     int insecure;
     const char *cacert, *cert, *key;
+    int tls_no_resume;        /* every TLS connection makes a full handshake */
     uint64_t max_in_flight;   /* 0: no limit besides connections; beyond it requests are dropped */
     double loop_lag_bound_ms; /* loop lag p99 above this: generator-limited (default 5) */
     double warmup_s;          /* measurements before this are discarded (search steps) */

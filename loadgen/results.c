@@ -120,6 +120,23 @@ static void second_fields(cJSON *o, const second_stats *s, int full)
     }
 }
 
+/* generator.tls: the TLS handshakes the transport timed, apart from
+ * request latency; null when it timed none (plain HTTP, the curl path). */
+static void add_tls(cJSON *gen, const generator_health *g)
+{
+    if (!g->tls_handshakes) {
+        cJSON_AddNullToObject(gen, "tls");
+        return;
+    }
+    cJSON *tls = cJSON_AddObjectToObject(gen, "tls");
+    cJSON_AddNumberToObject(tls, "handshakes", (double)g->tls_handshakes);
+    cJSON_AddNumberToObject(tls, "resumed", (double)g->tls_resumed);
+    cJSON *ms = cJSON_AddObjectToObject(tls, "handshake_ms");
+    cJSON_AddNumberToObject(ms, "p50", g->tls_handshake_p50_ms);
+    cJSON_AddNumberToObject(ms, "p99", g->tls_handshake_p99_ms);
+    cJSON_AddNumberToObject(ms, "max", g->tls_handshake_max_ms);
+}
+
 cJSON *results_to_json(const run_result *r, const results_meta *m)
 {
     cJSON *root = cJSON_CreateObject();
@@ -194,6 +211,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
     cJSON_AddStringToObject(gen, "transport", g->transport);
     cJSON_AddNumberToObject(gen, "connections_requested", g->connections_requested);
     cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
+    add_tls(gen, g);
     cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
     cJSON_AddBoolToObject(gen, "connection_wait_warning", g->conn_wait_warning);
 
@@ -365,6 +383,32 @@ static int read_second(const char *file, const char *path, const cJSON *o, secon
     return 0;
 }
 
+/* generator.tls (since 0.3; absent or null: none timed). */
+static int read_tls(const char *file, const cJSON *gen, generator_health *g)
+{
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(gen, "tls");
+    if (!tls || cJSON_IsNull(tls))
+        return 0;
+    double hs = 0, resumed = 0;
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(tls, "handshake_ms");
+    if (!cJSON_IsObject(tls) || !cJSON_IsObject(ms)) {
+        crest_error_at(file, 0, "generator.tls: expected an object with handshake_ms");
+        return -1;
+    }
+    if (jsonio_get_number(file, "generator.tls", tls, "handshakes", 1, &hs) ||
+        jsonio_get_number(file, "generator.tls", tls, "resumed", 1, &resumed) ||
+        jsonio_get_number(file, "generator.tls.handshake_ms", ms, "p50", 1,
+                          &g->tls_handshake_p50_ms) ||
+        jsonio_get_number(file, "generator.tls.handshake_ms", ms, "p99", 1,
+                          &g->tls_handshake_p99_ms) ||
+        jsonio_get_number(file, "generator.tls.handshake_ms", ms, "max", 1,
+                          &g->tls_handshake_max_ms))
+        return -1;
+    g->tls_handshakes = (uint64_t)hs;
+    g->tls_resumed = (uint64_t)resumed;
+    return 0;
+}
+
 static int read_generator(const char *file, const cJSON *root, generator_health *g)
 {
     const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "generator");
@@ -394,7 +438,7 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     g->threads = (int)threads;
     g->connections_requested = (int)req;
     g->connections_opened = (uint64_t)opened;
-    return 0;
+    return read_tls(file, o, g);
 }
 
 int results_read(const char *path, run_result *out)

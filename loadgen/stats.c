@@ -201,6 +201,12 @@ void run_result_merge(run_result *dst, const run_result *src)
     g->threads += sg->threads;
     g->connections_requested += sg->connections_requested;
     g->connections_opened += sg->connections_opened;
+    /* Percentiles do not add: the merged run shows the worst part's. */
+    g->tls_handshakes += sg->tls_handshakes;
+    g->tls_resumed += sg->tls_resumed;
+    g->tls_handshake_p50_ms = max_d(g->tls_handshake_p50_ms, sg->tls_handshake_p50_ms);
+    g->tls_handshake_p99_ms = max_d(g->tls_handshake_p99_ms, sg->tls_handshake_p99_ms);
+    g->tls_handshake_max_ms = max_d(g->tls_handshake_max_ms, sg->tls_handshake_max_ms);
     g->loop_lag_p99_ms = max_d(g->loop_lag_p99_ms, sg->loop_lag_p99_ms);
     g->conn_wait_warning |= sg->conn_wait_warning;
     if (!dst->started_at[0])
@@ -238,6 +244,15 @@ enum status_class status_class_of(long status)
     if (status >= 500 && status < 600)
         return STATUS_5XX;
     return STATUS_OTHER;
+}
+
+void generator_set_tls(generator_health *g, const hist *handshakes, uint64_t resumed)
+{
+    g->tls_handshakes = hist_count(handshakes);
+    g->tls_resumed = resumed;
+    g->tls_handshake_p50_ms = (double)hist_percentile(handshakes, 50) / 1000.0;
+    g->tls_handshake_p99_ms = (double)hist_percentile(handshakes, 99) / 1000.0;
+    g->tls_handshake_max_ms = (double)hist_max(handshakes) / 1000.0;
 }
 
 void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap)

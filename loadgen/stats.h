@@ -75,6 +75,11 @@ typedef struct generator_health {
     char transport[16];      /* the transport that ran ("native", "curl"), "" unknown */
     int connections_requested;
     uint64_t connections_opened;
+    /* TLS handshakes the transport timed (native transport; 0 otherwise),
+     * how many resumed a session, and their durations (TCP connected ->
+     * TLS ready), apart from request latency */
+    uint64_t tls_handshakes, tls_resumed;
+    double tls_handshake_p50_ms, tls_handshake_p99_ms, tls_handshake_max_ms;
     double loop_lag_p99_ms;
     int conn_wait_warning;   /* requests waited for a connection under the cap */
 } generator_health;
@@ -108,6 +113,10 @@ typedef struct run_result {
  * than GENERATOR_CPU_BOUND busy, or DROPPED_AT_CAP requests dropped at
  * --max-in-flight. Sets G->limited and G->reason (every cause, "; "). */
 void generator_judge(generator_health *g, double loop_lag_bound_ms, uint64_t dropped_at_cap);
+
+/* Sets G's TLS handshake figures from HANDSHAKES (microseconds) and
+ * RESUMED. */
+void generator_set_tls(generator_health *g, const hist *handshakes, uint64_t resumed);
 
 /* Initializes R with NTAGS tags named by NAMES (copied). 0 or -1. */
 int run_result_init(run_result *r, size_t ntags, const char *const *names);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 struct ev_loop;
+struct hist;
 
 /* The target, parsed and resolved once before the run (DNS never shows up
  * in latency). */
@@ -85,6 +86,7 @@ typedef struct transport_config {
     int http2;
     int insecure;
     const char *cacert, *cert, *key;
+    int tls_no_resume;          /* 1: every TLS connection makes a full handshake */
     size_t max_header_bytes;    /* a response header block larger than this is an error
                                    (NETERR_TOO_LARGE); 0: the transport's default */
     const transport_target *target;
@@ -113,6 +115,11 @@ typedef struct transport_ops {
     void (*cancel)(transport *t, size_t slot);
     /* Connections opened so far. */
     uint64_t (*connections_opened)(const transport *t);
+    /* Optional (NULL: the transport does not time its TLS handshakes):
+     * adds the duration of every finished handshake (microseconds, from
+     * TCP connected to TLS ready) into HANDSHAKES and the resumed ones
+     * into *RESUMED. Called after the run. */
+    void (*tls_stats)(const transport *t, struct hist *handshakes, uint64_t *resumed);
     void (*destroy)(transport *t);
 } transport_ops;
 

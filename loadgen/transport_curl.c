@@ -468,6 +468,8 @@ static int setup_easy(transport *t, curl_slot *s, char *err, size_t errlen)
     }
     if (t->cfg.cacert)
         SET(CURLOPT_CAINFO, t->cfg.cacert);
+    if (t->cfg.tls_no_resume)
+        SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
     if (t->cfg.cert)
         SET(CURLOPT_SSLCERT, t->cfg.cert);
     if (t->cfg.key)

@@ -11,13 +11,17 @@
  *   - one read per readiness into a per-thread buffer, fed to http-parser
  *     (Debian's libhttp-parser, already used by the testbed); bodies are
  *     skipped, never buffered;
- *   - timeouts by a periodic sweep of the busy slots, not a timer each.
+ *   - timeouts by a periodic sweep of the busy slots, not a timer each;
+ *   - https:// through one byte-stream layer (stream_read/stream_write):
+ *     the socket itself, or TLS over it (tls_openssl.c), the handshake
+ *     driven by the same readiness events and timed apart from latency.
  * Strict about what counts as an answer: a connection ending inside the
  * answer is NETERR_TRUNCATED, bytes that are not HTTP or break its framing
  * NETERR_PROTOCOL, a header block above the cap NETERR_TOO_LARGE; none is
  * ever ok. A request goes out once: it is retried on a fresh connection
  * only when the kept-alive connection failed before any byte of it left.
- * Pipelining, TLS and HTTP/2 are not here (transport_curl.c does those). */
+ * Pipelining, HTTP/2 and client certificates are not here
+ * (transport_curl.c does those). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,16 +37,19 @@
 #include <http_parser.h>
 
 #include "common/clock.h"
+#include "common/hist.h"
 #include "loadgen/stats.h"
 #include "loadgen/transport.h"
 #include "loadgen/transport_native.h"
+#include "loadgen/tls_openssl.h"
 
 #define READ_BUF (64 * 1024)
 #define DEFAULT_HEADER_CAP (64 * 1024)
 #define MAX_INTERIM 64          /* 1xx answers before the final one; more is a storm */
 #define NO_ERROR (-1)
+#define TLS_WRITE_CHUNK (16 * 1024)   /* one TLS record's worth of request bytes */
 
-enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_OPEN };
+enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_HANDSHAKE, CONN_OPEN };
 
 typedef struct native_conn {
     struct transport *t;
@@ -52,6 +59,11 @@ typedef struct native_conn {
     int watching_write;
     ev_io io;
     http_parser parser;
+    tls_stream *tls;            /* https: the TLS stream over fd, else NULL */
+    tls_session *session;       /* the slot's last TLS session, offered on reconnect */
+    uint64_t handshake_start_ns;
+    int write_wants_read;       /* TLS: the write waits for readability */
+    int read_wants_write;       /* TLS: the read waits for writability */
 
     /* the request in flight */
     int busy;
@@ -108,12 +120,17 @@ struct transport {
     ev_timer deferred;          /* reports failures found inside send() */
     native_conn *failed;
     uint64_t opened;
+    tls_client *tls;            /* https: the run's shared TLS client, else NULL */
+    hist *handshakes;           /* https: handshake durations (us) */
+    uint64_t resumed;           /* handshakes that resumed a session */
     char buf[READ_BUF];
+    char wbuf[TLS_WRITE_CHUNK]; /* TLS: head and body joined into one record */
 };
 
 static void conn_close(native_conn *c);
 static void finish(native_conn *c, int net_error, uint64_t now);
 static int try_write(native_conn *c);
+static void watch_events(native_conn *c, int events);
 
 /* ---- parsing the answer ----------------------------------------------- */
 
@@ -302,6 +319,10 @@ static void watch_events(native_conn *c, int events)
 
 static void conn_close(native_conn *c)
 {
+    if (c->tls) {
+        tls_stream_free(c->tls);
+        c->tls = NULL;
+    }
     if (c->fd >= 0) {
         ev_io_stop(c->t->cfg.loop, &c->io);
         close(c->fd);
@@ -310,6 +331,8 @@ static void conn_close(native_conn *c)
     c->state = CONN_CLOSED;
     c->reused = 0;
     c->watching_write = 0;
+    c->write_wants_read = 0;
+    c->read_wants_write = 0;
 }
 
 static int connect_error_kind(int err)
@@ -333,7 +356,167 @@ static int connect_error_kind(int err)
     }
 }
 
-/* Starts connecting C. NO_ERROR, or the kind of the immediate failure. */
+/* ---- the byte stream: the socket, or TLS over it ----------------------- */
+
+#define STREAM_AGAIN (-1)       /* nothing now: readiness will call back */
+#define STREAM_FAILED (-2)      /* *KIND says why */
+
+/* Reads into BUF: bytes (> 0), 0 at the end of the stream, or
+ * STREAM_AGAIN / STREAM_FAILED. */
+static ssize_t stream_read(native_conn *c, char *buf, size_t cap, int *kind)
+{
+    if (!c->tls) {
+        ssize_t n = recv(c->fd, buf, cap, 0);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN || errno == EINTR)
+            return STREAM_AGAIN;
+        *kind = connect_error_kind(errno);
+        return STREAM_FAILED;
+    }
+    ssize_t n = tls_read(c->tls, buf, cap);
+    switch (n) {
+    case TLS_WANT_READ:
+        return STREAM_AGAIN;
+    case TLS_WANT_WRITE:        /* rare (a key update): read again once writable */
+        c->read_wants_write = 1;
+        watch_events(c, EV_READ | EV_WRITE);
+        return STREAM_AGAIN;
+    case TLS_EOF:
+        return 0;
+    case TLS_ERR_IO:
+        *kind = connect_error_kind(errno);
+        return STREAM_FAILED;
+    case TLS_ERR_TLS:
+        *kind = NETERR_TLS;
+        return STREAM_FAILED;
+    default:
+        return n;
+    }
+}
+
+/* Plain: sends what is left of C's request with one send/writev, no copy. */
+static ssize_t plain_write(native_conn *c)
+{
+    if (c->written < c->head_len && c->body_len) {
+        struct iovec iov[2] = {
+            {(void *)(c->head + c->written), c->head_len - c->written},
+            {(void *)c->body, c->body_len},
+        };
+        return writev(c->fd, iov, 2);
+    }
+    if (c->written < c->head_len)
+        return send(c->fd, c->head + c->written, c->head_len - c->written, MSG_NOSIGNAL);
+    size_t off = c->written - c->head_len;
+    return send(c->fd, c->body + off, c->body_len - off, MSG_NOSIGNAL);
+}
+
+/* TLS: the rest of the head and the body as one record where they fit
+ * (joined in the thread's scratch buffer; a retry rebuilds the same
+ * bytes, which the moving-buffer mode allows). */
+static ssize_t tls_write_request(native_conn *c)
+{
+    if (c->written < c->head_len && !c->body_len)
+        return tls_write(c->tls, c->head + c->written, c->head_len - c->written);
+    char *w = c->t->wbuf;
+    size_t n = 0, pos = c->written, total = c->head_len + c->body_len;
+    while (pos < total && n < sizeof c->t->wbuf) {
+        const char *src = pos < c->head_len ? c->head + pos : c->body + (pos - c->head_len);
+        size_t avail = pos < c->head_len ? c->head_len - pos : total - pos;
+        size_t take = avail < sizeof c->t->wbuf - n ? avail : sizeof c->t->wbuf - n;
+        memcpy(w + n, src, take);
+        n += take;
+        pos += take;
+    }
+    return tls_write(c->tls, w, n);
+}
+
+/* Writes from C->written on: bytes (> 0), or STREAM_AGAIN (the readiness
+ * it waits for is watched) / STREAM_FAILED. */
+static ssize_t stream_write(native_conn *c, int *kind)
+{
+    if (!c->tls) {
+        ssize_t n;
+        do
+            n = plain_write(c);
+        while (n < 0 && errno == EINTR);
+        if (n >= 0)
+            return n;
+        if (errno == EAGAIN) {
+            watch_events(c, EV_READ | EV_WRITE);
+            return STREAM_AGAIN;
+        }
+        *kind = connect_error_kind(errno);
+        return STREAM_FAILED;
+    }
+    ssize_t n = tls_write_request(c);
+    switch (n) {
+    case TLS_WANT_WRITE:
+        watch_events(c, EV_READ | EV_WRITE);
+        return STREAM_AGAIN;
+    case TLS_WANT_READ:         /* rare: retried from the next readable event */
+        c->write_wants_read = 1;
+        return STREAM_AGAIN;
+    case TLS_ERR_IO:
+        *kind = connect_error_kind(errno);
+        return STREAM_FAILED;
+    case TLS_EOF:
+        *kind = NETERR_RESET;
+        return STREAM_FAILED;
+    case TLS_ERR_TLS:
+        *kind = NETERR_TLS;
+        return STREAM_FAILED;
+    default:
+        return n;
+    }
+}
+
+/* Advances C's TLS handshake; once it is done, sends the request.
+ * NO_ERROR (done or waiting), or the kind of the failure. */
+static int handshake_step(native_conn *c)
+{
+    transport *t = c->t;
+    switch (tls_handshake(c->tls)) {
+    case TLS_DONE:
+        break;
+    case TLS_WANT_READ:
+        watch_events(c, EV_READ);
+        return NO_ERROR;
+    case TLS_WANT_WRITE:
+        watch_events(c, EV_READ | EV_WRITE);
+        return NO_ERROR;
+    case TLS_ERR_IO:
+        return connect_error_kind(errno);
+    default:                    /* refused or broken handshake, failed verification */
+        return NETERR_TLS;
+    }
+    c->state = CONN_OPEN;
+    uint64_t took = clock_now_ns() - c->handshake_start_ns;
+    hist_record(t->handshakes, (int64_t)(took / 1000));
+    t->resumed += (uint64_t)tls_resumed(c->tls);
+    watch_events(c, EV_READ);
+    return try_write(c);
+}
+
+/* C's TCP connection is up: a plain one sends, a TLS one starts its
+ * handshake. NO_ERROR or the kind of the failure. */
+static int conn_established(native_conn *c)
+{
+    if (!c->t->tls) {
+        c->state = CONN_OPEN;
+        watch_events(c, EV_READ);
+        return try_write(c);
+    }
+    c->tls = tls_stream_new(c->t->tls, c->fd, &c->session);
+    if (!c->tls)
+        return NETERR_OTHER;
+    c->state = CONN_HANDSHAKE;
+    c->handshake_start_ns = clock_now_ns();
+    return handshake_step(c);
+}
+
+/* Starts connecting C (and sends when it connects at once). NO_ERROR, or
+ * the kind of the immediate failure. */
 static int conn_open(native_conn *c)
 {
     transport *t = c->t;
@@ -346,11 +529,8 @@ static int conn_open(native_conn *c)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fd = fd;
     c->reused = 0;
-    if (connect(fd, (const struct sockaddr *)&tg->addr, tg->addrlen) == 0) {
-        c->state = CONN_OPEN;
-        watch_events(c, EV_READ);
-        return NO_ERROR;
-    }
+    if (connect(fd, (const struct sockaddr *)&tg->addr, tg->addrlen) == 0)
+        return conn_established(c);
     if (errno != EINPROGRESS) {
         int kind = connect_error_kind(errno);
         conn_close(c);
@@ -396,11 +576,8 @@ static void answered(native_conn *c, size_t leftover, uint64_t now)
  * or the kind of an immediate failure (the caller reports it). */
 static int start(native_conn *c)
 {
-    if (c->state == CONN_CLOSED) {
-        int kind = conn_open(c);
-        if (kind != NO_ERROR)
-            return kind;
-    }
+    if (c->state == CONN_CLOSED)
+        return conn_open(c);
     return c->state == CONN_OPEN ? try_write(c) : NO_ERROR;
 }
 
@@ -459,19 +636,20 @@ static void on_eof(native_conn *c, uint64_t now)
     finish(c, kind, now);
 }
 
-static void on_readable(native_conn *c)
+/* One read and what it means. 1 when bytes were read and handled. */
+static int read_once(native_conn *c)
 {
     transport *t = c->t;
-    ssize_t n = recv(c->fd, t->buf, sizeof t->buf, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return;
+    int kind = NO_ERROR;
+    ssize_t n = stream_read(c, t->buf, sizeof t->buf, &kind);
+    if (n == STREAM_AGAIN)
+        return 0;
     uint64_t now = clock_now_ns();
     if (n == 0) {
         on_eof(c, now);
-        return;
+        return 0;
     }
     if (n < 0) {
-        int kind = connect_error_kind(errno);
         if (!c->busy) {
             conn_close(c);
         } else if (c->got_bytes) {   /* reset inside the answer */
@@ -480,22 +658,31 @@ static void on_readable(native_conn *c)
         } else {
             failed(c, kind, now);
         }
-        return;
+        return 0;
     }
     if (!c->busy) {
         /* Bytes on an idle connection (an answer to no request, or a
          * server talking first): nothing to match them with. */
         conn_close(c);
-        return;
+        return 0;
     }
     size_t leftover;
-    int kind = feed(c, t->buf, (size_t)n, &leftover);
+    kind = feed(c, t->buf, (size_t)n, &leftover);
     if (kind != NO_ERROR) {
         conn_close(c);
         finish(c, kind, now);
     } else if (c->complete) {
         answered(c, leftover, now);
     }
+    return 1;
+}
+
+/* Reads what readiness announced; over TLS also what OpenSSL read ahead
+ * (the loop cannot see bytes already taken off the socket). */
+static void on_readable(native_conn *c)
+{
+    while (read_once(c) && c->tls && tls_pending(c->tls))
+        ;
 }
 
 /* ---- sending ---------------------------------------------------------- */
@@ -505,32 +692,17 @@ static void on_readable(native_conn *c)
 static int try_write(native_conn *c)
 {
     size_t total = c->head_len + c->body_len;
+    c->write_wants_read = 0;
     while (c->written < total) {
-        ssize_t n;
-        if (c->written < c->head_len && c->body_len) {
-            struct iovec iov[2] = {
-                {(void *)(c->head + c->written), c->head_len - c->written},
-                {(void *)c->body, c->body_len},
-            };
-            n = writev(c->fd, iov, 2);
-        } else if (c->written < c->head_len) {
-            n = send(c->fd, c->head + c->written, c->head_len - c->written, MSG_NOSIGNAL);
-        } else {
-            size_t off = c->written - c->head_len;
-            n = send(c->fd, c->body + off, c->body_len - off, MSG_NOSIGNAL);
-        }
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN) {
-                watch_events(c, EV_READ | EV_WRITE);
-                return NO_ERROR;
-            }
-            return connect_error_kind(errno);
-        }
+        int kind = NO_ERROR;
+        ssize_t n = stream_write(c, &kind);
+        if (n == STREAM_AGAIN)
+            return NO_ERROR;
+        if (n < 0)
+            return kind;
         c->written += (size_t)n;
     }
-    if (c->watching_write)
+    if (c->watching_write && !c->read_wants_write)
         watch_events(c, EV_READ);
     return NO_ERROR;
 }
@@ -547,8 +719,7 @@ static void on_connected(native_conn *c)
         finish(c, kind, clock_now_ns());
         return;
     }
-    c->state = CONN_OPEN;
-    int kind = try_write(c);
+    int kind = conn_established(c);
     if (kind != NO_ERROR)
         failed(c, kind, clock_now_ns());
 }
@@ -562,7 +733,17 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
             on_connected(c);
         return;
     }
-    if ((revents & EV_WRITE) && c->busy) {
+    if (c->state == CONN_HANDSHAKE) {
+        int kind = handshake_step(c);
+        if (kind != NO_ERROR)
+            failed(c, kind, clock_now_ns());
+        return;
+    }
+    if (c->read_wants_write && (revents & EV_WRITE)) {
+        c->read_wants_write = 0;
+        revents |= EV_READ;
+    }
+    if (c->busy && ((revents & EV_WRITE) || (c->write_wants_read && (revents & EV_READ)))) {
         int kind = try_write(c);
         if (kind != NO_ERROR) {
             failed(c, kind, clock_now_ns());
@@ -725,15 +906,13 @@ static int prepare_head(transport *t, native_conn *c, const transport_request *r
 
 /* ---- the transport interface ------------------------------------------ */
 
-/* Plain HTTP/1.1 only. */
+/* HTTP/1.1, plain or over TLS without a client certificate. */
 static int native_supports(const transport_config *cfg, char *why, size_t whylen)
 {
-    if (cfg->target->tls)
-        snprintf(why, whylen, "https:// targets need TLS (use --transport curl)");
-    else if (cfg->http2)
+    if (cfg->http2)
         snprintf(why, whylen, "--http2 is not supported (use --transport curl)");
     else if (cfg->cert || cfg->key)
-        snprintf(why, whylen, "client certificates need TLS (use --transport curl)");
+        snprintf(why, whylen, "client certificates are not supported (use --transport curl)");
     else if (cfg->body_cap)
         /* a shadow run keeps bodies and sends to a second host */
         snprintf(why, whylen, "shadow runs (kept bodies, a second host) need curl");
@@ -834,6 +1013,19 @@ static transport *native_create(const transport_config *cfg, char *err, size_t e
     ev_timer_start(cfg->loop, &t->sweep);
     ev_init(&t->deferred, on_deferred);
     t->deferred.data = t;
+    if (cfg->target->tls) {
+        tls_options o = {.insecure = cfg->insecure, .cacert = cfg->cacert,
+                         .host = cfg->target->host, .resume = !cfg->tls_no_resume};
+        if (!(t->handshakes = hist_new())) {
+            snprintf(err, errlen, "out of memory");
+            native_destroy(t);
+            return NULL;
+        }
+        if (!(t->tls = tls_client_acquire(&o, err, errlen))) {
+            native_destroy(t);
+            return NULL;
+        }
+    }
     return t;
 }
 
@@ -881,6 +1073,13 @@ static uint64_t native_opened(const transport *t)
     return t->opened;
 }
 
+static void native_tls_stats(const transport *t, hist *handshakes, uint64_t *resumed)
+{
+    if (t->handshakes)
+        hist_add(handshakes, t->handshakes);
+    *resumed += t->resumed;
+}
+
 static void native_destroy(transport *t)
 {
     if (!t)
@@ -888,6 +1087,7 @@ static void native_destroy(transport *t)
     for (size_t i = 0; i < t->cfg.nslots; i++) {
         conn_close(&t->conns[i]);
         free(t->conns[i].own_head);
+        tls_session_free(t->conns[i].session);
     }
     for (size_t i = 0; i < t->nheads; i++)
         free(t->heads[i].bytes);
@@ -895,6 +1095,8 @@ static void native_destroy(transport *t)
     ev_timer_stop(t->cfg.loop, &t->deferred);
     free(t->heads);
     free(t->conns);
+    tls_client_release(t->tls);
+    hist_free(t->handshakes);
     free(t);
 }
 
@@ -906,5 +1108,6 @@ const transport_ops transport_native = {
     .send = native_send,
     .cancel = native_cancel,
     .connections_opened = native_opened,
+    .tls_stats = native_tls_stats,
     .destroy = native_destroy,
 };

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""hostile_server.py MODE PORTFILE [LIFETIME_S]: a loopback HTTP server that
+"""hostile_server.py MODE PORTFILE [LIFETIME_S [CERT KEY]]: a loopback HTTP server that
 misbehaves on purpose, for test_hostile.sh (issues 11 and 16: a load tester
 must never count a broken answer as a success, and must survive a target
 that fails in any way).
 
 Listens on 127.0.0.1 (a free port, written to PORTFILE), serves every
 connection in its own thread in MODE, and exits by itself after LIFETIME_S
-seconds (default 30) so a failed test never leaves it behind.
+seconds (default 30) so a failed test never leaves it behind. With CERT and
+KEY (PEM files) every connection is TLS first (test_native_tls.sh): the
+same misbehaviour inside TLS, a close being a FIN without close_notify.
 
 Malformed or hostile modes (what a client must count, never as ok):
   reset_after_accept  accept, then RST (SO_LINGER 0)                 reset
@@ -42,6 +44,11 @@ import time
 
 MODE, PORT_FILE = sys.argv[1], sys.argv[2]
 LIFETIME = float(sys.argv[3]) if len(sys.argv) > 3 else 30.0
+TLS = None
+if len(sys.argv) > 5:
+    import ssl
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    TLS.load_cert_chain(sys.argv[4], sys.argv[5])
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
 
 
@@ -197,6 +204,10 @@ MODES = {
 
 def serve(conn):
     try:
+        if TLS:
+            conn.settimeout(5)
+            conn = TLS.wrap_socket(conn, server_side=True)
+            conn.settimeout(None)
         MODES[MODE](conn)
     except OSError:
         pass

@@ -123,9 +123,11 @@ test_transport_choice() {
     assert_eq "$rc" 2 "unknown transport"
     grep -q "auto, native or curl" "$TMP/t1.log" || fail "names the choices: $(cat "$TMP/t1.log")"
     rc=0
-    "$CREST" run --url https://127.0.0.1:1/ --transport native -d 1s > "$TMP/t2.log" 2>&1 || rc=$?
-    assert_eq "$rc" 3 "native cannot run https"
-    grep -q "native transport cannot run this: https" "$TMP/t2.log" || fail "says why: $(cat "$TMP/t2.log")"
+    "$CREST" run --url https://127.0.0.1:1/ --transport native --http2 -d 1s > "$TMP/t2.log" 2>&1 ||
+        rc=$?
+    assert_eq "$rc" 3 "native cannot run --http2"
+    grep -q "native transport cannot run this: --http2" "$TMP/t2.log" ||
+        fail "says why: $(cat "$TMP/t2.log")"
     rc=0
     CREST_TRANSPORT=bogus "$CREST" run --url http://127.0.0.1:1/ -d 1s > "$TMP/t3.log" 2>&1 || rc=$?
     assert_eq "$rc" 3 "a bad CREST_TRANSPORT"

@@ -118,14 +118,15 @@ static void test_combined_backtest_is_convex_and_honest(void **state)
     }
     /* At origin 3 nothing of theta's record was known yet: its score is its
      * prior, 1.0. Naive's two known forecasts (log ratio 0 against itself,
-     * variance floor 0.25, so noise 0.25 / 2) pull its prior log 1.3 by
-     * 0.25 / (0.25 + 0.125): score 1.3^(1/3). Weights ~ score^-4. */
+     * variance floor 0.25, so noise 0.25 / 2) leave of its prior log 1.3
+     * the share noise / (prior variance 0.5 + noise) = 0.125 / 0.625:
+     * score 1.3^(1/5). Weights ~ score^-4. */
     const fc_bt_error *e3 = NULL;
     for (size_t i = 0; i < c.nerr; i++)
         if (c.err[i].origin == 3)
             e3 = &c.err[i];
     assert_non_null(e3);
-    double sn = pow(1.3, 1.0 / 3), wg = 1 / (1 + pow(sn, -4));
+    double sn = pow(1.3, 1.0 / 5), wg = 1 / (1 + pow(sn, -4));
     double want = wg * good.err[0].forecast + (1 - wg) * naive.err[2].forecast;
     assert_true(fabs(e3->forecast - want) < 1e-9);
     fc_backtest_free(&c);

@@ -69,6 +69,44 @@ static void test_combination_follows_the_generating_curve(void **state)
     }
 }
 
+/* The second stage: with a long enough history the weighted combination
+ * is blended with SES with drift by their backtests (the blend's share
+ * adds to ses-drift's weight, the weights still sum to 1, the reason says
+ * so); with six points the two share too few forecasts and no blend is
+ * made. */
+static void test_blend_with_ses_drift(void **state)
+{
+    (void)state;
+    rng r;
+    rng_seed(&r, 11);
+    double t[24], y[24], level = 100;
+    for (int i = 0; i < 24; i++) {
+        level += 3 + 4 * rng_normal(&r); /* a random walk with drift */
+        t[i] = 2000 + i;
+        y[i] = level;
+    }
+    fc_result res;
+    run_auto(t, y, 24, 2, &res);
+    assert_int_equal(res.blended, 1);
+    assert_true(res.blend_nrel >= 5);
+    assert_true(res.blend_share >= 0 && res.blend_share <= 1);
+    double sum = 0, sd = 0;
+    for (size_t i = 0; i < res.nmodels; i++) {
+        if (res.models[i].model == FC_MODEL_COMBINATION)
+            continue;
+        sum += res.models[i].weight;
+        if (res.models[i].model == FC_MODEL_SES_DRIFT)
+            sd = res.models[i].weight;
+    }
+    assert_true(fabs(sum - 1) < 1e-9);
+    assert_true(sd >= 1 - res.blend_share - 1e-12);
+    assert_non_null(strstr(res.reason, "ses-drift"));
+    fc_result_free(&res);
+    run_auto(t, y, 6, 1, &res);
+    assert_int_equal(res.blended, 0);
+    fc_result_free(&res);
+}
+
 /* 200 series per noise kind, 3 steps ahead each: 600 checks per level. */
 static void coverage(int multiplicative, double *c80, double *c95)
 {
@@ -425,6 +463,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_combination_follows_the_generating_curve),
+        cmocka_unit_test(test_blend_with_ses_drift),
         cmocka_unit_test(test_interval_coverage),
         cmocka_unit_test(test_daily_interval_coverage),
         cmocka_unit_test(test_backtest_uses_only_the_past),

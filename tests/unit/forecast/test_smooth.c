@@ -1,5 +1,6 @@
 /* test_smooth.c: the smoothing methods against values worked out by hand
- * (theta on a five-point series, Holt's damped trend, drift, naive). */
+ * (theta on a five-point series, Holt's damped trend, drift, naive, SES
+ * with drift). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,6 +134,43 @@ static void test_drift_and_naive(void **state)
     assert_non_null(strstr(why, "positive"));
 }
 
+/* SES with drift on Y5: drift d = (14 - 10) / 4 = 1, so SES runs on
+ * z = y - x = 10, 11, 9, 12, 10; its level after the last point, at the
+ * alpha a the fit chose, is (1-a)^4 10 + a (1-a)^3 11 + a (1-a)^2 9
+ * + a (1-a) 12 + a 10, and the forecast h ahead is that + d (4 + h). */
+static void test_ses_drift_by_hand(void **state)
+{
+    (void)state;
+    fc_fit_options o = {.step = 1};
+    fc_fit f;
+    char why[200] = "";
+    assert_int_equal(fc_fit_model(FC_MODEL_SES_DRIFT, T5, Y5, 5, &o, &f, why, sizeof why), 0);
+    near(param(&f, "drift_per_period"), 1, "drift");
+    double a = param(&f, "alpha"), b = 1 - a;
+    double level = b * b * b * b * 10 + a * b * b * b * 11 + a * b * b * 9 + a * b * 12 + a * 10;
+    near(fc_fit_predict(&f, 2005), level + 5, "h=1");
+    near(fc_fit_predict(&f, 2007), level + 7, "h=3");
+    /* one-step fitted value of y[2]: level after z[0..1] + d x = 2 */
+    near(f.fitted[2], b * 10 + a * 11 + 2, "fitted[2]");
+    /* alpha minimizes the one-step SSE of z (to the search's tolerance);
+     * z swings around 10.4, so the smallest alpha allowed wins: SSE 6.0209
+     * at 0.01 against 6.1220 at 0.05 and 6.2866 at 0.1. */
+    double z[5] = {10, 11, 9, 12, 10}, s0 = fc_ses_run(z, 5, a, NULL, NULL);
+    assert_true(s0 <= fc_ses_run(z, 5, fmax(0.01, a - 0.01), NULL, NULL) + 1e-6);
+    assert_true(s0 <= fc_ses_run(z, 5, fmin(1, a + 0.01), NULL, NULL) + 1e-6);
+    assert_true(a < 0.02);
+    fc_fit_free(&f);
+    /* On an exact line z is constant: whatever alpha, the forecast stays on
+     * the line (3 + 2 x at x = 6 is 15). */
+    double line[5] = {3, 5, 7, 9, 11};
+    assert_int_equal(fc_fit_model(FC_MODEL_SES_DRIFT, T5, line, 5, &o, &f, why, sizeof why), 0);
+    near(fc_fit_predict(&f, 2006), 15, "line h=2");
+    fc_fit_free(&f);
+    /* Too short: four points at least. */
+    assert_int_equal(fc_fit_model(FC_MODEL_SES_DRIFT, T5, Y5, 3, &o, &f, why, sizeof why), -1);
+    assert_non_null(strstr(why, "at least 4"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_theta_by_hand),
         cmocka_unit_test(test_damped_trend_by_hand),
         cmocka_unit_test(test_drift_and_naive),
+        cmocka_unit_test(test_ses_drift_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

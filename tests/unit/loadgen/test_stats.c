@@ -203,6 +203,11 @@ static void test_results_round_trip(void **state)
     snprintf(r.generator.reason, sizeof r.generator.reason, "loop lag");
     r.generator.threads = 2;
     r.generator.connections_opened = 64;
+    hist *hs = hist_new();
+    for (int i = 1; i <= 100; i++)
+        hist_record(hs, i * 100);   /* 0.1 .. 10 ms */
+    generator_set_tls(&r.generator, hs, 60);
+    hist_free(hs);
     r.nseconds = 2;
     r.seconds = calloc(2, sizeof *r.seconds);
     r.tag_seconds = calloc(2, sizeof *r.tag_seconds);
@@ -240,6 +245,11 @@ static void test_results_round_trip(void **state)
     assert_int_equal(back.generator.limited, 1);
     assert_string_equal(back.generator.reason, "loop lag");
     assert_int_equal(back.generator.connections_opened, 64);
+    assert_int_equal(back.generator.tls_handshakes, 100);
+    assert_int_equal(back.generator.tls_resumed, 60);
+    assert_true(back.generator.tls_handshake_p50_ms > 4.9 && back.generator.tls_handshake_p50_ms < 5.1);
+    assert_true(back.generator.tls_handshake_max_ms > 9.9 && back.generator.tls_handshake_max_ms < 10.1);
+    assert_true(back.generator.tls_handshake_p99_ms <= back.generator.tls_handshake_max_ms);
     assert_int_equal(back.nseconds, 2);
     assert_int_equal(back.seconds[1].offered, 175);
     assert_true(back.seconds[1].p99_ms == 12.5);
