@@ -24,6 +24,7 @@
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/run_output.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/outpath.h"
@@ -32,7 +33,6 @@
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
 #include "loadgen/results.h"
-#include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
 #include "loadgen/shard.h"
 #include "reports/compare.h"
@@ -414,25 +414,12 @@ static char *join_command(int argc, char **argv)
     return s;
 }
 
-/* results.json, with the baseline verdict under "baseline" when there is one. */
+/* results.json, with the baseline verdict under "baseline" when there is
+ * one. The exit code EXIT_CODE becomes (run_output_write). */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
-                         const compare_report *regression)
+                         const compare_report *regression, int exit_code)
 {
-    if (!regression)
-        return results_write(path, r, m);
-    cJSON *root = results_to_json(r, m);
-    cJSON *verdict = compare_report_to_json(regression);
-    if (!root || !verdict) {
-        cJSON_Delete(root);
-        cJSON_Delete(verdict);
-        crest_error("out of memory writing '%s'", path);
-        return -1;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
-    cJSON_AddItemToObject(root, "baseline", verdict);
-    int rc = jsonio_write_file(path, root);
-    cJSON_Delete(root);
-    return rc;
+    return run_output_write(path, results_to_json(r, m), regression, exit_code);
 }
 
 /* What a checkpoint needs to write the partial results. */
@@ -642,12 +629,8 @@ static int conclude(run_state *s)
                    "intended times are the shared timeline's)", s->r.late_s);
     print_outcome(s, th, have_regression ? &regression : NULL);
 
-    run_verdict verdict;
-    run_verdict_judge(&s->r, failed, plan->thresholds.count, &verdict);
-    int exit_code = verdict.exit_code;
-    if (verdict.why[0]) {
-        crest_error("%s", verdict.why);
-    } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
+    int exit_code = run_output_verdict(&s->r, failed, plan->thresholds.count, NULL);
+    if (exit_code == CREST_EXIT_OK && have_regression && regression.exit_code != CREST_EXIT_OK) {
         crest_error("%s", regression.exit_code == CREST_EXIT_GATE
                               ? "regression against the baseline"
                               : "a change beyond the allowance could not be tested (run too short)");
@@ -674,9 +657,8 @@ static int conclude(run_state *s)
             fill_shard_record(&rec, &s->a, plan, &s->r);
             m.shard = &rec;
         }
-        if (write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL) != 0 &&
-            exit_code == CREST_EXIT_OK)
-            exit_code = CREST_EXIT_RUN;
+        exit_code = write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL,
+                                  exit_code);
     }
     compare_report_free(&regression);
     free(slo);
