@@ -44,22 +44,6 @@ const cli_command merge_command = {
     .positional = "file",
 };
 
-static char *join_command(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "crest");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 static void print_fleet(const fleet_merged *m)
 {
     printf("\nFleet: %u shards\n  %-5s %-24s %10s %10s %10s %9s  %s\n", m->count, "shard", "host",
@@ -113,7 +97,7 @@ int cmd_merge(int argc, char **argv)
         return rc;
     const run_result *r = &m.merged;
     threshold_result *th = calloc(m.thresholds.count ? m.thresholds.count : 1, sizeof *th);
-    char *command = join_command(argc, argv);
+    char *command = run_output_command(argc, argv);
     if (!th || !command) {
         crest_error("out of memory");
         free(th);

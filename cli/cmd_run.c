@@ -398,22 +398,6 @@ static int add_gates(loadplan *p, const run_args *a)
     return 0;
 }
 
-static char *join_command(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 3;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "crest");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 /* results.json, with the baseline verdict under "baseline" when there is
  * one. The exit code EXIT_CODE becomes (run_output_write). */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
@@ -680,7 +664,7 @@ int cmd_run(int argc, char **argv)
     /* `-o -`: results.json owns stdout, everything human goes to stderr. */
     if (outpath_is_stdout(s.a.out) && outpath_claim_stdout() != 0)
         return CREST_EXIT_RUN;
-    s.command = join_command(argc, argv);
+    s.command = run_output_command(argc, argv);
     int rc = s.command ? prepare(&s) : CREST_EXIT_RUN;
     if (rc == 0)
         rc = execute(&s);

@@ -1,10 +1,29 @@
 /* run_output.c: the verdict line and the results write shared by the
  * commands that end a run (see run_output.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/run_output.h"
 
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "loadgen/run_verdict.h"
+
+char *run_output_command(int argc, char **argv)
+{
+    size_t len = 16;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 3;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    strcpy(s, "crest");
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
 
 int run_output_verdict(const run_result *r, size_t failed, size_t nthresholds,
                        const char *label)

@@ -1,6 +1,7 @@
 /* run_output.h: how a command that measured (or re-judged) a run ends, the
  * same for `crest run`, `crest merge`, `crest replay` and `crest shadow`:
- * the verdict said in one line, and results.json written through
+ * the command line as results.json records it, the verdict said in one
+ * line, and results.json written through
  * jsonio/outpath (a failed write is saved elsewhere and named) with the
  * exit code that a failed write earns. The judging itself is
  * loadgen/run_verdict.c; this file only says it and writes it. */
@@ -12,6 +13,10 @@
 
 #include "loadgen/stats.h"
 #include "reports/compare.h"
+
+/* "crest ARGV..." (ARGV[0] is the subcommand), as results.json records the
+ * command; the caller frees it. NULL when out of memory. */
+char *run_output_command(int argc, char **argv);
 
 /* Judges R (thresholds evaluated: FAILED of NTHRESHOLDS failed) with
  * run_verdict_judge, reports why it did not pass as an error line

@@ -1,8 +1,9 @@
 /* test_run_output.c: how run, merge, replay and shadow end a run
- * (cli/run_output.c): the verdict's exit code and error line, and the
- * results write: the document lands in the file, a baseline comparison
- * goes under "baseline" (replacing one already there), and a failed write
- * turns a pass into 3 but never hides a failed gate. */
+ * (cli/run_output.c): the command line results.json records, the
+ * verdict's exit code and error line, and the results write: the document
+ * lands in the file, a baseline comparison goes under "baseline"
+ * (replacing one already there), and a failed write turns a pass into 3
+ * but never hides a failed gate. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,18 @@ static run_result answered_run(void)
     memset(&r, 0, sizeof r);
     r.total.c.ok = r.total.c.completed = r.total.c.scheduled = r.total.c.sent = 100;
     return r;
+}
+
+static void test_command_line(void **state)
+{
+    (void)state;
+    char *argv[] = {"run", "http://127.0.0.1:8080/", "-c", "8"};
+    char *cmd = run_output_command(4, argv);
+    assert_string_equal(cmd, "crest run http://127.0.0.1:8080/ -c 8");
+    free(cmd);
+    cmd = run_output_command(0, argv);
+    assert_string_equal(cmd, "crest");
+    free(cmd);
 }
 
 static void test_verdict_codes(void **state)
@@ -94,6 +107,7 @@ static void test_failed_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_command_line),
         cmocka_unit_test(test_verdict_codes),
         cmocka_unit_test(test_write_plain_and_baseline),
         cmocka_unit_test(test_failed_write),
