@@ -21,6 +21,7 @@ DURATION=${SOAK_DURATION:-1h}
 RATE=${SOAK_RATE:-500}
 INTERVAL=${SOAK_INTERVAL:-60}
 WARMUP=${SOAK_WARMUP:-1}
+CHECKPOINT=${SOAK_CHECKPOINT:-60s}             # 0 turns the checkpoints off
 RSS_TOLERANCE=${SOAK_RSS_TOLERANCE:-0.10}   # growth allowed after warm-up (fraction)
 OUT=${OUT_DIR:-$(mktemp -d /tmp/crest-soak.XXXXXX)}
 mkdir -p "$OUT"
@@ -54,7 +55,7 @@ cat > "$OUT/soak.json" <<JSON
  "phases": [{"name": "soak", "duration": "$DURATION", "shape": "constant", "rate": $RATE}]}
 JSON
 
-"$CREST" run "$OUT/soak.json" --quiet --checkpoint 60s --max-loop-lag 50ms \
+"$CREST" run "$OUT/soak.json" --quiet --checkpoint "$CHECKPOINT" --max-loop-lag 50ms \
     --out "$OUT/results.json" > "$OUT/run.log" 2>&1 &
 run=$!
 pids+=("$run")

@@ -12,9 +12,13 @@
  * (when the plan says it should go), handled (when the scheduler got to
  * it), sent (handed to the transport) and done. Latency is done - intended
  * for every plan shape, so a stalled server or a slow generator can never
- * hide latency (no coordinated omission). The scheduler wakes on a timerfd
- * with an absolute nanosecond deadline (libev's own timers round to
- * milliseconds with epoll, which would show up as loop lag).
+ * hide latency (no coordinated omission). The scheduler sends everything
+ * due whenever it runs: before the loop sleeps (an ev_prepare) and on a
+ * timerfd (wake_timer.h) that is a one-shot at the exact nanosecond of the
+ * next thing due when that is far, and ticks every GRANULARITY_NS, armed
+ * once, while things are due closer together (no timer syscall per
+ * arrival). libev's own timers round to milliseconds with epoll, which
+ * would show up as loop lag.
  *
  * Open loop: arrival times come from engine_arrivals.c, split across the
  * threads. Closed loop: each thread runs its share of the phase's
@@ -31,6 +35,7 @@
  * pointer arrays, the queue and the users' heap are preallocated (the
  * queue grows by doubling only when it overflows, i.e. under overload). */
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,10 +56,14 @@
 #include "loadgen/engine_seconds.h"
 #include "loadgen/template.h"
 #include "loadgen/transport.h"
+#include "loadgen/wake_timer.h"
 
 #define NS 1000000000ull
 #define HOUSEKEEPING_S 0.02
 #define BATCH 256            /* arrivals handled per wakeup before I/O gets a turn */
+/* Things due closer together than this are sent in batches from a timer
+ * ticking at this period (wake_timer.h): the most a batch adds to loop lag. */
+#define GRANULARITY_NS (250 * 1000ull)
 
 static volatile sig_atomic_t g_signal_stop;
 
@@ -120,9 +128,9 @@ typedef struct worker {
     size_t phase_now;
     size_t phase_seen;            /* phase users_update last ran for, SIZE_MAX none */
 
-    int tfd;
-    ev_io tfd_io;
-    uint64_t armed_ns;
+    wake_timer timer;
+    ev_io timer_io;
+    ev_prepare prepare;
     ev_timer house;
     ev_timer grace;
 
@@ -451,7 +459,6 @@ static int shadow_send(worker *w, size_t si, const transport_request *tr)
 
 static void dispatch(worker *w, const pending *p);
 static void user_next(worker *w, uint32_t user, uint64_t done_ns);
-static void arm(worker *w, uint64_t at);
 
 /* Renders P into the free slot SI and hands it to the transport. 0 when it
  * went out (the slot is busy); -1 when it could not (counted; the caller
@@ -628,8 +635,7 @@ static void user_next(worker *w, uint32_t user, uint64_t done_ns)
     if (think > 0) {
         uint64_t at = done_ns + (uint64_t)(think * 1e9);
         heap_push(w, at, user);
-        if (w->armed_ns == 0 || at < w->armed_ns)
-            arm(w, at);
+        wake_timer_also(&w->timer, done_ns, at);
         return;
     }
     uint64_t now = clock_now_ns();
@@ -674,20 +680,6 @@ static uint64_t next_deadline(const worker *w, uint64_t now)
     return d;
 }
 
-static void arm(worker *w, uint64_t at)
-{
-    if (at == w->armed_ns)
-        return;
-    struct itimerspec its;
-    memset(&its, 0, sizeof its);
-    its.it_value.tv_sec = (time_t)(at / NS);
-    its.it_value.tv_nsec = (long)(at % NS);
-    if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-        its.it_value.tv_nsec = 1;
-    timerfd_settime(w->tfd, TFD_TIMER_ABSTIME, &its, NULL);
-    w->armed_ns = at;
-}
-
 static void advance_arrival(worker *w)
 {
     if (w->feed) {
@@ -704,19 +696,12 @@ static void advance_arrival(worker *w)
     w->next_arrival_ns = at < 0 ? UINT64_MAX : w->eng->t0_ns + (uint64_t)(at * 1e9);
 }
 
-static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
+/* Sends everything due at NOW (arrivals, users' wakes, a new phase's
+ * users), each timed from its own intended time, then sets the timer for
+ * the next thing due. */
+static void schedule_due(worker *w, uint64_t now)
 {
-    (void)loop;
-    (void)revents;
-    worker *w = io->data;
-    uint64_t ticks;
-    if (read(w->tfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-        return;
-    w->armed_ns = 0;
-    if (w->stopping)
-        return;
     engine *e = w->eng;
-    uint64_t now = clock_now_ns();
     roll_second(w, now);
     if (w->nusers && phase_index_at(e, now) != w->phase_seen) {
         users_update(w, now);
@@ -739,7 +724,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
         dispatch(w, &p);
     }
     if (budget <= 0) {
-        arm(w, now);   /* more is due: come back right after I/O */
+        wake_timer_next(&w->timer, now, now);   /* more is due: come back soon after I/O */
         return;
     }
     if (now >= e->end_ns) {
@@ -750,7 +735,31 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
         begin_stop(w, now, 1);
         return;
     }
-    arm(w, next_deadline(w, now));
+    wake_timer_next(&w->timer, now, next_deadline(w, now));
+}
+
+static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker *w = io->data;
+    wake_timer_ack(&w->timer);
+    if (!w->stopping)
+        schedule_due(w, clock_now_ns());
+}
+
+/* Before the loop sleeps: whatever fell due while I/O was handled goes out
+ * now rather than at the next tick (one clock read when nothing is due). */
+static void on_prepare(struct ev_loop *loop, ev_prepare *pr, int revents)
+{
+    (void)loop;
+    (void)revents;
+    worker *w = pr->data;
+    if (w->stopping)
+        return;
+    uint64_t now = clock_now_ns();
+    if (w->next_arrival_ns <= now || (w->nheap && w->heap[0].at_ns <= now))
+        schedule_due(w, now);
 }
 
 /* ---- ending ----------------------------------------------------------- */
@@ -784,7 +793,8 @@ static void finish(worker *w)
     second_store_flush(&e->store, w->id, &w->iv, e->store.nseconds);
     interval_clear(&w->iv);
     w->next_sec_ns = UINT64_MAX;
-    ev_io_stop(w->loop, &w->tfd_io);
+    ev_io_stop(w->loop, &w->timer_io);
+    ev_prepare_stop(w->loop, &w->prepare);
     ev_timer_stop(w->loop, &w->house);
     ev_timer_stop(w->loop, &w->grace);
     ev_break(w->loop, EVBREAK_ALL);
@@ -808,7 +818,8 @@ static void begin_stop(worker *w, uint64_t now, int drain)
         return;
     w->stopping = 1;
     w->stop_ns = now;
-    ev_io_stop(w->loop, &w->tfd_io);
+    ev_io_stop(w->loop, &w->timer_io);
+    wake_timer_stop(&w->timer);
     while (!drain && w->qlen) {
         pending p = queue_pop(w);
         count_cancelled(w, &p);
@@ -924,13 +935,12 @@ static int worker_setup(worker *w, size_t nslots, size_t nusers)
     w->tr = e->tops->create(&tc, w->setup_err, sizeof w->setup_err);
     if (!w->tr)
         return -1;
-    w->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (w->tfd < 0) {
-        snprintf(w->setup_err, sizeof w->setup_err, "timerfd_create: %s", strerror(errno));
+    if (wake_timer_init(&w->timer, GRANULARITY_NS, w->setup_err, sizeof w->setup_err) != 0)
         return -1;
-    }
-    ev_io_init(&w->tfd_io, on_schedule, w->tfd, EV_READ);
-    w->tfd_io.data = w;
+    ev_io_init(&w->timer_io, on_schedule, w->timer.fd, EV_READ);
+    w->timer_io.data = w;
+    ev_prepare_init(&w->prepare, on_prepare);
+    w->prepare.data = w;
     ev_timer_init(&w->house, on_house, HOUSEKEEPING_S, HOUSEKEEPING_S);
     w->house.data = w;
     ev_init(&w->grace, on_grace);
@@ -946,8 +956,7 @@ static void worker_teardown(worker *w)
     engine *e = w->eng;
     if (w->tr)
         e->tops->destroy(w->tr);
-    if (w->tfd > 0)
-        close(w->tfd);
+    wake_timer_close(&w->timer);
     if (w->loop)
         ev_loop_destroy(w->loop);
     if (w->slots)
@@ -984,9 +993,10 @@ static void *worker_main(void *arg)
     w->phase_now = 0;
     w->phase_seen = SIZE_MAX;
     advance_arrival(w);
-    ev_io_start(w->loop, &w->tfd_io);
+    ev_io_start(w->loop, &w->timer_io);
+    ev_prepare_start(w->loop, &w->prepare);
     ev_timer_start(w->loop, &w->house);
-    arm(w, e->t0_ns);
+    wake_timer_next(&w->timer, clock_now_ns(), e->t0_ns);
     double cpu0 = thread_cpu_s();
     ev_run(w->loop, 0);
     uint64_t end = clock_now_ns();
@@ -1204,6 +1214,10 @@ static void checkpoint(engine *e, const run_result *out)
     snap.generator.connections_requested = e->budget;
     e->o.checkpoint(&snap, e->o.checkpoint_ctx);
     run_result_free(&snap);
+    /* A checkpoint builds the whole document (megabytes of small JSON nodes
+     * on a long run) and frees it; give those pages back, or a long drill's
+     * resident memory would ratchet up to the largest document so far. */
+    malloc_trim(0);
 }
 
 /* Prints the measured seconds made final since *PRINTED (all of them:
@@ -1490,7 +1504,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         worker *w = &e.workers[i];
         w->eng = &e;
         w->id = i;
-        w->tfd = -1;
+        w->timer.fd = -1;
         w->max_outstanding = o->max_in_flight ? share(o->max_in_flight, e.nthreads, i) : 0;
         if (o->max_in_flight && w->max_outstanding == 0)
             w->max_outstanding = 1;
