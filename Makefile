@@ -19,9 +19,9 @@ PKGS    = libcurl gsl libcjson openssl
 EXTRA_CFLAGS ?=
 CFLAGS  = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla $(EXTRA_CFLAGS)
 CPPFLAGS = -D_GNU_SOURCE -I. $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lm -lpthread
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lcsv -lhttp_parser -lgsl -lz -lm -lpthread
 
-MODULES  = common loadgen capacity forecast reports testbed fleet replay cli
+MODULES  = common loadgen capacity forecast reports testbed fleet replay observe cli
 SRC      = $(wildcard $(addsuffix /*.c,$(MODULES)))
 LIB_SRC  = $(filter-out cli/main.c,$(SRC))
 LIB_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
@@ -30,12 +30,12 @@ UNIT_SRC = $(wildcard tests/unit/*/test_*.c)
 UNIT_BIN = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 DEB_BUILD = build-essential pkg-config libcurl4-openssl-dev libev-dev libgsl-dev libcsv-dev \
-            libcjson-dev libhttp-parser-dev libssl-dev
+            libcjson-dev libhttp-parser-dev libssl-dev zlib1g-dev
 DEB_RUN   = gnuplot-nox
 # libFuzzer: clang and its runtime (Debian 12 ships clang 14).
 DEB_FUZZ  = clang libclang-rt-14-dev
 DEB_TEST  = libcmocka-dev nginx-light wrk nghttp2-client jq openssl curl python3 procps chromium valgrind time \
-            nodejs $(DEB_FUZZ)
+            nodejs prometheus prometheus-node-exporter $(DEB_FUZZ)
 # Installed only when the command is missing: NodeSource's nodejs package ships npm itself
 # and conflicts with Debian's npm (the fleet manifest test installs kubernetes-models with it).
 DEB_BY_COMMAND = npm

@@ -13,7 +13,7 @@
 #include "common/version.h"
 #include "capacity/capacity_file.h"
 
-#define CAPACITY_SCHEMA "crest.capacity/1"
+#define CAPACITY_SCHEMA "crest.capacity/2"   /* /2: steps' "resources"; /1 still read */
 
 capacity_subsystem *capacity_add_subsystem(capacity_result *c, const char *name)
 {
@@ -37,6 +37,7 @@ static void subsystem_free(capacity_subsystem *s)
     free(s->name);
     free(s->slo_expr);
     free(s->limiting_tag);
+    free(s->resource_at_capacity);
     free(s->steps);
     free(s->usl.load);
     free(s->usl.throughput);
@@ -83,6 +84,20 @@ static cJSON *step_to_json(const search_step *s)
     jsonio_add_string_or_null(o, "why", s->why);
     jsonio_add_string_or_null(o, "failed_subsystem", s->tag);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
+    if (s->nresources) {
+        cJSON *arr = cJSON_AddArrayToObject(o, "resources");
+        for (size_t i = 0; i < s->nresources && i < SEARCH_MAX_RESOURCES; i++) {
+            const search_resource *r = &s->resources[i];
+            cJSON *ro = cJSON_CreateObject();
+            cJSON_AddStringToObject(ro, "target", r->target);
+            cJSON_AddStringToObject(ro, "series", r->series);
+            cJSON_AddStringToObject(ro, "unit", r->unit);
+            jsonio_add_number_or_null(ro, "value", r->value);
+            jsonio_add_number_or_null(ro, "limit", r->limit);
+            cJSON_AddBoolToObject(ro, "nearest_limit", (int)i == s->nearest_limit);
+            cJSON_AddItemToArray(arr, ro);
+        }
+    }
     return o;
 }
 
@@ -127,6 +142,7 @@ static cJSON *subsystem_to_json(const capacity_subsystem *s)
     cJSON_AddBoolToObject(o, "at_least", s->at_least);
     cJSON_AddStringToObject(o, "limited_by", search_limit_name(s->limited_by));
     jsonio_add_string_or_null(o, "limiting_subsystem", s->limiting_tag);
+    jsonio_add_string_or_null(o, "resource_at_capacity", s->resource_at_capacity);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     cJSON_AddBoolToObject(o, "interrupted", s->interrupted);
     jsonio_add_number_or_null(o, "duration_s", s->duration_s);
@@ -226,15 +242,59 @@ static int get_limit(const reader *rd, const cJSON *obj, const char *key, int nu
     return 0;
 }
 
+/* A step's "resources" (scraped metrics at its rate), when present. */
+static int read_resources(reader *rd, const cJSON *o, search_step *s)
+{
+    static const char *const keys[] = {"target", "series", "unit", "value", "limit",
+                                       "nearest_limit", NULL};
+    s->nearest_limit = -1;
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "resources"), *r;
+    if (!arr)
+        return 0;
+    if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > SEARCH_MAX_RESOURCES) {
+        crest_error_at(rd->file, 0, "'%s.resources' must be an array of at most %d readings",
+                       rd->path, SEARCH_MAX_RESOURCES);
+        return -1;
+    }
+    size_t base = strlen(rd->path);
+    cJSON_ArrayForEach(r, arr) {
+        search_resource *x = &s->resources[s->nresources];
+        snprintf(rd->path + base, sizeof rd->path - base, ".resources[%zu]", s->nresources);
+        const char *t, *se, *u;
+        int nearest = 0;
+        if (!cJSON_IsObject(r) || jsonio_check_keys(rd->file, rd->path, r, keys) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "target", 1, &t) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "series", 1, &se) != 0 ||
+            jsonio_get_string(rd->file, rd->path, r, "unit", 1, &u) != 0 ||
+            get_nullable(rd, r, "value", &x->value) != 0 ||
+            get_nullable(rd, r, "limit", &x->limit) != 0 ||
+            jsonio_get_bool(rd->file, rd->path, r, "nearest_limit", 0, &nearest) < 0) {
+            if (!cJSON_IsObject(r))
+                crest_error_at(rd->file, 0, "'%s' must be an object", rd->path);
+            return -1;
+        }
+        snprintf(x->target, sizeof x->target, "%s", t);
+        snprintf(x->series, sizeof x->series, "%s", se);
+        snprintf(x->unit, sizeof x->unit, "%s", u);
+        if (nearest)
+            s->nearest_limit = (int)s->nresources;
+        s->nresources++;
+    }
+    rd->path[base] = '\0';
+    return 0;
+}
+
 static int read_step(reader *rd, const cJSON *o, search_step *s)
 {
     static const char *const keys[] = {"rate", "sent_rps", "achieved_rps", "ok_rps", "p50_ms",
                                        "p90_ms", "p99_ms", "error_rate", "shed_rate", "pass",
                                        "reason", "why", "failed_subsystem", "generator_limited",
-                                       "far_below_slo", NULL};
+                                       "far_below_slo", "resources", NULL};
     if (jsonio_check_keys(rd->file, rd->path, o, keys) != 0)
         return -1;
     memset(s, 0, sizeof *s);
+    if (read_resources(rd, o, s) != 0)
+        return -1;
     char *why = NULL, *tag = NULL;
     if (jsonio_get_number(rd->file, rd->path, o, "rate", 1, &s->rate) != 0 ||
         get_nullable(rd, o, "sent_rps", &s->sent_rps) != 0 ||
@@ -326,7 +386,7 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
 {
     static const char *const keys[] = {"name", "slo", "capacity_rps", "upper_bound_rps",
                                        "at_least", "limited_by", "limiting_subsystem",
-                                       "generator_limited", "interrupted", "duration_s", "steps",
+                                       "resource_at_capacity", "generator_limited", "interrupted", "duration_s", "steps",
                                        "usl", NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", "expr", NULL};
     if (!cJSON_IsObject(o)) {
@@ -345,7 +405,8 @@ static int read_subsystem(reader *rd, const cJSON *o, capacity_subsystem *s)
             0 ||
         jsonio_get_bool(rd->file, rd->path, o, "interrupted", 0, &s->interrupted) < 0 ||
         get_limit(rd, o, "limited_by", 0, &s->limited_by) != 0 ||
-        get_opt_string(rd, o, "limiting_subsystem", &s->limiting_tag) != 0)
+        get_opt_string(rd, o, "limiting_subsystem", &s->limiting_tag) != 0 ||
+        get_opt_string(rd, o, "resource_at_capacity", &s->resource_at_capacity) != 0)
         return -1;
     const cJSON *slo = cJSON_GetObjectItemCaseSensitive(o, "slo");
     if (slo && !cJSON_IsNull(slo)) {
@@ -402,7 +463,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
     const char *schema;
     if (jsonio_get_string(rd->file, "", root, "schema", 1, &schema) != 0)
         return -1;
-    if (strcmp(schema, CAPACITY_SCHEMA) != 0) {
+    if (strcmp(schema, CAPACITY_SCHEMA) != 0 && strcmp(schema, "crest.capacity/1") != 0) {
         crest_error_at(rd->file, 0, "'schema' is '%s'; expected '%s' (a capacity.json from "
                        "crest search --out)", schema, CAPACITY_SCHEMA);
         return -1;

@@ -1,4 +1,4 @@
-/* capacity_file.h: capacity.json ("crest.capacity/1", docs/capacity-format.md),
+/* capacity_file.h: capacity.json ("crest.capacity/2"; /1 still read, docs/capacity-format.md),
  * the result of `crest search`, as a plain struct: written by `crest search`,
  * read by `crest plan` and `crest report`.
  *
@@ -35,6 +35,9 @@ typedef struct capacity_subsystem {
                                * bound; NULL otherwise (owned) */
     int generator_limited;
     int interrupted;
+    char *resource_at_capacity; /* the scraped resource nearest its limit at the capacity
+                                 * step, described ("testbed CPU 97% busy"; observe/);
+                                 * NULL when nothing was scraped (owned) */
     double duration_s;        /* wall time the search of this subsystem took */
     search_step *steps;       /* in the order run (owned) */
     size_t nsteps;

@@ -31,6 +31,17 @@ enum search_limit {
                                 queue grows, and no latency bound can hold for long */
 };
 
+/* A target's metric at a step's rate (scraped by observe/ during the
+ * step, the mean over its measured window). */
+#define SEARCH_MAX_RESOURCES 32
+typedef struct search_resource {
+    char target[48];         /* scrape target name ("cart", "node") */
+    char series[112];        /* "cpu_busy_pct", "crest_testbed_busy_workers{subsystem=\"cart\"}" */
+    char unit[8];
+    double value;
+    double limit;            /* NAN: none known */
+} search_resource;
+
 /* One step as measured. The search sets `rate` before calling the step
  * runner; the runner fills in the rest. */
 typedef struct search_step {
@@ -48,6 +59,9 @@ typedef struct search_step {
     int interrupted;         /* 1: stopped by SIGINT; the step is discarded */
     int far_below_slo;       /* 1: passed with every latency bound under a quarter used and
                                 nothing shed or failed: the probe may jump 4x, not 2x */
+    search_resource resources[SEARCH_MAX_RESOURCES]; /* scraped metrics at this rate */
+    size_t nresources;
+    int nearest_limit;       /* index of the resource nearest its limit, -1 none */
 } search_step;
 
 /* Runs one step at RATE and fills OUT (zeroed by the caller, rate set).

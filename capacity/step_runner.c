@@ -286,6 +286,7 @@ static void engine_setup(const step_runner *sr, engine_options *eng)
         eng->loop_lag_bound_ms = st->max_loop_lag_ms;
     eng->quiet = 1;
     eng->seed = st->seed + sr->nstep;
+    eng->hooks = st->hooks;
 }
 
 /* Runs the plan as it is set up now. 0 with R filled, 1 interrupted (R
@@ -338,6 +339,8 @@ int step_runner_step(void *ctx, double rate, search_step *out)
         return rc == 1 ? 0 : -1;
     }
     rc = never_connected(sr, &r) ? -1 : step_judge(sr, &r, out);
+    if (rc == 0 && st->observe_step)
+        st->observe_step(st->observe_ctx, &r, out);
     run_result_free(&r);
     if (rc == 0 && sr->on_step)
         sr->on_step(sr->user, sr, out);

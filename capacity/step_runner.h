@@ -17,6 +17,7 @@
 
 #include "capacity/capacity_file.h"
 #include "capacity/search.h"
+#include "loadgen/engine.h"
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 #include "loadgen/threshold.h"
@@ -36,6 +37,11 @@ typedef struct step_settings {
     double kept_up_tolerance; /* shortfall of completions vs arrivals allowed */
     int connections, threads;
     uint64_t seed;           /* step k runs with seed + k */
+    const engine_hooks *hooks; /* observers of every step's run (observe/), or NULL */
+    /* Called with each judged step's result: fills the step's resource
+     * readings (the scraped metrics at that rate), or NULL. */
+    void (*observe_step)(void *ctx, const run_result *r, search_step *st);
+    void *observe_ctx;
 } step_settings;
 
 struct step_runner;

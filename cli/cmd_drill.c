@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/observe_options.h"
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "common/clock.h"
@@ -58,7 +59,9 @@ typedef struct drill_args {
     int quiet;                     /* --quiet to the search and the replay */
     const char *threads;           /* --threads to the search and the replay */
     const char *replay_results;    /* --results: the replay ran elsewhere (a fleet) */
-
+    char observe_args[16][1100];   /* --scrape=..., --metrics-listen=...: to search and replay */
+    int nobserve_args;
+    observe_options obs;           /* the same, parsed: checked before any stage runs */
 } drill_args;
 
 typedef struct argv_builder {
@@ -145,6 +148,8 @@ static const cli_option drill_options[] = {
     {"no-replay", 0, NULL, OPT_NO_REPLAY, "skip the festival replay", 0},
     {"results", 0, "FILE", OPT_RESULTS, "the festival replay's results.json, measured elsewhere\n"
      "(e.g. `crest merge` of a fleet run): used instead of\nreplaying here (docs/fleet.md)", 0},
+    OBSERVE_CLI_SCRAPE("scrape a Prometheus endpoint during search and replay\n"
+                       "(repeatable; the embedded testbed's /metrics always)"),
     {"help", 'h', NULL, 'h', "this help", 0},
 };
 
@@ -171,10 +176,26 @@ static int push_arg(const char **list, int *n, int cap, const char *flag, const 
     return rc;
 }
 
+/* --scrape and --metrics-listen: checked here, passed on to the stages. */
+static int observe_pass_on(int c, const char *v, drill_args *a)
+{
+    if (observe_flag(&a->obs, c, v) != 0)
+        return -1;
+    if (a->nobserve_args == 16) {
+        crest_error("--scrape, --metrics-listen: at most 16 in all");
+        return -1;
+    }
+    snprintf(a->observe_args[a->nobserve_args++], sizeof a->observe_args[0], "--%s=%s",
+             c == OBSERVE_OPT_SCRAPE ? "scrape" : "metrics-listen", v);
+    return 0;
+}
+
 /* One flag into A: 0, or -1 (printed). */
 static int drill_flag(int c, const char *v, drill_args *a)
 {
     switch (c) {
+    case OBSERVE_OPT_SCRAPE:
+    case OBSERVE_OPT_METRICS_LISTEN: return observe_pass_on(c, v, a);
     case OPT_HISTORY: a->history = v; return 0;
     case 'o': a->out_dir = v; return 0;
     case OPT_TARGET: a->target = v; return 0;
@@ -301,23 +322,30 @@ typedef struct drill_codes {
 } drill_codes;
 
 /* What the search and the replay share: target, threads, quiet. */
-static void add_load_flags(argv_builder *b, const drill_args *a, const char *target)
+/* TESTBED_URL: the embedded testbed's, whose own /metrics is then scraped
+ * beside latency; NULL for a target of the user's. */
+static void add_load_flags(argv_builder *b, const drill_args *a, const char *target,
+                           const char *testbed_url)
 {
     argv_add(b, "--target=%s", target);
     if (a->threads)
         argv_add(b, "--threads=%s", a->threads);
     if (a->quiet)
         argv_add(b, "%s", "--quiet");
+    if (testbed_url)
+        argv_add(b, "--scrape=testbed=%s/metrics", testbed_url);
+    for (int i = 0; i < a->nobserve_args; i++)
+        argv_add(b, "%s", a->observe_args[i]);
 }
 
 /* Search and replay, on TARGET. */
-static void run_load_stages(const drill_args *a, const char *target, const drill_paths *p,
-                            drill_codes *rc)
+static void run_load_stages(const drill_args *a, const char *target, const char *testbed_url,
+                            const drill_paths *p, drill_codes *rc)
 {
     argv_builder b;
     stage_argv(&b, "search");
     argv_add(&b, "%s", a->scenario);
-    add_load_flags(&b, a, target);
+    add_load_flags(&b, a, target, testbed_url);
     argv_add(&b, "--out=%s", p->capacity);
     argv_add_all(&b, a->search_args, a->nsearch_args);
     rc->search = run_stage("capacity search", &b);
@@ -329,7 +357,7 @@ static void run_load_stages(const drill_args *a, const char *target, const drill
         return;
     stage_argv(&b, "run");
     argv_add(&b, "%s", a->scenario);
-    add_load_flags(&b, a, target);
+    add_load_flags(&b, a, target, testbed_url);
     argv_add(&b, "--out=%s", p->results);
     rc->replay = run_stage("festival replay", &b);
 }
@@ -428,6 +456,7 @@ static int check_inputs(const drill_args *a)
 int cmd_drill(int argc, char **argv)
 {
     drill_args a = {0};
+    observe_options_init(&a.obs);
     int prc = parse_args(argc, argv, &a);
     if (prc == -2)
         return CREST_EXIT_OK;
@@ -477,7 +506,7 @@ int cmd_drill(int argc, char **argv)
         printf("drill: embedded testbed at %s\n", tb.url);
         target = tb.url;
     }
-    run_load_stages(&a, target, &p, &codes);
+    run_load_stages(&a, target, tb.pid ? tb.url : NULL, &p, &codes);
     testbed_stop(&tb);
     run_forecast_plan(&a, &p, &codes);
 

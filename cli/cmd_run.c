@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/observe_options.h"
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "cli/progress.h"
@@ -105,6 +106,7 @@ static const cli_option run_options[] = {
      "regression (beyond the allowance and significant) exits 1", 0},
     {"max-regression", 0, "SPEC", OPT_MAX_REGRESSION,
      "allowance, e.g. 'p99=10%,rate=5%,errors=0.5%' (needs --baseline)", 0},
+    OBSERVE_CLI_OPTIONS,
     {"help", 'h', NULL, 'h', "this help", 0},
 };
 
@@ -133,6 +135,7 @@ typedef struct run_args {
     const char *baseline, *max_regression;
     const char *shard, *weights;
     int duration_set;
+    observe_options obs;
 } run_args;
 
 static int bad(const char *flag, const char *value, const char *expected)
@@ -332,6 +335,7 @@ static int parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
     engine_options_init(&a->eng);
+    observe_options_init(&a->obs);
     a->eng.checkpoint_s = 10;
     a->adhoc.duration_s = 10;
     a->adhoc.connections = 64;
@@ -351,6 +355,8 @@ static int parse_args(int argc, char **argv, run_args *a)
             rc = parse_output_flag(c, optarg, a);
         if (rc == 1)
             rc = parse_fleet_flag(c, optarg, a);
+        if (rc == 1)
+            rc = observe_flag(&a->obs, c, optarg);
         if (rc == 1)
             return cli_bad_option(&run_command, c, argc, argv);
         if (rc != 0)
@@ -398,12 +404,16 @@ static int add_gates(loadplan *p, const run_args *a)
     return 0;
 }
 
-/* results.json, with the baseline verdict under "baseline" when there is
- * one. The exit code EXIT_CODE becomes (run_output_write). */
+/* results.json, with the baseline verdict under "baseline" when there is one
+ * and the scraped targets' series under "targets" (observe/). The exit
+ * code EXIT_CODE becomes (run_output_write). */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
-                         const compare_report *regression, int exit_code)
+                         const compare_report *regression, observe_session *obs, int exit_code)
 {
-    return run_output_write(path, results_to_json(r, m), regression, exit_code);
+    cJSON *root = results_to_json(r, m);
+    if (root)
+        observe_add_results(obs, r, root);
+    return run_output_write(path, root, regression, exit_code);
 }
 
 /* What a checkpoint needs to write the partial results. */
@@ -485,10 +495,12 @@ typedef struct run_state {
     run_result r;
     int have_result;
     char *command;      /* the command line, as results.json records it */
+    observe_session *obs;     /* scrapers, metrics server, hlog: while the run lasts */
 } run_state;
 
 static void run_state_free(run_state *s)
 {
+    observe_finish(s->obs);
     if (s->have_baseline)
         run_result_free(&s->baseline);
     if (s->have_result)
@@ -522,6 +534,38 @@ static int prepare(run_state *s)
     return 0;
 }
 
+/* The scrape targets (flags, the scenario's subsystems, the embedded
+ * testbed TB's own /metrics), the metrics server and the hlog. NULL after
+ * saying why. */
+static observe_session *start_observing(run_args *a, const loadplan *plan,
+                                        const testbed_process *tb)
+{
+    if (observe_add_plan_targets(&a->obs, plan) != 0)
+        return NULL;
+    if (tb) {
+        char arg[128];
+        snprintf(arg, sizeof arg, "testbed=%s/metrics", tb->url);
+        if (observe_add_target(&a->obs, arg, "the embedded testbed") != 0)
+            return NULL;
+    }
+    observe_session *obs = observe_start(&a->obs);
+    if (obs && observe_prepare_plan(obs, plan) != 0) {
+        observe_finish(obs);
+        return NULL;
+    }
+    return obs;
+}
+
+/* One line per scrape target: how many scrapes, which failed and why. */
+static void print_scrape_status(observe_session *obs)
+{
+    for (size_t i = 0; i < observe_ntargets(obs); i++) {
+        char line[600];
+        observe_target_line(obs, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+}
+
 /* Runs the plan, on the embedded testbed when it names no target. */
 static int execute(run_state *s)
 {
@@ -535,6 +579,12 @@ static int execute(run_state *s)
         if (!s->a.eng.quiet)
             printf("crest: no target given; running against the embedded testbed at %s\n",
                    tb.url);
+    }
+    s->obs = start_observing(&s->a, s->plan, have_tb ? &tb : NULL);
+    if (!s->obs) {
+        if (have_tb)
+            testbed_stop(&tb);
+        return CREST_EXIT_USAGE;
     }
     engine_install_signal_handlers();
     run_checkpoint cp = {
@@ -554,12 +604,15 @@ static int execute(run_state *s)
     }
     progress_attach(&s->a.eng);
     engine_options eng = s->a.eng;
+    eng.hooks = observe_hooks(s->obs);
     eng.seed = shard_seed(&s->plan->shard, s->a.eng.seed);
     if (shard_spec_active(&s->plan->shard) && !s->a.eng.quiet)
         printf("crest: shard %u of %u (%.4g%% of the plan, seed %llu)\n", s->plan->shard.index,
                s->plan->shard.count, shard_fraction(&s->plan->shard) * 100,
                (unsigned long long)eng.seed);
     int rc = engine_run(&eng, s->plan, &s->r);
+    if (rc == CREST_EXIT_OK)
+        observe_run_done(s->obs, &s->r);
     if (have_tb)
         testbed_stop(&tb);
     s->have_result = rc == CREST_EXIT_OK;
@@ -583,6 +636,7 @@ static void print_outcome(const run_state *s, const threshold_result *th,
     } else {
         progress_summary(stdout, r, th, s->plan->thresholds.count);
     }
+    print_scrape_status(s->obs);
     if (regression && !s->a.eng.quiet) {
         printf("\nBaseline comparison (%s):\n", s->a.baseline);
         compare_report_print(regression, stdout);
@@ -642,7 +696,7 @@ static int conclude(run_state *s)
             m.shard = &rec;
         }
         exit_code = write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL,
-                                  exit_code);
+                                  s->obs, exit_code);
     }
     compare_report_free(&regression);
     free(slo);
@@ -670,6 +724,10 @@ int cmd_run(int argc, char **argv)
         rc = execute(&s);
     if (rc == 0)
         rc = conclude(&s);
+    /* lingers for Prometheus (--metrics-linger), then writes the hlog out */
+    if (observe_finish(s.obs) != 0 && rc == CREST_EXIT_OK)
+        rc = CREST_EXIT_RUN;
+    s.obs = NULL;
     run_state_free(&s);
     return rc;
 }

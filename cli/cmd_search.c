@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli/commands.h"
+#include "cli/observe_options.h"
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "common/clock.h"
@@ -33,6 +34,7 @@
 #include "capacity/search.h"
 #include "capacity/step_runner.h"
 #include "loadgen/threshold.h"
+#include "observe/session.h"
 #include "testbed/embed.h"
 
 #define FULL_LINK "full-link"
@@ -64,6 +66,7 @@ typedef struct search_opts {
     double sweep_step_s;
     uint64_t seed;
     search_config cfg;
+    observe_options obs;
 } search_opts;
 
 enum {
@@ -115,6 +118,7 @@ static const cli_option search_options[] = {
     {"checkpoint", 0, "DUR", OPT_CHECKPOINT, "while searching, rewrite --out after a step when DUR\n"
      "has passed, marked \"partial\" (default 10s; 0 turns it off)", 0},
     {"quiet", 'q', NULL, 'q', "no step lines, only the result table", 0},
+    OBSERVE_CLI_OPTIONS,
     {"help", 'h', NULL, 'h', "this help", 0},
 };
 
@@ -294,6 +298,7 @@ static void search_defaults(search_opts *o)
 {
     memset(o, 0, sizeof *o);
     search_config_init(&o->cfg);
+    observe_options_init(&o->obs);
     o->step_s = 5;
     o->checkpoint_s = 10;
     o->warmup_s = 1;
@@ -376,6 +381,8 @@ static int parse_options(int argc, char **argv, search_opts *o)
         if (rc == 1)
             rc = search_flag(c, optarg, o);
         if (rc == 1)
+            rc = observe_flag(&o->obs, c, optarg);
+        if (rc == 1)
             return cli_bad_option(&search_command, c, argc, argv);
         if (rc != 0)
             return -1;
@@ -451,6 +458,10 @@ static void print_step(const search_opts *o, const step_runner *sr, const search
     if (strlen(line) > SEARCH_LINE_MAX)
         snprintf(line + SEARCH_LINE_MAX - 3, 4, "...");
     fprintf(stderr, "%s\n", line);
+    char nearest[256];
+    observe_describe_nearest(st, nearest, sizeof nearest);
+    if (nearest[0])
+        fprintf(stderr, "%-10.10s   nearest its limit: %s\n", sr->label, nearest);
 }
 
 static void print_sweep_point(void *user, const step_runner *sr, int connections,
@@ -482,6 +493,16 @@ static void print_usl_fit(const char *label, const capacity_usl *u)
                 label, u->fit.alpha, u->fit.gamma, u->fit.x_max, u->fit.r_squared);
 }
 
+/* The passing step at the capacity (the highest passing rate), or NULL. */
+static const search_step *capacity_step(const capacity_subsystem *s)
+{
+    const search_step *best = NULL;
+    for (size_t i = 0; i < s->nsteps; i++)
+        if (s->steps[i].pass && (!best || s->steps[i].rate > best->rate))
+            best = &s->steps[i];
+    return best;
+}
+
 static void print_result(const capacity_subsystem *s)
 {
     char cap[64], up[64], num[32];
@@ -499,6 +520,20 @@ static void print_result(const capacity_subsystem *s)
            s->limiting_tag ? s->limiting_tag : "", s->nsteps, s->duration_s,
            s->generator_limited ? "  (generator-limited: not a capacity)" : "",
            s->interrupted ? "  (interrupted)" : "");
+    if (s->resource_at_capacity)   /* "cart 1247/s, limited by latency; node CPU 97% busy" */
+        printf("%-16s   at %s/s nearest its limit: %s\n", "",
+               units_format_count(s->capacity_rps, num, sizeof num), s->resource_at_capacity);
+}
+
+/* Names in S the scraped resource nearest its limit at the capacity step. */
+static void name_resource_at_capacity(capacity_subsystem *s)
+{
+    const search_step *at = capacity_step(s);
+    char nearest[256] = "";
+    if (at)
+        observe_describe_nearest(at, nearest, sizeof nearest);
+    free(s->resource_at_capacity);
+    s->resource_at_capacity = nearest[0] ? strdup(nearest) : NULL;
 }
 
 /* ---- the whole command ---- */
@@ -818,6 +853,7 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
         int r = step_runner_search(&runners[i], &o->cfg, o->sweep ? o->levels : NULL,
                                    o->sweep ? o->nlevels : 0, s);
         print_usl_fit(runners[i].label, &s->usl);
+        name_resource_at_capacity(s);
         if (!s->generator_limited && r == 0)
             conclusive++;
         if (s->generator_limited)
@@ -858,6 +894,50 @@ static int search_all(const search_opts *o, step_runner *runners, size_t n, capa
     return rc;
 }
 
+/* Scrape targets (flags, the scenario's subsystems, the embedded testbed's
+ * /metrics), metrics server, hlog. NULL after saying why. */
+static observe_session *start_observing(search_opts *o, const loadplan *full,
+                                        const testbed_process *tb)
+{
+    if (full && observe_add_plan_targets(&o->obs, full) != 0)
+        return NULL;
+    if (tb) {
+        char arg[128];
+        snprintf(arg, sizeof arg, "testbed=%s/metrics", tb->url);
+        if (observe_add_target(&o->obs, arg, "the embedded testbed") != 0)
+            return NULL;
+    }
+    observe_session *obs = observe_start(&o->obs);
+    if (obs && observe_prepare_search(obs) != 0) {
+        observe_finish(obs);
+        return NULL;
+    }
+    return obs;
+}
+
+/* Runs every job with the observers on; the scrape targets' lines at the end. */
+static int search_observed(search_opts *o, const loadplan *full, const testbed_process *tb,
+                           step_settings *settings, step_runner *runners, size_t njobs,
+                           capacity_result *cap)
+{
+    observe_session *obs = start_observing(o, full, tb);
+    if (!obs)
+        return CREST_EXIT_USAGE;
+    settings->hooks = observe_hooks(obs);
+    settings->observe_step = observe_fill_step_cb;
+    settings->observe_ctx = obs;
+    cap->target = strdup(runners[0].plan->target);
+    int rc = search_all(o, runners, njobs, cap);
+    for (size_t i = 0; i < observe_ntargets(obs); i++) {
+        char line[600];
+        observe_target_line(obs, i, line, sizeof line);
+        fprintf(stderr, "%s\n", line);
+    }
+    if (observe_finish(obs) != 0 && rc == CREST_EXIT_OK)
+        rc = CREST_EXIT_RUN;
+    return rc;
+}
+
 int cmd_search(int argc, char **argv)
 {
     search_opts o;
@@ -891,10 +971,9 @@ int cmd_search(int argc, char **argv)
     int started_testbed = 0;
     if (rc == CREST_EXIT_OK)
         rc = target_or_testbed(&o, runners, njobs, &tb, &started_testbed);
-    if (rc == CREST_EXIT_OK) {
-        cap.target = strdup(runners[0].plan->target);
-        rc = search_all(&o, runners, njobs, &cap);
-    }
+    if (rc == CREST_EXIT_OK)
+        rc = search_observed(&o, full, started_testbed ? &tb : NULL, &settings, runners, njobs,
+                             &cap);
     if (started_testbed)
         testbed_stop(&tb);
     for (size_t i = 0; runners && i < njobs; i++) {

@@ -443,3 +443,9 @@ hist *hist_decode(const char *text)
     }
     return h;
 }
+
+const uint64_t *hist_counts(const hist *h, size_t *len)
+{
+    *len = COUNTS_LEN;
+    return h->counts;
+}

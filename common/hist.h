@@ -61,6 +61,11 @@ int64_t hist_clamp(int64_t value_us);
 int64_t hist_lowest_equivalent(int64_t value_us);
 int64_t hist_highest_equivalent(int64_t value_us);
 
+/* The raw counters in HdrHistogram's layout (lowest 1, highest
+ * HIST_HIGHEST_US, 3 significant digits; *LEN of them), for encoders of
+ * HdrHistogram's own formats (observe/hlog.c). Valid while H lives. */
+const uint64_t *hist_counts(const hist *h, size_t *len);
+
 /* Lossless compact text (base64 of zig-zag varint run-length counts).
  * Returns a NUL-terminated string the caller frees, or NULL. */
 char *hist_encode(const hist *h);

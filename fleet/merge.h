@@ -42,7 +42,7 @@ typedef struct fleet_merged {
 int fleet_merge(const char *const *paths, size_t n, fleet_merged *out);
 void fleet_merged_free(fleet_merged *m);
 
-/* The merged results.json document (crest.results/1 plus the "fleet"
+/* The merged results.json document (crest.results/2 plus the "fleet"
  * block), with the evaluated thresholds TH (NTH) and COMMAND. Caller owns
  * it; NULL when out of memory. */
 cJSON *fleet_merged_to_json(const fleet_merged *m, const threshold_result *th, size_t nth,

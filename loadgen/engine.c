@@ -381,6 +381,11 @@ static void record_side(worker *w, const slot *s, const transport_result *r, int
     }
     record_hists(&res->total.h, p, s->sent_ns, r->done_ns, timed);
     record_hists(&res->tags[tag].h, p, s->sent_ns, r->done_ns, timed);
+    if (!side) {
+        int64_t lag = us_between(p->intended_ns, p->handled_ns);
+        if (lag > w->iv.loop_lag_max_us)
+            w->iv.loop_lag_max_us = lag;
+    }
     if (timed && !side) {
         int64_t lat = us_between(p->intended_ns, r->done_ns);
         hist_record(w->iv.lat_total, lat);
@@ -1247,6 +1252,7 @@ static void watch(engine *e, run_result *out)
     uint64_t now0 = clock_now_ns();
     uint64_t next_tick = (e->t0_ns > now0 ? e->t0_ns : now0) + NS;
     int show = !e->o.quiet && e->o.on_second;
+    const engine_hooks *hk = e->o.hooks;
     size_t printed = 0;
     int any = 0, drain_said = 0;
     while (atomic_load(&e->nfinished) < e->nthreads) {
@@ -1261,6 +1267,11 @@ static void watch(engine *e, run_result *out)
             continue;
         next_tick += NS;
         check_aborts(e, now, out);
+        if (hk && hk->on_tick) {
+            pthread_mutex_lock(&e->store.mu);
+            hk->on_tick(hk->ctx, &e->store.live, e->store.live_loop_lag_us, now);
+            pthread_mutex_unlock(&e->store.mu);
+        }
         if (every && now >= next_checkpoint) {
             next_checkpoint = now + every;
             checkpoint(e, out);
@@ -1493,6 +1504,7 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         crest_error("out of memory");
         goto done;
     }
+    e.store.hooks = o->hooks;
     e.workers = calloc((size_t)e.nthreads, sizeof *e.workers);
     e.phase_start_ns = calloc(plan->nphases + 1, sizeof *e.phase_start_ns);
     if (!e.workers || !e.phase_start_ns) {
@@ -1530,6 +1542,9 @@ int engine_run(const engine_options *o, const loadplan *plan, run_result *out)
         acc += plan->phases[i].duration_s;
     }
     e.phase_start_ns[plan->nphases] = e.end_ns;
+    out->measure_start_ns = e.measure_ns;
+    if (o->hooks && o->hooks->on_start)
+        o->hooks->on_start(o->hooks->ctx, plan, e.t0_ns, e.measure_ns);
 
     int started = 0;
     for (int i = 0; i < e.nthreads; i++) {

@@ -12,6 +12,25 @@
 #include "loadgen/loadplan.h"
 #include "loadgen/stats.h"
 
+/* Observers of a running engine (observe/ provides them: live metrics,
+ * HdrHistogram interval logs). Every hook is optional and must be short:
+ * on_tick and on_second run with the per-second store locked. */
+typedef struct engine_hooks {
+    void *ctx;
+    /* Calling thread, before the generator threads start: the run's
+     * monotonic start and the start of its measured window. */
+    void (*on_start)(void *ctx, const loadplan *plan, uint64_t t0_ns, uint64_t measure_ns);
+    /* Watching thread, once per second: LIVE holds the counters and
+     * latency of the run so far (net[] and status[] too), LOOP_LAG_US the
+     * largest loop lag of the last flushed second. */
+    void (*on_tick)(void *ctx, const run_result *live, int64_t loop_lag_us, uint64_t now_ns);
+    /* Measured second SEC is final; FILLED is its latency histogram for
+     * subsystem TAG (-1: the total). The hook takes FILLED and returns an
+     * empty histogram in its place (never NULL), so nothing is copied on
+     * the generator thread that finalizes the second. */
+    hist *(*on_second)(void *ctx, size_t sec, long tag, hist *filled);
+} engine_hooks;
+
 struct transport_result;
 
 /* Shadow comparison (crest shadow): every request goes to the plan's target
@@ -84,6 +103,7 @@ typedef struct engine_options {
     void *checkpoint_ctx;
     engine_shadow *shadow;    /* NULL: a plain run */
     double start_at;          /* epoch seconds the timeline starts at (--start-at); 0: now */
+    const engine_hooks *hooks; /* NULL: none */
 } engine_options;
 
 /* Sensible defaults (threads 0, connections 64, timeout 5 s, lag bound 5 ms,

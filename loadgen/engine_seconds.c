@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "loadgen/engine.h"
 #include "loadgen/engine_seconds.h"
 
 int interval_init(interval *iv, size_t ntags)
@@ -40,6 +41,7 @@ void interval_clear(interval *iv)
             if (hist_count(iv->lat_tags[i]))
                 hist_reset(iv->lat_tags[i]);
     }
+    iv->loop_lag_max_us = 0;
     memset(&iv->total, 0, sizeof iv->total);
     memset(iv->tags, 0, iv->ntags * sizeof *iv->tags);
 }
@@ -54,6 +56,7 @@ int second_store_init(second_store *s, const loadplan *p, double warmup_s, size_
     s->ntags = p->nsubsystems;
     s->nseconds = nseconds;
     s->nthreads = nthreads;
+    s->live_sec = -1;
     s->seconds = calloc(nseconds ? nseconds : 1, sizeof *s->seconds);
     s->tag_seconds = calloc(s->ntags ? s->ntags : 1, sizeof *s->tag_seconds);
     s->done_below = calloc((size_t)nthreads, sizeof *s->done_below);
@@ -114,6 +117,12 @@ static void live_add(counters *c, const second_stats *a)
     c->shed += a->shed;
     c->errors += a->errors;
     c->dropped += a->dropped;
+    for (int i = 0; i < NETERR_KINDS; i++) {
+        c->net[i] += a->net[i];
+        c->net_errors += a->net[i];
+    }
+    for (int i = 0; i < STATUS_CLASSES; i++)
+        c->status[i] += a->status[i];
 }
 
 /* The plan's rate half-way through measured second SEC (0 in closed loop). */
@@ -149,6 +158,13 @@ static void finalize_next(second_store *s)
             add_counts(&s->tag_seconds[t][sec], &slot->tags[t]);
             fill_percentiles(&s->tag_seconds[t][sec], slot->lat_tags[t]);
         }
+        if (s->hooks && s->hooks->on_second) {
+            /* hand the filled histograms over, take empty ones back */
+            slot->lat_total = s->hooks->on_second(s->hooks->ctx, sec, -1, slot->lat_total);
+            for (size_t t = 0; t < s->ntags; t++)
+                slot->lat_tags[t] = s->hooks->on_second(s->hooks->ctx, sec, (long)t,
+                                                        slot->lat_tags[t]);
+        }
         interval_clear(slot);
     }
     d->target_rate = target_rate_at(s, sec);
@@ -160,6 +176,12 @@ void second_store_flush(second_store *s, int thread, const interval *iv, uint64_
     pthread_mutex_lock(&s->mu);
     if (iv->sec >= 0 && (size_t)iv->sec < s->nseconds) {
         size_t sec = (size_t)iv->sec;
+        if (iv->sec > s->live_sec) {
+            s->live_sec = iv->sec;
+            s->live_loop_lag_us = 0;
+        }
+        if (iv->sec == s->live_sec && iv->loop_lag_max_us > s->live_loop_lag_us)
+            s->live_loop_lag_us = iv->loop_lag_max_us;
         live_add(&s->live.total.c, &iv->total);
         hist_add(s->live.total.h.latency, iv->lat_total);
         for (size_t t = 0; t < s->ntags; t++) {

@@ -29,6 +29,7 @@ typedef struct interval {
     hist *lat_total;
     hist **lat_tags;
     size_t ntags;
+    int64_t loop_lag_max_us;    /* largest loop lag recorded in the interval */
 } interval;
 
 int interval_init(interval *iv, size_t ntags);
@@ -48,6 +49,9 @@ typedef struct second_store {
     uint64_t *done_below;       /* per thread: every second below this is flushed */
     int nthreads;
     run_result live;            /* counters and latency of the run so far */
+    int64_t live_sec;           /* latest second flushed */
+    int64_t live_loop_lag_us;   /* largest loop lag flushed for live_sec */
+    const struct engine_hooks *hooks; /* on_second gets each final second's histograms */
 } second_store;
 
 int second_store_init(second_store *s, const loadplan *p, double warmup_s, size_t nseconds,

@@ -47,6 +47,7 @@ void loadplan_free(loadplan *p)
     for (size_t i = 0; i < p->nsubsystems; i++) {
         free(p->subsystems[i].name);
         free(p->subsystems[i].shed_header);
+        free(p->subsystems[i].scrape);
     }
     for (size_t i = 0; i < p->nendpoints; i++) {
         loadplan_endpoint *e = &p->endpoints[i];

@@ -85,6 +85,8 @@ typedef struct loadplan_subsystem {
                                  header (value not empty, not "0") counts as shed, e.g.
                                  "X-Degraded" from a degradation plan answering from cache */
     double calls_per_pv;      /* requests one page view causes (0: unknown) */
+    char *scrape;             /* owned, or NULL: the subsystem's Prometheus metrics URL,
+                                 scraped during runs and searches (observe/) */
 } loadplan_subsystem;
 
 struct loadplan;

@@ -140,7 +140,7 @@ static void add_tls(cJSON *gen, const generator_health *g)
 cJSON *results_to_json(const run_result *r, const results_meta *m)
 {
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", "crest.results/1");
+    cJSON_AddStringToObject(root, "schema", RESULTS_SCHEMA);
     cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
     cJSON_AddStringToObject(root, "started_at", r->started_at);
     jsonio_add_string_or_null(root, "command", m->command);
@@ -438,8 +438,9 @@ int results_read(const char *path, run_result *out)
     int rc = -1;
     if (jsonio_get_string(path, "", root, "schema", 1, &schema) != 0)
         goto out;
-    if (strcmp(schema, "crest.results/1") != 0) {
-        crest_error_at(path, 0, "schema: expected \"crest.results/1\", found \"%s\"", schema);
+    if (strcmp(schema, RESULTS_SCHEMA) != 0 && strcmp(schema, "crest.results/1") != 0) {
+        crest_error_at(path, 0, "schema: expected \"%s\" (or \"crest.results/1\"), found \"%s\"",
+                       RESULTS_SCHEMA, schema);
         goto out;
     }
     const cJSON *subs = cJSON_GetObjectItemCaseSensitive(root, "subsystems");

@@ -1,4 +1,4 @@
-/* results.h: results.json (docs/results-format.md, "crest.results/1"):
+/* results.h: results.json (docs/results-format.md, "crest.results/2"):
  * writing a run's result atomically, and reading one back into a
  * run_result with its histograms decoded (for compare and report). */
 #ifndef CREST_RESULTS_H
@@ -11,6 +11,9 @@
 #include "loadgen/shard.h"
 #include "loadgen/stats.h"
 #include "loadgen/threshold.h"
+
+/* /2 added "targets" (scraped metrics, observe/); /1 files still read. */
+#define RESULTS_SCHEMA "crest.results/2"
 
 /* One evaluated gate. */
 typedef struct threshold_result {

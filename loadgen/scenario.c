@@ -376,7 +376,8 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
 static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
 {
     static const char *const keys[] = {"description", "weight", "calls_per_pv", "slo", "shed",
-                                       "shed_header", "thresholds", "abort", "endpoints", NULL};
+                                       "shed_header", "scrape", "thresholds", "abort", "endpoints",
+                                       NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", NULL};
     char path[128], sub[192], f[96];
     snprintf(path, sizeof path, "subsystems.%s", sj->string);
@@ -453,6 +454,19 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
                                  "!#$%%&'*+-.^_`|~), e.g. \"X-Degraded\"; found \"%s\"",
                                  sizeof s->shed_header - 1, sh);
         snprintf(s->shed_header, sizeof s->shed_header, "%s", sh);
+    }
+    const char *scrape;
+    int has_scrape = scenario_get_string(L, path, sj, "scrape", 0, &scrape);
+    if (has_scrape < 0)
+        return -1;
+    if (has_scrape == 0) {
+        snprintf(sub, sizeof sub, "%s.scrape", path);
+        if ((strncmp(scrape, "http://", 7) != 0 && strncmp(scrape, "https://", 8) != 0) ||
+            strlen(scrape) >= sizeof s->scrape || strchr(scrape, ' '))
+            return scenario_fail(L, sub, "expected the URL of the subsystem's Prometheus metrics "
+                        "(http://host:port/metrics, under %zu characters); found \"%s\"",
+                        sizeof s->scrape, scrape);
+        snprintf(s->scrape, sizeof s->scrape, "%s", scrape);
     }
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(sj, "endpoints");
     snprintf(sub, sizeof sub, "%s.endpoints", path);
@@ -555,6 +569,8 @@ static void build_subsystems(loader *L)
         ps->nshed = s->nshed;
         if (s->shed_header[0] && !(ps->shed_header = strdup(s->shed_header)))
             abort();   /* as loadplan_add_subsystem: no way on without memory */
+        if (s->scrape[0] && !(ps->scrape = strdup(s->scrape)))
+            abort();
         double sum = 0;
         for (size_t e = 0; e < s->nendpoints; e++)
             sum += s->endpoints[e].weight;

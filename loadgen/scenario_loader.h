@@ -31,6 +31,7 @@ typedef struct parsed_subsystem {
     int shed[MAX_SHED];
     size_t nshed;
     char shed_header[128];    /* "" none */
+    char scrape[512];         /* "" none: the subsystem's Prometheus metrics URL */
     parsed_endpoint *endpoints;
     size_t nendpoints;
     int keep;                 /* survives --only */

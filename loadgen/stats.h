@@ -100,6 +100,8 @@ typedef struct run_result {
     double timeline_start;   /* epoch seconds of the timeline's t = 0 (shared with --start-at) */
     double late_s;           /* with --start-at: how late the generator was ready (<= 0: on time) */
     char target[512];
+    uint64_t measure_start_ns; /* CLOCK_MONOTONIC start of the measured window (this
+                                  process only: aligns scraped metrics; not saved) */
 } run_result;
 
 /* A generator thread busier than this share of its wall time marks the run

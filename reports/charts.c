@@ -264,6 +264,8 @@ static int time_chart(chart_set *cs, const rep_results *r, const char *name, tim
         return -1;
     }
     fprintf(s.f, "set xlabel 'time (s)'\nset ylabel '%s'\n", ylabel);
+    if (n > 1)   /* the scraped metrics' charts use the same axis */
+        fprintf(s.f, "set xrange [%g:%g]\n", r->points[0].t, r->points[n - 1].t);
     if (log_y)
         maybe_log_y(s.f, m, n, nc);
     else
@@ -963,6 +965,9 @@ static int plan_chart(chart_set *cs, const rep_plan *p)
                      "Plan: demand vs capacity");
 }
 
+static int target_charts(chart_set *cs, const report_inputs *in);
+static int resource_charts(chart_set *cs, const report_inputs *in);
+
 int charts_render(const report_inputs *in, chart_set *cs)
 {
     memset(cs, 0, sizeof *cs);
@@ -973,7 +978,8 @@ int charts_render(const report_inputs *in, chart_set *cs)
     }
     const rep_results *r = in->results;
     if (r && r->npoints) {
-        if (rate_chart(cs, r) != 0 || latency_chart(cs, r, in->capacity) != 0)
+        if (rate_chart(cs, r) != 0 || latency_chart(cs, r, in->capacity) != 0 ||
+            target_charts(cs, in) != 0)
             return -1;
     }
     if (r && spectrum_chart(cs, r) != 0)
@@ -985,6 +991,8 @@ int charts_render(const report_inputs *in, chart_set *cs)
         if (search_chart(cs, &in->capacity->subs[i]) != 0 ||
             usl_chart(cs, &in->capacity->subs[i]) != 0)
             return -1;
+    if (in->capacity && resource_charts(cs, in) != 0)
+        return -1;
     for (size_t i = 0; in->forecast && i < in->forecast->nseries; i++)
         if (forecast_chart(cs, in->forecast, &in->forecast->series[i], in->plan) != 0)
             return -1;
@@ -1004,4 +1012,201 @@ void charts_free(chart_set *cs)
     free(cs->items);
     free(cs->gnuplot);
     memset(cs, 0, sizeof *cs);
+}
+
+/* ---- scraped metrics (results.json "targets", capacity.json steps'
+ * "resources"; docs/observe.md) ---- */
+
+#define MAX_TARGET_CHARTS 12          /* families charted per target */
+#define MAX_FAMILY_LINES 10           /* label sets per family chart (the largest kept) */
+
+/* The family part of a series name: up to '{' or ' ' (" p99"). */
+static size_t family_len(const char *name)
+{
+    return strcspn(name, "{ ");
+}
+
+static double series_max(const cJSON *values)
+{
+    double m = -INFINITY;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, values)
+        if (cJSON_IsNumber(v) && v->valuedouble > m)
+            m = v->valuedouble;
+    return m;
+}
+
+/* One chart: every series of TARGET whose family is FAM (the largest
+ * MAX_FAMILY_LINES), on the run's time axis X0..X1. */
+static int family_chart(chart_set *cs, const char *target, const cJSON *series, const char *fam,
+                        size_t fl, double x0, double x1)
+{
+    const cJSON *picked[MAX_FAMILY_LINES], *s;
+    size_t n = 0;
+    cJSON_ArrayForEach(s, series) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name"));
+        const cJSON *vals = cJSON_GetObjectItemCaseSensitive(s, "values");
+        if (!name || !cJSON_IsArray(vals) || family_len(name) != fl || strncmp(name, fam, fl))
+            continue;
+        double m = series_max(vals);
+        if (n < MAX_FAMILY_LINES) {
+            picked[n++] = s;
+            continue;
+        }
+        size_t low = 0;   /* replace the smallest kept one when this is larger */
+        for (size_t i = 1; i < n; i++)
+            if (series_max(cJSON_GetObjectItemCaseSensitive(picked[i], "values")) <
+                series_max(cJSON_GetObjectItemCaseSensitive(picked[low], "values")))
+                low = i;
+        if (m > series_max(cJSON_GetObjectItemCaseSensitive(picked[low], "values")))
+            picked[low] = s;
+    }
+    if (!n)
+        return 0;
+    script sc;
+    if (script_begin(&sc, 600, 300) != 0)
+        return -1;
+    FILE *f = sc.f;
+    const char *unit =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(picked[0], "unit"));
+    fprintf(f, "set xlabel 'time (s)'\nset xrange [%g:%g]\nset yrange [0:*]\nset ylabel ", x0,
+            x1 > x0 ? x1 : x0 + 1);
+    text_gnuplot(f, unit && unit[0] ? unit : "value", LABEL_MAX);
+    fputc('\n', f);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(f, "$s%zu << EOD\n", k);
+        const cJSON *v;
+        int i = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(picked[k], "values")) {
+            fprintf(f, " %d", i++);
+            val(f, cJSON_IsNumber(v) ? v->valuedouble : NAN);
+            fputc('\n', f);
+        }
+        fputs("EOD\n", f);
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(picked[k], "name"));
+        fprintf(f, "%s$s%zu using 1:2 with lines lw 2 lc rgb '%s' title ", k ? ", \\\n  " : "plot ",
+                k, palette[k % NPALETTE]);
+        text_gnuplot(f, name[fl] ? name + fl : name, LABEL_MAX);
+    }
+    fputc('\n', f);
+    char title[256];
+    snprintf(title, sizeof title, "%s: %.*s", target, (int)(fl > 160 ? 160 : fl), fam);
+    return add_chart(cs, CHART_RUN, 0, &sc,
+                     "Scraped from the target during the run, on the run's per-second axis "
+                     "(counters as rates per second).", "%s", title);
+}
+
+/* Per scrape target of results.json, a chart per metric family, after the
+ * latency chart and on its time axis. */
+static int target_charts(chart_set *cs, const report_inputs *in)
+{
+    const rep_results *r = in->results;
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(in->roots[REP_RESULTS], "targets");
+    if (!r || !r->npoints || !cJSON_IsArray(targets))
+        return 0;
+    double x0 = r->points[0].t, x1 = r->points[r->npoints - 1].t;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, targets) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "name"));
+        const cJSON *series = cJSON_GetObjectItemCaseSensitive(t, "series"), *s;
+        if (!name || !cJSON_IsArray(series))
+            continue;
+        const char *done[MAX_TARGET_CHARTS];
+        size_t ndone = 0;
+        cJSON_ArrayForEach(s, series) {
+            const char *sn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "name"));
+            if (!sn || ndone == MAX_TARGET_CHARTS)
+                continue;
+            size_t fl = family_len(sn), k;
+            for (k = 0; k < ndone; k++)
+                if (family_len(done[k]) == fl && strncmp(done[k], sn, fl) == 0)
+                    break;
+            if (k < ndone)
+                continue;
+            done[ndone++] = sn;
+            if (family_chart(cs, name, series, sn, fl, x0, x1) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* For one searched subsystem (capacity.json object SUB): every resource
+ * with a known limit, as % of it, against the step's offered rate. */
+static int resource_chart(chart_set *cs, const cJSON *sub)
+{
+    const char *subname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sub, "name"));
+    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(sub, "steps"), *st;
+    const char *keys[MAX_FAMILY_LINES][2];   /* target, series */
+    size_t nk = 0;
+    cJSON_ArrayForEach(st, steps) {
+        const cJSON *res;
+        cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(st, "resources")) {
+            const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "target"));
+            const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "series"));
+            const cJSON *lim = cJSON_GetObjectItemCaseSensitive(res, "limit");
+            if (!t || !s || !cJSON_IsNumber(lim) || lim->valuedouble <= 0)
+                continue;
+            size_t k;
+            for (k = 0; k < nk; k++)
+                if (!strcmp(keys[k][0], t) && !strcmp(keys[k][1], s))
+                    break;
+            if (k == nk && nk < MAX_FAMILY_LINES) {
+                keys[nk][0] = t;
+                keys[nk][1] = s;
+                nk++;
+            }
+        }
+    }
+    if (!nk || !subname)
+        return 0;
+    script sc;
+    if (script_begin(&sc, 600, 340) != 0)
+        return -1;
+    FILE *f = sc.f;
+    fputs("set xlabel 'offered rate (req/s)'\nset ylabel '% of limit'\nset yrange [0:*]\n", f);
+    for (size_t k = 0; k < nk; k++) {
+        fprintf(f, "$r%zu << EOD\n", k);
+        cJSON_ArrayForEach(st, steps) {
+            const cJSON *rate = cJSON_GetObjectItemCaseSensitive(st, "rate"), *res;
+            cJSON_ArrayForEach(res, cJSON_GetObjectItemCaseSensitive(st, "resources")) {
+                const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "target"));
+                const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "series"));
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(res, "value");
+                const cJSON *lim = cJSON_GetObjectItemCaseSensitive(res, "limit");
+                if (t && s && !strcmp(t, keys[k][0]) && !strcmp(s, keys[k][1]) &&
+                    cJSON_IsNumber(rate) && cJSON_IsNumber(v) && cJSON_IsNumber(lim) &&
+                    lim->valuedouble > 0) {
+                    val(f, rate->valuedouble);
+                    val(f, 100.0 * v->valuedouble / lim->valuedouble);
+                    fputc('\n', f);
+                }
+            }
+        }
+        fputs("EOD\n", f);
+    }
+    for (size_t k = 0; k < nk; k++) {
+        char label[200];
+        snprintf(label, sizeof label, "%s %s", keys[k][0], keys[k][1]);
+        fprintf(f, "%s$r%zu using 1:2 smooth unique with linespoints pt 7 ps 0.6 lw 2 "
+                   "lc rgb '%s' title ", k ? ", \\\n  " : "plot ", k, palette[k % NPALETTE]);
+        text_gnuplot(f, label, LABEL_MAX);
+    }
+    fputc('\n', f);
+    return add_chart(cs, CHART_CAPACITY, 0, &sc,
+                     "The targets' resources at each step's offered rate, as a share of their "
+                     "limits (scraped during the step's measured window).",
+                     "%.*s: resources against offered rate", LABEL_MAX, subname);
+}
+
+static int resource_charts(chart_set *cs, const report_inputs *in)
+{
+    const cJSON *subs = cJSON_GetObjectItemCaseSensitive(in->roots[REP_CAPACITY], "subsystems");
+    const cJSON *sub;
+    cJSON_ArrayForEach(sub, subs)
+        if (resource_chart(cs, sub) != 0)
+            return -1;
+    return 0;
 }

@@ -1,5 +1,5 @@
 /* compare.h: telling a real regression from noise between two runs
- * (results.json, schema crest.results/1). Used by `crest compare` and by
+ * (results.json, schema crest.results/2 or /1). Used by `crest compare` and by
  * `crest run --baseline FILE`.
  *
  * Each scope (the total and every subsystem present in both runs) is

@@ -18,6 +18,7 @@
 #include "reports/charts.h"
 #include "reports/replay_sections.h"
 #include "reports/report.h"
+#include "reports/report_json.h"
 #include "reports/report_text.h"
 #include "reports/verdict.h"
 
@@ -378,6 +379,46 @@ static void run_tested(FILE *f, const report_inputs *in, const rep_results *r)
     fputs("</p>\n", f);
 }
 
+/* results.json's scrape targets: scrapes, failures by kind and the last
+ * error, so a target that could not be read shows (docs/observe.md). */
+static void scrape_table(FILE *f, const report_inputs *in)
+{
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(in->roots[REP_RESULTS], "targets");
+    if (!cJSON_IsArray(targets) || cJSON_GetArraySize(targets) == 0)
+        return;
+    char b[32];
+    fputs("<h3>Scrape targets</h3>\n<table><tr><th class=\"t\">target</th><th class=\"t\">URL"
+          "</th><th>scrapes</th><th>failed</th><th class=\"t\">failures by kind</th>"
+          "<th class=\"t\">last error</th></tr>\n", f);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, targets) {
+        double failures = rj_num(t, "failures");
+        fprintf(f, "<tr class=\"%s\"><td class=\"t\">",
+                failures > 0 ? report_level_class(REP_LEVEL_TIGHT) : "");
+        h(f, in, rj_str(t, "name"));
+        fputs("</td><td class=\"t\"><code>", f);
+        h(f, in, rj_str(t, "url"));
+        fputs("</code></td>", f);
+        cell_num(f, rj_num(t, "scrapes"), 0);
+        cell_num(f, failures, 0);
+        fputs("<td class=\"t\">", f);
+        const cJSON *kind;
+        int first = 1;
+        cJSON_ArrayForEach(kind, cJSON_GetObjectItemCaseSensitive(t, "failed")) {
+            if (!cJSON_IsNumber(kind) || kind->valuedouble <= 0)
+                continue;
+            fputs(first ? "" : ", ", f);
+            h(f, in, kind->string);
+            fprintf(f, " %s", fmt_num(b, kind->valuedouble, 0));
+            first = 0;
+        }
+        fputs("</td><td class=\"t\">", f);
+        h(f, in, rj_str(t, "last_error"));
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
 static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
 {
     const rep_results *r = in->results;
@@ -455,6 +496,7 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
         block_cells(f, t);
         fputs("</table>\n", f);
     }
+    scrape_table(f, in);
     baseline_table(f, in, &r->baseline);
     counts_table(f, t);
     fputs("</section>\n", f);
@@ -544,6 +586,11 @@ static void capacity_section(FILE *f, const report_inputs *in, const chart_set *
         cell_num(f, s->upper_bound_rps, 1);
         fputs("<td class=\"t\">", f);
         h(f, in, s->limited_by);
+        if (s->resource_at_capacity) {   /* what the targets' metrics say ran out */
+            fputs("<br><small>nearest its limit: ", f);
+            h(f, in, s->resource_at_capacity);
+            fputs("</small>", f);
+        }
         fputs("</td><td class=\"t\"><code>", f);
         h(f, in, s->slo_expr);
         fprintf(f, "</code></td><td>%zu</td>", s->nsteps);

@@ -111,6 +111,7 @@ int report_read_capacity(report_inputs *in, const cJSON *root, const char *path)
         cs->upper_bound_rps = rj_num(s, "upper_bound_rps");
         cs->at_least = rj_bool(s, "at_least", 0);
         cs->limited_by = rj_str(s, "limited_by");
+        cs->resource_at_capacity = rj_str(s, "resource_at_capacity");
         cs->generator_limited = rj_bool(s, "generator_limited", 0);
         if (read_steps(cs, rj_arr(s, "steps")) != 0 || read_usl(&cs->usl, rj_obj(s, "usl")) != 0)
             return -1;

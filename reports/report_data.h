@@ -117,6 +117,7 @@ typedef struct rep_capsub {
     double capacity_rps, upper_bound_rps; /* NAN when null */
     int at_least, generator_limited;
     const char *limited_by;
+    const char *resource_at_capacity; /* scraped resource nearest its limit there, or NULL */
     rep_step *steps;
     size_t nsteps;
     rep_usl usl;

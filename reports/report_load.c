@@ -31,9 +31,13 @@ int report_schema_kind(const char *schema)
         return -1;
     for (int k = 0; k < REP_NKINDS; k++) {
         char want[48];
-        snprintf(want, sizeof want, "crest.%s/1", kind_names[k]);
-        if (strcmp(schema, want) == 0)
-            return k;
+        /* results and capacity files are at version 2 (scraped metrics); 1 still reads */
+        int newest = k == REP_RESULTS || k == REP_CAPACITY ? 2 : 1;
+        for (int v = 1; v <= newest; v++) {
+            snprintf(want, sizeof want, "crest.%s/%d", kind_names[k], v);
+            if (strcmp(schema, want) == 0)
+                return k;
+        }
     }
     return -1;
 }
@@ -48,8 +52,8 @@ static int load_file(report_inputs *in, const char *path)
     int kind = report_schema_kind(schema);
     if (kind < 0) {
         if (schema)
-            crest_error_at(path, 0, "unknown schema '%s'; expected one of crest.results/1, "
-                           "crest.capacity/1, crest.forecast/1, crest.plan/1", schema);
+            crest_error_at(path, 0, "unknown schema '%s'; expected one of crest.results/2, "
+                           "crest.capacity/2, crest.forecast/1, crest.plan/1", schema);
         else
             crest_error_at(path, 0, "no \"schema\" string at the top level; expected a crest "
                            "results, capacity, forecast or plan file");

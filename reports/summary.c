@@ -216,6 +216,14 @@ static int capacity_section(FILE *f, const rep_capacity *c)
             return -1;
     }
     table_print(f, &tb);
+    for (size_t i = 0; i < c->nsubs; i++)
+        if (c->subs[i].resource_at_capacity) {
+            fputs("  ", f);
+            text_plain(f, c->subs[i].name);
+            fputs(" at capacity, nearest its limit: ", f);
+            text_plain(f, c->subs[i].resource_at_capacity);
+            fputc('\n', f);
+        }
     return 0;
 }
 

@@ -40,6 +40,7 @@ enum route {
     ROUTE_PING = TESTBED_NSUB,
     ROUTE_STATS,
     ROUTE_STATS_RESET,
+    ROUTE_METRICS,
     ROUTE_NOT_FOUND
 };
 
@@ -190,7 +191,8 @@ static const char *reason(int status)
 
 /* Appends a complete response. EXTRA is more header lines (each ending in
  * CRLF) or "". Without keep-alive the connection closes once written. */
-static void respond(conn *c, int status, const char *extra, const char *body, size_t body_len)
+static void respond_typed(conn *c, int status, const char *type, const char *extra,
+                          const char *body, size_t body_len)
 {
     if (!c->keep_alive)
         c->closing = 1;
@@ -200,14 +202,19 @@ static void respond(conn *c, int status, const char *extra, const char *body, si
         return;
     }
     int n = snprintf(c->out + c->out_len, c->out_cap - c->out_len,
-                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
                      "Content-Length: %zu\r\n%s%s\r\n",
-                     status, reason(status), body_len, extra,
+                     status, reason(status), type, body_len, extra,
                      !c->keep_alive ? "Connection: close\r\n"
                      : c->http10 ? "Connection: keep-alive\r\n" : "");
     c->out_len += (size_t)n;
     memcpy(c->out + c->out_len, body, send_body);
     c->out_len += send_body;
+}
+
+static void respond(conn *c, int status, const char *extra, const char *body, size_t body_len)
+{
+    respond_typed(c, status, "application/json", extra, body, body_len);
 }
 
 static void respond_json(conn *c, int status, const char *extra, const char *fmt, ...)
@@ -284,6 +291,8 @@ static int route_of(const char *url, size_t len)
         return ROUTE_STATS;
     if (plen == 14 && memcmp(p, "/__stats/reset", 14) == 0)
         return ROUTE_STATS_RESET;
+    if (plen == 8 && memcmp(p, "/metrics", 8) == 0)
+        return ROUTE_METRICS;
     if (plen < 2 || p[0] != '/')
         return ROUTE_NOT_FOUND;
     const char *seg = p + 1, *seg_end = seg;
@@ -305,6 +314,19 @@ static void respond_stats(conn *c)
     size_t n = strlen(text);
     text[n] = '\n';    /* replaces the NUL; length passed explicitly */
     respond(c, 200, "Cache-Control: no-store\r\n", text, n + 1);
+    free(text);
+}
+
+/* GET /metrics: the same counters in the Prometheus exposition format. */
+static void respond_metrics(conn *c)
+{
+    char *text = testbed_metrics_text(c->srv->subs, TESTBED_NSUB, &c->srv->other);
+    if (!text) {
+        respond_json(c, 500, "", "{\"error\":\"out of memory\"}\n");
+        return;
+    }
+    respond_typed(c, 200, "text/plain; version=0.0.4; charset=utf-8",
+                  "Cache-Control: no-store\r\n", text, strlen(text));
     free(text);
 }
 
@@ -339,6 +361,14 @@ static int dispatch(conn *c)
         }
         srv->other.stats++;
         respond_stats(c);
+        break;
+    case ROUTE_METRICS:
+        if (method != HTTP_GET && method != HTTP_HEAD) {
+            respond_json(c, 405, "Allow: GET, HEAD\r\n", "{\"error\":\"use GET\"}\n");
+            break;
+        }
+        srv->other.stats++;
+        respond_metrics(c);
         break;
     case ROUTE_STATS_RESET:
         if (method != HTTP_POST) {

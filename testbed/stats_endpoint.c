@@ -1,4 +1,9 @@
 /* stats_endpoint.c: see stats_endpoint.h. Not a hot path: built with cJSON per request. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "testbed/stats_endpoint.h"
 
 static void add_counters(cJSON *o, const sim_counters *n, long in_flight, long queued, long busy)
@@ -72,4 +77,85 @@ cJSON *testbed_stats_json(sim_subsystem *const *subs, int nsubs,
         cJSON_AddNumberToObject(o, "idle_closed", (double)other->idle_closed);
     }
     return doc;
+}
+
+typedef struct text_buf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} text_buf;
+
+static void tput(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tput(text_buf *b, const char *fmt, ...)
+{
+    while (!b->oom) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        char *s = realloc(b->s, b->cap * 2 + (size_t)(n > 0 ? n : 0));
+        if (!s)
+            b->oom = 1;
+        else
+            b->s = s, b->cap = b->cap * 2 + (size_t)(n > 0 ? n : 0);
+    }
+}
+
+char *testbed_metrics_text(sim_subsystem *const *subs, int nsubs,
+                           const testbed_other_counters *other)
+{
+    text_buf b = {malloc(8192), 0, 8192, 0};
+    if (!b.s)
+        return NULL;
+    static const struct {
+        const char *name, *type, *help;
+    } fam[] = {
+        {"crest_testbed_requests_total", "counter", "Requests that reached the subsystem."},
+        {"crest_testbed_served_total", "counter", "Requests served (degraded included)."},
+        {"crest_testbed_degraded_total", "counter", "Requests served degraded (X-Degraded)."},
+        {"crest_testbed_rejected_total", "counter", "Requests rejected (queue full 503, rate 429)."},
+        {"crest_testbed_errors_total", "counter", "Injected 500s and connection resets."},
+        {"crest_testbed_busy_workers", "gauge", "Workers serving a request now."},
+        {"crest_testbed_busy_workers_limit", "gauge", "Workers configured."},
+        {"crest_testbed_queue_length", "gauge", "Requests waiting for a worker."},
+        {"crest_testbed_queue_length_limit", "gauge", "Waiting requests allowed (more: 503)."},
+        {"crest_testbed_in_flight", "gauge", "Requests accepted and not answered."},
+    };
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        tput(&b, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name,
+             fam[f].type);
+        for (int i = 0; i < nsubs; i++) {
+            const sim_subsystem *s = subs[i];
+            const sim_counters *n = sim_get_counters(s);
+            const subsystem_config *cfg = sim_config(s);
+            const char *sub = sim_name(s);
+            unsigned long long v[] = {n->requests, n->served, n->degraded, 0,
+                                      n->errors_500 + n->resets, (unsigned long long)sim_busy_workers(s),
+                                      (unsigned long long)cfg->workers,
+                                      (unsigned long long)sim_queue_length(s),
+                                      (unsigned long long)cfg->queue_limit,
+                                      (unsigned long long)sim_in_flight(s)};
+            if (f == 3) {
+                tput(&b, "%s{subsystem=\"%s\",reason=\"503\"} %llu\n", fam[f].name, sub,
+                     (unsigned long long)n->rejected_503);
+                tput(&b, "%s{subsystem=\"%s\",reason=\"429\"} %llu\n", fam[f].name, sub,
+                     (unsigned long long)n->rejected_429);
+            } else if (f != 8 || cfg->queue_limit > 0) {
+                tput(&b, "%s{subsystem=\"%s\"} %llu\n", fam[f].name, sub, v[f]);
+            }
+        }
+    }
+    tput(&b, "# HELP crest_testbed_connections_accepted_total Connections accepted.\n"
+             "# TYPE crest_testbed_connections_accepted_total counter\n"
+             "crest_testbed_connections_accepted_total %llu\n",
+         (unsigned long long)other->connections_accepted);
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
 }

@@ -24,4 +24,13 @@ typedef struct testbed_other_counters {
 cJSON *testbed_stats_json(sim_subsystem *const *subs, int nsubs,
                           const testbed_other_counters *other, double uptime_s);
 
+/* The same per-subsystem state in the Prometheus text exposition format
+ * (GET /metrics; names in docs/testbed.md): requests, served, degraded,
+ * rejected by reason, errors (counters); busy workers, queue length and
+ * in-flight (gauges), with the configured workers and queue limit as
+ * their *_limit siblings so that a scraper can tell how close each is to
+ * its limit. Caller frees; NULL when out of memory. */
+char *testbed_metrics_text(sim_subsystem *const *subs, int nsubs,
+                           const testbed_other_counters *other);
+
 #endif

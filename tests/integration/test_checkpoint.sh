@@ -38,7 +38,7 @@ test_kill9_mid_run_leaves_valid_partial_results() {
     kill -9 "$pid"
     wait "$pid" 2>/dev/null || true
     jq -e . "$TMP/k9.json" > /dev/null || fail "not valid JSON after kill -9"
-    assert_eq "$(json "$TMP/k9.json" .schema)" "crest.results/1" "schema"
+    assert_eq "$(json "$TMP/k9.json" .schema)" "crest.results/2" "schema"
     assert_eq "$(json "$TMP/k9.json" .partial)" "true" "marked partial" || { cat "$TMP/run.log" >&2; jq -c .summary "$TMP/k9.json" >&2; return 1; }
     assert_cmp "$(json "$TMP/k9.json" .summary.ok) > 0" "ok requests in the checkpoint"
     assert_cmp "$(json "$TMP/k9.json" '.timeseries | length') >= 1" "seconds in the checkpoint"
@@ -115,7 +115,7 @@ test_kill9_mid_search_leaves_valid_partial_capacity() {
     wait_file "$TMP/cap.json"
     kill -9 "$pid"
     wait "$pid" 2>/dev/null || true
-    assert_eq "$(json "$TMP/cap.json" .schema)" "crest.capacity/1" "schema"
+    assert_eq "$(json "$TMP/cap.json" .schema)" "crest.capacity/2" "schema"
     assert_eq "$(json "$TMP/cap.json" .partial)" "true" "marked partial"
     assert_cmp "$(json "$TMP/cap.json" '.subsystems[0].steps | length') >= 1" "steps kept"
     assert_eq "$(json "$TMP/cap.json" '.subsystems[0].interrupted')" "true" "not finished"

@@ -29,8 +29,8 @@ test_drill_writes_every_stage() {
              timeseries.csv; do
         [ -s "$TMP/drill/$f" ] || { tail -30 "$TMP/drill.out" >&2; fail "$f missing"; }
     done
-    assert_eq "$(json "$TMP/drill/capacity.json" .schema)" "crest.capacity/1" "capacity schema"
-    assert_eq "$(json "$TMP/drill/results.json" .schema)" "crest.results/1" "results schema"
+    assert_eq "$(json "$TMP/drill/capacity.json" .schema)" "crest.capacity/2" "capacity schema"
+    assert_eq "$(json "$TMP/drill/results.json" .schema)" "crest.results/2" "results schema"
     assert_eq "$(json "$TMP/drill/forecast.json" .schema)" "crest.forecast/1" "forecast schema"
     assert_eq "$(json "$TMP/drill/plan.json" .schema)" "crest.plan/1" "plan schema"
     grep -q "report at $TMP/drill/index.html" "$TMP/drill.out"
@@ -80,6 +80,36 @@ test_drill_replay_matches_the_scenario() {
     dropped=$(json "$TMP/drill/results.json" .summary.dropped)
     cancelled=$(json "$TMP/drill/results.json" .summary.cancelled)
     assert_eq "$((ok + shed + errors + dropped + cancelled))" "$scheduled" "accounting identity"
+}
+
+# The drill scrapes the embedded testbed's /metrics: its series on the
+# replay's seconds, the resource nearest its limit at each capacity (cart's
+# 4 workers), and both in the report (docs/observe.md).
+test_drill_observes_the_testbed() {
+    drill_once
+    local r="$TMP/drill/results.json" c="$TMP/drill/capacity.json" n busy
+    n=$(jq '.timeseries | length' "$r")
+    busy='.targets[] | select(.name == "testbed") | .series[]
+          | select(.name == "crest_testbed_busy_workers{subsystem=\"cart\"}")'
+    assert_eq "$(jq "[$busy | .values | length][0]" "$r")" "$n" "cart busy workers: one value a second"
+    assert_cmp "$(jq "[$busy | .values[] | select(. != null)] | length" "$r") >= $n - 1" \
+        "cart busy workers: values in the replay's seconds"
+    jq -e "[$busy | .values[] | select(. != null) | select(. < 0 or . > 4)] | length == 0" "$r" \
+        > /dev/null || fail "cart busy workers outside 0..4"
+    local named
+    named=$(jq -r '.subsystems[] | select(.name == "cart") | .resource_at_capacity' "$c")
+    case $named in
+        "testbed crest_testbed_busy_workers{subsystem=\"cart\"}"*) ;;
+        *) fail "cart's capacity names '$named', not cart's busy workers" ;;
+    esac
+    grep -qF "cart at capacity, nearest its limit: $named" "$TMP/drill/summary.txt" ||
+        fail "summary.txt does not name cart's resource"
+    grep -qE "^ +at [0-9.,]+/s nearest its limit: testbed crest_testbed_busy_workers" \
+        "$TMP/drill.out" || fail "the search's result line does not name the resource"
+    grep -q "testbed: crest_testbed_busy_workers" "$TMP/drill/index.html" ||
+        fail "no chart of the testbed's busy workers in the report"
+    grep -q "cart: resources against offered rate" "$TMP/drill/index.html" ||
+        fail "no resource curve in the capacity section"
 }
 
 test_drill_report_renders_in_chromium() {

@@ -91,7 +91,7 @@ test_results_survive_a_failed_write() {
     local saved
     saved=$(grep -o "written to '[^']*' instead" "$TMP/err" | sed "s/written to '//; s/' instead$//")
     [ -n "$saved" ] || fail "no saved copy named: $(cat "$TMP/err")"
-    assert_eq "$(json "$saved" .schema)" "crest.results/1" "the saved results"
+    assert_eq "$(json "$saved" .schema)" "crest.results/2" "the saved results"
     assert_cmp "$(json "$saved" .summary.ok) > 100" "the saved results hold the run"
 }
 
@@ -99,7 +99,7 @@ test_stdout_output() {
     start_testbed
     run_rc "$TESTBED_URL/cms/home" -R 100 -d 1s --max-loop-lag 1s -o -
     assert_eq "$RC" 0 "exit code"
-    assert_eq "$(jq -r .schema "$TMP/out")" "crest.results/1" "stdout is results.json alone"
+    assert_eq "$(jq -r .schema "$TMP/out")" "crest.results/2" "stdout is results.json alone"
     grep -q "Latency from intended send time" "$TMP/err" || fail "the summary is not on stderr"
     [ ! -e ./- ] || fail "a file named - was created"
     # A symlink to a device stays a symlink (no temp-and-rename over it).
@@ -113,7 +113,7 @@ test_stdout_output() {
     ln -s "$TMP/real.json" "$TMP/link2"
     run_rc "$TESTBED_URL/cms/home" -R 50 -d 1s --max-loop-lag 1s --quiet -o "$TMP/link2"
     [ -L "$TMP/link2" ] || fail "the symlink to a file was replaced"
-    assert_eq "$(json "$TMP/real.json" .schema)" "crest.results/1" "the file behind the link"
+    assert_eq "$(json "$TMP/real.json" .schema)" "crest.results/2" "the file behind the link"
 }
 
 # The progress lines' "done N/s" are the time series' per-second answers.

@@ -32,7 +32,7 @@ test_relaxed_capacity_and_rate_limit() {
         "${FAST[@]}" --out "$out" > "$TMP/relaxed.log" 2>&1 || { cat "$TMP/relaxed.log" >&2; return 1; }
     end=$(date +%s)
     cat "$TMP/relaxed.log" >&2
-    assert_eq "$(json "$out" .schema)" "crest.capacity/1" "schema"
+    assert_eq "$(json "$out" .schema)" "crest.capacity/2" "schema"
     assert_eq "$(json "$out" '.subsystems | length')" 2 "two subsystems (no full-link with --only)"
     assert_eq "$(json "$out" '.subsystems[0].name')" cart "first subsystem"
     # p99 breaks its loose bound, or (still under it) cart falls behind its arrivals

@@ -4,7 +4,8 @@
 #
 # Each test runs one short real command (validate, usl, forecast, plan,
 # report with gnuplot charts, compare, an ad hoc run, a scenario run with
-# feeders and templates, the embedded testbed, a search) and fails on any
+# feeders and templates, the embedded testbed, a search with --scrape,
+# --metrics-listen and --hlog) and fails on any
 # memcheck error or a definite/indirect leak (valgrind exits 99 then, and its
 # log must say "ERROR SUMMARY: 0 errors"). Under valgrind crest runs far
 # slower, so the loads are tiny and a "generator-limited" verdict (exit 3) is
@@ -103,7 +104,7 @@ test_run_adhoc() {
     vg run run --url "$TESTBED_URL/cart/x" -R 100 -d 2s --quiet --out "$TMP/results.json" \
         --transport native
     expect_rc 0 3
-    assert_eq "$(json "$TMP/results.json" .schema)" "crest.results/1" "results schema"
+    assert_eq "$(json "$TMP/results.json" .schema)" "crest.results/2" "results schema"
     assert_eq "$(json "$TMP/results.json" .generator.transport)" "native" "transport"
     # the curl transport too, closed loop with a POST body
     vg run-curl run --url "$TESTBED_URL/cart/add" -c 4 -d 1s --body 'sku=1' --quiet \
@@ -199,10 +200,16 @@ test_run_checkpoints_and_fallback() {
 
 test_search() {
     start_testbed
+    # with the observers on (observe/: scraper thread, metrics server, hlog)
     vg search search --url "$TESTBED_URL/cart/x" --slo 'p99<1s' --step 1s --warmup 0.2s \
-        --max-rate 200 --start-rate 100 --checkpoint 1s --out "$TMP/capacity.json"
+        --max-rate 200 --start-rate 100 --checkpoint 1s --out "$TMP/capacity.json" \
+        --scrape "tb=$TESTBED_URL/metrics" --metrics-listen "127.0.0.1:$(free_port)" \
+        --hlog "$TMP/search.hlog"
     expect_rc 0 3
-    assert_eq "$(json "$TMP/capacity.json" .schema)" "crest.capacity/1" "capacity schema"
+    assert_eq "$(json "$TMP/capacity.json" .schema)" "crest.capacity/2" "capacity schema"
+    assert_cmp "$(json "$TMP/capacity.json" '[.subsystems[0].steps[].resources // [] | length] | add') > 0" \
+        "the steps' scraped resources"
+    grep -q '^"StartTimestamp"' "$TMP/search.hlog" || fail "no hlog"
 }
 
 cat > "$TMP/scenario-embedded.json" <<'EOF'

@@ -58,6 +58,12 @@ static void test_round_trip(void **state)
                                 .shed_rate = 0.025, .pass = 0, .reason = SEARCH_LIMIT_SHED};
     snprintf(s->steps[1].why, sizeof s->steps[1].why, "errors+shed 2.5%% >= 1%%");
     snprintf(s->steps[1].tag, sizeof s->steps[1].tag, "order");
+    s->steps[0].nresources = 2;   /* scraped metrics at the step's rate */
+    s->steps[0].resources[0] = (search_resource){"cart-host", "cpu_busy_pct", "%", 97.5, 100};
+    s->steps[0].resources[1] = (search_resource){"cart-app", "queue", "", 3, NAN};
+    s->steps[0].nearest_limit = 0;
+    s->steps[1].nearest_limit = -1;
+    s->resource_at_capacity = strdup("cart-host CPU 98% busy");
     s->usl.present = 1;
     s->usl.fit = (usl_fit){.alpha = 0.02, .beta = 0, .gamma = 100, .n_star = INFINITY,
                            .x_max = 5000, .r_squared = 0.99, .poor_fit = 1};
@@ -97,6 +103,7 @@ static void test_round_trip(void **state)
     assert_false(a->at_least);
     assert_int_equal(a->limited_by, SEARCH_LIMIT_SHED);
     assert_null(a->limiting_tag);
+    assert_string_equal(a->resource_at_capacity, "cart-host CPU 98% busy");
     assert_true(a->duration_s == 42.5);
     assert_int_equal(a->nsteps, 2);
     assert_true(a->steps[0].pass && a->steps[0].ok_rps == 1939.5 && a->steps[0].p99_ms == 3);
@@ -106,6 +113,14 @@ static void test_round_trip(void **state)
     assert_string_equal(a->steps[1].why, "errors+shed 2.5% >= 1%");
     assert_string_equal(a->steps[1].tag, "order");
     assert_string_equal(a->steps[0].tag, "");
+    assert_int_equal(a->steps[0].nresources, 2);
+    assert_int_equal(a->steps[0].nearest_limit, 0);
+    assert_string_equal(a->steps[0].resources[0].target, "cart-host");
+    assert_string_equal(a->steps[0].resources[0].series, "cpu_busy_pct");
+    assert_true(a->steps[0].resources[0].value == 97.5 && a->steps[0].resources[0].limit == 100);
+    assert_true(isnan(a->steps[0].resources[1].limit));
+    assert_int_equal(a->steps[1].nresources, 0);
+    assert_int_equal(a->steps[1].nearest_limit, -1);
     assert_true(a->usl.present);
     assert_true(isinf(a->usl.fit.n_star));
     assert_true(a->usl.fit.poor_fit);
@@ -119,6 +134,7 @@ static void test_round_trip(void **state)
     assert_true(b->at_least && b->generator_limited);
     assert_int_equal(b->limited_by, SEARCH_LIMIT_GENERATOR);
     assert_string_equal(b->limiting_tag, "order");
+    assert_null(b->resource_at_capacity);
     assert_false(b->usl.present);
     assert_null(capacity_find(&r, "nope"));
 
@@ -147,7 +163,7 @@ static void test_rejects_bad_files(void **state)
 {
     (void)state;
     expect_rejected("schema", "{\"schema\": \"crest.results/1\", \"subsystems\": []}",
-                    "'schema' is 'crest.results/1'; expected 'crest.capacity/1'");
+                    "'schema' is 'crest.results/1'; expected 'crest.capacity/2'");
     expect_rejected("unknown", "{\"schema\": \"crest.capacity/1\", \"bogus\": 1, "
                                "\"subsystems\": []}",
                     "unknown key 'bogus'");

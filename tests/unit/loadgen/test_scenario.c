@@ -406,6 +406,29 @@ static void expect_refused(const char *name, const char *text, const char *why)
         fail_msg("%s: expected an error saying \"%s\", got \"%s\"", name, why, err);
 }
 
+/* scrape: a subsystem's metrics URL, carried into the plan (NULL where
+ * absent); anything but an http(s) URL is refused, naming the field. */
+static void test_subsystem_scrape(void **state)
+{
+    (void)state;
+    const char *path = tmpdir_file("scrape.json",
+        "{\"subsystems\": {\n"
+        "  \"cart\": {\"weight\": 1, \"scrape\": \"http://10.0.0.5:9100/metrics\",\n"
+        "    \"endpoints\": [{\"name\": \"v\", \"path\": \"/cart/v\"}]},\n"
+        "  \"cms\": {\"weight\": 1, \"endpoints\": [{\"name\": \"h\", \"path\": \"/cms/h\"}]}},\n"
+        " \"phases\": [{\"duration\": 1, \"rate\": 10}]}\n");
+    loadplan *p = scenario_load(path, NULL);
+    assert_non_null(p);
+    assert_string_equal(p->subsystems[0].scrape, "http://10.0.0.5:9100/metrics");
+    assert_null(p->subsystems[1].scrape);
+    loadplan_free(p);
+    expect_refused("scrape-bad.json",
+        "{\"subsystems\": {\"cart\": {\"weight\": 1, \"scrape\": \"10.0.0.5:9100\",\n"
+        "  \"endpoints\": [{\"name\": \"v\", \"path\": \"/cart/v\"}]}},\n"
+        " \"phases\": [{\"duration\": 1, \"rate\": 10}]}\n",
+        "subsystems.cart.scrape: expected the URL of the subsystem's Prometheus metrics");
+}
+
 static void test_shed_header(void **state)
 {
     (void)state;
@@ -564,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_time_scale_growth),
         cmocka_unit_test(test_rules_target_secrets),
         cmocka_unit_test(test_shed_header),
+        cmocka_unit_test(test_subsystem_scrape),
         cmocka_unit_test(test_bad_scenarios_rejected),
         cmocka_unit_test(test_shipped),
     };

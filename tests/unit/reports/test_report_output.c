@@ -83,6 +83,9 @@ static void test_schema_detection(void **state)
 {
     (void)state;
     assert_int_equal(report_schema_kind("crest.results/1"), REP_RESULTS);
+    assert_int_equal(report_schema_kind("crest.results/2"), REP_RESULTS);   /* scraped targets */
+    assert_int_equal(report_schema_kind("crest.capacity/2"), REP_CAPACITY);
+    assert_int_equal(report_schema_kind("crest.results/3"), -1);
     assert_int_equal(report_schema_kind("crest.plan/1"), REP_PLAN);
     assert_int_equal(report_schema_kind("crest.plan/2"), -1);
     assert_int_equal(report_schema_kind("crest.compare/1"), -1);
