@@ -15,49 +15,11 @@ CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-10}
 BIG=${BIG_CONNECTIONS:-10000}
 ROUNDS=${ROUNDS:-3}
-TMP=$(mktemp -d /tmp/crest-bench.XXXXXX)
-chmod 755 "$TMP"
-NGINX_PID=
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-for tool in nginx wrk h2load taskset jq python3; do
-    command -v "$tool" > /dev/null || [ -x "/usr/sbin/$tool" ] ||
-        { echo "bench: '$tool' is missing (make deps installs it)" >&2; exit 3; }
-done
-cores=$(nproc)
-SERVER_CPU=0
-CLIENT_CPU=$(( cores > 1 ? 1 : 0 ))
-[ "$cores" -gt 1 ] || echo "bench: one core only: server and generator share it" >&2
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$TMP/html" "$TMP/logs"
-echo "hello from nginx" > "$TMP/html/index.html"
-cat > "$TMP/nginx.conf" <<NGINX
-worker_processes 1;
-worker_rlimit_nofile 30000;
-daemon off;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log crit;
-events { worker_connections 25000; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    client_body_temp_path $TMP/body;
-    server { listen 127.0.0.1:$PORT backlog=16384; root $TMP/html; }
-}
-NGINX
-( ulimit -n "$(ulimit -Hn)"; exec taskset -c "$SERVER_CPU" /usr/sbin/nginx -c "$TMP/nginx.conf" -p "$TMP" ) &
-NGINX_PID=$!
-for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-    sleep 0.05
-done
-URL="http://127.0.0.1:$PORT/index.html"
+. "$(dirname "$0")/lib.sh"
+bench_init
+bench_require nginx wrk h2load taskset jq python3
+[ "$(nproc)" -gt 1 ] || echo "bench: one core only: server and generator share it" >&2
+bench_nginx_start
 
 echo "bench: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, $CONNECTIONS connections, ${DURATION}s, 1 thread, best of $ROUNDS rounds"
 

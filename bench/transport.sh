@@ -34,53 +34,10 @@ STEP=${STEP:-10000}
 LAG=${LAG:-5ms}
 SECTIONS=${SECTIONS:-1 2 3 4 5}
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
-TMP=$(mktemp -d /tmp/crest-bench.XXXXXX)
-chmod 755 "$TMP"
-NGINX_PID=
-cleanup() {
-    [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-for tool in nginx wrk h2load taskset jq python3 openssl; do
-    command -v "$tool" > /dev/null || [ -x "/usr/sbin/$tool" ] ||
-        { echo "bench: '$tool' is missing (make deps installs it)" >&2; exit 3; }
-done
-SERVER_CPU=0
-CLIENT_CPU=$(( $(nproc) > 1 ? 1 : 0 ))
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-TLS_PORT=$(free_port)
-mkdir -p "$TMP/html" "$TMP/logs"
-echo "hello from nginx" > "$TMP/html/index.html"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
-    -days 1 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" > /dev/null 2>&1
-cat > "$TMP/nginx.conf" <<NGINX
-worker_processes 1;
-worker_rlimit_nofile 30000;
-daemon off;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log crit;
-events { worker_connections 25000; }
-http {
-    access_log off;
-    keepalive_requests 100000000;
-    keepalive_timeout 120s;
-    client_body_temp_path $TMP/body;
-    server { listen 127.0.0.1:$PORT backlog=16384; root $TMP/html; }
-    server { listen 127.0.0.1:$TLS_PORT ssl backlog=16384; root $TMP/html;
-             ssl_certificate $TMP/cert.pem; ssl_certificate_key $TMP/key.pem; }
-}
-NGINX
-( ulimit -n "$(ulimit -Hn)"; exec taskset -c "$SERVER_CPU" /usr/sbin/nginx -c "$TMP/nginx.conf" -p "$TMP" ) &
-NGINX_PID=$!
-for _ in $(seq 1 100); do
-    (exec 3<>/dev/tcp/127.0.0.1/"$PORT") 2>/dev/null && break
-    sleep 0.05
-done
-URL="http://127.0.0.1:$PORT/index.html"
-TLS_URL="https://127.0.0.1:$TLS_PORT/index.html"
+. "$(dirname "$0")/lib.sh"
+bench_init
+bench_require nginx wrk h2load taskset jq python3 openssl
+bench_nginx_start tls
 
 # timed NAME CMD...: runs CMD pinned to the client core under GNU time;
 # sets CPU (user+sys seconds) and RSS (peak KiB).

@@ -64,15 +64,8 @@ const capacity_subsystem *capacity_find(const capacity_result *c, const char *na
 
 /* ---- writing ---- */
 
-/* Unknown (NAN) and infinite numbers are null: JSON has no NaN. */
-static void add_string(cJSON *obj, const char *key, const char *s)
-{
-    if (s && *s)
-        cJSON_AddStringToObject(obj, key, s);
-    else
-        cJSON_AddNullToObject(obj, key);
-}
-
+/* Unknown (NAN) and infinite numbers are null: JSON has no NaN; so are
+ * absent strings (jsonio_add_*_or_null). */
 static cJSON *step_to_json(const search_step *s)
 {
     cJSON *o = cJSON_CreateObject();
@@ -87,9 +80,9 @@ static cJSON *step_to_json(const search_step *s)
     jsonio_add_number_or_null(o, "shed_rate", s->shed_rate);
     cJSON_AddBoolToObject(o, "pass", s->pass);
     cJSON_AddBoolToObject(o, "far_below_slo", s->far_below_slo);
-    add_string(o, "reason", s->pass ? NULL : search_limit_name(s->reason));
-    add_string(o, "why", s->why);
-    add_string(o, "failed_subsystem", s->tag);
+    jsonio_add_string_or_null(o, "reason", s->pass ? NULL : search_limit_name(s->reason));
+    jsonio_add_string_or_null(o, "why", s->why);
+    jsonio_add_string_or_null(o, "failed_subsystem", s->tag);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     if (s->nresources) {
         cJSON *arr = cJSON_AddArrayToObject(o, "resources");
@@ -125,7 +118,7 @@ static cJSON *usl_to_json(const capacity_usl *u)
     jsonio_add_number_or_null(o, "n_star", f->n_star);
     jsonio_add_number_or_null(o, "x_max", f->x_max);
     cJSON_AddBoolToObject(o, "poor_fit", f->poor_fit);
-    add_string(o, "warning", f->warning);
+    jsonio_add_string_or_null(o, "warning", f->warning);
     cJSON *points = cJSON_AddArrayToObject(o, "points");
     for (size_t i = 0; i < u->npoints; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -143,13 +136,13 @@ static cJSON *subsystem_to_json(const capacity_subsystem *s)
     cJSON *slo = cJSON_AddObjectToObject(o, "slo");
     jsonio_add_number_or_null(slo, "p99_ms", s->slo_p99_ms);
     jsonio_add_number_or_null(slo, "error_rate", s->slo_error_rate);
-    add_string(slo, "expr", s->slo_expr);
+    jsonio_add_string_or_null(slo, "expr", s->slo_expr);
     jsonio_add_number_or_null(o, "capacity_rps", s->capacity_rps);
     jsonio_add_number_or_null(o, "upper_bound_rps", s->upper_bound_rps);
     cJSON_AddBoolToObject(o, "at_least", s->at_least);
     cJSON_AddStringToObject(o, "limited_by", search_limit_name(s->limited_by));
-    add_string(o, "limiting_subsystem", s->limiting_tag);
-    add_string(o, "resource_at_capacity", s->resource_at_capacity);
+    jsonio_add_string_or_null(o, "limiting_subsystem", s->limiting_tag);
+    jsonio_add_string_or_null(o, "resource_at_capacity", s->resource_at_capacity);
     cJSON_AddBoolToObject(o, "generator_limited", s->generator_limited);
     cJSON_AddBoolToObject(o, "interrupted", s->interrupted);
     jsonio_add_number_or_null(o, "duration_s", s->duration_s);
@@ -167,9 +160,9 @@ cJSON *capacity_to_json(const capacity_result *c)
         return NULL;
     cJSON_AddStringToObject(root, "schema", CAPACITY_SCHEMA);
     cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
-    add_string(root, "started_at", c->started_at);
-    add_string(root, "scenario", c->scenario);
-    add_string(root, "target", c->target);
+    jsonio_add_string_or_null(root, "started_at", c->started_at);
+    jsonio_add_string_or_null(root, "scenario", c->scenario);
+    jsonio_add_string_or_null(root, "target", c->target);
     cJSON_AddBoolToObject(root, "interrupted", c->interrupted);
     cJSON_AddBoolToObject(root, "partial", c->partial);
     cJSON *set = cJSON_AddObjectToObject(root, "settings");

@@ -18,10 +18,7 @@ static cJSON *plan_json(const plan_file *p)
     cJSON_AddStringToObject(root, "series", p->series_id ? p->series_id : "");
     cJSON_AddStringToObject(root, "metric", p->metric ? p->metric : "");
     cJSON *peak = cJSON_AddObjectToObject(root, "forecast_peak");
-    if (p->peak_t)
-        cJSON_AddStringToObject(peak, "t", p->peak_t);
-    else
-        cJSON_AddNullToObject(peak, "t");
+    jsonio_add_string_or_null(peak, "t", p->peak_t);
     cJSON_AddNumberToObject(peak, "mean", p->peak_mean);
     cJSON_AddNumberToObject(peak, "hi95", p->peak_hi95);
     cJSON_AddNumberToObject(root, "unit_seconds", p->unit_seconds);
@@ -37,28 +34,19 @@ static cJSON *plan_json(const plan_file *p)
         cJSON_AddNumberToObject(o, "demand_rps", r->demand_rps);
         cJSON_AddNumberToObject(o, "demand_hi95_rps", r->demand_hi95_rps);
         cJSON_AddNumberToObject(o, "target_rps", r->target_rps);
-        cJSON_AddItemToObject(o, "capacity_rps",
-                              r->capacity_measured ? cJSON_CreateNumber(r->capacity_rps)
-                                                   : cJSON_CreateNull());
+        jsonio_add_number_or_null(o, "capacity_rps", r->capacity_measured ? r->capacity_rps : NAN);
         cJSON_AddBoolToObject(o, "capacity_at_least", r->capacity_at_least);
         cJSON_AddBoolToObject(o, "capacity_measured", r->capacity_measured);
         jsonio_add_number_or_null(o, "headroom", r->headroom);
         jsonio_add_number_or_null(o, "headroom_hi95", r->headroom_hi95);
         cJSON_AddStringToObject(o, "status", headroom_status_name(r->status));
         cJSON_AddNumberToObject(o, "instances_now", r->instances_now);
-        cJSON_AddItemToObject(o, "instances_needed",
-                              r->instances_needed > 0 ? cJSON_CreateNumber((double)r->instances_needed)
-                                                      : cJSON_CreateNull());
-        if (r->scaling_model)
-            cJSON_AddStringToObject(o, "scaling_model", r->scaling_model);
-        else
-            cJSON_AddNullToObject(o, "scaling_model");
+        jsonio_add_number_or_null(o, "instances_needed",
+                                  r->instances_needed > 0 ? (double)r->instances_needed : NAN);
+        jsonio_add_string_or_null(o, "scaling_model", r->scaling_model);
         if (r->scaling_model && strcmp(r->scaling_model, "usl") == 0)
             jsonio_add_number_or_null(o, "x_max_rps", r->x_max_rps);
-        if (r->assumption[0])
-            cJSON_AddStringToObject(o, "assumption", r->assumption);
-        else
-            cJSON_AddNullToObject(o, "assumption");
+        jsonio_add_string_or_null(o, "assumption", r->assumption);
         cJSON_AddStringToObject(o, "notes", r->notes);
         cJSON_AddItemToArray(subs, o);
     }

@@ -1,6 +1,6 @@
 /* cmd_merge.c: `crest merge SHARD.json... --out results.json`: the shards
  * of a fleet run (`crest run --shard I/N`) into one results.json, judged
- * exactly as `crest run` judges a run (loadgen/run_verdict.h) on the merged
+ * exactly as `crest run` judges a run (cli/run_output.h) on the merged
  * measurements. The merge itself lives in fleet/merge.c.
  *
  * Exit codes: 0 every gate passed on the merged result; 1 a threshold
@@ -16,10 +16,9 @@
 #include "cli/commands.h"
 #include "cli/optable.h"
 #include "common/error.h"
-#include "common/jsonio.h"
 #include "fleet/merge.h"
 #include "cli/progress.h"
-#include "loadgen/run_verdict.h"
+#include "cli/run_output.h"
 
 static const cli_option merge_options[] = {
     {"out", 'o', "FILE", 'o', "the merged results.json (crest report / compare read it)", 0},
@@ -44,22 +43,6 @@ const cli_command merge_command = {
               "      settings), a shard interrupted, or a shard generator-limited (inconclusive)",
     .positional = "file",
 };
-
-static char *join_command(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "crest");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
 
 static void print_fleet(const fleet_merged *m)
 {
@@ -114,7 +97,7 @@ int cmd_merge(int argc, char **argv)
         return rc;
     const run_result *r = &m.merged;
     threshold_result *th = calloc(m.thresholds.count ? m.thresholds.count : 1, sizeof *th);
-    char *command = join_command(argc, argv);
+    char *command = run_output_command(argc, argv);
     if (!th || !command) {
         crest_error("out of memory");
         free(th);
@@ -135,20 +118,10 @@ int cmd_merge(int argc, char **argv)
     if (m.interrupted[0])
         crest_error("interrupted shard%s: %s", strchr(m.interrupted, ';') ? "s" : "",
                     m.interrupted);
-    run_verdict verdict;
-    run_verdict_judge(r, failed, m.thresholds.count, &verdict);
-    int exit_code = verdict.exit_code;
-    if (verdict.why[0])
-        crest_error("fleet: %s", verdict.why);
-    if (out) {
-        cJSON *doc = fleet_merged_to_json(&m, th, m.thresholds.count, command);
-        if (!doc || jsonio_write_file(out, doc) != 0) {
-            if (!doc)
-                crest_error("out of memory writing '%s'", out);
-            exit_code = CREST_EXIT_RUN;
-        }
-        cJSON_Delete(doc);
-    }
+    int exit_code = run_output_verdict(r, failed, m.thresholds.count, "fleet");
+    if (out)
+        exit_code = run_output_write(out, fleet_merged_to_json(&m, th, m.thresholds.count, command),
+                                     NULL, exit_code);
     free(th);
     free(command);
     fleet_merged_free(&m);

@@ -23,8 +23,8 @@
 #include "common/jsonio.h"
 #include "loadgen/engine.h"
 #include "cli/progress.h"
+#include "cli/run_output.h"
 #include "loadgen/results.h"
-#include "loadgen/run_verdict.h"
 #include "replay/replay_scenario.h"
 #include "replay/replay_session.h"
 #include "testbed/embed.h"
@@ -254,11 +254,7 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
     progress_summary(stdout, &r, th, p->thresholds.count);
     print_stats(s, &t, &r);
     replay_session_warn(s);
-    run_verdict v;
-    run_verdict_judge(&r, failed, p->thresholds.count, &v);
-    int exit_code = v.exit_code;
-    if (v.why[0])
-        crest_error("%s", v.why);
+    int exit_code = run_output_verdict(&r, failed, p->thresholds.count, NULL);
     make_parent_dir(a->out);
     if (a->out) {
         results_meta m = {.command = argc ? argv[0] : "replay", .scenario = a->f.s.plan.scenario,
@@ -266,8 +262,7 @@ static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
                           .secret_headers = (const char *const *)p->secret_headers,
                           .nsecret = p->nsecret, .thresholds = th,
                           .nthresholds = p->thresholds.count};
-        if (results_write(a->out, &r, &m) != 0 && exit_code == CREST_EXIT_OK)
-            exit_code = CREST_EXIT_RUN;
+        exit_code = run_output_write(a->out, results_to_json(&r, &m), NULL, exit_code);
     }
     if (write_replay_json(a, s, &t, &r) != 0 && exit_code == CREST_EXIT_OK)
         exit_code = CREST_EXIT_RUN;

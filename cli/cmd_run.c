@@ -25,6 +25,7 @@
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/run_output.h"
 #include "common/error.h"
 #include "common/jsonio.h"
 #include "common/outpath.h"
@@ -33,7 +34,6 @@
 #include "loadgen/adhoc.h"
 #include "loadgen/engine.h"
 #include "loadgen/results.h"
-#include "loadgen/run_verdict.h"
 #include "loadgen/scenario.h"
 #include "loadgen/shard.h"
 #include "reports/compare.h"
@@ -404,47 +404,16 @@ static int add_gates(loadplan *p, const run_args *a)
     return 0;
 }
 
-static char *join_command(int argc, char **argv)
-{
-    size_t len = 16;
-    for (int i = 0; i < argc; i++)
-        len += strlen(argv[i]) + 3;
-    char *s = malloc(len);
-    if (!s)
-        return NULL;
-    strcpy(s, "crest");
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 /* results.json, with the baseline verdict under "baseline" when there is one
- * and the scraped targets' series under "targets" (observe/). */
+ * and the scraped targets' series under "targets" (observe/). The exit
+ * code EXIT_CODE becomes (run_output_write). */
 static int write_results(const char *path, const run_result *r, const results_meta *m,
-                         const compare_report *regression, observe_session *obs)
+                         const compare_report *regression, observe_session *obs, int exit_code)
 {
     cJSON *root = results_to_json(r, m);
     if (root)
         observe_add_results(obs, r, root);
-    if (root && !regression) {
-        int wrc = jsonio_write_file(path, root);
-        cJSON_Delete(root);
-        return wrc;
-    }
-    cJSON *verdict = regression ? compare_report_to_json(regression) : NULL;
-    if (!root || !verdict) {
-        cJSON_Delete(root);
-        cJSON_Delete(verdict);
-        crest_error("out of memory writing '%s'", path);
-        return -1;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(root, "baseline");
-    cJSON_AddItemToObject(root, "baseline", verdict);
-    int rc = jsonio_write_file(path, root);
-    cJSON_Delete(root);
-    return rc;
+    return run_output_write(path, root, regression, exit_code);
 }
 
 /* What a checkpoint needs to write the partial results. */
@@ -698,12 +667,8 @@ static int conclude(run_state *s)
                    "intended times are the shared timeline's)", s->r.late_s);
     print_outcome(s, th, have_regression ? &regression : NULL);
 
-    run_verdict verdict;
-    run_verdict_judge(&s->r, failed, plan->thresholds.count, &verdict);
-    int exit_code = verdict.exit_code;
-    if (verdict.why[0]) {
-        crest_error("%s", verdict.why);
-    } else if (have_regression && regression.exit_code != CREST_EXIT_OK) {
+    int exit_code = run_output_verdict(&s->r, failed, plan->thresholds.count, NULL);
+    if (exit_code == CREST_EXIT_OK && have_regression && regression.exit_code != CREST_EXIT_OK) {
         crest_error("%s", regression.exit_code == CREST_EXIT_GATE
                               ? "regression against the baseline"
                               : "a change beyond the allowance could not be tested (run too short)");
@@ -730,10 +695,8 @@ static int conclude(run_state *s)
             fill_shard_record(&rec, &s->a, plan, &s->r);
             m.shard = &rec;
         }
-        if (write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL,
-                          s->obs) != 0 &&
-            exit_code == CREST_EXIT_OK)
-            exit_code = CREST_EXIT_RUN;
+        exit_code = write_results(s->a.out, &s->r, &m, have_regression ? &regression : NULL,
+                                  s->obs, exit_code);
     }
     compare_report_free(&regression);
     free(slo);
@@ -755,7 +718,7 @@ int cmd_run(int argc, char **argv)
     /* `-o -`: results.json owns stdout, everything human goes to stderr. */
     if (outpath_is_stdout(s.a.out) && outpath_claim_stdout() != 0)
         return CREST_EXIT_RUN;
-    s.command = join_command(argc, argv);
+    s.command = run_output_command(argc, argv);
     int rc = s.command ? prepare(&s) : CREST_EXIT_RUN;
     if (rc == 0)
         rc = execute(&s);

@@ -19,6 +19,7 @@
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "cli/progress.h"
+#include "cli/run_output.h"
 #include "cli/replay_options.h"
 #include "common/error.h"
 #include "common/jsonio.h"
@@ -284,18 +285,16 @@ static int run_shadow(shadow_args *a, loadplan *p)
     }
     make_parent_dir(a->out);
     if (a->out) {
-        cJSON *doc = shadow_diff_to_json(&d, p, p->target, cand, &prim, &candr, a->max_mismatch);
-        if (!doc || jsonio_write_file(a->out, doc) != 0)
-            exit_code = exit_code == CREST_EXIT_OK ? CREST_EXIT_RUN : exit_code;
-        cJSON_Delete(doc);
+        exit_code = run_output_write(
+            a->out, shadow_diff_to_json(&d, p, p->target, cand, &prim, &candr, a->max_mismatch),
+            NULL, exit_code);
         /* the primary's results.json beside it, so `crest report DIR` shows both */
         char dir[4096], path[4200];
         snprintf(dir, sizeof dir, "%s", a->out);
         snprintf(path, sizeof path, "%s/results.json", dirname(dir));
         results_meta m = {.command = "crest shadow", .scenario = a->scenario,
                           .connections = a->f.eng.connections, .timeout_s = a->f.eng.timeout_s};
-        if (results_write(path, &prim, &m) != 0 && exit_code == CREST_EXIT_OK)
-            exit_code = CREST_EXIT_RUN;
+        exit_code = run_output_write(path, results_to_json(&prim, &m), NULL, exit_code);
     }
     run_result_free(&prim);
     run_result_free(&candr);

@@ -189,10 +189,7 @@ static int print_json(const char *path, const usl_fit *f)
     jsonio_add_number_or_null(root, "r_squared", f->r_squared);
     cJSON_AddNumberToObject(root, "n", (double)f->n);
     cJSON_AddBoolToObject(root, "poor_fit", f->poor_fit);
-    if (f->poor_fit)
-        cJSON_AddStringToObject(root, "warning", f->warning);
-    else
-        cJSON_AddNullToObject(root, "warning");
+    jsonio_add_string_or_null(root, "warning", f->poor_fit ? f->warning : NULL);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)

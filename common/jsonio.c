@@ -223,3 +223,11 @@ void jsonio_add_number_or_null(cJSON *obj, const char *key, double v)
     else
         cJSON_AddNullToObject(obj, key);
 }
+
+void jsonio_add_string_or_null(cJSON *obj, const char *key, const char *s)
+{
+    if (s && *s)
+        cJSON_AddStringToObject(obj, key, s);
+    else
+        cJSON_AddNullToObject(obj, key);
+}

@@ -49,6 +49,10 @@ int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
  * such numbers; crest's files write "unknown" as null). */
 void jsonio_add_number_or_null(cJSON *obj, const char *key, double v);
 
+/* Adds KEY: S to OBJ, or KEY: null when S is NULL or empty (crest's files
+ * write "none" as null, never as ""). */
+void jsonio_add_string_or_null(cJSON *obj, const char *key, const char *s);
+
 /* Reads a whole file into a NUL-terminated buffer the caller frees; LEN may
  * be NULL. Prints an error and returns NULL on failure. */
 char *jsonio_slurp(const char *path, size_t *len);

@@ -261,10 +261,7 @@ static cJSON *shard_entry(const shard_file *s, double offset_s)
                             (double)hist_percentile(s->r.total.h.latency, 99) / 1000.0);
     cJSON *gen = cJSON_AddObjectToObject(o, "generator");
     cJSON_AddBoolToObject(gen, "generator_limited", g->limited);
-    if (g->limited)
-        cJSON_AddStringToObject(gen, "reason", g->reason);
-    else
-        cJSON_AddNullToObject(gen, "reason");
+    jsonio_add_string_or_null(gen, "reason", g->limited ? g->reason : NULL);
     cJSON_AddNumberToObject(gen, "threads", g->threads);
     cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
     cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);

@@ -148,10 +148,7 @@ int fc_json_write(const char *path, const fc_history *h, const fc_result *r,
     cJSON_AddStringToObject(root, "family", meta->family);
     cJSON_AddStringToObject(root, "model", meta->model_arg);
     cJSON_AddNumberToObject(root, "horizon", (double)meta->horizon);
-    if (meta->at)
-        cJSON_AddStringToObject(root, "at", meta->at);
-    else
-        cJSON_AddNullToObject(root, "at");
+    jsonio_add_string_or_null(root, "at", meta->at);
     if (meta->cap > 0)
         cJSON_AddNumberToObject(root, "cap", meta->cap);
     cJSON *ev = cJSON_AddArrayToObject(root, "events");

@@ -143,21 +143,12 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
     cJSON_AddStringToObject(root, "schema", RESULTS_SCHEMA);
     cJSON_AddStringToObject(root, "crest_version", CREST_VERSION);
     cJSON_AddStringToObject(root, "started_at", r->started_at);
-    if (m->command)
-        cJSON_AddStringToObject(root, "command", m->command);
-    else
-        cJSON_AddNullToObject(root, "command");
-    if (m->scenario)
-        cJSON_AddStringToObject(root, "scenario", m->scenario);
-    else
-        cJSON_AddNullToObject(root, "scenario");
+    jsonio_add_string_or_null(root, "command", m->command);
+    jsonio_add_string_or_null(root, "scenario", m->scenario);
     cJSON_AddStringToObject(root, "target", r->target);
     cJSON_AddBoolToObject(root, "interrupted", r->interrupted);
     cJSON_AddBoolToObject(root, "partial", r->partial);
-    if (r->aborted[0])
-        cJSON_AddStringToObject(root, "aborted", r->aborted);
-    else
-        cJSON_AddNullToObject(root, "aborted");
+    jsonio_add_string_or_null(root, "aborted", r->aborted);
 
     cJSON *set = cJSON_AddObjectToObject(root, "settings");
     cJSON_AddNumberToObject(set, "threads", r->generator.threads);
@@ -201,10 +192,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
     const generator_health *g = &r->generator;
     cJSON *gen = cJSON_AddObjectToObject(root, "generator");
     cJSON_AddBoolToObject(gen, "generator_limited", g->limited);
-    if (g->limited)
-        cJSON_AddStringToObject(gen, "reason", g->reason);
-    else
-        cJSON_AddNullToObject(gen, "reason");
+    jsonio_add_string_or_null(gen, "reason", g->limited ? g->reason : NULL);
     cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
     cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
     cJSON_AddNumberToObject(gen, "threads", g->threads);
@@ -220,10 +208,7 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         const threshold_result *t = &m->thresholds[i];
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "expr", t->t.expr);
-        if (t->t.tag[0])
-            cJSON_AddStringToObject(o, "tag", t->t.tag);
-        else
-            cJSON_AddNullToObject(o, "tag");
+        jsonio_add_string_or_null(o, "tag", t->t.tag);
         cJSON_AddNumberToObject(o, "value", t->value);
         cJSON_AddBoolToObject(o, "pass", t->pass == 1);
         cJSON_AddItemToArray(th, o);

@@ -1,8 +1,10 @@
 /* transport.c: the table of transports, the choice among them, and the
- * target parsing and DNS pinning they share (see transport.h). The URL is
+ * target parsing and DNS pinning they share, and the one mapping of a
+ * socket errno to a net error kind (see transport.h). The URL is
  * split with http-parser's http_parser_parse_url (already a dependency)
  * and resolved once with getaddrinfo, so no transport library is needed to
  * understand the target. */
+#include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include <http_parser.h>
 
+#include "loadgen/stats.h"
 #include "loadgen/transport.h"
 #include "loadgen/transport_native.h"
 
@@ -56,6 +59,27 @@ const transport_ops *transport_choose(const char *name, const transport_config *
     else
         snprintf(err, errlen, "unknown transport '%s'; expected %s", name, transport_names());
     return NULL;
+}
+
+int transport_errno_kind(int err)
+{
+    switch (err) {
+    case ECONNREFUSED:
+        return NETERR_REFUSED;
+    case ETIMEDOUT:
+        return NETERR_TIMEOUT;
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+        return NETERR_UNREACHABLE;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+        return NETERR_RESET;
+    default:
+        return NETERR_OTHER;
+    }
 }
 
 static int copy_field(const char *url, const struct http_parser_url *u, int field, char *out,

@@ -134,4 +134,10 @@ const transport_ops *transport_choose(const char *name, const transport_config *
 /* The table's names, joined by '|' ("auto|native|curl"), for messages. */
 const char *transport_names(void);
 
+/* The net error kind (enum net_error_kind, stats.h) of a socket failure
+ * with errno ERR, the one mapping every transport uses: refused, timeout,
+ * unreachable (network or host down/unreachable), reset (reset, aborted,
+ * broken pipe), else other. */
+int transport_errno_kind(int err);
+
 #endif

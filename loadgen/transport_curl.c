@@ -176,25 +176,10 @@ static int before_send(void *clientp, char *conn_primary_ip, char *conn_local_ip
     return ++s->attempts > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
+/* A failed connect: libcurl leaves the errno at 0 when the server refused. */
 static int connect_kind(long os_errno)
 {
-    switch (os_errno) {
-    case 0:
-    case ECONNREFUSED:
-        return NETERR_REFUSED;
-    case ETIMEDOUT:
-        return NETERR_TIMEOUT;
-    case ENETUNREACH:
-    case EHOSTUNREACH:
-    case ENETDOWN:
-    case EHOSTDOWN:
-        return NETERR_UNREACHABLE;
-    case ECONNRESET:
-    case ECONNABORTED:
-        return NETERR_RESET;
-    default:
-        return NETERR_OTHER;
-    }
+    return os_errno == 0 ? NETERR_REFUSED : transport_errno_kind((int)os_errno);
 }
 
 /* The kind of a failed transfer. Failures after part of the answer came
@@ -234,8 +219,7 @@ static int classify(const curl_slot *s, CURL *e, CURLcode rc)
         return NETERR_TLS;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-        if (os_errno == 0 || os_errno == ECONNRESET || os_errno == EPIPE ||
-            os_errno == ECONNABORTED)
+        if (os_errno == 0 || transport_errno_kind((int)os_errno) == NETERR_RESET)
             return NETERR_RESET;
         return NETERR_OTHER;
     case CURLE_GOT_NOTHING:

@@ -335,27 +335,6 @@ static void conn_close(native_conn *c)
     c->read_wants_write = 0;
 }
 
-static int connect_error_kind(int err)
-{
-    switch (err) {
-    case ECONNREFUSED:
-        return NETERR_REFUSED;
-    case ETIMEDOUT:
-        return NETERR_TIMEOUT;
-    case ENETUNREACH:
-    case EHOSTUNREACH:
-    case ENETDOWN:
-    case EHOSTDOWN:
-        return NETERR_UNREACHABLE;
-    case ECONNRESET:
-    case ECONNABORTED:
-    case EPIPE:
-        return NETERR_RESET;
-    default:
-        return NETERR_OTHER;
-    }
-}
-
 /* ---- the byte stream: the socket, or TLS over it ----------------------- */
 
 #define STREAM_AGAIN (-1)       /* nothing now: readiness will call back */
@@ -371,7 +350,7 @@ static ssize_t stream_read(native_conn *c, char *buf, size_t cap, int *kind)
             return n;
         if (errno == EAGAIN || errno == EINTR)
             return STREAM_AGAIN;
-        *kind = connect_error_kind(errno);
+        *kind = transport_errno_kind(errno);
         return STREAM_FAILED;
     }
     ssize_t n = tls_read(c->tls, buf, cap);
@@ -385,7 +364,7 @@ static ssize_t stream_read(native_conn *c, char *buf, size_t cap, int *kind)
     case TLS_EOF:
         return 0;
     case TLS_ERR_IO:
-        *kind = connect_error_kind(errno);
+        *kind = transport_errno_kind(errno);
         return STREAM_FAILED;
     case TLS_ERR_TLS:
         *kind = NETERR_TLS;
@@ -446,7 +425,7 @@ static ssize_t stream_write(native_conn *c, int *kind)
             watch_events(c, EV_READ | EV_WRITE);
             return STREAM_AGAIN;
         }
-        *kind = connect_error_kind(errno);
+        *kind = transport_errno_kind(errno);
         return STREAM_FAILED;
     }
     ssize_t n = tls_write_request(c);
@@ -458,7 +437,7 @@ static ssize_t stream_write(native_conn *c, int *kind)
         c->write_wants_read = 1;
         return STREAM_AGAIN;
     case TLS_ERR_IO:
-        *kind = connect_error_kind(errno);
+        *kind = transport_errno_kind(errno);
         return STREAM_FAILED;
     case TLS_EOF:
         *kind = NETERR_RESET;
@@ -486,7 +465,7 @@ static int handshake_step(native_conn *c)
         watch_events(c, EV_READ | EV_WRITE);
         return NO_ERROR;
     case TLS_ERR_IO:
-        return connect_error_kind(errno);
+        return transport_errno_kind(errno);
     default:                    /* refused or broken handshake, failed verification */
         return NETERR_TLS;
     }
@@ -532,7 +511,7 @@ static int conn_open(native_conn *c)
     if (connect(fd, (const struct sockaddr *)&tg->addr, tg->addrlen) == 0)
         return conn_established(c);
     if (errno != EINPROGRESS) {
-        int kind = connect_error_kind(errno);
+        int kind = transport_errno_kind(errno);
         conn_close(c);
         return kind;
     }
@@ -714,7 +693,7 @@ static void on_connected(native_conn *c)
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
         err = errno;
     if (err != 0) {
-        int kind = connect_error_kind(err);
+        int kind = transport_errno_kind(err);
         conn_close(c);
         finish(c, kind, clock_now_ns());
         return;

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "common/hist.h"
+#include "common/jsonio.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "loadgen/results.h"
@@ -450,10 +451,6 @@ void compare_report_print(const compare_report *r, FILE *out)
         fprintf(out, "verdict: pass (no significant regression beyond the allowance)\n");
 }
 
-static cJSON *num_or_null(double v)
-{
-    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-}
 
 cJSON *compare_report_to_json(const compare_report *r)
 {
@@ -478,14 +475,13 @@ cJSON *compare_report_to_json(const compare_report *r)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "scope", row->scope);
         cJSON_AddStringToObject(o, "metric", row->metric);
-        cJSON_AddItemToObject(o, "baseline", num_or_null(row->baseline));
-        cJSON_AddItemToObject(o, "current", num_or_null(row->current));
-        cJSON_AddItemToObject(o, "change", num_or_null(row->change));
+        jsonio_add_number_or_null(o, "baseline", row->baseline);
+        jsonio_add_number_or_null(o, "current", row->current);
+        jsonio_add_number_or_null(o, "change", row->change);
         cJSON_AddStringToObject(o, "change_kind",
                                 strcmp(row->metric, "errors") == 0 ? "absolute" : "relative");
         cJSON_AddNumberToObject(o, "allowance", row->allowance);
-        cJSON_AddItemToObject(o, "p_value", row->tested ? num_or_null(row->p_value)
-                                                        : cJSON_CreateNull());
+        jsonio_add_number_or_null(o, "p_value", row->tested ? row->p_value : NAN);
         cJSON_AddNumberToObject(o, "seconds_baseline", (double)row->n_base);
         cJSON_AddNumberToObject(o, "seconds_current", (double)row->n_cur);
         cJSON_AddStringToObject(o, "verdict", row->verdict == CMP_REGRESSION

@@ -163,6 +163,19 @@ static void test_json_number_or_null(void **state)
     cJSON_Delete(o);
 }
 
+static void test_json_string_or_null(void **state)
+{
+    (void)state;
+    cJSON *o = cJSON_CreateObject();
+    jsonio_add_string_or_null(o, "s", "why");
+    jsonio_add_string_or_null(o, "none", NULL);
+    jsonio_add_string_or_null(o, "empty", "");
+    char *text = cJSON_PrintUnformatted(o);
+    assert_string_equal(text, "{\"s\":\"why\",\"none\":null,\"empty\":null}");
+    free(text);
+    cJSON_Delete(o);
+}
+
 static void test_json_syntax_error(void **state)
 {
     (void)state;
@@ -198,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_csv_ragged_row_is_an_error),
         cmocka_unit_test(test_json_roundtrip_and_keys),
         cmocka_unit_test(test_json_number_or_null),
+        cmocka_unit_test(test_json_string_or_null),
         cmocka_unit_test(test_json_syntax_error),
         cmocka_unit_test(test_rng_uniform_and_exponential),
     };
