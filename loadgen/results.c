@@ -137,6 +137,59 @@ static void add_tls(cJSON *gen, const generator_health *g)
     cJSON_AddNumberToObject(ms, "max", g->tls_handshake_max_ms);
 }
 
+/* The per-second time series: the total and each subsystem, one object
+ * per second. */
+static void add_timeseries(cJSON *root, const run_result *r)
+{
+    cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");
+    for (size_t s = 0; s < r->nseconds; s++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "t", (double)s);
+        cJSON_AddNumberToObject(o, "target_rate", r->seconds[s].target_rate);
+        second_fields(o, &r->seconds[s], 1);
+        cJSON *so = cJSON_AddObjectToObject(o, "subsystems");
+        for (size_t t = 0; r->tag_seconds && t < r->ntags; t++) {
+            cJSON *x = cJSON_CreateObject();
+            second_fields(x, &r->tag_seconds[t][s], 0);
+            cJSON_AddItemToObject(so, r->tags[t].name, x);
+        }
+        cJSON_AddItemToArray(ts, o);
+    }
+}
+
+/* The generator's health: the verdict, CPU, threads, transport, TLS. */
+static void add_generator(cJSON *root, const run_result *r)
+{
+    const generator_health *g = &r->generator;
+    cJSON *gen = cJSON_AddObjectToObject(root, "generator");
+    cJSON_AddBoolToObject(gen, "generator_limited", g->limited);
+    jsonio_add_string_or_null(gen, "reason", g->limited ? g->reason : NULL);
+    cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
+    cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
+    cJSON_AddNumberToObject(gen, "threads", g->threads);
+    cJSON_AddStringToObject(gen, "transport", g->transport);
+    cJSON_AddNumberToObject(gen, "connections_requested", g->connections_requested);
+    cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
+    add_tls(gen, g);
+    cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
+    cJSON_AddBoolToObject(gen, "connection_wait_warning", g->conn_wait_warning);
+}
+
+/* The gates' verdicts, in the order given. */
+static void add_thresholds(cJSON *root, const results_meta *m)
+{
+    cJSON *th = cJSON_AddArrayToObject(root, "thresholds");
+    for (size_t i = 0; i < m->nthresholds; i++) {
+        const threshold_result *t = &m->thresholds[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "expr", t->t.expr);
+        jsonio_add_string_or_null(o, "tag", t->t.tag);
+        cJSON_AddNumberToObject(o, "value", t->value);
+        cJSON_AddBoolToObject(o, "pass", t->pass == 1);
+        cJSON_AddItemToArray(th, o);
+    }
+}
+
 cJSON *results_to_json(const run_result *r, const results_meta *m)
 {
     cJSON *root = cJSON_CreateObject();
@@ -174,45 +227,9 @@ cJSON *results_to_json(const run_result *r, const results_meta *m)
         cJSON_AddItemToObject(subs, r->tags[i].name, b);
     }
 
-    cJSON *ts = cJSON_AddArrayToObject(root, "timeseries");
-    for (size_t s = 0; s < r->nseconds; s++) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "t", (double)s);
-        cJSON_AddNumberToObject(o, "target_rate", r->seconds[s].target_rate);
-        second_fields(o, &r->seconds[s], 1);
-        cJSON *so = cJSON_AddObjectToObject(o, "subsystems");
-        for (size_t t = 0; r->tag_seconds && t < r->ntags; t++) {
-            cJSON *x = cJSON_CreateObject();
-            second_fields(x, &r->tag_seconds[t][s], 0);
-            cJSON_AddItemToObject(so, r->tags[t].name, x);
-        }
-        cJSON_AddItemToArray(ts, o);
-    }
-
-    const generator_health *g = &r->generator;
-    cJSON *gen = cJSON_AddObjectToObject(root, "generator");
-    cJSON_AddBoolToObject(gen, "generator_limited", g->limited);
-    jsonio_add_string_or_null(gen, "reason", g->limited ? g->reason : NULL);
-    cJSON_AddNumberToObject(gen, "cpu_s", g->cpu_s);
-    cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
-    cJSON_AddNumberToObject(gen, "threads", g->threads);
-    cJSON_AddStringToObject(gen, "transport", g->transport);
-    cJSON_AddNumberToObject(gen, "connections_requested", g->connections_requested);
-    cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
-    add_tls(gen, g);
-    cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
-    cJSON_AddBoolToObject(gen, "connection_wait_warning", g->conn_wait_warning);
-
-    cJSON *th = cJSON_AddArrayToObject(root, "thresholds");
-    for (size_t i = 0; i < m->nthresholds; i++) {
-        const threshold_result *t = &m->thresholds[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "expr", t->t.expr);
-        jsonio_add_string_or_null(o, "tag", t->t.tag);
-        cJSON_AddNumberToObject(o, "value", t->value);
-        cJSON_AddBoolToObject(o, "pass", t->pass == 1);
-        cJSON_AddItemToArray(th, o);
-    }
+    add_timeseries(root, r);
+    add_generator(root, r);
+    add_thresholds(root, m);
     cJSON_AddNullToObject(root, "baseline");
     if (m->shard)
         cJSON_AddItemToObject(root, "shard", shard_record_to_json(m->shard));
@@ -426,6 +443,71 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     return read_tls(file, o, g);
 }
 
+/* The flags and strings at the top level: interrupted, partial, aborted,
+ * started_at, target. 0 or -1 (said). */
+static int read_header(const char *path, const cJSON *root, run_result *out)
+{
+    int interrupted = 0, partial = 0;
+    if (jsonio_get_bool(path, "", root, "interrupted", 1, &interrupted) != 0 ||
+        jsonio_get_bool(path, "", root, "partial", 0, &partial) < 0)
+        return -1;
+    out->interrupted = interrupted;
+    out->partial = partial;
+    const cJSON *ab = cJSON_GetObjectItemCaseSensitive(root, "aborted");
+    if (cJSON_IsString(ab))
+        snprintf(out->aborted, sizeof out->aborted, "%s", ab->valuestring);
+    const char *s = NULL;
+    if (jsonio_get_string(path, "", root, "started_at", 0, &s) == 0 && s)
+        snprintf(out->started_at, sizeof out->started_at, "%s", s);
+    s = NULL;
+    if (jsonio_get_string(path, "", root, "target", 0, &s) == 0 && s)
+        snprintf(out->target, sizeof out->target, "%s", s);
+    return 0;
+}
+
+/* The "timeseries" array into OUT's per-second arrays (total and each of
+ * the NTAGS subsystems NAMES). 0 or -1 (said). */
+static int read_timeseries(const char *path, const cJSON *root, const char **names,
+                           size_t ntags, run_result *out)
+{
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "timeseries");
+    if (!cJSON_IsArray(ts)) {
+        crest_error_at(path, 0, "timeseries: expected an array");
+        return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(ts);
+    out->seconds = calloc(n ? n : 1, sizeof *out->seconds);
+    out->tag_seconds = calloc(ntags ? ntags : 1, sizeof *out->tag_seconds);
+    if (!out->seconds || !out->tag_seconds)
+        return -1;
+    for (size_t t = 0; t < ntags; t++)
+        if (!(out->tag_seconds[t] = calloc(n ? n : 1, sizeof **out->tag_seconds)))
+            return -1;
+    out->nseconds = n;
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, ts) {
+        char p[64];
+        snprintf(p, sizeof p, "timeseries[%zu]", i);
+        if (read_second(path, p, it, &out->seconds[i], 1) != 0)
+            return -1;
+        const cJSON *so = cJSON_GetObjectItemCaseSensitive(it, "subsystems");
+        for (size_t t = 0; t < ntags; t++) {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(so, names[t]);
+            char q[320];
+            snprintf(q, sizeof q, "%s.subsystems.%s", p, names[t]);
+            if (!cJSON_IsObject(x)) {
+                crest_error_at(path, 0, "%s: expected an object", q);
+                return -1;
+            }
+            if (read_second(path, q, x, &out->tag_seconds[t][i], 0) != 0)
+                return -1;
+        }
+        i++;
+    }
+    return 0;
+}
+
 int results_read(const char *path, run_result *out)
 {
     memset(out, 0, sizeof *out);
@@ -469,60 +551,9 @@ int results_read(const char *path, run_result *out)
         if (read_summary(path, p, it, &out->tags[i++], NULL) != 0)
             goto out;
     }
-    int interrupted = 0;
-    if (jsonio_get_bool(path, "", root, "interrupted", 1, &interrupted) != 0)
+    if (read_header(path, root, out) != 0 || read_generator(path, root, &out->generator) != 0 ||
+        read_timeseries(path, root, names, ntags, out) != 0)
         goto out;
-    out->interrupted = interrupted;
-    int partial = 0;
-    if (jsonio_get_bool(path, "", root, "partial", 0, &partial) < 0)
-        goto out;
-    out->partial = partial;
-    const cJSON *ab = cJSON_GetObjectItemCaseSensitive(root, "aborted");
-    if (cJSON_IsString(ab))
-        snprintf(out->aborted, sizeof out->aborted, "%s", ab->valuestring);
-    const char *s = NULL;
-    if (jsonio_get_string(path, "", root, "started_at", 0, &s) == 0 && s)
-        snprintf(out->started_at, sizeof out->started_at, "%s", s);
-    s = NULL;
-    if (jsonio_get_string(path, "", root, "target", 0, &s) == 0 && s)
-        snprintf(out->target, sizeof out->target, "%s", s);
-    if (read_generator(path, root, &out->generator) != 0)
-        goto out;
-
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "timeseries");
-    if (!cJSON_IsArray(ts)) {
-        crest_error_at(path, 0, "timeseries: expected an array");
-        goto out;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(ts);
-    out->seconds = calloc(n ? n : 1, sizeof *out->seconds);
-    out->tag_seconds = calloc(ntags ? ntags : 1, sizeof *out->tag_seconds);
-    if (!out->seconds || !out->tag_seconds)
-        goto out;
-    for (size_t t = 0; t < ntags; t++)
-        if (!(out->tag_seconds[t] = calloc(n ? n : 1, sizeof **out->tag_seconds)))
-            goto out;
-    out->nseconds = n;
-    i = 0;
-    cJSON_ArrayForEach(it, ts) {
-        char p[64];
-        snprintf(p, sizeof p, "timeseries[%zu]", i);
-        if (read_second(path, p, it, &out->seconds[i], 1) != 0)
-            goto out;
-        const cJSON *so = cJSON_GetObjectItemCaseSensitive(it, "subsystems");
-        for (size_t t = 0; t < ntags; t++) {
-            const cJSON *x = cJSON_GetObjectItemCaseSensitive(so, names[t]);
-            char q[320];
-            snprintf(q, sizeof q, "%s.subsystems.%s", p, names[t]);
-            if (!cJSON_IsObject(x)) {
-                crest_error_at(path, 0, "%s: expected an object", q);
-                goto out;
-            }
-            if (read_second(path, q, x, &out->tag_seconds[t][i], 0) != 0)
-                goto out;
-        }
-        i++;
-    }
     rc = 0;
 out:
     free(names);

@@ -373,58 +373,40 @@ static int parse_endpoint(const loader *L, const char *path, const cJSON *e, par
     return 0;
 }
 
-static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
+/* A subsystem's "slo": {"p99_ms", "error_rate" (0..1 or "0.1%")}. */
+static int parse_subsystem_slo(loader *L, const char *path, const cJSON *slo,
+                               parsed_subsystem *s)
 {
-    static const char *const keys[] = {"description", "weight", "calls_per_pv", "slo", "shed",
-                                       "shed_header", "scrape", "thresholds", "abort", "endpoints",
-                                       NULL};
     static const char *const slo_keys[] = {"p99_ms", "error_rate", NULL};
-    char path[128], sub[192], f[96];
-    snprintf(path, sizeof path, "subsystems.%s", sj->string);
-    if (check_name(L, path, sj->string, "subsystem") != 0)
+    char sub[192], f[96];
+    snprintf(sub, sizeof sub, "%s.slo", path);
+    if (scenario_expect_object(L, sub, slo, 0) != 0 ||
+        scenario_check_keys(L, sub, slo, slo_keys) != 0)
         return -1;
-    snprintf(s->name, sizeof s->name, "%s", sj->string);
-    s->slo_error_rate = -1;
-    if (scenario_expect_object(L, path, sj, 0) != 0 || scenario_check_keys(L, path, sj, keys) != 0)
+    if (scenario_get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
         return -1;
-    const char *desc;
-    if (scenario_get_string(L, path, sj, "description", 0, &desc) < 0)
-        return -1;
-    int has_cpv = scenario_get_number(L, path, sj, "calls_per_pv", 0, 0, &s->calls_per_pv);
-    if (has_cpv < 0)
-        return -1;
-    int has_w = scenario_get_number(L, path, sj, "weight", 0, 0, &s->weight);
-    if (has_w < 0)
-        return -1;
-    if (has_w == 1) {
-        if (has_cpv == 1)
-            return scenario_fail(L, path,
-                                 "neither 'weight' nor 'calls_per_pv'; expected one of them "
-                                 "(the subsystem's share of the default mix)");
-        s->weight = s->calls_per_pv;
-    }
-    const cJSON *slo = cJSON_GetObjectItemCaseSensitive(sj, "slo");
-    if (slo) {
-        snprintf(sub, sizeof sub, "%s.slo", path);
-        if (scenario_expect_object(L, sub, slo, 0) != 0 ||
-            scenario_check_keys(L, sub, slo, slo_keys) != 0)
-            return -1;
-        if (scenario_get_number(L, sub, slo, "p99_ms", 0, 0, &s->slo_p99_ms) < 0)
-            return -1;
-        const cJSON *er = cJSON_GetObjectItemCaseSensitive(slo, "error_rate");
-        if (er) {
-            double v = -1;
-            int ok = cJSON_IsNumber(er) ? (v = er->valuedouble, 1)
-                                        : cJSON_IsString(er) &&
-                                              units_parse_fraction(er->valuestring, &v) == 0;
-            if (!ok || v < 0 || v > 1)
-                return scenario_fail(L, sub,
-                                     "error_rate: expected a fraction 0..1 or a percentage like "
-                                     "\"0.1%%\"; found %s",
-                                     scenario_found(er, f, sizeof f));
-            s->slo_error_rate = v;
-        }
-    }
+    const cJSON *er = cJSON_GetObjectItemCaseSensitive(slo, "error_rate");
+    if (!er)
+        return 0;
+    double v = -1;
+    int ok = cJSON_IsNumber(er) ? (v = er->valuedouble, 1)
+                                : cJSON_IsString(er) &&
+                                      units_parse_fraction(er->valuestring, &v) == 0;
+    if (!ok || v < 0 || v > 1)
+        return scenario_fail(L, sub,
+                             "error_rate: expected a fraction 0..1 or a percentage like "
+                             "\"0.1%%\"; found %s",
+                             scenario_found(er, f, sizeof f));
+    s->slo_error_rate = v;
+    return 0;
+}
+
+/* How a subsystem says "degraded, not ok": "shed" (statuses) and
+ * "shed_header" (a response header name). */
+static int parse_subsystem_shed(loader *L, const char *path, const cJSON *sj,
+                                parsed_subsystem *s)
+{
+    char sub[192], f[96];
     const cJSON *shed = cJSON_GetObjectItemCaseSensitive(sj, "shed");
     if (shed) {
         snprintf(sub, sizeof sub, "%s.shed", path);
@@ -455,19 +437,33 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
                                  sizeof s->shed_header - 1, sh);
         snprintf(s->shed_header, sizeof s->shed_header, "%s", sh);
     }
+    return 0;
+}
+
+/* A subsystem's "scrape": the URL of its Prometheus metrics. */
+static int parse_subsystem_scrape(loader *L, const char *path, const cJSON *sj,
+                                  parsed_subsystem *s)
+{
     const char *scrape;
     int has_scrape = scenario_get_string(L, path, sj, "scrape", 0, &scrape);
-    if (has_scrape < 0)
-        return -1;
-    if (has_scrape == 0) {
-        snprintf(sub, sizeof sub, "%s.scrape", path);
-        if ((strncmp(scrape, "http://", 7) != 0 && strncmp(scrape, "https://", 8) != 0) ||
-            strlen(scrape) >= sizeof s->scrape || strchr(scrape, ' '))
-            return scenario_fail(L, sub, "expected the URL of the subsystem's Prometheus metrics "
-                        "(http://host:port/metrics, under %zu characters); found \"%s\"",
-                        sizeof s->scrape, scrape);
-        snprintf(s->scrape, sizeof s->scrape, "%s", scrape);
-    }
+    if (has_scrape != 0)
+        return has_scrape < 0 ? -1 : 0;
+    char sub[192];
+    snprintf(sub, sizeof sub, "%s.scrape", path);
+    if ((strncmp(scrape, "http://", 7) != 0 && strncmp(scrape, "https://", 8) != 0) ||
+        strlen(scrape) >= sizeof s->scrape || strchr(scrape, ' '))
+        return scenario_fail(L, sub, "expected the URL of the subsystem's Prometheus metrics "
+                    "(http://host:port/metrics, under %zu characters); found \"%s\"",
+                    sizeof s->scrape, scrape);
+    snprintf(s->scrape, sizeof s->scrape, "%s", scrape);
+    return 0;
+}
+
+/* A subsystem's "endpoints": a non-empty array with a positive weight sum. */
+static int parse_subsystem_endpoints(loader *L, const char *path, const cJSON *sj,
+                                     parsed_subsystem *s)
+{
+    char sub[192], f[96];
     const cJSON *eps = cJSON_GetObjectItemCaseSensitive(sj, "endpoints");
     snprintf(sub, sizeof sub, "%s.endpoints", path);
     if (!eps)
@@ -493,6 +489,43 @@ static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
     if (sum <= 0)
         return scenario_fail(L, sub, "endpoint weights sum to 0; expected a positive sum");
     return 0;
+}
+
+static int parse_subsystem(loader *L, const cJSON *sj, parsed_subsystem *s)
+{
+    static const char *const keys[] = {"description", "weight", "calls_per_pv", "slo", "shed",
+                                       "shed_header", "scrape", "thresholds", "abort", "endpoints",
+                                       NULL};
+    char path[128];
+    snprintf(path, sizeof path, "subsystems.%s", sj->string);
+    if (check_name(L, path, sj->string, "subsystem") != 0)
+        return -1;
+    snprintf(s->name, sizeof s->name, "%s", sj->string);
+    s->slo_error_rate = -1;
+    if (scenario_expect_object(L, path, sj, 0) != 0 || scenario_check_keys(L, path, sj, keys) != 0)
+        return -1;
+    const char *desc;
+    if (scenario_get_string(L, path, sj, "description", 0, &desc) < 0)
+        return -1;
+    int has_cpv = scenario_get_number(L, path, sj, "calls_per_pv", 0, 0, &s->calls_per_pv);
+    if (has_cpv < 0)
+        return -1;
+    int has_w = scenario_get_number(L, path, sj, "weight", 0, 0, &s->weight);
+    if (has_w < 0)
+        return -1;
+    if (has_w == 1) {
+        if (has_cpv == 1)
+            return scenario_fail(L, path,
+                                 "neither 'weight' nor 'calls_per_pv'; expected one of them "
+                                 "(the subsystem's share of the default mix)");
+        s->weight = s->calls_per_pv;
+    }
+    const cJSON *slo = cJSON_GetObjectItemCaseSensitive(sj, "slo");
+    if (slo && parse_subsystem_slo(L, path, slo, s) != 0)
+        return -1;
+    if (parse_subsystem_shed(L, path, sj, s) != 0 || parse_subsystem_scrape(L, path, sj, s) != 0)
+        return -1;
+    return parse_subsystem_endpoints(L, path, sj, s);
 }
 
 parsed_subsystem *scenario_find_sub(const loader *L, const char *name, size_t len)

@@ -2,14 +2,14 @@
 # test_fuzz.sh: the libFuzzer harnesses (tests/fuzz/fuzz_*.c, one per parser
 # of untrusted bytes) in the suite: each replays its committed corpus
 # (seeds and every regression input of a crash once found) and then fuzzes
-# for FUZZ_TEST_SECONDS (default 3) from it, under ASan + UBSan. A crash, a
+# for FUZZ_TEST_SECONDS (default 2) from it, under ASan + UBSan. A crash, a
 # sanitizer report, a leak or a timeout fails the harness's test. Builds the
 # harnesses with clang (`make fuzz-build`) when they are missing or stale.
 # Long runs are `make fuzz` (docs/reliability.md).
 source "$(dirname "$0")/lib.sh"
 
 FUZZ_BUILD=${FUZZ_BUILD:-$ROOT/build-fuzz}
-SECONDS_EACH=${FUZZ_TEST_SECONDS:-3}
+SECONDS_EACH=${FUZZ_TEST_SECONDS:-2}
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 BUILD_LOG="$TMP/build.log"
 nice make -s -C "$ROOT" FUZZ_BUILD="$FUZZ_BUILD" fuzz-build > "$BUILD_LOG" 2>&1
