@@ -55,6 +55,7 @@ static const cli_option replay_cli_options[] = {
     {"timeout", 0, "DUR", 0, "per request", 0},
     {"max-in-flight", 0, "N", 0, "requests outstanding at most", 0},
     {"max-loop-lag", 0, "DUR", 0, "loop lag bound (generator-limited above it)", 0},
+    {"send-batch", 0, "DUR", 0, "send due arrivals in batches every DUR (as crest run)", 0},
     {"grace", 0, "DUR", 0, "time given to requests in flight at the end", 0},
     {"seed", 0, "N", 0, "random seed", 0},
     {"quiet", 0, NULL, 0, "no live progress", 0},

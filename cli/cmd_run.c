@@ -44,7 +44,7 @@
 enum {
     OPT_URL = 256, OPT_STAGES, OPT_ARRIVALS, OPT_THINK, OPT_BODY, OPT_TIMEOUT,
     OPT_THRESHOLD, OPT_ABORT, OPT_SEED, OPT_WARMUP, OPT_HTTP2,
-    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_GRACE,
+    OPT_CACERT, OPT_CERT, OPT_KEY, OPT_MAX_INFLIGHT, OPT_MAX_LAG, OPT_SEND_BATCH, OPT_GRACE,
     OPT_TARGET, OPT_ONLY, OPT_BASELINE, OPT_MAX_REGRESSION, OPT_SHARD, OPT_WEIGHTS,
     OPT_START_AT, OPT_TRANSPORT, OPT_MAX_HEADER, OPT_CHECKPOINT, OPT_NO_TLS_RESUME
 };
@@ -85,6 +85,9 @@ static const cli_option run_options[] = {
      "requests outstanding at most; beyond: dropped (inconclusive)", 0},
     {"max-loop-lag", 0, "DUR", OPT_MAX_LAG,
      "loop lag p99 above DUR marks the run generator-limited (5ms)", 0},
+    {"send-batch", 0, "DUR", OPT_SEND_BATCH, "open loop: send due arrivals in batches every DUR\n"
+     "(e.g. 1ms, as wrk2 and h2load pace): less CPU per request at high\n"
+     "rates, up to DUR more loop lag, counted in latency (default: off)", 0},
     {"grace", 0, "DUR", OPT_GRACE, "time given to requests in flight at the end (default 2s)", 0},
     {"seed", 0, "N", OPT_SEED, "random seed (default 1)", 0},
     {"shard", 0, "I/N", OPT_SHARD, "run shard I (0..N-1) of N: a deterministic 1/N of the plan;\n"
@@ -234,6 +237,7 @@ static int parse_engine_flag(int c, const char *v, run_args *a)
             return -1;
         a->eng.loop_lag_bound_ms = d * 1000;
         return 0;
+    case OPT_SEND_BATCH: return option_send_batch("--send-batch", v, &a->eng.send_batch_s);
     case OPT_GRACE: return option_duration("--grace", v, 1, &a->eng.grace_s);
     default: return 1;
     }

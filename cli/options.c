@@ -52,6 +52,17 @@ int option_checkpoint(const char *flag, const char *text, double *out)
     return 0;
 }
 
+int option_send_batch(const char *flag, const char *text, double *out)
+{
+    if (option_duration(flag, text, 1, out) != 0)
+        return -1;
+    if (*out != 0 && (*out < 10e-6 || *out > 0.1)) {
+        crest_error("%s '%s': expected 0 (off) or a duration from 10us to 100ms", flag, text);
+        return -1;
+    }
+    return 0;
+}
+
 int option_count(const char *flag, const char *text, long lo, long hi, long *out)
 {
     double v;

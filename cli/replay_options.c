@@ -49,6 +49,8 @@ static int parse_engine(int c, const char *arg, replay_flags *f)
             return -1;
         f->eng.loop_lag_bound_ms = d * 1000;
         return 1;
+    case ROPT_SEND_BATCH:
+        return ok(option_send_batch("--send-batch", arg, &f->eng.send_batch_s));
     case ROPT_GRACE: return ok(option_duration("--grace", arg, 1, &f->eng.grace_s));
     case ROPT_SEED:
         if (option_count("--seed", arg, 0, 1000000000L, &n) != 0)

@@ -16,7 +16,7 @@
 enum {
     ROPT_FORMAT = 256, ROPT_LOG_FORMAT, ROPT_FROM, ROPT_TO, ROPT_STRICT, ROPT_SPEED, ROPT_SCALE,
     ROPT_MAP, ROPT_SCENARIO, ROPT_TARGET, ROPT_BODY, ROPT_MAX_DURATION, ROPT_THREADS,
-    ROPT_TIMEOUT, ROPT_MAX_INFLIGHT, ROPT_MAX_LAG, ROPT_GRACE, ROPT_SEED, ROPT_QUIET, ROPT_NEXT
+    ROPT_TIMEOUT, ROPT_MAX_INFLIGHT, ROPT_MAX_LAG, ROPT_SEND_BATCH, ROPT_GRACE, ROPT_SEED, ROPT_QUIET, ROPT_NEXT
 };
 
 #define REPLAY_LONG_OPTIONS \
@@ -38,6 +38,7 @@ enum {
     {"timeout", required_argument, NULL, ROPT_TIMEOUT}, \
     {"max-in-flight", required_argument, NULL, ROPT_MAX_INFLIGHT}, \
     {"max-loop-lag", required_argument, NULL, ROPT_MAX_LAG}, \
+    {"send-batch", required_argument, NULL, ROPT_SEND_BATCH}, \
     {"grace", required_argument, NULL, ROPT_GRACE}, \
     {"seed", required_argument, NULL, ROPT_SEED}, \
     {"quiet", no_argument, NULL, ROPT_QUIET}

@@ -372,6 +372,7 @@ static void judge_generator(engine *e, run_result *out)
                (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
     g->threads = e->nthreads;
     snprintf(g->transport, sizeof g->transport, "%s", e->tops->name);
+    g->send_batch_ms = e->o.send_batch_s * 1000;
     g->connections_requested = e->budget;
     uint64_t dropped_limit = 0, waited = 0, resumed = 0;
     hist *handshakes = e->tops->tls_stats ? hist_new() : NULL;

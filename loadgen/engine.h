@@ -84,6 +84,12 @@ typedef struct engine_options {
     int tls_no_resume;        /* every TLS connection makes a full handshake */
     uint64_t max_in_flight;   /* 0: no limit besides connections; beyond it requests are dropped */
     double loop_lag_bound_ms; /* loop lag p99 above this: generator-limited (default 5) */
+    /* > 0: arrivals due closer together than this go out only on a timer
+     * ticking at this period, in batches (wrk2's and h2load's millisecond
+     * pacing: less CPU per request at high rates, up to this much loop lag,
+     * counted in latency); 0: each goes out as soon as it is due (within
+     * 250 us, and before the loop sleeps). */
+    double send_batch_s;
     double warmup_s;          /* measurements before this are discarded (search steps) */
     double grace_s;           /* in-flight grace period at the end / on interrupt */
     int quiet;                /* no live progress */

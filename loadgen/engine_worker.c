@@ -16,7 +16,9 @@
  * next thing due when that is far, and ticks every GRANULARITY_NS, armed
  * once, while things are due closer together (no timer syscall per
  * arrival). libev's own timers round to milliseconds with epoll, which
- * would show up as loop lag.
+ * would show up as loop lag. With send_batch_s (--send-batch) the ticks
+ * come at that period and alone send (no prepare hook): fewer wakeups,
+ * coarser timing, the lag still measured.
  *
  * Open loop: arrival times come from engine_arrivals.c, split across the
  * threads. Closed loop: each thread runs its share of the phase's
@@ -760,7 +762,9 @@ int engine_worker_setup(worker *w, size_t nslots, size_t nusers)
     w->tr = e->tops->create(&tc, w->setup_err, sizeof w->setup_err);
     if (!w->tr)
         return -1;
-    if (wake_timer_init(&w->timer, GRANULARITY_NS, w->setup_err, sizeof w->setup_err) != 0)
+    uint64_t granularity = e->o.send_batch_s > 0 ? (uint64_t)(e->o.send_batch_s * 1e9)
+                                                 : GRANULARITY_NS;
+    if (wake_timer_init(&w->timer, granularity, w->setup_err, sizeof w->setup_err) != 0)
         return -1;
     ev_io_init(&w->timer_io, on_schedule, w->timer.fd, EV_READ);
     w->timer_io.data = w;
@@ -819,7 +823,8 @@ void *engine_worker_main(void *arg)
     w->phase_seen = SIZE_MAX;
     advance_arrival(w);
     ev_io_start(w->loop, &w->timer_io);
-    ev_prepare_start(w->loop, &w->prepare);
+    if (!(e->o.send_batch_s > 0))   /* batches go out on the ticks alone */
+        ev_prepare_start(w->loop, &w->prepare);
     ev_timer_start(w->loop, &w->house);
     wake_timer_next(&w->timer, clock_now_ns(), e->t0_ns);
     double cpu0 = thread_cpu_s();

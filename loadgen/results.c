@@ -172,6 +172,7 @@ static void add_generator(cJSON *root, const run_result *r)
     cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
     add_tls(gen, g);
     cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
+    cJSON_AddNumberToObject(gen, "send_batch_ms", g->send_batch_ms);
     cJSON_AddBoolToObject(gen, "connection_wait_warning", g->conn_wait_warning);
 }
 
@@ -435,6 +436,8 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     if (cJSON_IsString(r))
         reason = r->valuestring;
     snprintf(g->reason, sizeof g->reason, "%s", reason ? reason : "");
+    if (jsonio_get_number(file, "generator", o, "send_batch_ms", 0, &g->send_batch_ms) < 0)
+        return -1;   /* since 0.3: absent means 0 */
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o, "transport");   /* since 0.2 */
     snprintf(g->transport, sizeof g->transport, "%s", cJSON_IsString(tr) ? tr->valuestring : "");
     g->threads = (int)threads;

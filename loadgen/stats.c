@@ -208,6 +208,7 @@ void run_result_merge(run_result *dst, const run_result *src)
     g->tls_handshake_p99_ms = max_d(g->tls_handshake_p99_ms, sg->tls_handshake_p99_ms);
     g->tls_handshake_max_ms = max_d(g->tls_handshake_max_ms, sg->tls_handshake_max_ms);
     g->loop_lag_p99_ms = max_d(g->loop_lag_p99_ms, sg->loop_lag_p99_ms);
+    g->send_batch_ms = max_d(g->send_batch_ms, sg->send_batch_ms);
     g->conn_wait_warning |= sg->conn_wait_warning;
     if (!dst->started_at[0])
         memcpy(dst->started_at, src->started_at, sizeof dst->started_at);

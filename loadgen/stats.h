@@ -81,6 +81,7 @@ typedef struct generator_health {
     uint64_t tls_handshakes, tls_resumed;
     double tls_handshake_p50_ms, tls_handshake_p99_ms, tls_handshake_max_ms;
     double loop_lag_p99_ms;
+    double send_batch_ms;    /* --send-batch's period; 0: sends as soon as due */
     int conn_wait_warning;   /* requests waited for a connection under the cap */
 } generator_health;
 

@@ -814,6 +814,8 @@ static void settings_section(FILE *f, const report_inputs *in)
         kv_num(f, "connections requested", g->connections_requested, 0, NULL);
         kv_num(f, "connections opened", g->connections_opened, 0, NULL);
         kv_num(f, "event loop lag p99", g->loop_lag_p99_ms, 3, "ms");
+        if (g->send_batch_ms > 0)
+            kv_num(f, "sends batched every (--send-batch)", g->send_batch_ms, 3, "ms");
         if (g->connection_wait_warning)
             fputs("<tr><th>connection wait</th><td>requests waited for a free connection: "
                   "raise --connections</td></tr>\n", f);

@@ -179,6 +179,7 @@ static void read_generator(rep_results *r, const cJSON *root)
     gen->connections_requested = rj_num(g, "connections_requested");
     gen->connections_opened = rj_num(g, "connections_opened");
     gen->loop_lag_p99_ms = rj_num(g, "loop_lag_p99_ms");
+    gen->send_batch_ms = rj_num(g, "send_batch_ms");
     gen->connection_wait_warning = rj_bool(g, "connection_wait_warning", 0);
 }
 

@@ -58,6 +58,7 @@ typedef struct rep_generator {
     const char *reason;
     double cpu_s, busiest_thread_cpu, threads, connections_requested;
     double connections_opened, loop_lag_p99_ms;
+    double send_batch_ms;        /* NaN when absent (before 0.3), 0 when off */
 } rep_generator;
 
 /* One row of the baseline comparison (crest.compare/1 rows, docs/compare.md). */

@@ -54,6 +54,28 @@ test_nginx_counts_and_rate() {
         "mean requests per second nginx saw"
 }
 
+# --send-batch 20ms at 2000/s: arrivals 0.5 ms apart go out only on a 20 ms
+# tick, so each waits 0-20 ms (loop lag p50 ~10 ms, counted in latency),
+# and every one is still sent and answered exactly once. Without batching
+# the same run's loop lag p50 is tens of microseconds.
+test_send_batch() {
+    start_nginx
+    crest_run "$TMP/sb.json" --url "$NGINX_URL/index.html" -R 2000 -d 2s --threads 1 \
+        --send-batch 20ms --max-loop-lag 1s --quiet
+    assert_eq "$RC" 0 "exit code"
+    assert_eq "$(json "$TMP/sb.json" .summary.ok)" 4000 "every arrival answered"
+    assert_eq "$(json "$TMP/sb.json" .generator.send_batch_ms)" 20 "the period in results.json"
+    local lag
+    lag=$(json "$TMP/sb.json" .summary.loop_lag_ms.p50)
+    assert_cmp "$lag >= 5 && $lag <= 40" "loop lag p50 $lag ms: batches every 20 ms"
+    assert_cmp "$(json "$TMP/sb.json" .summary.latency_ms.p50) >= $lag" "latency counts the batch wait"
+    local rc=0
+    "$CREST" run --url "$NGINX_URL/index.html" --send-batch 200ms -d 1s > /dev/null 2> "$TMP/sb.err" || rc=$?
+    assert_eq "$rc" 2 "an out-of-range period is refused"
+    grep -q -- "--send-batch '200ms': expected 0 (off) or a duration from 10us to 100ms" "$TMP/sb.err" ||
+        fail "the refusal names the flag and the range: $(cat "$TMP/sb.err")"
+}
+
 test_stages_and_warmup() {
     start_nginx
     crest_run "$TMP/st.json" --url "$NGINX_URL/index.html" --stages 1s:0-1000,1s:1000 \
