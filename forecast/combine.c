@@ -3,7 +3,8 @@
  * rolling origin; PRIOR_VAR was later re-chosen on M1 alone (the
  * development set: a grid over PRIOR_VAR, WEIGHT_POWER and CUTOFF, best
  * M1 MASE), tourism kept as the held-out check; docs/forecast.md gives the
- * figures. */
+ * figures. The one-standard-error rule for polynomial degrees has no
+ * constant of its own: one standard error is the textbook threshold. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,16 +79,20 @@ static int has_origin(const fc_backtest *bt, size_t origin)
     return lo < bt->nerr && bt->err[lo].origin == origin;
 }
 
-/* Relative error of member M against REF on the forecasts both made whose
- * actual was known before ORIGIN: the mean and variance of the per-forecast
- * log ratio of their absolute scaled errors. */
-static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, double *mean,
-                           double *var)
+/* Sums over the forecasts of BT whose actual was known before ORIGIN and
+ * that REF made too (every one when REF is NULL: then against 1): the
+ * per-forecast log ratio of their absolute scaled errors. */
+typedef struct log_ratios {
+    double sum, sumsq;   /* of the log ratios */
+    double own, base;    /* of the two absolute scaled errors */
+    size_t count;
+} log_ratios;
+
+static log_ratios collect_log_ratios(const fc_backtest *bt, const fc_backtest *ref, size_t origin)
 {
-    double s = 0, ss = 0, own = 0, base = 0;
-    size_t c = 0;
-    for (size_t i = 0; i < m->bt->nerr; i++) {
-        const fc_bt_error *e = &m->bt->err[i];
+    log_ratios lr = {0};
+    for (size_t i = 0; i < bt->nerr; i++) {
+        const fc_bt_error *e = &bt->err[i];
         if (e->target >= origin)
             continue;
         const fc_bt_error *r = ref ? find_error(ref, e->origin, e->target) : e;
@@ -95,44 +100,121 @@ static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, 
             continue;
         double rb = ref ? r->ase : 1;
         double d = log((e->ase + LOG_EPS) / (rb + LOG_EPS));
-        s += d;
-        ss += d * d;
-        own += e->ase;
-        base += rb;
-        c++;
+        lr.sum += d;
+        lr.sumsq += d * d;
+        lr.own += e->ase;
+        lr.base += rb;
+        lr.count++;
     }
-    m->nrel = c;
-    m->rel = c && base > 0 ? own / base : NAN;
-    *mean = c ? s / (double)c : 0;
-    *var = c > 1 ? (ss - s * s / (double)c) / (double)(c - 1) : NAN;
+    return lr;
+}
+
+/* Their sample variance; NAN with fewer than two. */
+static double log_ratio_var(const log_ratios *lr)
+{
+    double c = (double)lr->count;
+    return lr->count > 1 ? (lr->sumsq - lr->sum * lr->sum / c) / (c - 1) : NAN;
+}
+
+/* The variance of the mean of COUNT log ratios whose sample variance is
+ * VAR: at least NOISE_VAR_MIN per forecast (also when VAR is unknown), and
+ * at most EFFECTIVE_MAX independent forecasts. */
+static double mean_noise(double var, size_t count)
+{
+    return fmax(isfinite(var) ? var : NOISE_VAR_MIN, NOISE_VAR_MIN) /
+           fmin((double)count, EFFECTIVE_MAX);
+}
+
+/* Relative error of member M against REF on the forecasts both made whose
+ * actual was known before ORIGIN: the mean and variance of the per-forecast
+ * log ratio of their absolute scaled errors. */
+static void relative_error(fc_member *m, const fc_backtest *ref, size_t origin, double *mean,
+                           double *var)
+{
+    log_ratios lr = collect_log_ratios(m->bt, ref, origin);
+    m->nrel = lr.count;
+    m->rel = lr.count && lr.base > 0 ? lr.own / lr.base : NAN;
+    *mean = lr.count ? lr.sum / (double)lr.count : 0;
+    *var = log_ratio_var(&lr);
+}
+
+/* Polynomial degree of M (1-3); 0 for the methods that are not
+ * polynomials. */
+static int poly_degree(fc_model_id m)
+{
+    switch (m) {
+    case FC_MODEL_LINEAR: return 1;
+    case FC_MODEL_QUADRATIC: return 2;
+    case FC_MODEL_CUBIC: return 3;
+    default: return 0;
+    }
+}
+
+/* The one-standard-error rule for nested models (Breiman et al. 1984;
+ * Hastie, Tibshirani & Friedman, The Elements of Statistical Learning,
+ * 7.10): of models that nest each other, prefer the simpler unless the
+ * more complex one's error is lower by more than one standard error. A
+ * polynomial of degree d nests every lower degree; so a polynomial gets no
+ * weight when, on the backtest forecasts it shares with a lower-degree one
+ * (known before ORIGIN), its mean log error ratio to that one is not below
+ * minus one standard error. A single forecast's variance is unknown: it
+ * counts as NOISE_VAR_MIN, as in the score. Lower degrees are tried
+ * first; kept_out_by names the first that keeps M[i] out. */
+static void apply_parsimony(fc_member *m, size_t n, size_t origin)
+{
+    for (size_t i = 0; i < n; i++) {
+        int deg = poly_degree(m[i].model);
+        if (!m[i].bt || deg < 2 || !isfinite(m[i].score))
+            continue;
+        for (int lower = deg - 1; lower >= 1 && m[i].kept_out_by < 0; lower--) {
+            for (size_t j = 0; j < n; j++) {
+                if (!m[j].bt || poly_degree(m[j].model) != lower)
+                    continue;
+                log_ratios lr = collect_log_ratios(m[i].bt, m[j].bt, origin);
+                if (!lr.count)
+                    continue;
+                double mean = lr.sum / (double)lr.count;
+                double se = sqrt(mean_noise(log_ratio_var(&lr), lr.count));
+                if (mean > -se) {
+                    m[i].kept_out_by = (int)j;
+                    m[i].simpler_ratio = exp(mean);
+                    m[i].simpler_se = se;
+                    m[i].simpler_n = lr.count;
+                }
+                break;
+            }
+        }
+    }
 }
 
 size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
 {
     const fc_backtest *ref = naive >= 0 ? m[naive].bt : NULL;
-    double best = INFINITY;
     for (size_t i = 0; i < n; i++) {
         m[i].weight = 0;
         m[i].score = INFINITY;
+        m[i].kept_out_by = -1;
         if (!m[i].bt) /* not available at this origin */
             continue;
         double mean, var, prior = log(m[i].prior > 0 ? m[i].prior : prior_score(m[i].model));
         relative_error(&m[i], ref, origin, &mean, &var);
         if (m[i].nrel) {
             /* Normal prior on the log score, normal noise: the posterior mean. */
-            double noise = fmax(isfinite(var) ? var : NOISE_VAR_MIN, NOISE_VAR_MIN) /
-                           fmin((double)m[i].nrel, EFFECTIVE_MAX);
+            double noise = mean_noise(var, m[i].nrel);
             m[i].score = exp((PRIOR_VAR * mean + noise * prior) / (PRIOR_VAR + noise));
         } else if (!m[i].curve) {
             m[i].score = exp(prior);
         }
-        if (m[i].score < best)
-            best = m[i].score;
     }
+    apply_parsimony(m, n, origin);
+    double best = INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (m[i].kept_out_by < 0 && m[i].score < best)
+            best = m[i].score;
     size_t used = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!(m[i].score <= best * CUTOFF))
+        if (m[i].kept_out_by >= 0 || !(m[i].score <= best * CUTOFF))
             continue;
         m[i].weight = pow(m[i].score > 1e-9 ? m[i].score : 1e-9, -WEIGHT_POWER);
         sum += m[i].weight;

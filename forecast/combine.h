@@ -11,7 +11,10 @@
  * start at different origins are compared fairly), shrunk towards a prior
  * (1 for the smoothing methods, worse for curves: a curve must earn its
  * place with evidence), and weight score^-POWER; the members whose shrunk
- * score is not within a factor of the best get nothing.
+ * score is not within a factor of the best get nothing. A higher-degree
+ * polynomial gets nothing unless it beat the lower degrees by more than
+ * one standard error on the forecasts they both made (the one-standard-
+ * error rule for nested models).
  *
  * The combination's own backtest uses, at each origin, the weights that
  * the errors known at that origin give: nothing learned later leaks into
@@ -34,12 +37,20 @@ typedef struct fc_member {
     size_t nrel;             /* how many forecasts that ratio is over */
     double score;            /* rel shrunk towards the prior */
     double weight;
+    /* the one-standard-error rule (polynomials): the index of the
+     * lower-degree member that kept this one out, or -1; then its error
+     * ratio to that one (geometric mean), the standard error of the log
+     * of that, and the count of forecasts both made */
+    int kept_out_by;
+    double simpler_ratio, simpler_se;
+    size_t simpler_n;
 } fc_member;
 
 /* Weights of the N members from the backtest errors whose actual was known
  * before point ORIGIN (ORIGIN = the series length: everything). NAIVE is
  * the index of the naive member (the reference), or -1 (then scores are
- * plain MASE). Returns the number of members with weight > 0. */
+ * plain MASE). Fills rel, nrel, score, weight and kept_out_by (with the
+ * simpler_* figures). Returns the number of members with weight > 0. */
 size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin);
 
 /* The combination of the N forecasts F with weights W (not necessarily

@@ -182,6 +182,28 @@ static void combination_reason(fc_result *r, const fc_model_result *c)
                c->bt.mape);
 }
 
+/* Appends to R's reason the polynomials that the one-standard-error rule
+ * kept out (combine.c), with the numbers. */
+static void parsimony_reason(fc_result *r, const fc_member *mem, size_t nm)
+{
+    size_t u = strlen(r->reason);
+    int first = 1;
+    for (size_t i = 0; i < nm; i++) {
+        if (mem[i].kept_out_by < 0)
+            continue;
+        const fc_member *s = &mem[mem[i].kept_out_by];
+        u = append(r->reason, sizeof r->reason, u,
+                   "%s%s (its error %.2f x %s's on the %zu forecast%s both made, not lower "
+                   "by one standard error, %.2f in logs)",
+                   first ? "; left out by the one-standard-error rule (a higher-degree "
+                           "polynomial must beat the lower degree it extends): "
+                         : ", ",
+                   fc_model_name(mem[i].model), mem[i].simpler_ratio, fc_model_name(s->model),
+                   mem[i].simpler_n, mem[i].simpler_n == 1 ? "" : "s", mem[i].simpler_se);
+        first = 0;
+    }
+}
+
 /* The weighted combination, then a second, two-member combination of it
  * with SES with drift (the anchor), scored the same way against the
  * anchor on the forecasts both made, with equal priors: the weights of
@@ -287,6 +309,7 @@ static int build_combination(const fc_series *s, const fc_run_options *o, size_t
     }
     r->selected = (int)(r->nmodels - 1);
     combination_reason(r, c);
+    parsimony_reason(r, mem, nm);
     return 0;
 }
 

@@ -1,8 +1,9 @@
 /* test_combine.c: how auto's combination weighs its members: scores are
  * errors relative to naive's on the same forecasts, shrunk towards each
  * method's prior; little evidence leaves the priors in charge, a curve
- * needs evidence, a clearly worse member is left out, and the combined
- * backtest at an origin uses only what was known there. */
+ * needs evidence, a clearly worse member is left out, a higher-degree
+ * polynomial must beat the lower degree by one standard error, and the
+ * combined backtest at an origin uses only what was known there. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -134,12 +135,51 @@ static void test_combined_backtest_is_convex_and_honest(void **state)
     free(good.err);
 }
 
+/* The one-standard-error rule: a cubic whose single backtest forecast
+ * beat the quadratic's on the same target, but by less than one standard
+ * error, gets nothing, though its score alone would have let it in. */
+static void test_higher_degree_must_beat_lower_by_one_se(void **state)
+{
+    (void)state;
+    fc_backtest naive, quad, cubic;
+    fake_bt(&naive, Y, 12, 1, 1.0);
+    fake_bt(&quad, Y, 12, 3, 0.3);   /* at target 11: 0.3 x |27 - 25| = 0.6 */
+    fake_bt(&cubic, Y, 12, 11, 0.2); /* one forecast, target 11: 0.4 */
+    fc_member m[3] = {
+        {.model = FC_MODEL_NAIVE, .bt = &naive},
+        {.model = FC_MODEL_QUADRATIC, .bt = &quad, .curve = 1},
+        {.model = FC_MODEL_CUBIC, .bt = &cubic, .curve = 1},
+    };
+    fc_combine_weights(m, 3, 0, 12);
+    /* log((0.4 + 0.05) / (0.6 + 0.05)) = -0.368; one forecast: standard
+     * error sqrt(0.25 / 1) = 0.5; -0.368 > -0.5: kept out. */
+    assert_int_equal(m[2].kept_out_by, 1);
+    assert_int_equal(m[2].simpler_n, 1);
+    assert_true(fabs(m[2].simpler_ratio - 0.45 / 0.65) < 1e-12);
+    assert_true(fabs(m[2].simpler_se - 0.5) < 1e-12);
+    assert_true(m[2].score <= 1.5 * m[1].score); /* the cut-off alone would admit it */
+    assert_true(m[2].weight == 0);
+    assert_true(fabs(m[1].weight - 1) < 1e-12);
+    assert_int_equal(m[1].kept_out_by, -1); /* no linear member to answer to */
+
+    /* 0.05 x 2 = 0.1: log(0.15 / 0.65) = -1.47, beyond one standard error. */
+    free(cubic.err);
+    fake_bt(&cubic, Y, 12, 11, 0.05);
+    fc_combine_weights(m, 3, 0, 12);
+    assert_int_equal(m[2].kept_out_by, -1);
+    assert_true(m[2].weight > 0);
+    free(naive.err);
+    free(quad.err);
+    free(cubic.err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_priors_rule_without_evidence),
         cmocka_unit_test(test_evidence_moves_the_weights),
         cmocka_unit_test(test_combined_backtest_is_convex_and_honest),
+        cmocka_unit_test(test_higher_degree_must_beat_lower_by_one_se),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
