@@ -211,6 +211,11 @@ size_t fc_combine_weights(fc_member *m, size_t n, int naive, size_t origin)
     for (size_t i = 0; i < n; i++)
         if (m[i].kept_out_by < 0 && m[i].score < best)
             best = m[i].score;
+    /* kept_out_by names the rule only where it made the difference: a
+     * member the cut-off leaves out anyway is not reported. */
+    for (size_t i = 0; i < n; i++)
+        if (m[i].kept_out_by >= 0 && !(m[i].score <= best * CUTOFF))
+            m[i].kept_out_by = -1;
     size_t used = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {

@@ -38,9 +38,10 @@ typedef struct fc_member {
     double score;            /* rel shrunk towards the prior */
     double weight;
     /* the one-standard-error rule (polynomials): the index of the
-     * lower-degree member that kept this one out, or -1; then its error
-     * ratio to that one (geometric mean), the standard error of the log
-     * of that, and the count of forecasts both made */
+     * lower-degree member that kept this one out, or -1 (also when its
+     * score would have left it out anyway); then its error ratio to that
+     * one (geometric mean), the standard error of the log of that, and
+     * the count of forecasts both made */
     int kept_out_by;
     double simpler_ratio, simpler_se;
     size_t simpler_n;
