@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/embedded_target.h"
 #include "cli/optable.h"
 #include "cli/options.h"
 #include "cli/replay_options.h"
@@ -27,7 +28,6 @@
 #include "loadgen/results.h"
 #include "replay/replay_scenario.h"
 #include "replay/replay_session.h"
-#include "testbed/embed.h"
 
 
 static const cli_option replay_cli_options[] = {
@@ -220,16 +220,9 @@ static void make_parent_dir(const char *out)
 static int run_replay(replay_args *a, replay_session *s, int argc, char **argv)
 {
     testbed_process tb;
-    int have_tb = 0;
-    if (!s->plan->target) {
-        if (testbed_spawn(NULL, &tb) != 0)
-            return CREST_EXIT_RUN;
-        have_tb = 1;
-        s->plan->target = strdup(tb.url);
-        if (!a->f.eng.quiet)
-            printf("crest: no target given; replaying against the embedded testbed at %s\n",
-                   tb.url);
-    }
+    int have_tb = embedded_target_start(s->plan, "replaying", a->f.eng.quiet, &tb);
+    if (have_tb < 0)
+        return CREST_EXIT_RUN;
     engine_install_signal_handlers();
     progress_attach(&a->f.eng);
     run_result r;

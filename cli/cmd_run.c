@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/embedded_target.h"
 #include "cli/observe_options.h"
 #include "cli/optable.h"
 #include "cli/options.h"
@@ -37,7 +38,6 @@
 #include "loadgen/scenario.h"
 #include "loadgen/shard.h"
 #include "reports/compare.h"
-#include "testbed/embed.h"
 
 #define MAX_LIST 64
 
@@ -574,16 +574,9 @@ static void print_scrape_status(observe_session *obs)
 static int execute(run_state *s)
 {
     testbed_process tb;
-    int have_tb = 0;
-    if (!s->plan->target) {
-        if (testbed_spawn(NULL, &tb) != 0)
-            return CREST_EXIT_RUN;
-        have_tb = 1;
-        s->plan->target = strdup(tb.url);
-        if (!s->a.eng.quiet)
-            printf("crest: no target given; running against the embedded testbed at %s\n",
-                   tb.url);
-    }
+    int have_tb = embedded_target_start(s->plan, "running", s->a.eng.quiet, &tb);
+    if (have_tb < 0)
+        return CREST_EXIT_RUN;
     s->obs = start_observing(&s->a, s->plan, have_tb ? &tb : NULL);
     if (!s->obs) {
         if (have_tb)

@@ -267,6 +267,12 @@ static cJSON *shard_entry(const shard_file *s, double offset_s)
     cJSON_AddNumberToObject(gen, "busiest_thread_cpu", g->cpu_busiest_thread);
     cJSON_AddNumberToObject(gen, "loop_lag_p99_ms", g->loop_lag_p99_ms);
     cJSON_AddNumberToObject(gen, "connections_opened", (double)g->connections_opened);
+    cJSON_AddStringToObject(gen, "transport", g->transport);
+    cJSON_AddNumberToObject(gen, "send_batch_ms", g->send_batch_ms);
+    /* the shard's own TLS figures as it wrote them (null: none timed) */
+    const cJSON *tls = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(s->root, "generator"), "tls");
+    cJSON_AddItemToObject(gen, "tls", tls ? cJSON_Duplicate(tls, 1) : cJSON_CreateNull());
     return o;
 }
 

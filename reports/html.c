@@ -419,13 +419,10 @@ static void scrape_table(FILE *f, const report_inputs *in)
     fputs("</table>\n", f);
 }
 
-static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
+/* The warnings a reader must see before any number: generator-limited,
+ * aborted, interrupted, partial. */
+static void run_alerts(FILE *f, const report_inputs *in, const rep_results *r)
 {
-    const rep_results *r = in->results;
-    const rep_block *t = &r->total;
-    char b[32], u[48];
-    fputs("<section id=\"run\"><h2>Festival replay</h2>\n", f);
-    run_tested(f, in, r);
     if (r->generator.limited) {
         fputs("<div class=\"alert fail\"><strong>GENERATOR-LIMITED: these numbers describe the "
               "load generator, not the target</strong>", f);
@@ -445,6 +442,62 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
         fputs("<div class=\"alert warn\"><strong>Partial results</strong>A checkpoint written "
               "while the run lasted: the run was killed (or is still running) and these data "
               "cover only its first seconds.</div>\n", f);
+}
+
+/* The gates' verdicts. */
+static void threshold_table(FILE *f, const report_inputs *in, const rep_results *r)
+{
+    char b[32];
+    if (!r->nthresholds)
+        return;
+    fputs("<h3>Thresholds</h3>\n<table><tr><th>threshold</th><th class=\"t\">tag</th><th>value</th>"
+          "<th class=\"t\">result</th></tr>\n", f);
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        const rep_threshold *th = &r->thresholds[i];
+        enum rep_level l = th->pass == 1 ? REP_LEVEL_OK
+                         : th->pass == 0 ? REP_LEVEL_FAIL : REP_LEVEL_INCONCLUSIVE;
+        fprintf(f, "<tr class=\"%s\"><td class=\"t\"><code>", report_level_class(l));
+        h(f, in, th->expr);
+        fputs("</code></td><td class=\"t\">", f);
+        h(f, in, th->tag);
+        fputs("</td>", f);
+        fprintf(f, "<td>%s</td>", fmt_threshold_value(b, th->expr, th->value));
+        fputs("<td class=\"t\">", f);
+        badge(f, l, th->pass == 1 ? "pass" : th->pass == 0 ? "fail" : "no verdict");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* One row per subsystem, then the run's total. */
+static void subsystem_table(FILE *f, const rep_results *r)
+{
+    if (!r->nsubs)
+        return;
+    fputs("<h3>Subsystems</h3>\n<table><tr><th>subsystem</th><th>scheduled</th>"
+          "<th>rate/s</th><th>ok</th><th>errors</th><th>shed</th><th>dropped</th>"
+          "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>"
+          "</tr>\n", f);
+    for (size_t i = 0; i < r->nsubs; i++) {
+        const rep_block *s = &r->subs[i];
+        fputs("<tr><td class=\"t\">", f);
+        text_html(f, s->name);
+        fputs("</td>", f);
+        block_cells(f, s);
+    }
+    fputs("<tr><td class=\"t\"><strong>all</strong></td>", f);
+    block_cells(f, &r->total);
+    fputs("</table>\n", f);
+}
+
+static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
+{
+    const rep_results *r = in->results;
+    const rep_block *t = &r->total;
+    char b[32], u[48];
+    fputs("<section id=\"run\"><h2>Festival replay</h2>\n", f);
+    run_tested(f, in, r);
+    run_alerts(f, in, r);
     fputs("<div class=\"tiles\">\n", f);
     tile(f, "Offered", fmt_num(b, t->offered_rate, 1), "req/s");
     tile(f, "Achieved", fmt_num(b, t->rate, 1), "req/s");
@@ -461,41 +514,8 @@ static void run_section(FILE *f, const report_inputs *in, const chart_set *cs)
     fputs("</div>\n", f);
     charts_of(f, cs, CHART_RUN);
 
-    if (r->nthresholds) {
-        fputs("<h3>Thresholds</h3>\n<table><tr><th>threshold</th><th class=\"t\">tag</th><th>value</th>"
-              "<th class=\"t\">result</th></tr>\n", f);
-        for (size_t i = 0; i < r->nthresholds; i++) {
-            const rep_threshold *th = &r->thresholds[i];
-            enum rep_level l = th->pass == 1 ? REP_LEVEL_OK
-                             : th->pass == 0 ? REP_LEVEL_FAIL : REP_LEVEL_INCONCLUSIVE;
-            fprintf(f, "<tr class=\"%s\"><td class=\"t\"><code>", report_level_class(l));
-            h(f, in, th->expr);
-            fputs("</code></td><td class=\"t\">", f);
-            h(f, in, th->tag);
-            fputs("</td>", f);
-            fprintf(f, "<td>%s</td>", fmt_threshold_value(b, th->expr, th->value));
-            fputs("<td class=\"t\">", f);
-            badge(f, l, th->pass == 1 ? "pass" : th->pass == 0 ? "fail" : "no verdict");
-            fputs("</td></tr>\n", f);
-        }
-        fputs("</table>\n", f);
-    }
-    if (r->nsubs) {
-        fputs("<h3>Subsystems</h3>\n<table><tr><th>subsystem</th><th>scheduled</th>"
-              "<th>rate/s</th><th>ok</th><th>errors</th><th>shed</th><th>dropped</th>"
-              "<th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th>"
-              "</tr>\n", f);
-        for (size_t i = 0; i < r->nsubs; i++) {
-            const rep_block *s = &r->subs[i];
-            fputs("<tr><td class=\"t\">", f);
-            text_html(f, s->name);
-            fputs("</td>", f);
-            block_cells(f, s);
-        }
-        fputs("<tr><td class=\"t\"><strong>all</strong></td>", f);
-        block_cells(f, t);
-        fputs("</table>\n", f);
-    }
+    threshold_table(f, in, r);
+    subsystem_table(f, r);
     scrape_table(f, in);
     baseline_table(f, in, &r->baseline);
     counts_table(f, t);

@@ -95,9 +95,10 @@ static void field(FILE *f, const report_inputs *in, const char *label, const cha
     free(clean);
 }
 
-static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
+/* The run's identity, totals, latency, generator verdict and flags. */
+static void run_overview(FILE *f, const report_inputs *in, const rep_results *r)
 {
-    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], m[32];
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
     fputs("\nRun\n", f);
     field(f, in, "scenario:", r->scenario);
     field(f, in, "target:", r->target);
@@ -132,61 +133,88 @@ static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
     if (r->partial)
         fputs("  PARTIAL: a checkpoint of a run that did not finish (killed or still running)\n",
               f);
+}
 
-    if (r->nsubs) {
-        fputs("\nSubsystems\n", f);
-        table tb = {.ncols = 9};
-        if (table_row(&tb, "subsystem", "rate/s", "ok", "errors", "shed", "p50 ms", "p90 ms",
-                      "p99 ms", "max ms") != 0)
+/* One row per subsystem: rate, ok, errors, shed, latency. */
+static int subsystem_table(FILE *f, const rep_results *r)
+{
+    char a[32], b[32], c[32], d[32], e[32], g[32], h[32], m[32];
+    if (!r->nsubs)
+        return 0;
+    fputs("\nSubsystems\n", f);
+    table tb = {.ncols = 9};
+    if (table_row(&tb, "subsystem", "rate/s", "ok", "errors", "shed", "p50 ms", "p90 ms",
+                  "p99 ms", "max ms") != 0)
+        return -1;
+    for (size_t i = 0; i < r->nsubs; i++) {
+        const rep_block *s = &r->subs[i];
+        if (table_row(&tb, s->name, fmt_num(a, s->rate, 1), fmt_num(b, s->ok, 0),
+                      fmt_pct(c, s->error_rate), fmt_pct(d, s->shed_rate),
+                      fmt_num(e, s->latency.p50, 2), fmt_num(g, s->latency.p90, 2),
+                      fmt_num(h, s->latency.p99, 2), fmt_num(m, s->latency.max, 2)) != 0)
             return -1;
-        for (size_t i = 0; i < r->nsubs; i++) {
-            const rep_block *s = &r->subs[i];
-            if (table_row(&tb, s->name, fmt_num(a, s->rate, 1), fmt_num(b, s->ok, 0),
-                          fmt_pct(c, s->error_rate), fmt_pct(d, s->shed_rate),
-                          fmt_num(e, s->latency.p50, 2), fmt_num(g, s->latency.p90, 2),
-                          fmt_num(h, s->latency.p99, 2), fmt_num(m, s->latency.max, 2)) != 0)
-                return -1;
-        }
-        table_print(f, &tb);
     }
-    if (r->nthresholds) {
-        fputs("\nThresholds\n", f);
-        table tb = {.ncols = 4};
-        if (table_row(&tb, "result", "threshold", "tag", "value") != 0)
+    table_print(f, &tb);
+    return 0;
+}
+
+/* The gates' verdicts. */
+static int threshold_table(FILE *f, const rep_results *r)
+{
+    char a[32];
+    if (!r->nthresholds)
+        return 0;
+    fputs("\nThresholds\n", f);
+    table tb = {.ncols = 4};
+    if (table_row(&tb, "result", "threshold", "tag", "value") != 0)
+        return -1;
+    for (size_t i = 0; i < r->nthresholds; i++) {
+        const rep_threshold *th = &r->thresholds[i];
+        if (table_row(&tb, th->pass == 1 ? "PASS" : th->pass == 0 ? "FAIL" : "?", th->expr,
+                      th->tag ? th->tag : "", fmt_threshold_value(a, th->expr, th->value)) != 0)
             return -1;
-        for (size_t i = 0; i < r->nthresholds; i++) {
-            const rep_threshold *th = &r->thresholds[i];
-            if (table_row(&tb, th->pass == 1 ? "PASS" : th->pass == 0 ? "FAIL" : "?", th->expr,
-                          th->tag ? th->tag : "", fmt_threshold_value(a, th->expr, th->value)) != 0)
-                return -1;
-        }
-        table_print(f, &tb);
     }
+    table_print(f, &tb);
+    return 0;
+}
+
+/* The comparison with --baseline's run, one row per metric and scope. */
+static int baseline_table(FILE *f, const rep_results *r)
+{
+    char a[32], b[32], c[32];
     const rep_baseline *bl = &r->baseline;
-    if (bl->nrows) {
-        fputs("\nAgainst the baseline", f);
-        if (bl->file) {
-            fputs(" ", f);
-            text_plain(f, bl->file);
-        }
-        fputc('\n', f);
-        table tb = {.ncols = 6};
-        if (table_row(&tb, "scope", "metric", "baseline", "current", "change", "verdict") != 0)
-            return -1;
-        for (size_t i = 0; i < bl->nrows; i++) {
-            const rep_cmp_row *c2 = &bl->rows[i];
-            /* errors are fractions, their change absolute points: both as percentages */
-            int errors = c2->metric && strcmp(c2->metric, "errors") == 0;
-            int absolute = c2->change_kind && strcmp(c2->change_kind, "absolute") == 0;
-            if (table_row(&tb, c2->scope, c2->metric,
-                          errors ? fmt_pct(a, c2->baseline) : fmt_num(a, c2->baseline, 3),
-                          errors ? fmt_pct(b, c2->current) : fmt_num(b, c2->current, 3),
-                          absolute && !errors ? fmt_num(c, c2->change, 4) : fmt_pct(c, c2->change),
-                          c2->verdict ? c2->verdict : "?") != 0)
-                return -1;
-        }
-        table_print(f, &tb);
+    if (!bl->nrows)
+        return 0;
+    fputs("\nAgainst the baseline", f);
+    if (bl->file) {
+        fputs(" ", f);
+        text_plain(f, bl->file);
     }
+    fputc('\n', f);
+    table tb = {.ncols = 6};
+    if (table_row(&tb, "scope", "metric", "baseline", "current", "change", "verdict") != 0)
+        return -1;
+    for (size_t i = 0; i < bl->nrows; i++) {
+        const rep_cmp_row *c2 = &bl->rows[i];
+        /* errors are fractions, their change absolute points: both as percentages */
+        int errors = c2->metric && strcmp(c2->metric, "errors") == 0;
+        int absolute = c2->change_kind && strcmp(c2->change_kind, "absolute") == 0;
+        if (table_row(&tb, c2->scope, c2->metric,
+                      errors ? fmt_pct(a, c2->baseline) : fmt_num(a, c2->baseline, 3),
+                      errors ? fmt_pct(b, c2->current) : fmt_num(b, c2->current, 3),
+                      absolute && !errors ? fmt_num(c, c2->change, 4) : fmt_pct(c, c2->change),
+                      c2->verdict ? c2->verdict : "?") != 0)
+            return -1;
+    }
+    table_print(f, &tb);
+    return 0;
+}
+
+static int run_section(FILE *f, const report_inputs *in, const rep_results *r)
+{
+    run_overview(f, in, r);
+    if (subsystem_table(f, r) != 0 || threshold_table(f, r) != 0 || baseline_table(f, r) != 0)
+        return -1;
     return 0;
 }
 

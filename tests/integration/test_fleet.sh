@@ -77,6 +77,9 @@ test_uniform_fleet_equals_single_machine_plan() {
     assert_eq "$(json "$d/merged.json" .summary.ok)" "$expected" "merged ok"
     assert_eq "$(json "$d/merged.json" .fleet.count)" 4 "fleet count"
     assert_eq "$(jq '[.fleet.shards[].index] | sort | join(",")' -r "$d/merged.json")" "0,1,2,3" "shards"
+    # each shard's generator as it ran: the transport it used, no TLS on http://
+    assert_eq "$(jq -r '[.fleet.shards[].generator | "\(.transport):\(.tls)"] | unique | join(",")' \
+        "$d/merged.json")" "native:null" "per-shard transport and tls"
     # every shard did its quarter (uniform: 650 = 163 + 163 + 162 + 162)
     assert_eq "$(jq -s 'map(.summary.scheduled) | sort | join(",")' -r "$d"/shards/shard-*.json)" \
         "162,162,163,163" "per-shard scheduled"
