@@ -2,7 +2,8 @@
 # tests/run.sh: runs the whole suite and ends with "N passed, N failed, N skipped".
 #
 # Unit tests: every binary $UNIT_DIR/*/test_* (cmocka, TAP output).
-# Integration tests: every tests/integration/test_*.sh (each sources lib.sh,
+# Integration tests: every tests/integration/test_*.sh, TEST_JOBS (2) at a
+# time except those marked solo (below) (each sources lib.sh,
 # whose run_tests prints TAP too). Only the TAP stream counts: the test's
 # stdout, and there only lines of the exact shapes
 #   1..N                        the plan (required, exactly one)
@@ -103,21 +104,49 @@ if [ "$which_part" = all ] || [ "$which_part" = unit ]; then
     [ "$ran" -gt 0 ] || no_tests unit "UNIT_DIR=$UNIT_DIR"
 fi
 
+# run_script SCRIPT LOG: one integration script, its output, status and
+# seconds into LOG.out, LOG.err, LOG.rc, LOG.secs.
+run_script() {
+    local start rc
+    start=$(date +%s)
+    timeout -k 10 600 bash "$1" > "$2.out" 2> "$2.err"
+    rc=$?
+    echo "$rc" > "$2.rc"
+    echo $(( $(date +%s) - start )) > "$2.secs"
+}
+
+# Integration scripts mostly wait (on servers, on run durations), so
+# TEST_JOBS of them (default 2) run side by side. A script whose header has
+# the line "# suite: solo" runs alone: it is CPU-bound (fuzzing, valgrind)
+# or judges timing (capacity search, rates, the coordinated-omission
+# latencies), and a neighbour's load would be measured with it. Results
+# are counted in name order whatever the order of finishing.
 if [ "$which_part" = all ] || [ "$which_part" = integration ]; then
-    ran=0
+    jobs_max=${TEST_JOBS:-2}
+    names=() solo=() shared=()
     for script in tests/integration/test_*.sh; do
         [ -f "$script" ] || continue
         name=$(basename "$script" .sh)
         [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
-        ran=$((ran + 1))
-        log="$log_dir/$name"
-        start=$(date +%s)
-        timeout -k 10 600 bash "$script" > "$log.out" 2> "$log.err"
-        rc=$?
-        echo "    ($name took $(( $(date +%s) - start ))s)"
-        count "$name" "$log.out" "$log.err" $rc
+        names+=("$name")
+        if grep -qE '^# suite: solo( |$)' "$script"; then solo+=("$script"); else shared+=("$script"); fi
     done
-    [ "$ran" -gt 0 ] || no_tests integration tests/integration
+    trap 'kill $(jobs -p) 2> /dev/null' EXIT
+    for script in "${shared[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+        run_script "$script" "$log_dir/$(basename "$script" .sh)" &
+    done
+    wait
+    for script in "${solo[@]}"; do
+        run_script "$script" "$log_dir/$(basename "$script" .sh)"
+    done
+    trap - EXIT
+    for name in "${names[@]}"; do
+        log="$log_dir/$name"
+        echo "    ($name took $(cat "$log.secs" 2> /dev/null || echo '?')s)"
+        count "$name" "$log.out" "$log.err" "$(cat "$log.rc" 2> /dev/null || echo 1)"
+    done
+    [ "${#names[@]}" -gt 0 ] || no_tests integration tests/integration
 fi
 
 echo

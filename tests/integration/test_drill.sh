@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (runs a capacity search)
 # test_drill.sh: `crest drill`, the main job, end to end on a small scenario
 # against the embedded testbed (two subsystems with known capacities: cart
 # 4 workers x 10 ms = 400/s, coupon behind a 300/s rate limiter).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (runs test_run.sh's timing checks)
 # test_engine_curl.sh: the engine's measurement tests (test_run.sh,
 # test_degrade.sh) once more on the curl transport. The rest of the suite
 # runs on the default transport (auto: native for http://), so every

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (CPU-bound: libFuzzer on every core it gets)
 # test_fuzz.sh: the libFuzzer harnesses (tests/fuzz/fuzz_*.c, one per parser
 # of untrusted bytes) in the suite: each replays its committed corpus
 # (seeds and every regression input of a crash once found) and then fuzzes

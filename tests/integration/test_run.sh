@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (judges rates and the coordinated-omission latencies)
 # test_run.sh: `crest run` measures correctly: its counts match what real
 # servers saw, open-loop rates are delivered, latency counts from the
 # intended send time, and failures are counted by kind without crashing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (judges capacities: a neighbour's load would be measured)
 # test_search.sh: `crest search` against the embedded testbed with a config
 # whose capacities are known exactly (workers / mean service time):
 #   cart   4 workers x fixed 10 ms           = 400/s, no rate limit

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (judges capacities and throughput)
 # test_search_sweep.sh: `crest search` at a strict SLO (ad hoc --url against
 # a separately started testbed), the full-link mix, and the closed-loop USL
 # sweep. The testbed config makes capacities exact:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (judges capacities)
 # test_testbed_capacity.sh: the testbed's "done when": at saturation
 # (closed loop, many more connections than workers) every subsystem's
 # measured throughput reaches its configured capacity, workers / mean

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (CPU-bound: everything under valgrind)
 # test_valgrind.sh: the integration paths under valgrind memcheck, for the
 # guide's "no memory leaks under valgrind on the integration paths".
 #
