@@ -205,6 +205,10 @@ MODES = {
 def serve(conn):
     try:
         if TLS:
+            # Each answer's TLS record must leave when written: with Nagle it
+            # waits for the ACK of the session tickets (the client's delayed
+            # ACK), and a mode that resets 10 ms later would discard it.
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.settimeout(5)
             conn = TLS.wrap_socket(conn, server_side=True)
             conn.settimeout(None)
