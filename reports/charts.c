@@ -817,16 +817,10 @@ static void forecast_plot(FILE *f, const rep_series *se, int bands80, int bands9
 #define ZOOM_ABOVE 150
 #define ZOOM_KEEP 90
 
-static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_series *se,
-                          const rep_plan *plan)
+/* The forecast chart's inline data blocks: $hist, $fit and $fc (value and
+ * both bands); *BANDS80 and *BANDS95 say whether any band is known. */
+static void forecast_data(FILE *f, const rep_series *se, int *bands80, int *bands95)
 {
-    if (se->nhistory == 0 && se->nforecast == 0)
-        return 0;
-    int zoom = se->nhistory > ZOOM_ABOVE && se->nforecast > 0;
-    script s;
-    if (script_begin(&s, 1180, zoom ? 620 : 420) != 0)
-        return -1;
-    FILE *f = s.f;
     fputs("$hist << EOD\n", f);
     for (size_t i = 0; i < se->nhistory; i++) {
         val(f, se->history[i].x);
@@ -840,7 +834,6 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
         fputc('\n', f);
     }
     fputs("EOD\n$fc << EOD\n", f);
-    int bands80 = 0, bands95 = 0;
     for (size_t i = 0; i < se->nforecast; i++) {
         const rep_tv *t = &se->forecast[i];
         val(f, t->x);
@@ -850,10 +843,54 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
         val(f, t->lo95);
         val(f, t->hi95);
         fputc('\n', f);
-        bands80 |= isfinite(t->lo80) && isfinite(t->hi80);
-        bands95 |= isfinite(t->lo95) && isfinite(t->hi95);
+        *bands80 |= isfinite(t->lo80) && isfinite(t->hi80);
+        *bands95 |= isfinite(t->lo95) && isfinite(t->hi95);
     }
     fputs("EOD\n", f);
+}
+
+/* Two panels: all the history above, the last KEEP periods and the
+ * forecast below (a long history would squash the forecast to a sliver). */
+static void forecast_zoomed(FILE *f, const rep_forecast *fc, const rep_series *se, size_t keep,
+                            int bands80, int bands95, double cap, const char *who,
+                            const rep_plan *plan)
+{
+    double from = se->history[se->nhistory - keep].x;
+    fputs("set multiplot\nset origin 0,0.64\nset size 1,0.36\nunset key\n"
+          "set title 'all history' textcolor rgb '#374151'\nunset xtics\nset xtics nomirror\n",
+          f);
+    if (fc->x_kind == REP_X_TIME)
+        fprintf(f, "set arrow from '%.0f', graph 0 to '%.0f', graph 1 nohead dt 3 "
+                   "lc rgb '#6b7280'\n", from, from);
+    else
+        fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 3 "
+                   "lc rgb '#6b7280'\n", from, from);
+    forecast_plot(f, se, bands80, bands95, cap, who, plan, "lines lw 1");
+    fputs("unset arrow\nset origin 0,0\nset size 1,0.64\n"
+          "set key outside bottom center horizontal samplen 2 textcolor rgb '#374151'\n", f);
+    fprintf(f, "set title 'last %zu periods and the forecast' textcolor rgb '#374151'\n", keep);
+    if (fc->x_kind == REP_X_TIME)
+        fprintf(f, "set xrange ['%.0f':*]\n", from);
+    else
+        fprintf(f, "set xrange [%.10g:*]\n", from);
+    forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
+    fputs("unset multiplot\n", f);
+}
+
+/* One series' forecast chart: history, fit, forecast with bands, the capacity
+ * line when the plan gives one; zoomed when the history is long. */
+static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_series *se,
+                          const rep_plan *plan)
+{
+    if (se->nhistory == 0 && se->nforecast == 0)
+        return 0;
+    int zoom = se->nhistory > ZOOM_ABOVE && se->nforecast > 0;
+    script s;
+    if (script_begin(&s, 1180, zoom ? 620 : 420) != 0)
+        return -1;
+    FILE *f = s.f;
+    int bands80 = 0, bands95 = 0;
+    forecast_data(f, se, &bands80, &bands95);
     forecast_axis(f, fc);
     fputs("set ylabel ", f);
     text_gnuplot(f, se->metric ? se->metric : se->id, LABEL_MAX);
@@ -861,30 +898,10 @@ static int forecast_chart(chart_set *cs, const rep_forecast *fc, const rep_serie
     const char *who = NULL;
     double cap = capacity_equivalent(plan, se, &who);
     size_t keep = ZOOM_KEEP > 3 * se->nforecast ? ZOOM_KEEP : 3 * se->nforecast;
-    if (zoom && keep < se->nhistory) {
-        double from = se->history[se->nhistory - keep].x;
-        fputs("set multiplot\nset origin 0,0.64\nset size 1,0.36\nunset key\n"
-              "set title 'all history' textcolor rgb '#374151'\nunset xtics\nset xtics nomirror\n",
-              f);
-        if (fc->x_kind == REP_X_TIME)
-            fprintf(f, "set arrow from '%.0f', graph 0 to '%.0f', graph 1 nohead dt 3 "
-                       "lc rgb '#6b7280'\n", from, from);
-        else
-            fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 3 "
-                       "lc rgb '#6b7280'\n", from, from);
-        forecast_plot(f, se, bands80, bands95, cap, who, plan, "lines lw 1");
-        fputs("unset arrow\nset origin 0,0\nset size 1,0.64\n"
-              "set key outside bottom center horizontal samplen 2 textcolor rgb '#374151'\n", f);
-        fprintf(f, "set title 'last %zu periods and the forecast' textcolor rgb '#374151'\n", keep);
-        if (fc->x_kind == REP_X_TIME)
-            fprintf(f, "set xrange ['%.0f':*]\n", from);
-        else
-            fprintf(f, "set xrange [%.10g:*]\n", from);
+    if (zoom && keep < se->nhistory)
+        forecast_zoomed(f, fc, se, keep, bands80, bands95, cap, who, plan);
+    else
         forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
-        fputs("unset multiplot\n", f);
-    } else {
-        forecast_plot(f, se, bands80, bands95, cap, who, plan, "points pt 7 ps 0.6");
-    }
     char caption[400];
     if (isfinite(cap))
         snprintf(caption, sizeof caption,
