@@ -3,6 +3,7 @@
  * jsonio_write_file (temp + rename), so an interrupted search never leaves
  * half a file; reading checks keys strictly and names the JSON path of
  * anything wrong, since plan and report trust what they read. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -479,7 +480,7 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
         return -1;
     const cJSON *set = cJSON_GetObjectItemCaseSensitive(root, "settings");
     if (set) {
-        double conn = 0, thr = 0;
+        uint64_t conn = 0, thr = 0;
         if (!cJSON_IsObject(set) || jsonio_check_keys(rd->file, "settings", set, set_keys) != 0) {
             if (!cJSON_IsObject(set))
                 crest_error_at(rd->file, 0, "'settings' must be an object");
@@ -490,8 +491,8 @@ static int read_root(reader *rd, const cJSON *root, capacity_result *out)
             jsonio_get_number(rd->file, "settings", set, "tolerance", 0, &out->tolerance) < 0 ||
             jsonio_get_number(rd->file, "settings", set, "max_rate", 0, &out->max_rate) < 0 ||
             jsonio_get_number(rd->file, "settings", set, "start_rate", 0, &out->start_rate) < 0 ||
-            jsonio_get_number(rd->file, "settings", set, "connections", 0, &conn) < 0 ||
-            jsonio_get_number(rd->file, "settings", set, "threads", 0, &thr) < 0)
+            jsonio_get_count(rd->file, "settings", set, "connections", 0, INT_MAX, &conn) < 0 ||
+            jsonio_get_count(rd->file, "settings", set, "threads", 0, INT_MAX, &thr) < 0)
             return -1;
         out->connections = (int)conn;
         out->threads = (int)thr;

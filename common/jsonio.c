@@ -190,6 +190,24 @@ int jsonio_get_number(const char *file, const char *path, const cJSON *obj,
     return 0;
 }
 
+int jsonio_get_count(const char *file, const char *path, const cJSON *obj,
+                     const char *key, int required, double max, uint64_t *out)
+{
+    double v = 0;
+    int rc = jsonio_get_number(file, path, obj, key, required, &v);
+    if (rc != 0)
+        return rc;
+    if (max > 9007199254740992.0)
+        max = 9007199254740992.0;
+    if (!(v >= 0 && v <= max)) {
+        crest_error_at(file, 0, "'%s%s%s' must be a count from 0 to %.0f, found %g",
+                       path && *path ? path : "", path && *path ? "." : "", key, max, v);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
 int jsonio_get_string(const char *file, const char *path, const cJSON *obj,
                       const char *key, int required, const char **out)
 {

@@ -8,6 +8,7 @@
 #define CREST_JSONIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 /* Files larger than this are refused (a 1 GB scenario is a mistake, and
@@ -44,6 +45,11 @@ int jsonio_get_string(const char *file, const char *path, const cJSON *obj,
                       const char *key, int required, const char **out);
 int jsonio_get_bool(const char *file, const char *path, const cJSON *obj,
                     const char *key, int required, int *out);
+/* A count: a number from 0 to MAX (at most 2^53, where doubles stop being
+ * exact), truncated to a whole number. Anything else is an error naming
+ * the range: converting 1e88 to an integer type is undefined behaviour. */
+int jsonio_get_count(const char *file, const char *path, const cJSON *obj,
+                     const char *key, int required, double max, uint64_t *out);
 
 /* Adds KEY: V to OBJ, or KEY: null when V is NaN or infinite (JSON has no
  * such numbers; crest's files write "unknown" as null). */

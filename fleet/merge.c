@@ -2,6 +2,7 @@
  * goes through results_read (the same decoder report and compare use), so
  * a merged file is an ordinary results.json; the checks that the files
  * form one fleet run come first, and nothing is merged when they fail. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,7 +435,8 @@ cJSON *fleet_merged_to_json(const fleet_merged *m, const threshold_result *th, s
     cJSON_ArrayForEach(it, secret) if (cJSON_IsString(it)) names[k++] = it->valuestring;
     results_meta meta = {
         .command = command, .scenario = m->scenario,
-        .connections = cJSON_IsNumber(conns) ? (int)conns->valuedouble : 0,
+        .connections = cJSON_IsNumber(conns) && conns->valuedouble >= 0 &&
+                               conns->valuedouble <= INT_MAX ? (int)conns->valuedouble : 0,
         .timeout_s = cJSON_IsNumber(timeout) ? timeout->valuedouble : 0,
         .poisson = cJSON_IsString(arrivals) && strcmp(arrivals->valuestring, "poisson") == 0,
         .http2 = cJSON_IsTrue(http2), .secret_headers = names, .nsecret = k,

@@ -5,6 +5,7 @@
  * whole file. The reader loads it back into a run_result, histograms
  * decoded, so compare and report work from exactly what the run measured
  * (merging results of several generators stays exact). */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,19 +268,13 @@ size_t thresholds_evaluate(const threshold_set *set, const run_result *r, thresh
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* Counts read back: exact in a double up to 2^53. */
+#define COUNT_MAX 9007199254740992.0
+
 static int get_u64(const char *file, const char *path, const cJSON *o, const char *key,
                    uint64_t *out)
 {
-    double v = 0;
-    int rc = jsonio_get_number(file, path, o, key, 1, &v);
-    if (rc != 0)
-        return -1;
-    if (v < 0) {
-        crest_error_at(file, 0, "%s.%s: expected a count >= 0, found %g", path, key, v);
-        return -1;
-    }
-    *out = (uint64_t)v;
-    return 0;
+    return jsonio_get_count(file, path, o, key, 1, COUNT_MAX, out) == 0 ? 0 : -1;
 }
 
 static int read_named_counts(const char *file, const char *path, const cJSON *o,
@@ -392,14 +387,14 @@ static int read_tls(const char *file, const cJSON *gen, generator_health *g)
     const cJSON *tls = cJSON_GetObjectItemCaseSensitive(gen, "tls");
     if (!tls || cJSON_IsNull(tls))
         return 0;
-    double hs = 0, resumed = 0;
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(tls, "handshake_ms");
     if (!cJSON_IsObject(tls) || !cJSON_IsObject(ms)) {
         crest_error_at(file, 0, "generator.tls: expected an object with handshake_ms");
         return -1;
     }
-    if (jsonio_get_number(file, "generator.tls", tls, "handshakes", 1, &hs) ||
-        jsonio_get_number(file, "generator.tls", tls, "resumed", 1, &resumed) ||
+    if (jsonio_get_count(file, "generator.tls", tls, "handshakes", 1, COUNT_MAX,
+                         &g->tls_handshakes) ||
+        jsonio_get_count(file, "generator.tls", tls, "resumed", 1, COUNT_MAX, &g->tls_resumed) ||
         jsonio_get_number(file, "generator.tls.handshake_ms", ms, "p50", 1,
                           &g->tls_handshake_p50_ms) ||
         jsonio_get_number(file, "generator.tls.handshake_ms", ms, "p99", 1,
@@ -407,8 +402,6 @@ static int read_tls(const char *file, const cJSON *gen, generator_health *g)
         jsonio_get_number(file, "generator.tls.handshake_ms", ms, "max", 1,
                           &g->tls_handshake_max_ms))
         return -1;
-    g->tls_handshakes = (uint64_t)hs;
-    g->tls_resumed = (uint64_t)resumed;
     return 0;
 }
 
@@ -419,15 +412,16 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
         crest_error_at(file, 0, "generator: expected an object");
         return -1;
     }
-    double threads = 0, req = 0, opened = 0;
+    uint64_t threads = 0, req = 0;
     const char *reason = NULL;
     if (jsonio_get_bool(file, "generator", o, "generator_limited", 1, &g->limited) ||
         jsonio_get_number(file, "generator", o, "cpu_s", 1, &g->cpu_s) ||
         jsonio_get_number(file, "generator", o, "busiest_thread_cpu", 1,
                           &g->cpu_busiest_thread) ||
-        jsonio_get_number(file, "generator", o, "threads", 1, &threads) ||
-        jsonio_get_number(file, "generator", o, "connections_requested", 1, &req) ||
-        jsonio_get_number(file, "generator", o, "connections_opened", 1, &opened) ||
+        jsonio_get_count(file, "generator", o, "threads", 1, INT_MAX, &threads) ||
+        jsonio_get_count(file, "generator", o, "connections_requested", 1, INT_MAX, &req) ||
+        jsonio_get_count(file, "generator", o, "connections_opened", 1, COUNT_MAX,
+                         &g->connections_opened) ||
         jsonio_get_number(file, "generator", o, "loop_lag_p99_ms", 1, &g->loop_lag_p99_ms) ||
         jsonio_get_bool(file, "generator", o, "connection_wait_warning", 1,
                         &g->conn_wait_warning))
@@ -442,7 +436,6 @@ static int read_generator(const char *file, const cJSON *root, generator_health 
     snprintf(g->transport, sizeof g->transport, "%s", cJSON_IsString(tr) ? tr->valuestring : "");
     g->threads = (int)threads;
     g->connections_requested = (int)req;
-    g->connections_opened = (uint64_t)opened;
     return read_tls(file, o, g);
 }
 

@@ -150,6 +150,27 @@ static void test_json_roundtrip_and_keys(void **state)
     free(path);
 }
 
+/* Counts: in range or refused; never a cast of 1e88 to an integer. */
+static void test_json_count(void **state)
+{
+    (void)state;
+    cJSON *o = cJSON_Parse("{\"n\": 42.9, \"big\": 1.7e88, \"neg\": -1, \"s\": \"7\", "
+                           "\"max\": 9007199254740992, \"over\": 9007199254740994}");
+    assert_non_null(o);
+    uint64_t v = 5;
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "n", 1, 100, &v), 0);
+    assert_true(v == 42);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "n", 1, 40, &v), -1);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "big", 1, 1e300, &v), -1);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "neg", 1, 100, &v), -1);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "s", 1, 100, &v), -1);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "absent", 0, 100, &v), 1);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "max", 1, 1e300, &v), 0);
+    assert_true(v == 9007199254740992ull);
+    assert_int_equal(jsonio_get_count("f.json", "x", o, "over", 1, 1e300, &v), -1);
+    cJSON_Delete(o);
+}
+
 static void test_json_number_or_null(void **state)
 {
     (void)state;
@@ -210,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_csv_table),
         cmocka_unit_test(test_csv_ragged_row_is_an_error),
         cmocka_unit_test(test_json_roundtrip_and_keys),
+        cmocka_unit_test(test_json_count),
         cmocka_unit_test(test_json_number_or_null),
         cmocka_unit_test(test_json_string_or_null),
         cmocka_unit_test(test_json_syntax_error),
