@@ -122,9 +122,12 @@ static void run_overview(FILE *f, const report_inputs *in, const rep_results *r)
         text_plain(f, r->generator.reason ? r->generator.reason : "could not keep up");
         fputs(" (results describe the generator, not the target)\n", f);
     } else if (r->generator.present) {
-        fprintf(f, "  generator:  healthy (busiest thread %s CPU, loop lag p99 %s ms)\n",
+        fprintf(f, "  generator:  healthy (busiest thread %s CPU, loop lag p99 %s ms",
                 fmt_pct(a, r->generator.busiest_thread_cpu),
                 fmt_num(b, r->generator.loop_lag_p99_ms, 2));
+        if (r->generator.send_batch_ms > 0)   /* NaN (older files) compares false */
+            fprintf(f, ", sends batched every %s ms", fmt_num(c, r->generator.send_batch_ms, 3));
+        fputs(")\n", f);
     }
     if (r->aborted)
         field(f, in, "ABORTED:", r->aborted);

@@ -70,6 +70,11 @@ test_send_batch() {
     lag=$(json "$TMP/sb.json" .summary.loop_lag_ms.p50)
     assert_cmp "$lag >= 5 && $lag <= 40" "loop lag p50 $lag ms: batches every 20 ms"
     assert_cmp "$(json "$TMP/sb.json" .summary.latency_ms.p50) >= $lag" "latency counts the batch wait"
+    "$CREST" report "$TMP/sb.json" --out "$TMP/sb-report" --no-charts > /dev/null 2>&1 ||
+        fail "report of a batched run"
+    grep -q "sends batched every 20 ms" "$TMP/sb-report/summary.txt" || fail "summary.txt names the batching"
+    grep -q "sends batched every (--send-batch)</th><td>20 ms" "$TMP/sb-report/index.html" ||
+        fail "index.html names the batching"
     local rc=0
     "$CREST" run --url "$NGINX_URL/index.html" --send-batch 200ms -d 1s > /dev/null 2> "$TMP/sb.err" || rc=$?
     assert_eq "$rc" 2 "an out-of-range period is refused"
