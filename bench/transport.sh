@@ -128,7 +128,7 @@ while :; do
     # Sent, not just scheduled: past the server's ceiling requests wait for
     # a connection, and a rate not sent is not a rate sustained.
     err=$(jq -r --argjson r "$r" '(.summary.sent / .summary.duration_s - $r) / $r * 100 | fabs' "$TMP/o3.json")
-    awk -v e="$err" 'BEGIN { exit !(e <= 0.5) }' ||
+    [ -n "$err" ] && awk -v e="$err" 'BEGIN { exit !(e <= 0.5) }' ||
         { why="at $r/s: sent $(printf '%.2f' "$err")% off the rate (connections all busy: the server's ceiling)"; break; }
     best_rate=$r best_err=$err
     r=$(( r + STEP ))

@@ -85,9 +85,10 @@ static const cli_option run_options[] = {
      "requests outstanding at most; beyond: dropped (inconclusive)", 0},
     {"max-loop-lag", 0, "DUR", OPT_MAX_LAG,
      "loop lag p99 above DUR marks the run generator-limited (5ms)", 0},
-    {"send-batch", 0, "DUR", OPT_SEND_BATCH, "open loop: send due arrivals in batches every DUR\n"
-     "(e.g. 1ms, as wrk2 and h2load pace): less CPU per request at high\n"
-     "rates, up to DUR more loop lag, counted in latency (default: off)", 0},
+    {"send-batch", 0, "DUR", OPT_SEND_BATCH, "send due arrivals in batches every DUR (e.g. 1ms,\n"
+     "as wrk2 and h2load pace): less CPU per request at high rates, up\n"
+     "to DUR more loop lag, counted in latency; the lag bound grows by\n"
+     "DUR (default: off)", 0},
     {"grace", 0, "DUR", OPT_GRACE, "time given to requests in flight at the end (default 2s)", 0},
     {"seed", 0, "N", OPT_SEED, "random seed (default 1)", 0},
     {"shard", 0, "I/N", OPT_SHARD, "run shard I (0..N-1) of N: a deterministic 1/N of the plan;\n"

@@ -56,7 +56,8 @@ int option_send_batch(const char *flag, const char *text, double *out)
 {
     if (option_duration(flag, text, 1, out) != 0)
         return -1;
-    if (*out != 0 && (*out < 10e-6 || *out > 0.1)) {
+    long long ns = llround(*out * 1e9);   /* "10us" parses a hair below 10e-6 */
+    if (ns != 0 && (ns < 10000 || ns > 100000000)) {
         crest_error("%s '%s': expected 0 (off) or a duration from 10us to 100ms", flag, text);
         return -1;
     }

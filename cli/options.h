@@ -21,8 +21,8 @@ int option_rate(const char *flag, const char *text, double *out);
  * one would rewrite a large results file many times a second). */
 int option_checkpoint(const char *flag, const char *text, double *out);
 /* A send-batching period (--send-batch): 0 (off) or a duration from 10us
- * to 100ms (shorter is the default's own precision; longer would hold
- * requests back longer than any latency worth measuring). */
+ * to 100ms (longer would hold requests back longer than any latency worth
+ * measuring). */
 int option_send_batch(const char *flag, const char *text, double *out);
 /* A whole number in [LO, HI]. */
 int option_count(const char *flag, const char *text, long lo, long hi, long *out);

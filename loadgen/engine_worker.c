@@ -552,8 +552,14 @@ static void schedule_due(worker *w, uint64_t now)
     }
     if (budget <= 0) {
         wake_timer_next(&w->timer, now, now);   /* more is due: come back soon after I/O */
+        /* A ticking timer keeps ticking: batching (no prepare hook) would
+         * leave the rest for the next tick, BATCH per tick at most. */
+        if (e->o.send_batch_s > 0)
+            ev_prepare_start(w->loop, &w->prepare);
         return;
     }
+    if (e->o.send_batch_s > 0)   /* caught up: the ticks alone send again */
+        ev_prepare_stop(w->loop, &w->prepare);
     if (now >= e->end_ns) {
         begin_stop(w, e->end_ns, 1);
         return;
@@ -579,7 +585,6 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
  * now rather than at the next tick (one clock read when nothing is due). */
 static void on_prepare(struct ev_loop *loop, ev_prepare *pr, int revents)
 {
-    (void)loop;
     (void)revents;
     worker *w = pr->data;
     if (w->stopping)
@@ -587,6 +592,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *pr, int revents)
     uint64_t now = clock_now_ns();
     if (w->next_arrival_ns <= now || (w->nheap && w->heap[0].at_ns <= now))
         schedule_due(w, now);
+    else if (w->eng->o.send_batch_s > 0)   /* only there to catch up a backlog */
+        ev_prepare_stop(loop, pr);
 }
 
 /* ---- ending ----------------------------------------------------------- */

@@ -120,7 +120,10 @@ static void run_overview(FILE *f, const report_inputs *in, const rep_results *r)
     if (r->generator.limited) {
         fputs("  generator:  GENERATOR-LIMITED: ", f);
         text_plain(f, r->generator.reason ? r->generator.reason : "could not keep up");
-        fputs(" (results describe the generator, not the target)\n", f);
+        fputs(" (results describe the generator, not the target", f);
+        if (r->generator.send_batch_ms > 0)
+            fprintf(f, "; sends batched every %s ms", fmt_num(c, r->generator.send_batch_ms, 3));
+        fputs(")\n", f);
     } else if (r->generator.present) {
         fprintf(f, "  generator:  healthy (busiest thread %s CPU, loop lag p99 %s ms",
                 fmt_pct(a, r->generator.busiest_thread_cpu),

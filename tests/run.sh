@@ -54,7 +54,12 @@ tap_tally() {
 # count NAME STDOUT_LOG STDERR_LOG RC: adds one binary's or script's results.
 count() {
     local name=$1 out=$2 err=$3 rc=$4 plan p f s n problem=""
-    read -r plan p f s n < <(tap_tally "$out")
+    if [ -f "$out" ]; then
+        read -r plan p f s n < <(tap_tally "$out")
+    else                          # never started: no output at all
+        plan=-1 p=0 f=0 s=0 n=0
+        : > "$out"
+    fi
     if [ "$plan" -eq -1 ]; then
         problem="no TAP plan (1..N) in its output"
     elif [ "$plan" -eq -2 ]; then
@@ -105,11 +110,17 @@ if [ "$which_part" = all ] || [ "$which_part" = unit ]; then
 fi
 
 # run_script SCRIPT LOG: one integration script, its output, status and
-# seconds into LOG.out, LOG.err, LOG.rc, LOG.secs.
+# seconds into LOG.out, LOG.err, LOG.rc, LOG.secs. Run in a subshell (&):
+# timeout puts the script in a process group of its own, out of reach of a
+# Ctrl-C, so a TERM to this subshell is passed on to it (and by it to the
+# script, whose traps stop its servers).
 run_script() {
-    local start rc
+    local start rc watched
     start=$(date +%s)
-    timeout -k 10 600 bash "$1" > "$2.out" 2> "$2.err"
+    timeout -k 10 600 bash "$1" > "$2.out" 2> "$2.err" &
+    watched=$!
+    trap 'kill -TERM "$watched" 2> /dev/null; wait "$watched"; exit 143' TERM
+    wait "$watched"
     rc=$?
     echo "$rc" > "$2.rc"
     echo $(( $(date +%s) - start )) > "$2.secs"
@@ -123,6 +134,7 @@ run_script() {
 # are counted in name order whatever the order of finishing.
 if [ "$which_part" = all ] || [ "$which_part" = integration ]; then
     jobs_max=${TEST_JOBS:-2}
+    [[ "$jobs_max" =~ ^[1-9][0-9]*$ ]] || { echo "tests/run.sh: TEST_JOBS '$jobs_max': expected a whole number from 1" >&2; exit 2; }
     names=() solo=() shared=()
     for script in tests/integration/test_*.sh; do
         [ -f "$script" ] || continue
@@ -131,16 +143,19 @@ if [ "$which_part" = all ] || [ "$which_part" = integration ]; then
         names+=("$name")
         if grep -qE '^# suite: solo( |$)' "$script"; then solo+=("$script"); else shared+=("$script"); fi
     done
-    trap 'kill $(jobs -p) 2> /dev/null' EXIT
+    trap 'kill $(jobs -p) 2> /dev/null; wait' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
     for script in "${shared[@]}"; do
         while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
         run_script "$script" "$log_dir/$(basename "$script" .sh)" &
     done
     wait
     for script in "${solo[@]}"; do
-        run_script "$script" "$log_dir/$(basename "$script" .sh)"
+        run_script "$script" "$log_dir/$(basename "$script" .sh)" &
+        wait "$!"
     done
-    trap - EXIT
+    trap - EXIT INT TERM
     for name in "${names[@]}"; do
         log="$log_dir/$name"
         echo "    ($name took $(cat "$log.secs" 2> /dev/null || echo '?')s)"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# suite: solo (runs a capacity search and judges the plan it feeds)
 # test_gates_drill.sh: `crest drill`'s exit code agrees with the verdict it
 # prints (issue 14, defect 2): a replay whose threshold fails makes the
 # report say "Overall verdict: FAIL" and the drill exit 1, even when the
