@@ -110,7 +110,7 @@ per_client=$(( RATE / 64 ))
 timed h2 h2load --h1 -t1 -c 64 --rps "$per_client" -D "$DURATION" "$URL"
 h_reqs=$(awk '/^requests:/ {print $8}' "$TMP/h2.out")   # "requests: N total, N started, N done, N succeeded"
 h_us=$(us_per "$CPU" "$h_reqs")
-better=$(awk -v a="$h_us" -v b="$w_us" 'BEGIN { print (a > 0 && a < b) ? a : b }')
+better=$(awk -v a="$h_us" -v b="$w_us" 'BEGIN { print (b <= 0 || (a > 0 && a < b)) ? a : b }')
 h_mean=$(awk '/^time for request:/ {print $6}' "$TMP/h2.out")
 printf "2. open loop %d/s: native %s us/req (limited: %s, loop lag p50 %s ms), native --send-batch 1ms %s us/req (loop lag p50 %s ms), curl %s, h2load --rps %s us/req (mean request time %s); wrk at its max %s\n" \
     "$RATE" "$o_us" "$o_lim" "$ob_lag" "$ob_us" "$ob_blag" "$oc_us" "$h_us" "$h_mean" "$w_us"
