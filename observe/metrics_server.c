@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,49 +21,19 @@
 
 #include "common/error.h"
 #include "common/hist.h"
+#include "common/strbuf.h"
 #include "observe/metrics_server.h"
 
 /* ---- rendering ---------------------------------------------------------- */
-
-typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = b->cap * 2 + (size_t)(n > 0 ? n : 0) + 1;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
 
 /* Latency histogram buckets, seconds (Prometheus' convention). */
 static const double le_s[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                               0.25,  0.5,    1,     2.5,  5,    10};
 #define NLE (sizeof le_s / sizeof le_s[0])
 
-static void counter_family(buf *b, const char *name, const char *help)
+static void counter_family(strbuf *b, const char *name, const char *help)
 {
-    put(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    strbuf_printf(b, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 }
 
 typedef struct view {
@@ -72,7 +41,7 @@ typedef struct view {
     const tag_stats *t;
 } view;
 
-static void render_counters(buf *b, const view *v, size_t n)
+static void render_counters(strbuf *b, const view *v, size_t n)
 {
     static const struct {
         const char *name, *help;
@@ -92,38 +61,38 @@ static void render_counters(buf *b, const view *v, size_t n)
     for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
         counter_family(b, cs[c].name, cs[c].help);
         for (size_t i = 0; i < n; i++)
-            put(b, "%s{subsystem=\"%s\"} %llu\n", cs[c].name, v[i].name,
+            strbuf_printf(b, "%s{subsystem=\"%s\"} %llu\n", cs[c].name, v[i].name,
                 (unsigned long long)*(const uint64_t *)((const char *)&v[i].t->c + cs[c].off));
     }
     counter_family(b, "crest_request_errors_total", "Failed requests by kind (network kinds, http).");
     for (size_t i = 0; i < n; i++) {
         const counters *c = &v[i].t->c;
         for (int k = 0; k < NETERR_KINDS; k++)
-            put(b, "crest_request_errors_total{subsystem=\"%s\",kind=\"%s\"} %llu\n", v[i].name,
+            strbuf_printf(b, "crest_request_errors_total{subsystem=\"%s\",kind=\"%s\"} %llu\n", v[i].name,
                 net_error_names[k], (unsigned long long)c->net[k]);
         uint64_t net = 0;
         for (int k = 0; k < NETERR_KINDS; k++)
             net += c->net[k];
-        put(b, "crest_request_errors_total{subsystem=\"%s\",kind=\"http\"} %llu\n", v[i].name,
+        strbuf_printf(b, "crest_request_errors_total{subsystem=\"%s\",kind=\"http\"} %llu\n", v[i].name,
             (unsigned long long)(c->errors > net ? c->errors - net : 0));
     }
     counter_family(b, "crest_responses_total", "HTTP answers by status class.");
     for (size_t i = 0; i < n; i++)
         for (int k = 0; k < STATUS_CLASSES; k++)
-            put(b, "crest_responses_total{subsystem=\"%s\",class=\"%s\"} %llu\n", v[i].name,
+            strbuf_printf(b, "crest_responses_total{subsystem=\"%s\",class=\"%s\"} %llu\n", v[i].name,
                 status_class_names[k], (unsigned long long)v[i].t->c.status[k]);
-    put(b, "# HELP crest_requests_in_flight Requests sent and not finished.\n"
+    strbuf_printf(b, "# HELP crest_requests_in_flight Requests sent and not finished.\n"
            "# TYPE crest_requests_in_flight gauge\n");
     for (size_t i = 0; i < n; i++) {
         const counters *c = &v[i].t->c;
-        put(b, "crest_requests_in_flight{subsystem=\"%s\"} %llu\n", v[i].name,
+        strbuf_printf(b, "crest_requests_in_flight{subsystem=\"%s\"} %llu\n", v[i].name,
             (unsigned long long)(c->sent > c->completed ? c->sent - c->completed : 0));
     }
 }
 
-static void render_latency(buf *b, const view *v, size_t n)
+static void render_latency(strbuf *b, const view *v, size_t n)
 {
-    put(b, "# HELP crest_request_duration_seconds Latency from the intended send time.\n"
+    strbuf_printf(b, "# HELP crest_request_duration_seconds Latency from the intended send time.\n"
            "# TYPE crest_request_duration_seconds histogram\n");
     for (size_t i = 0; i < n; i++) {
         const hist *h = v[i].t->h.latency;
@@ -136,45 +105,38 @@ static void render_latency(buf *b, const view *v, size_t n)
                 if ((double)hi <= le_s[k] * 1e6)
                     below[k] += cnt;
         for (size_t k = 0; k < NLE; k++)
-            put(b, "crest_request_duration_seconds_bucket{subsystem=\"%s\",le=\"%g\"} %llu\n",
+            strbuf_printf(b, "crest_request_duration_seconds_bucket{subsystem=\"%s\",le=\"%g\"} %llu\n",
                 v[i].name, le_s[k], (unsigned long long)below[k]);
         uint64_t total = hist_count(h);
-        put(b, "crest_request_duration_seconds_bucket{subsystem=\"%s\",le=\"+Inf\"} %llu\n",
+        strbuf_printf(b, "crest_request_duration_seconds_bucket{subsystem=\"%s\",le=\"+Inf\"} %llu\n",
             v[i].name, (unsigned long long)total);
-        put(b, "crest_request_duration_seconds_sum{subsystem=\"%s\"} %.6f\n", v[i].name,
+        strbuf_printf(b, "crest_request_duration_seconds_sum{subsystem=\"%s\"} %.6f\n", v[i].name,
             hist_mean(h) * (double)total / 1e6);
-        put(b, "crest_request_duration_seconds_count{subsystem=\"%s\"} %llu\n", v[i].name,
+        strbuf_printf(b, "crest_request_duration_seconds_count{subsystem=\"%s\"} %llu\n", v[i].name,
             (unsigned long long)total);
     }
 }
 
 char *metrics_render(const run_result *r, int64_t loop_lag_us, double rate)
 {
-    buf b = {malloc(16384), 0, 16384, 0};
-    if (!b.s)
-        return NULL;
     view *v = calloc(r->ntags + 1, sizeof *v);
-    if (!v) {
-        free(b.s);
+    if (!v)
         return NULL;
-    }
+    strbuf b;
+    strbuf_init(&b, 16384);
     v[0] = (view){"all", &r->total};
     for (size_t i = 0; i < r->ntags; i++)
         v[i + 1] = (view){r->tags[i].name, &r->tags[i]};
     render_counters(&b, v, r->ntags + 1);
     render_latency(&b, v, r->ntags + 1);
-    put(&b, "# HELP crest_loop_lag_seconds Largest scheduling lag of the generator in the last "
+    strbuf_printf(&b, "# HELP crest_loop_lag_seconds Largest scheduling lag of the generator in the last "
             "second.\n# TYPE crest_loop_lag_seconds gauge\ncrest_loop_lag_seconds %.6f\n",
         (double)loop_lag_us / 1e6);
     if (rate >= 0)
-        put(&b, "# HELP crest_target_rate Requests per second the plan asks for now.\n"
+        strbuf_printf(&b, "# HELP crest_target_rate Requests per second the plan asks for now.\n"
                 "# TYPE crest_target_rate gauge\ncrest_target_rate %g\n", rate);
     free(v);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return strbuf_take(&b);
 }
 
 /* ---- serving ------------------------------------------------------------ */

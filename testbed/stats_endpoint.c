@@ -1,9 +1,9 @@
 /* stats_endpoint.c: see stats_endpoint.h. Not a hot path: built with cJSON per request. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/strbuf.h"
 #include "testbed/stats_endpoint.h"
 
 static void add_counters(cJSON *o, const sim_counters *n, long in_flight, long queued, long busy)
@@ -79,38 +79,11 @@ cJSON *testbed_stats_json(sim_subsystem *const *subs, int nsubs,
     return doc;
 }
 
-typedef struct text_buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} text_buf;
-
-static void tput(text_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tput(text_buf *b, const char *fmt, ...)
-{
-    while (!b->oom) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        char *s = realloc(b->s, b->cap * 2 + (size_t)(n > 0 ? n : 0));
-        if (!s)
-            b->oom = 1;
-        else
-            b->s = s, b->cap = b->cap * 2 + (size_t)(n > 0 ? n : 0);
-    }
-}
-
 char *testbed_metrics_text(sim_subsystem *const *subs, int nsubs,
                            const testbed_other_counters *other)
 {
-    text_buf b = {malloc(8192), 0, 8192, 0};
-    if (!b.s)
-        return NULL;
+    strbuf b;
+    strbuf_init(&b, 8192);
     static const struct {
         const char *name, *type, *help;
     } fam[] = {
@@ -126,7 +99,7 @@ char *testbed_metrics_text(sim_subsystem *const *subs, int nsubs,
         {"crest_testbed_in_flight", "gauge", "Requests accepted and not answered."},
     };
     for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
-        tput(&b, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name,
+        strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n", fam[f].name, fam[f].help, fam[f].name,
              fam[f].type);
         for (int i = 0; i < nsubs; i++) {
             const sim_subsystem *s = subs[i];
@@ -140,22 +113,18 @@ char *testbed_metrics_text(sim_subsystem *const *subs, int nsubs,
                                       (unsigned long long)cfg->queue_limit,
                                       (unsigned long long)sim_in_flight(s)};
             if (f == 3) {
-                tput(&b, "%s{subsystem=\"%s\",reason=\"503\"} %llu\n", fam[f].name, sub,
+                strbuf_printf(&b, "%s{subsystem=\"%s\",reason=\"503\"} %llu\n", fam[f].name, sub,
                      (unsigned long long)n->rejected_503);
-                tput(&b, "%s{subsystem=\"%s\",reason=\"429\"} %llu\n", fam[f].name, sub,
+                strbuf_printf(&b, "%s{subsystem=\"%s\",reason=\"429\"} %llu\n", fam[f].name, sub,
                      (unsigned long long)n->rejected_429);
             } else if (f != 8 || cfg->queue_limit > 0) {
-                tput(&b, "%s{subsystem=\"%s\"} %llu\n", fam[f].name, sub, v[f]);
+                strbuf_printf(&b, "%s{subsystem=\"%s\"} %llu\n", fam[f].name, sub, v[f]);
             }
         }
     }
-    tput(&b, "# HELP crest_testbed_connections_accepted_total Connections accepted.\n"
+    strbuf_printf(&b, "# HELP crest_testbed_connections_accepted_total Connections accepted.\n"
              "# TYPE crest_testbed_connections_accepted_total counter\n"
              "crest_testbed_connections_accepted_total %llu\n",
          (unsigned long long)other->connections_accepted);
-    if (b.oom) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
+    return strbuf_take(&b);
 }
