@@ -140,16 +140,30 @@ static void count_cancelled(worker *w, const pending *p)
         count_cancelled_side(w, p, 1);
 }
 
-static void record_hists(latency_hists *h, const pending *p, uint64_t sent, uint64_t done,
-                         int timed)
+/* One finished request's durations, in microseconds, computed once for
+ * every place that records them. */
+typedef struct request_times {
+    int64_t latency, service, send_lag, loop_lag, conn_wait;
+} request_times;
+
+static request_times times_of(const pending *p, uint64_t sent, uint64_t done)
+{
+    return (request_times){.latency = us_between(p->intended_ns, done),
+                           .service = us_between(sent, done),
+                           .send_lag = us_between(p->intended_ns, sent),
+                           .loop_lag = us_between(p->intended_ns, p->handled_ns),
+                           .conn_wait = us_between(p->handled_ns, sent)};
+}
+
+static void record_hists(latency_hists *h, const request_times *t, int timed)
 {
     if (timed) {
-        hist_record(h->latency, us_between(p->intended_ns, done));
-        hist_record(h->service, us_between(sent, done));
+        hist_record(h->latency, t->latency);
+        hist_record(h->service, t->service);
     }
-    hist_record(h->send_lag, us_between(p->intended_ns, sent));
-    hist_record(h->loop_lag, us_between(p->intended_ns, p->handled_ns));
-    hist_record(h->conn_wait, us_between(p->handled_ns, sent));
+    hist_record(h->send_lag, t->send_lag);
+    hist_record(h->loop_lag, t->loop_lag);
+    hist_record(h->conn_wait, t->conn_wait);
 }
 
 /* Classifies one finished request and records it everywhere. Latency is
@@ -201,17 +215,16 @@ static void record_side(worker *w, const slot *s, const transport_result *r, int
             iv[i]->errors++;
         }
     }
-    record_hists(&res->total.h, p, s->sent_ns, r->done_ns, timed);
-    record_hists(&res->tags[tag].h, p, s->sent_ns, r->done_ns, timed);
-    if (!side) {
-        int64_t lag = us_between(p->intended_ns, p->handled_ns);
-        if (lag > w->iv.loop_lag_max_us)
-            w->iv.loop_lag_max_us = lag;
-    }
-    if (timed && !side) {
-        int64_t lat = us_between(p->intended_ns, r->done_ns);
-        hist_record(w->iv.lat_total, lat);
-        hist_record(w->iv.lat_tags[tag], lat);
+    request_times t = times_of(p, s->sent_ns, r->done_ns);
+    record_hists(&res->total.h, &t, timed);
+    record_hists(&res->tags[tag].h, &t, timed);
+    if (side)
+        return;
+    if (t.loop_lag > w->iv.loop_lag_max_us)
+        w->iv.loop_lag_max_us = t.loop_lag;
+    if (timed) {
+        hist_record(w->iv.lat_total, t.latency);
+        hist_record(w->iv.lat_tags[tag], t.latency);
     }
 }
 
@@ -523,6 +536,20 @@ static void advance_arrival(worker *w)
     w->next_arrival_ns = at < 0 ? UINT64_MAX : w->eng->t0_ns + (uint64_t)(at * 1e9);
 }
 
+/* With --send-batch the ticks alone send; but a ticking timer keeps
+ * ticking, so a backlog beyond one wakeup's BATCH would wait a whole period
+ * per BATCH. While BACKLOG, the prepare hook drains it after I/O. Without
+ * batching the hook is always on. */
+static void batching_backlog(worker *w, int backlog)
+{
+    if (!(w->eng->o.send_batch_s > 0))
+        return;
+    if (backlog)
+        ev_prepare_start(w->loop, &w->prepare);
+    else
+        ev_prepare_stop(w->loop, &w->prepare);
+}
+
 /* Sends everything due at NOW (arrivals, users' wakes, a new phase's
  * users), each timed from its own intended time, then sets the timer for
  * the next thing due. */
@@ -552,14 +579,10 @@ static void schedule_due(worker *w, uint64_t now)
     }
     if (budget <= 0) {
         wake_timer_next(&w->timer, now, now);   /* more is due: come back soon after I/O */
-        /* A ticking timer keeps ticking: batching (no prepare hook) would
-         * leave the rest for the next tick, BATCH per tick at most. */
-        if (e->o.send_batch_s > 0)
-            ev_prepare_start(w->loop, &w->prepare);
+        batching_backlog(w, 1);
         return;
     }
-    if (e->o.send_batch_s > 0)   /* caught up: the ticks alone send again */
-        ev_prepare_stop(w->loop, &w->prepare);
+    batching_backlog(w, 0);
     if (now >= e->end_ns) {
         begin_stop(w, e->end_ns, 1);
         return;
@@ -585,6 +608,7 @@ static void on_schedule(struct ev_loop *loop, ev_io *io, int revents)
  * now rather than at the next tick (one clock read when nothing is due). */
 static void on_prepare(struct ev_loop *loop, ev_prepare *pr, int revents)
 {
+    (void)loop;
     (void)revents;
     worker *w = pr->data;
     if (w->stopping)
@@ -592,8 +616,8 @@ static void on_prepare(struct ev_loop *loop, ev_prepare *pr, int revents)
     uint64_t now = clock_now_ns();
     if (w->next_arrival_ns <= now || (w->nheap && w->heap[0].at_ns <= now))
         schedule_due(w, now);
-    else if (w->eng->o.send_batch_s > 0)   /* only there to catch up a backlog */
-        ev_prepare_stop(loop, pr);
+    else
+        batching_backlog(w, 0);
 }
 
 /* ---- ending ----------------------------------------------------------- */
