@@ -8,6 +8,8 @@
 #   bench_init               TMP, cleanup trap, SERVER_CPU, CLIENT_CPU
 #   bench_require TOOL...    exit 3 naming the first missing tool
 #   bench_nginx_start [tls]  PORT, URL (and TLS_PORT, TLS_URL with tls)
+#   timed NAME CMD...        CMD on the client core under GNU time: CPU, RSS
+#   us_per CPU N, ratio A B  CPU microseconds per request; A/B (0 when B is 0)
 
 # bench_init: a scratch folder (TMP) that nginx's worker can read, removed
 # with nginx on exit; nginx on core 0, generators on core 1 (or both on 0).
@@ -75,3 +77,16 @@ NGINX
     done
     URL="http://127.0.0.1:$PORT/index.html"
 }
+
+# timed NAME CMD...: runs CMD pinned to the client core under GNU time;
+# sets CPU (user+sys seconds) and RSS (peak KiB).
+timed() {
+    local name=$1
+    shift
+    ( ulimit -n "$(ulimit -Hn)"; /usr/bin/time -f "%U %S %M" -o "$TMP/$name.time" \
+        taskset -c "$CLIENT_CPU" "$@" > "$TMP/$name.out" 2>&1 )
+    CPU=$(awk 'END { print $1 + $2 }' "$TMP/$name.time")
+    RSS=$(awk 'END { print $3 }' "$TMP/$name.time")
+}
+us_per() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / n : 0) }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh: crest against wrk and h2load on the same nginx, then crest's
-# peak memory at 10k connections. `make bench` runs `bench/run.sh bin/crest`.
+# and wrk's at 10k connections. `make bench` runs `bench/run.sh bin/crest`.
 #
 # nginx (one worker) and the load generator are each pinned to their own
 # core with taskset; every generator gets the same connections and
 # duration, one thread, HTTP/1.1 keep-alive, a small static file. Prints
-# requests/s for each (best of ROUNDS interleaved rounds) and crest's ratio
-# to wrk. No pass/fail: numbers only.
+# requests/s and CPU per request for each (best of ROUNDS interleaved
+# rounds) and crest's ratios to wrk and h2load, then crest and wrk at BIG
+# connections (req/s, peak RSS per connection). No pass/fail: numbers only.
 #
 #   bench/run.sh [CREST] (env: CONNECTIONS=64 DURATION=10 ROUNDS=3 BIG_CONNECTIONS=10000)
 set -u
@@ -24,38 +25,42 @@ bench_nginx_start
 echo "bench: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, $CONNECTIONS connections, ${DURATION}s, 1 thread, best of $ROUNDS rounds"
 
 # Interleaved rounds, best of each: a shared machine's noise hits every
-# tool alike, and the best round is the least disturbed one.
-best() { awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { print (a + 0 > b + 0) ? a : b }'; }
-crest_rps=0 wrk_rps=0 h2load_rps=0
+# tool alike, and the best round is the least disturbed one. CPU per
+# request is the generator process's user+system time over the requests it
+# completed, from that same best round.
+declare -A RPS US
+keep() { # TOOL RPS REQUESTS: keeps the round when it is TOOL's best so far (status 0)
+    awk -v a="${2:-0}" -v b="${RPS[$1]:-0}" 'BEGIN { exit !(a + 0 > b + 0) }' || return 1
+    RPS[$1]=$2 US[$1]=$(us_per "$CPU" "$3")
+}
 for round in $(seq 1 "$ROUNDS"); do
-    taskset -c "$CLIENT_CPU" "$CREST" run --url "$URL" -c "$CONNECTIONS" -d "${DURATION}s" \
-        --threads 1 --quiet --out "$TMP/crest.$round.json" > "$TMP/crest.log" 2>&1
+    timed crest "$CREST" run --url "$URL" -c "$CONNECTIONS" -d "${DURATION}s" \
+        --threads 1 --quiet --out "$TMP/crest.$round.json"
     r=$(jq -r '.summary.rate' "$TMP/crest.$round.json" 2>/dev/null)
-    if [ "$(best "$r" "$crest_rps")" != "$crest_rps" ]; then
-        crest_rps=$r
+    keep crest "$r" "$(jq -r '.summary.completed' "$TMP/crest.$round.json")" &&
         crest_p99=$(jq -r '.summary.latency_ms.p99' "$TMP/crest.$round.json")
-        crest_cpu=$(jq -r '.generator.busiest_thread_cpu' "$TMP/crest.$round.json")
-    fi
-    taskset -c "$CLIENT_CPU" wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" "$URL" > "$TMP/wrk.log" 2>&1
-    wrk_rps=$(best "$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.log")" "$wrk_rps")
-    taskset -c "$CLIENT_CPU" h2load --h1 -t1 -c "$CONNECTIONS" -D "$DURATION" "$URL" > "$TMP/h2load.log" 2>&1
-    h2load_rps=$(best "$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i == "req/s,") print $(i-1)}' "$TMP/h2load.log")" "$h2load_rps")
+    timed wrk wrk -t1 -c "$CONNECTIONS" -d "${DURATION}s" "$URL"
+    keep wrk "$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wrk.out")" "$(awk '/requests in/ {print $1}' "$TMP/wrk.out")"
+    timed h2load h2load --h1 -t1 -c "$CONNECTIONS" -D "$DURATION" "$URL"
+    keep h2load "$(awk '/^finished in/ {for (i = 1; i <= NF; i++) if ($i == "req/s,") print $(i-1)}' "$TMP/h2load.out")" \
+        "$(awk '/^requests:/ {print $8}' "$TMP/h2load.out")"
 done
 
-printf "%-8s %12s\n" tool "req/s"
-printf "%-8s %12.0f   (p99 %s ms, generator thread %.0f%% busy)\n" crest "${crest_rps:-0}" \
-    "${crest_p99:-?}" "$(awk -v c="${crest_cpu:-0}" 'BEGIN {print c * 100}')"
-printf "%-8s %12.0f\n" wrk "${wrk_rps:-0}"
-printf "%-8s %12.0f\n" h2load "${h2load_rps:-0}"
-awk -v c="${crest_rps:-0}" -v w="${wrk_rps:-0}" \
-    'BEGIN { if (w > 0) printf "crest/wrk ratio: %.2f\n", c / w }'
+printf "%-8s %12s %14s %14s %14s\n" tool "req/s" "CPU us/req" "crest/tool" "CPU crest/tool"
+for t in crest wrk h2load; do
+    printf "%-8s %12.0f %14s %14s %14s\n" "$t" "${RPS[$t]:-0}" "${US[$t]:-?}" \
+        "$(ratio "${RPS[crest]:-0}" "${RPS[$t]:-0}")" "$(ratio "${US[crest]:-0}" "${US[$t]:-0}")"
+done
+echo "crest p99 ${crest_p99:-?} ms; crest/wrk ratio: $(ratio "${RPS[crest]:-0}" "${RPS[wrk]:-0}"), crest/h2load ratio: $(ratio "${RPS[crest]:-0}" "${RPS[h2load]:-0}")"
 
-# Peak memory of crest holding BIG connections (closed loop, a short run).
-(ulimit -n "$(ulimit -Hn)"; /usr/bin/time -v -o "$TMP/time.log" taskset -c "$CLIENT_CPU" \
-    "$CREST" run --url "$URL" -c "$BIG" -d 5s --threads 1 --timeout 10s --quiet \
-    --out "$TMP/big.json" > "$TMP/big.log" 2>&1)
-rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$TMP/time.log")
+# BIG connections, closed loop, a short run each: req/s and peak memory per
+# connection, crest and wrk.
+timed big "$CREST" run --url "$URL" -c "$BIG" -d 5s --threads 1 --timeout 10s --quiet --out "$TMP/big.json"
+big_rss=$RSS big_rps=$(jq -r '.summary.rate' "$TMP/big.json" 2>/dev/null)
 opened=$(jq -r '.generator.connections_opened' "$TMP/big.json" 2>/dev/null)
-big_rps=$(jq -r '.summary.rate' "$TMP/big.json" 2>/dev/null)
-printf "crest at %d connections: %s connections opened, %.0f req/s, peak RSS %.1f MiB\n" \
-    "$BIG" "${opened:-?}" "${big_rps:-0}" "$(awk -v k="${rss:-0}" 'BEGIN {print k / 1024}')"
+timed wbig wrk -t1 -c "$BIG" -d 5s --timeout 10s "$URL"
+wbig_rps=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/wbig.out")
+kib() { awk -v k="${1:-0}" -v n="$BIG" 'BEGIN { printf "%.1f MiB, %.1f KiB/conn", k / 1024, k / n }'; }
+printf "%d connections: crest %.0f req/s (%s opened), peak RSS %s; wrk %.0f req/s, peak RSS %s\n" \
+    "$BIG" "${big_rps:-0}" "${opened:-?}" "$(kib "$big_rss")" "${wbig_rps:-0}" "$(kib "$RSS")"
+echo "crest/wrk at $BIG connections: req/s $(ratio "${big_rps:-0}" "${wbig_rps:-0}"), memory $(ratio "${big_rss:-0}" "${RSS:-0}")"

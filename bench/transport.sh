@@ -43,16 +43,6 @@ bench_init
 bench_require nginx wrk h2load taskset jq python3 openssl
 bench_nginx_start tls
 
-# timed NAME CMD...: runs CMD pinned to the client core under GNU time;
-# sets CPU (user+sys seconds) and RSS (peak KiB).
-timed() {
-    local name=$1
-    shift
-    ( ulimit -n "$(ulimit -Hn)"; /usr/bin/time -f "%U %S %M" -o "$TMP/$name.time" \
-        taskset -c "$CLIENT_CPU" "$@" > "$TMP/$name.out" 2>&1 )
-    CPU=$(awk 'END { print $1 + $2 }' "$TMP/$name.time")
-    RSS=$(awk 'END { print $3 }' "$TMP/$name.time")
-}
 crest() { # NAME ARGS...: a crest run; sets REQS (completed), RPS (completed/s) too
     local name=$1
     shift
@@ -67,8 +57,6 @@ wrk_run() { # NAME ARGS...: sets REQS, RPS
     RPS=$(awk '/^Requests\/sec:/ {print $2}' "$TMP/$name.out")
     REQS=$(awk '/requests in/ {print $1}' "$TMP/$name.out")
 }
-us_per() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.1f", (n > 0 ? c * 1e6 / n : 0) }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 echo "bench/transport.sh: nginx on cpu $SERVER_CPU, generators on cpu $CLIENT_CPU, ${DURATION}s runs, 1 thread"
 echo "machine load before: $(cut -d' ' -f1-3 /proc/loadavg)"
